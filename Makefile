@@ -1,0 +1,45 @@
+# innomap: `make serve` to run the service, `make test` to run the tests.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+WORKERS ?= 4
+
+.PHONY: install serve dev test bench boundaries lock clean
+
+$(STAMP): pyproject.toml requirements.lock scripts/check_python.py
+	$(PYTHON) scripts/check_python.py
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+serve: install
+	$(BIN)/gunicorn --preload --workers $(WORKERS) --bind $(HOST):$(PORT) \
+		--access-logfile - 'web:create_app()'
+
+dev: install
+	$(BIN)/flask --app 'web:create_app()' run --debug --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+boundaries: install
+	$(BIN)/python scripts/build_boundaries.py
+
+# Re-pin every dependency from pyproject.toml into requirements.lock.
+lock:
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/pip install -q --disable-pip-version-check '.[test]'
+	.lockenv/bin/pip freeze --exclude innomap > requirements.lock
+	rm -rf .lockenv
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,49 @@
+"""Benchmarks for ``make bench``: every figure is reported against a baseline
+measured in the same run, as a ratio, because the machine is shared and noisy."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Result:
+    """One figure and the baseline it is compared with."""
+
+    case: str
+    metric: str
+    unit: str
+    value: float
+    baseline: str
+    baseline_value: float
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.baseline_value if self.baseline_value else float("nan")
+
+
+def median_seconds(func: Callable[[], object], repeat: int = 5) -> float:
+    """Median wall time of ``repeat`` calls of ``func``."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def format_table(results: list[Result]) -> str:
+    """A plain-text table: case, metric, value, baseline, baseline value, ratio."""
+    header = ("case", "metric", "value", "baseline", "baseline value", "ratio")
+    rows = [header] + [(r.case, r.metric, f"{r.value:,.4g} {r.unit}", r.baseline,
+                        f"{r.baseline_value:,.4g} {r.unit}", f"{r.ratio:.3g}x")
+                       for r in results]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    notes = [f"* {r.case}: {r.note}" for r in results if r.note]
+    return "\n".join(lines + notes)

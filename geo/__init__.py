@@ -1,0 +1,4 @@
+"""Pure geospatial functions for innomap: datum conversion, boundaries, geocoding.
+
+Nothing in this package imports Flask.
+"""

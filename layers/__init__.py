@@ -1,0 +1,53 @@
+"""Layer registry: every layer the service can map, serve and export.
+
+Adding a layer is one module with a Layer subclass and one entry here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+
+from layers.base import Layer, LayerContext, LayerError
+from layers.boundaries import CityBoundaries, CountyBoundaries, ProvinceBoundaries
+
+LAYER_CLASSES: tuple[type[Layer], ...] = (
+    ProvinceBoundaries,
+    CityBoundaries,
+    CountyBoundaries,
+)
+
+REGISTRY: dict[str, Layer] = {cls.id: cls() for cls in LAYER_CLASSES}
+
+
+def get_layer(layer_id: str) -> Layer:
+    """The registered layer ``layer_id``; LayerError if there is none."""
+    try:
+        return REGISTRY[layer_id]
+    except KeyError:
+        raise LayerError(f"unknown layer {layer_id!r}") from None
+
+
+@dataclass
+class Catalog:
+    """All layers loaded once for an app: ``frames[id]`` is the GeoDataFrame."""
+
+    frames: dict[str, gpd.GeoDataFrame]
+    context: LayerContext
+
+    def frame(self, layer_id: str) -> gpd.GeoDataFrame:
+        get_layer(layer_id)
+        return self.frames[layer_id]
+
+
+def load_catalog(data_dir: Path, options: dict | None = None) -> Catalog:
+    """Load and check every registered layer from ``data_dir``."""
+    ctx = LayerContext(data_dir=Path(data_dir), resolve=get_layer, options=options or {})
+    frames = {layer_id: ctx.layer(layer_id) for layer_id in REGISTRY}
+    return Catalog(frames=frames, context=ctx)
+
+
+__all__ = ["REGISTRY", "Catalog", "Layer", "LayerContext", "LayerError",
+           "get_layer", "load_catalog"]

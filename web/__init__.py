@@ -1,0 +1,56 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from layers import load_catalog
+from web.errors import register_error_handlers
+from web.settings import Settings, from_environment
+
+EXTENSION = "innomap"
+
+
+def create_app(config: dict | Settings | None = None) -> Flask:
+    """Build the app: settings, layers loaded once, blueprints, error handlers.
+
+    ``config`` is a Settings instance or a mapping of setting overrides; the
+    environment (``INNOMAP_*``) is read here and nowhere else.
+    """
+    settings = config if isinstance(config, Settings) else from_environment(overrides=config)
+    app = Flask(__name__)
+    app.config["TESTING"] = settings.testing
+    app.config["JSON_AS_ASCII"] = False
+    app.json.ensure_ascii = False
+    app.extensions[EXTENSION] = Services(settings=settings,
+                                         catalog=load_catalog(settings.data_dir))
+    register_error_handlers(app)
+    for blueprint in _blueprints():
+        app.register_blueprint(blueprint)
+    return app
+
+
+def _blueprints():
+    from web import pages
+
+    return [pages.bp]
+
+
+class Services:
+    """What routes share for the life of the app: settings and the loaded catalog."""
+
+    def __init__(self, settings: Settings, catalog):
+        self.settings = settings
+        self.catalog = catalog
+        self.links: list[tuple[str, str, str]] = []
+
+    def add_link(self, section: str, title: str, url: str) -> None:
+        """List a page on the index: section heading, link text, URL."""
+        self.links.append((section, title, url))
+
+
+def services(app: Flask | None = None) -> Services:
+    """The Services of ``app`` (default: the current app)."""
+    from flask import current_app
+
+    return (app or current_app).extensions[EXTENSION]

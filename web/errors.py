@@ -1,0 +1,81 @@
+"""Errors that carry their HTTP meaning, and the one handler that renders them."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+class ServiceError(Exception):
+    """Base of all errors shown to clients: ``http_status`` and an OGC-style code."""
+
+    http_status = 500
+    code = "ServerError"
+
+    def __init__(self, description: str):
+        super().__init__(description)
+        self.description = description
+
+
+class InvalidParameter(ServiceError):
+    http_status = 400
+    code = "InvalidParameterValue"
+
+
+class NotFound(ServiceError):
+    http_status = 404
+    code = "NotFound"
+
+
+class Unauthorized(ServiceError):
+    http_status = 401
+    code = "Unauthorized"
+
+
+class Forbidden(ServiceError):
+    http_status = 403
+    code = "Forbidden"
+
+
+class Conflict(ServiceError):
+    http_status = 409
+    code = "Conflict"
+
+
+class PayloadTooLarge(ServiceError):
+    http_status = 413
+    code = "PayloadTooLarge"
+
+
+def wants_json() -> bool:
+    """True when the client should get JSON rather than an HTML error page."""
+    if request.path.startswith("/api") or request.args.get("f") == "json":
+        return request.args.get("f") != "html"
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def error_response(status: int, code: str, description: str):
+    """A JSON ``{code, description}`` body or a Chinese HTML page, by negotiation."""
+    if wants_json():
+        return jsonify({"code": code, "description": description}), status
+    return render_template("pages/error.html", status=status, code=code,
+                           description=description), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Turn ServiceError and every HTTP error into a proper response; never a bare 500."""
+
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError):
+        return error_response(exc.http_status, exc.code, exc.description)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        return error_response(exc.code or 500, exc.name.replace(" ", ""),
+                              exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        app.logger.exception("unhandled error on %s", request.path)
+        return error_response(500, "ServerError", "内部错误：服务器未能完成请求。")

@@ -1,0 +1,65 @@
+"""Service settings: declared once, typed, validated; env overrides in create_app."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the service, with its default.
+
+    Environment variables ``INNOMAP_<NAME>`` (upper case) override a default;
+    a config mapping passed to ``create_app`` overrides both.
+    """
+
+    data_dir: Path = ROOT / "data"
+    testing: bool = False
+
+    def __post_init__(self):
+        if not Path(self.data_dir).is_dir():
+            raise ValueError(f"data_dir {self.data_dir} is not a directory")
+        object.__setattr__(self, "data_dir", Path(self.data_dir))
+
+
+def _parse(kind, raw: str):
+    if kind in (bool, "bool"):
+        if raw.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+            raise ValueError(f"expected a boolean, got {raw!r}")
+        return raw.lower() in ("1", "true", "yes", "on")
+    if kind in (int, "int"):
+        return int(raw)
+    if kind in (float, "float"):
+        return float(raw)
+    if kind in (Path, "Path"):
+        return Path(raw)
+    return raw
+
+
+def from_environment(environ=None, overrides: dict | None = None) -> Settings:
+    """Build Settings from defaults, ``INNOMAP_*`` variables, then ``overrides``.
+
+    Raises
+    ------
+    ValueError
+        Naming the setting and the value when one does not parse or is unknown.
+    """
+    environ = os.environ if environ is None else environ
+    values = {}
+    known = {f.name: f for f in fields(Settings)}
+    for name, spec in known.items():
+        raw = environ.get(f"INNOMAP_{name.upper()}")
+        if raw is not None:
+            try:
+                values[name] = _parse(spec.type, raw)
+            except ValueError as exc:
+                raise ValueError(f"INNOMAP_{name.upper()}: {exc}") from None
+    for name, value in (overrides or {}).items():
+        if name not in known:
+            raise ValueError(f"unknown setting {name!r}")
+        values[name] = value
+    return replace(Settings(), **values) if values else Settings()
