@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 4
 
-.PHONY: install serve dev test bench boundaries lock clean
+.PHONY: install system-packages serve dev test bench boundaries lock clean
 
 $(STAMP): pyproject.toml requirements.lock scripts/check_python.py
 	$(PYTHON) scripts/check_python.py
@@ -25,7 +25,11 @@ serve: install
 dev: install
 	$(BIN)/flask --app 'web:create_app()' run --debug --host $(HOST) --port $(PORT)
 
-test: install
+# Debian packages the tests use for real: Chromium, chromedriver, CJK fonts.
+system-packages:
+	bash scripts/install_system_packages.sh
+
+test: install system-packages
 	$(BIN)/python -m pytest
 
 bench: install

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Debian packages the test suite drives for real (browser, fonts for screenshots).
+# Installs only what is missing; needs root (or sudo) and the Debian registry.
+set -euo pipefail
+PACKAGES=(chromium chromium-driver fonts-noto-cjk)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+((${#missing[@]})) || exit 0
+SUDO=""
+[[ $(id -u) -eq 0 ]] || SUDO="sudo"
+echo "installing Debian packages: ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
