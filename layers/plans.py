@@ -12,6 +12,10 @@ PLANS_DIR = "plans"
 _BOOKMARK = re.compile(r"\[bookmark: [^\]]*\]")
 _SENTENCE_END = tuple("。；：！？")
 _WRAP_MIN = 18  # a hard-wrapped line is at least this long
+_PAGE_NUMBER = re.compile(r"^\d{1,3}$")
+_TABLE_ROW = re.compile(r"^(\d{1,2}|序号)\s[^，。；]+\s[≥≤]?[\d.]+\s*(左右|年)?$")
+_HEADING = re.compile(r"^(（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、)[^。；]*$|^专栏")
+_ITEM_START = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[、)）.](?!\d)")
 
 
 @dataclass(frozen=True)
@@ -41,22 +45,34 @@ def reading_text(raw: str, unwrap: bool) -> str:
 
 
 def _unwrap(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    """Join hard-wrapped lines into paragraphs.
+
+    Page-number lines are dropped; headings and table rows stay lines of their
+    own; table rows that a page break put inside a paragraph follow it.
+    """
     paragraphs: list[str] = []
-    previous = ""
-    for line in lines:
-        if paragraphs and _continues(previous, line):
+    deferred: list[str] = []
+    is_open = False
+    for line in (raw.strip() for raw in text.splitlines()):
+        if not line or _PAGE_NUMBER.match(line):
+            continue
+        if _TABLE_ROW.match(line):
+            (deferred if is_open else paragraphs).append(line)
+            continue
+        if is_open and not _HEADING.match(line) and not _ITEM_START.match(line):
             paragraphs[-1] += line
         else:
+            paragraphs.extend(deferred)
+            deferred = []
             paragraphs.append(line)
-        previous = line
+        is_open = _is_wrapped(line) and not _HEADING.match(line)
+    paragraphs.extend(deferred)
     return "\n".join(paragraphs) + "\n"
 
 
-def _continues(previous: str, line: str) -> bool:
-    """True when ``previous`` (one source line) was wrapped and ``line`` goes on."""
-    return len(previous) >= _WRAP_MIN and not previous.endswith(_SENTENCE_END) \
-        and not re.match(r"^[（(]?[一二三四五六七八九十\d]+[、)）.]", line)
+def _is_wrapped(line: str) -> bool:
+    """True when a source line was cut by the wrap and its text goes on."""
+    return len(line) >= _WRAP_MIN and not line.endswith(_SENTENCE_END)
 
 
 @lru_cache(maxsize=16)
