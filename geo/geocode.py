@@ -1,0 +1,383 @@
+"""Offline geocoding of names and Chinese addresses against boundaries and entities.
+
+The gazetteer is built from two sources held in memory, nothing is looked up
+on the network:
+
+- administrative units of the boundaries (full and short names: 沭阳县 / 沭阳,
+  宿迁市 / 宿迁; 拼音 of cities and counties: ``Suzhou`` is 宿州 *and* 苏州);
+- entities of the plan knowledge base (name and ``|``-separated aliases), plus
+  generic words such as 高新区 that stand for a whole type of entity.
+
+A text is scanned left to right for the longest known name at each position.
+Administrative names are resolved hierarchically (province → city → county): a
+name is kept only where it is consistent with the units found before it, so
+``江苏省连云港市海州区朝阳东路`` resolves to 海州区 and a later street such as
+洪泽湖路 does not pull it to 洪泽区. An entity name consistent with the
+administrative context wins over the administrative unit. When more than one
+place fits equally well, the result is ``ambiguous`` with every candidate; it
+is never guessed.
+
+Geometry of an administrative match is a point guaranteed inside the unit
+(``representative_point``), graded ``province_centroid`` / ``city_centroid`` /
+``county_centroid``; an entity keeps its own geometry and precision grade.
+All geometry is WGS84 (EPSG:4326).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Iterable
+
+import geopandas as gpd
+import pandas as pd
+
+STATUSES = ("matched", "ambiguous", "unmatched")
+ADMIN_PRECISION = {"province": "province_centroid", "city": "city_centroid",
+                   "county": "county_centroid"}
+# Words that name a kind of entity rather than one entity: 高新区 alone is any
+# high-tech zone, and is resolved only when the administrative context leaves one.
+GENERIC_TERMS = {
+    "高新区": "high_tech_zone",
+    "高新技术产业开发区": "high_tech_zone",
+    "高新技术开发区": "high_tech_zone",
+    "经开区": "development_zone",
+    "经济开发区": "development_zone",
+    "经济技术开发区": "development_zone",
+    "开发区": "development_zone",
+    "农业高新区": "agri_high_tech_zone",
+    "农高区": "agri_high_tech_zone",
+    "大学科技园": "university_science_park",
+    "科技产业园": "industrial_park",
+    "自贸区": "ftz_area",
+    "自贸试验区": "ftz_area",
+}
+_LATIN = re.compile(r"^[a-z0-9āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü'’\-\s.,]+$")
+_LATIN_DROP = ("city", "county", "district", "prefecture", "province")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One place a text may mean.
+
+    ``kind`` is ``'admin'`` or ``'entity'``; ``level`` is the administrative level
+    (province/city/county) or the entity type; ``adcode`` the finest known adcode;
+    ``score`` in (0, 1] the share of the text the match explains.
+    """
+
+    name: str
+    kind: str
+    id: str
+    level: str
+    adcode: str | None
+    city_adcode: str | None
+    county_adcode: str | None
+    geometry: object
+    precision: str
+    score: float
+
+
+@dataclass(frozen=True)
+class GeocodeResult:
+    """The answer for one text: status, the best candidate if matched, all candidates."""
+
+    query: str
+    status: str
+    best: Candidate | None
+    candidates: tuple[Candidate, ...]
+
+
+@dataclass
+class _Hit:
+    """A known name found in the normalized text."""
+
+    start: int
+    end: int
+    admin: tuple[str, ...]
+    entity: tuple[str, ...]
+    generic: str | None
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width → half-width), whitespace removed."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+
+
+def _latin_key(text: str) -> str | None:
+    """The lookup key of a 拼音 / Latin query (``Suzhou City`` → ``suzhou``), else None."""
+    low = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    if not low or not _LATIN.match(low):
+        return None
+    plain = "".join(c for c in unicodedata.normalize("NFKD", low.replace("ü", "v"))
+                    if not unicodedata.combining(c))
+    words = [w for w in re.split(r"[\s,.\-'’]+", plain) if w]
+    while len(words) > 1 and words[-1] in _LATIN_DROP:
+        words.pop()
+    return "".join(words) or None
+
+
+def _pinyin(name: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(name)).lower().replace("ü", "v")
+
+
+def _within(inner: str, outer: str) -> bool:
+    """True when adcode ``inner`` is ``outer`` or lies inside it (by code prefix)."""
+    if inner == outer:
+        return True
+    if outer.endswith("0000"):
+        return inner[:2] == outer[:2]
+    if outer.endswith("00"):
+        return inner[:4] == outer[:4]
+    return False
+
+
+def _related(a: str, b: str) -> bool:
+    return _within(a, b) or _within(b, a)
+
+
+class Geocoder:
+    """Resolve names, aliases and addresses to places, offline.
+
+    Parameters
+    ----------
+    boundaries : GeoDataFrame
+        Administrative units with the columns of ``geo.boundaries.COLUMNS``,
+        EPSG:4326 (as ``load_boundaries`` returns them).
+    entities : GeoDataFrame, optional
+        Entities with ``id``, ``name``, ``type``, ``precision``, ``city_adcode``,
+        ``county_adcode`` and optionally ``aliases`` (``|``-separated), EPSG:4326.
+
+    Raises
+    ------
+    ValueError
+        When a frame is not in EPSG:4326 or lacks a required column.
+
+    Examples
+    --------
+    >>> gc = Geocoder(load_boundaries(Path("data/boundaries")))   # doctest: +SKIP
+    >>> gc.geocode("江苏省连云港市海州区朝阳东路32号").best.adcode  # doctest: +SKIP
+    '320706'
+    """
+
+    def __init__(self, boundaries: gpd.GeoDataFrame, entities: gpd.GeoDataFrame | None = None):
+        _require(boundaries, "boundaries", ("adcode", "name", "short_name", "level"))
+        self._admin: dict[str, Candidate] = {}
+        self._names: dict[str, tuple[list[str], list[str]]] = {}
+        self._pinyin: dict[str, list[str]] = {}
+        self._entities: dict[str, Candidate] = {}
+        self._by_type: dict[str, list[str]] = {}
+        self._cache: dict[str, GeocodeResult] = {}
+        self._add_admin(boundaries)
+        if entities is not None and len(entities):
+            _require(entities, "entities", ("id", "name", "type", "precision",
+                                            "city_adcode", "county_adcode"))
+            self._add_entities(entities)
+        self._lengths = sorted({len(n) for n in self._all_names()}, reverse=True)
+        self._first = {n[0] for n in self._all_names()}
+
+    # -- building the gazetteer -------------------------------------------------
+
+    def _all_names(self) -> Iterable[str]:
+        yield from self._names
+        yield from GENERIC_TERMS
+
+    def _name_slot(self, name: str) -> tuple[list[str], list[str]]:
+        return self._names.setdefault(normalize(name), ([], []))
+
+    def _add_admin(self, boundaries: gpd.GeoDataFrame) -> None:
+        points = boundaries.geometry.representative_point()
+        for row, point in zip(boundaries.itertuples(index=False), points):
+            level = row.level
+            city = getattr(row, "city_adcode", None) or None
+            self._admin[row.adcode] = Candidate(
+                name=row.name, kind="admin", id=row.adcode, level=level, adcode=row.adcode,
+                city_adcode=city if level != "province" else None,
+                county_adcode=row.adcode if level == "county" else None, geometry=point,
+                precision=ADMIN_PRECISION.get(level, "approximate"), score=1.0)
+            for name in {row.name, row.short_name}:
+                if name:
+                    slot = self._name_slot(name)[0]
+                    if row.adcode not in slot:
+                        slot.append(row.adcode)
+            if level != "province":
+                for key in {_pinyin(row.short_name), _pinyin(row.name)}:
+                    self._pinyin.setdefault(key, []).append(row.adcode)
+
+    def _add_entities(self, entities: gpd.GeoDataFrame) -> None:
+        for row in entities.itertuples(index=False):
+            county = _code(getattr(row, "county_adcode", None))
+            city = _code(getattr(row, "city_adcode", None))
+            self._entities[row.id] = Candidate(
+                name=row.name, kind="entity", id=row.id, level=row.type,
+                adcode=county or city or _code(getattr(row, "province_adcode", None)),
+                city_adcode=city, county_adcode=county, geometry=row.geometry,
+                precision=row.precision, score=1.0)
+            self._by_type.setdefault(row.type, []).append(row.id)
+            aliases = getattr(row, "aliases", "") or ""
+            for name in [row.name, *str(aliases).split("|")]:
+                name = normalize(name)
+                if name and name not in GENERIC_TERMS:
+                    slot = self._name_slot(name)[1]
+                    if row.id not in slot:
+                        slot.append(row.id)
+
+    # -- scanning -----------------------------------------------------------------
+
+    def _scan(self, q: str) -> list[_Hit]:
+        """Longest known name at each position, left to right, non-overlapping."""
+        hits, i, n = [], 0, len(q)
+        while i < n:
+            if q[i] in self._first:
+                for length in self._lengths:
+                    if i + length > n:
+                        continue
+                    word = q[i:i + length]
+                    slot = self._names.get(word)
+                    generic = GENERIC_TERMS.get(word)
+                    if slot or generic:
+                        admin, entity = slot if slot else ([], [])
+                        hits.append(_Hit(i, i + length, tuple(admin), tuple(entity),
+                                         None if entity else generic))
+                        i += length
+                        break
+                else:
+                    i += 1
+                continue
+            i += 1
+        return hits
+
+    def _admin_context(self, hits: list[_Hit]) -> tuple[set[str] | None, int]:
+        """Units consistent with every accepted admin name, and characters explained."""
+        state: set[str] | None = None
+        covered = 0
+        for hit in hits:
+            codes = set(hit.admin)
+            if not codes:
+                continue
+            if state is None:
+                state = _outermost(codes)
+                covered += hit.end - hit.start
+                continue
+            deeper = {c for c in codes if any(_within(c, s) and c != s for s in state)}
+            same = {s for s in state if any(_within(s, c) for c in codes)}
+            if deeper:
+                state = _outermost(deeper)
+            elif not same:
+                continue  # a street or place word that happens to be a unit name
+            covered += hit.end - hit.start
+        return state, covered
+
+    # -- public API ---------------------------------------------------------------
+
+    def geocode(self, text: str) -> GeocodeResult:
+        """Resolve one name or address.
+
+        Parameters
+        ----------
+        text : str
+            A place or entity name, alias, 拼音 name, or Chinese address.
+
+        Returns
+        -------
+        GeocodeResult
+            ``matched`` with ``best``; ``ambiguous`` with every equally good
+            candidate and ``best=None``; or ``unmatched``.
+        """
+        query = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
+        if query in self._cache:
+            return self._cache[query]
+        result = self._resolve(query)
+        if len(self._cache) < 200_000:
+            self._cache[query] = result
+        return result
+
+    def geocode_many(self, texts: Iterable[str]) -> list[GeocodeResult]:
+        """:meth:`geocode` over ``texts``, in order."""
+        return [self.geocode(t) for t in texts]
+
+    def _resolve(self, query: str) -> GeocodeResult:
+        q = normalize(query)
+        if not q:
+            return GeocodeResult(query, "unmatched", None, ())
+        key = _latin_key(query)
+        if key is not None:
+            codes = _outermost(set(self._pinyin.get(key, [])))
+            return _result(query, [replace(self._admin[c], score=1.0) for c in sorted(codes)])
+        hits = self._scan(q)
+        state, covered = self._admin_context(hits)
+        entity = self._entity_candidates(hits, state, covered, len(q))
+        if entity:
+            return _result(query, entity)
+        if state:
+            score = round(covered / len(q), 3)
+            return _result(query, [replace(self._admin[c], score=score) for c in sorted(state)])
+        return GeocodeResult(query, "unmatched", None, ())
+
+    def _entity_candidates(self, hits, state, covered, length) -> list[Candidate]:
+        named = [h for h in hits if h.entity]
+        if named:
+            best = max(named, key=lambda h: h.end - h.start)
+            ids = [e for e in best.entity if self._fits(e, state)]
+            score = round(min(1.0, (covered + best.end - best.start) / length), 3)
+            return [replace(self._entities[e], score=score) for e in ids]
+        generic = [h for h in hits if h.generic]
+        if generic:
+            hit = generic[-1]
+            ids = [e for e in self._by_type.get(hit.generic, []) if self._fits(e, state)]
+            # A generic word explains the text less well than a proper name.
+            score = round(0.8 * min(1.0, (covered + hit.end - hit.start) / length), 3)
+            return [replace(self._entities[e], score=score) for e in ids]
+        return []
+
+    def _fits(self, entity_id: str, state: set[str] | None) -> bool:
+        if state is None:
+            return True
+        code = self._entities[entity_id].adcode
+        return code is not None and any(_related(code, s) for s in state)
+
+
+def _outermost(codes: set[str]) -> set[str]:
+    """Drop codes inside another code of the set: bare 淮安 is the city, not 淮安区."""
+    return {c for c in codes if not any(o != c and _within(c, o) for o in codes)}
+
+
+def _result(query: str, candidates: list[Candidate]) -> GeocodeResult:
+    if not candidates:
+        return GeocodeResult(query, "unmatched", None, ())
+    ordered = tuple(sorted(candidates, key=lambda c: (-c.score, c.id)))
+    if len(ordered) == 1:
+        return GeocodeResult(query, "matched", ordered[0], ordered)
+    return GeocodeResult(query, "ambiguous", None, ordered)
+
+
+def _code(value) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
+        return None
+    return str(value)
+
+
+def _require(gdf, label: str, columns: tuple[str, ...]) -> None:
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise ValueError(f"{label}: expected a GeoDataFrame, got {type(gdf).__name__}")
+    if gdf.crs is None or gdf.crs.to_epsg() != 4326:
+        raise ValueError(f"{label}: CRS must be EPSG:4326, got {gdf.crs}")
+    missing = [c for c in columns if c not in gdf.columns]
+    if missing:
+        raise ValueError(f"{label}: missing columns {missing}")
+
+
+def default_geocoder(data_dir: Path, with_entities: bool = True) -> Geocoder:
+    """A Geocoder over ``data_dir``'s full boundaries and, if present, its entities."""
+    from geo.boundaries import load_boundaries
+
+    boundaries = load_boundaries(Path(data_dir) / "boundaries", "full")
+    entities = None
+    if with_entities and (Path(data_dir) / "kb" / "entities.csv").exists():
+        from layers.entities import read_entities
+
+        entities = read_entities(Path(data_dir))
+    return Geocoder(boundaries, entities)

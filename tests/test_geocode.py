@@ -1,0 +1,144 @@
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from geo.boundaries import load_boundaries
+from geo.geocode import Geocoder
+from geo.geocode_batch import geocode_file, geocode_table, read_table
+from geo.geocode_cli import main as cli_main
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture(scope="module")
+def boundaries():
+    return load_boundaries(DATA / "boundaries", "coarse")
+
+
+@pytest.fixture(scope="module")
+def tiny_entities():
+    rows = [
+        ("sq-hitech", "宿迁高新技术产业开发区", "宿迁高新区", "high_tech_zone", "321300", "321302",
+         "approximate", shapely.Point(118.33, 33.95)),
+        ("lyg-hitech", "连云港高新技术产业开发区", "连云港高新区", "high_tech_zone", "320700",
+         "320706", "approximate", shapely.Point(119.21, 34.60)),
+        ("jou", "江苏海洋大学", "淮海工学院", "university", "320700", "320706", "approximate",
+         shapely.Point(119.20, 34.60)),
+    ]
+    cols = ["id", "name", "aliases", "type", "city_adcode", "county_adcode", "precision"]
+    return gpd.GeoDataFrame([r[:-1] for r in rows], columns=cols,
+                            geometry=[r[-1] for r in rows], crs="EPSG:4326")
+
+
+@pytest.fixture(scope="module")
+def geocoder(boundaries, tiny_entities):
+    return Geocoder(boundaries, tiny_entities)
+
+
+@pytest.mark.parametrize("text,adcode", [
+    ("沭阳县", "321322"), ("沭阳", "321322"), ("宿城区", "321302"), ("宿城", "321302"),
+    ("宿迁", "321300"), ("宿州市", "341300"), ("苏州", "320500"), ("萧县", "341322"),
+    ("江苏省连云港市海州区朝阳东路32号", "320706"),
+    ("江苏省宿迁市宿城区洪泽湖路8号", "321302"),  # 洪泽 is also 淮安's 洪泽区
+    ("安徽省宿州市埇桥区淮海北路", "341302"),
+    ("连云港市东海县", "320722"), ("徐州市鼓楼区", "320302"), ("南京鼓楼", "320106"),
+    ("淮安", "320800"), ("淮安市淮安区", "320803"), ("ＳＵＱＩＡＮ", "321300"),
+    ("Shuyang County", "321322"),
+])
+def test_admin_names_and_addresses(geocoder, text, adcode):
+    result = geocoder.geocode(text)
+    assert result.status == "matched", result
+    assert result.best.kind == "admin" and result.best.adcode == adcode
+
+
+def test_admin_point_lies_in_its_unit(geocoder, boundaries):
+    best = geocoder.geocode("灌南县").best
+    polygon = boundaries.set_index("adcode").geometry["320724"]
+    assert polygon.contains(best.geometry) and best.precision == "county_centroid"
+
+
+@pytest.mark.parametrize("text,entity_id", [
+    ("江苏海洋大学", "jou"), ("淮海工学院", "jou"), ("宿迁高新区", "sq-hitech"),
+    ("连云港市海州区江苏海洋大学", "jou"), ("宿迁市高新区", "sq-hitech"),
+])
+def test_entity_names_and_aliases(geocoder, text, entity_id):
+    result = geocoder.geocode(text)
+    assert result.status == "matched", result
+    assert result.best.kind == "entity" and result.best.id == entity_id
+
+
+@pytest.mark.parametrize("text,names", [
+    ("高新区", {"宿迁高新技术产业开发区", "连云港高新技术产业开发区"}),
+    ("Suzhou", {"宿州市", "苏州市"}),
+    ("鼓楼区", {"鼓楼区"}),
+])
+def test_ambiguous_is_reported_with_candidates(geocoder, text, names):
+    result = geocoder.geocode(text)
+    assert result.status == "ambiguous" and result.best is None
+    assert len(result.candidates) >= 2 and {c.name for c in result.candidates} == names
+
+
+@pytest.mark.parametrize("text", ["", "   ", "北京市朝阳区", "xyz", None])
+def test_unknown_is_unmatched(geocoder, text):
+    result = geocoder.geocode(text)
+    assert result.status == "unmatched" and result.best is None and result.candidates == ()
+
+
+def test_score_falls_with_unexplained_text(geocoder):
+    whole = geocoder.geocode("海州区").best.score
+    partial = geocoder.geocode("海州区朝阳东路32号").best.score
+    assert whole == 1.0 and 0 < partial < whole
+
+
+def test_rejects_projected_frames(boundaries):
+    with pytest.raises(ValueError, match="EPSG:4326"):
+        Geocoder(boundaries.to_crs(3857))
+
+
+def test_geocode_many_keeps_order(geocoder):
+    out = geocoder.geocode_many(["沭阳", "xyz", "Suzhou"])
+    assert [r.status for r in out] == ["matched", "unmatched", "ambiguous"]
+
+
+def test_batch_table(geocoder):
+    frame = pd.DataFrame({"地址": ["江苏省连云港市海州区", "高新区", "火星"], "n": ["1", "2", "3"]})
+    out = geocode_table(frame, "地址", geocoder, progress=False)
+    assert out["gc_status"].tolist() == ["matched", "ambiguous", "unmatched"]
+    assert out["gc_adcode"].tolist()[0] == "320706" and out.geometry.isna().tolist()[1:] == [
+        True, True]
+    assert "宿迁高新技术产业开发区" in out["gc_candidates"].iloc[1]
+    with pytest.raises(ValueError, match="no-such"):
+        geocode_table(frame, "no-such", geocoder)
+
+
+@pytest.mark.parametrize("suffix,driver_suffix", [(".csv", ".geojson"), (".xlsx", ".gpkg")])
+def test_batch_files(tmp_path, geocoder, suffix, driver_suffix):
+    frame = pd.DataFrame({"地址": ["宿迁市沭阳县", "Suzhou", "江苏海洋大学", "?"]})
+    source = tmp_path / f"in{suffix}"
+    (frame.to_csv(source, index=False) if suffix == ".csv" else frame.to_excel(source,
+                                                                              index=False))
+    assert read_table(source)["地址"].tolist() == frame["地址"].tolist()
+    out, report = tmp_path / f"out{driver_suffix}", tmp_path / "report.csv"
+    counts = geocode_file(source, "地址", out, report, geocoder, progress=False)
+    assert counts == {"matched": 2, "ambiguous": 1, "unmatched": 1}
+    written = gpd.read_file(out)
+    assert len(written) == 4 and written.crs.to_epsg() == 4326
+    rep = pd.read_csv(report, encoding="utf-8-sig", dtype=str)
+    assert rep["status"].tolist() == ["matched", "ambiguous", "matched", "unmatched"]
+    assert "宿州市" in rep["candidates"].iloc[1] and "苏州市" in rep["candidates"].iloc[1]
+
+
+def test_cli(tmp_path, capsys):
+    source = tmp_path / "in.csv"
+    pd.DataFrame({"name": ["沭阳县", "宿城"]}).to_csv(source, index=False)
+    out = tmp_path / "out.geojson"
+    assert cli_main([str(source), "-c", "name", "-o", str(out), "--quiet",
+                     "--no-entities"]) == 0
+    assert "matched 2" in capsys.readouterr().out
+    assert set(gpd.read_file(out)["gc_adcode"]) == {"321322", "321302"}
+    assert cli_main([str(source), "-c", "missing", "-o", str(out), "--quiet",
+                     "--no-entities"]) == 2
+    assert "missing" in capsys.readouterr().err
