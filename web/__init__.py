@@ -31,9 +31,9 @@ def create_app(config: dict | Settings | None = None) -> Flask:
 
 
 def _blueprints():
-    from web import pages
+    from web import api, pages
 
-    return [pages.bp]
+    return [pages.bp, api.bp]
 
 
 class Services:
