@@ -1,0 +1,281 @@
+"""Framework-free feature queries and GeoJSON output for the feature API.
+
+A :class:`FeatureTable` wraps one layer's GeoDataFrame (WGS84 lon/lat) with what
+queries need ready-made: feature bounds, typed queryable columns, an id index and,
+built on first use, each feature pre-serialised as RFC 7946 GeoJSON (exterior
+rings counter-clockwise, coordinates rounded to 6 decimals, no ``crs`` member).
+:func:`select` filters, sorts and pages; :func:`feature_collection` and
+:func:`feature` serialise to bytes. Nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.crs import CRS84, SUPPORTED, OutputCrs, transform_geometries
+
+MAX_LIMIT = 10_000
+DEFAULT_LIMIT = 10
+_versions = itertools.count(1)
+
+
+class QueryError(ValueError):
+    """A query a client sent does not fit the table (bad value, unknown property)."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """One items request, already parsed: every field has a checked value.
+
+    ``bbox`` is in CRS84 (minlon, minlat, maxlon, maxlat); ``filters`` maps a
+    queryable to the value (already of the column's type) it must equal;
+    ``sortby`` is a tuple of (property, ascending); ``properties`` None means all.
+    """
+
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    bbox: tuple[float, float, float, float] | None = None
+    filters: tuple[tuple[str, object], ...] = ()
+    properties: tuple[str, ...] | None = None
+    skip_geometry: bool = False
+    sortby: tuple[tuple[str, bool], ...] = ()
+    crs: OutputCrs = SUPPORTED[CRS84]
+
+    @property
+    def plain(self) -> bool:
+        """True when every feature is written in full, in CRS84: the pre-built form."""
+        return (self.properties is None and not self.skip_geometry
+                and self.crs.uri == CRS84)
+
+
+@dataclass
+class Selection:
+    """Row positions of one page, and how many rows matched before paging."""
+
+    positions: np.ndarray
+    matched: int
+
+
+@dataclass
+class FeatureTable:
+    """One layer's frame prepared for queries. Rebuild it when the frame is replaced."""
+
+    frame: gpd.GeoDataFrame
+    id_field: str
+    queryable_names: list[str]
+    version: int = field(default_factory=lambda: next(_versions))
+
+    def __post_init__(self):
+        self.geometry = _rfc7946_geometry(self.frame.geometry.to_numpy())
+        self.bounds = shapely.bounds(self.geometry)
+        self.point_only = bool(np.all(shapely.get_type_id(self.geometry) == 0))
+        self.ids = [_json_value(v) for v in self.frame[self.id_field]]
+        self.id_index = {str(v): i for i, v in enumerate(self.ids)}
+        self.records = _records(self.frame.drop(columns=self.frame.geometry.name))
+        self.kinds = {name: column_kind(self.frame[name]) for name in self.queryable_names}
+        self._columns: dict[str, np.ndarray] = {}
+        self._fragments: list[bytes] | None = None
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @property
+    def extent(self) -> list[float] | None:
+        """CRS84 bounding box of all features, or None for an empty table."""
+        return _envelope(self.bounds)
+
+    def column(self, name: str) -> np.ndarray:
+        """Comparable values of a queryable column (strings for text columns)."""
+        if name not in self._columns:
+            series = self.frame[name]
+            if self.kinds[name] == "string":
+                values = np.array([None if _missing(v) else str(v) for v in series],
+                                  dtype=object)
+            else:
+                values = series.to_numpy()
+            self._columns[name] = values
+        return self._columns[name]
+
+    def fragments(self) -> list[bytes]:
+        """Every feature as RFC 7946 GeoJSON bytes in full, built once."""
+        if self._fragments is None:
+            geometry_json = _geometry_json(self.geometry)
+            self._fragments = [
+                _feature_bytes(self.ids[i], geometry_json[i], self.records[i])
+                for i in range(len(self))]
+        return self._fragments
+
+
+def column_kind(series: pd.Series) -> str:
+    """JSON Schema type of a column: ``integer``, ``number``, ``boolean`` or ``string``."""
+    if pd.api.types.is_bool_dtype(series):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(series):
+        return "integer"
+    if pd.api.types.is_float_dtype(series):
+        return "number"
+    return "string"
+
+
+def coerce(kind: str, name: str, raw: str):
+    """Parse the text ``raw`` as a value of ``kind`` for property ``name``; QueryError if not."""
+    if kind == "string":
+        return raw
+    if kind == "boolean":
+        if raw.lower() not in ("true", "false", "1", "0"):
+            raise QueryError(f"{name}: expected true or false, got {raw!r}")
+        return raw.lower() in ("true", "1")
+    try:
+        value = int(raw) if kind == "integer" else float(raw)
+    except ValueError:
+        raise QueryError(f"{name}: expected {kind}, got {raw!r}") from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise QueryError(f"{name}: expected a finite number, got {raw!r}")
+    return value
+
+
+def select(table: FeatureTable, query: Query) -> Selection:
+    """Filter by bbox and property equality, sort, then page ``table``."""
+    mask = np.ones(len(table), dtype=bool)
+    if query.bbox is not None:
+        mask &= _bbox_mask(table, query.bbox)
+    for name, value in query.filters:
+        mask &= table.column(name) == value
+    positions = np.flatnonzero(mask)
+    if query.sortby:
+        positions = _sorted(table, positions, query.sortby)
+    page = positions[query.offset:query.offset + query.limit]
+    return Selection(positions=page, matched=len(positions))
+
+
+def feature_collection(table: FeatureTable, selection: Selection, query: Query,
+                       links: list[dict], timestamp: str | None = None) -> bytes:
+    """A GeoJSON FeatureCollection of the selected rows, with paging members, as bytes."""
+    positions = selection.positions
+    features, bbox = _features(table, positions, query)
+    tail = {"numberMatched": selection.matched, "numberReturned": len(positions),
+            "links": links}
+    if timestamp:
+        tail["timeStamp"] = timestamp
+    if bbox is not None:
+        tail["bbox"] = bbox
+    return (b'{"type":"FeatureCollection","features":[' + b",".join(features) + b"],"
+            + _dumps(tail)[1:])
+
+
+def feature(table: FeatureTable, position: int, query: Query, links: list[dict]) -> bytes:
+    """One feature as GeoJSON bytes, with its ``bbox`` and ``links``."""
+    features, bbox = _features(table, np.array([position]), query)
+    tail = {"links": links}
+    if bbox is not None:
+        tail["bbox"] = bbox
+    return features[0][:-1] + b"," + _dumps(tail)[1:]
+
+
+def _features(table: FeatureTable, positions: np.ndarray, query: Query):
+    if query.plain:
+        fragments = table.fragments()
+        return [fragments[i] for i in positions], _envelope(table.bounds[positions])
+    geometry_json: list[str | None] = [None] * len(positions)
+    bbox = None
+    if not query.skip_geometry:
+        geoms = table.geometry[positions]
+        if query.crs.uri != CRS84:
+            geoms = transform_geometries(geoms, query.crs)
+        geometry_json = _geometry_json(geoms)
+        bbox = _envelope(shapely.bounds(geoms))
+    wanted = query.properties
+    out = []
+    for k, i in enumerate(positions):
+        record = table.records[i]
+        if wanted is not None:
+            record = {name: record[name] for name in wanted}
+        out.append(_feature_bytes(table.ids[i], geometry_json[k], record))
+    return out, bbox
+
+
+def _feature_bytes(fid, geometry: str | None, properties: dict) -> bytes:
+    return (b'{"type":"Feature","id":' + _dumps(fid) + b',"geometry":'
+            + (geometry.encode() if geometry is not None else b"null")
+            + b',"properties":' + _dumps(properties) + b"}")
+
+
+def _dumps(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"),
+                      allow_nan=False).encode()
+
+
+def _rfc7946_geometry(geoms: np.ndarray) -> np.ndarray:
+    """Round to 6 decimals, then orient polygon exterior rings counter-clockwise."""
+    rounded = shapely.transform(geoms, lambda coords: np.round(coords, 6))
+    return shapely.orient_polygons(rounded, exterior_cw=False)
+
+
+def _geometry_json(geoms: np.ndarray) -> list[str | None]:
+    return list(shapely.to_geojson(geoms))
+
+
+def _envelope(bounds: np.ndarray) -> list[float] | None:
+    if len(bounds) == 0 or np.all(np.isnan(bounds)):
+        return None
+    return [float(np.nanmin(bounds[:, 0])), float(np.nanmin(bounds[:, 1])),
+            float(np.nanmax(bounds[:, 2])), float(np.nanmax(bounds[:, 3]))]
+
+
+def _bbox_mask(table: FeatureTable, bbox) -> np.ndarray:
+    minx, miny, maxx, maxy = bbox
+    b = table.bounds
+    with np.errstate(invalid="ignore"):
+        mask = (b[:, 0] <= maxx) & (b[:, 2] >= minx) & (b[:, 1] <= maxy) & (b[:, 3] >= miny)
+    if not table.point_only and mask.any():
+        candidates = np.flatnonzero(mask)
+        box = shapely.box(minx, miny, maxx, maxy)
+        mask[candidates] = shapely.intersects(table.geometry[candidates], box)
+    return mask
+
+
+def _sorted(table: FeatureTable, positions: np.ndarray, sortby) -> np.ndarray:
+    names = [name for name, _ in sortby]
+    frame = pd.DataFrame({f"k{n}": table.column(name)[positions]
+                          for n, name in enumerate(names)})
+    frame["_pos"] = positions
+    ordered = frame.sort_values([f"k{n}" for n in range(len(names))],
+                                ascending=[asc for _, asc in sortby],
+                                kind="stable", na_position="last")
+    return ordered["_pos"].to_numpy()
+
+
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def _json_value(value):
+    """A JSON-safe Python value for one cell: None for missing, plain int/float/str."""
+    if isinstance(value, (list, dict)):
+        return value
+    if _missing(value):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (pd.Timestamp, np.datetime64)):
+        return pd.Timestamp(value).isoformat()
+    return str(value)
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    columns = {name: [_json_value(v) for v in frame[name]] for name in frame.columns}
+    return [{name: columns[name][i] for name in frame.columns} for i in range(len(frame))]

@@ -1,0 +1,204 @@
+"""The feature API under /api: OGC API – Features Part 1 (Core) and Part 2 (CRS).
+
+Routes are thin: they parse the request with :mod:`web.api_query`, call the core in
+:mod:`geo.features` or build a document with :mod:`web.api_docs`, and hand bytes to
+:func:`web.api_http.send`, which does ETags, 304s, gzip, caching headers and CORS.
+Everything is built from ``layers.REGISTRY`` and the loaded catalog, so a new layer
+appears here without a change to this module.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from geo import features
+from layers import REGISTRY
+from web import api_docs as docs
+from web import services
+from web.api_http import JSON_TYPES, ApiState, absolute, cached, send, state
+from web.api_query import (check_known, parse_feature_query, parse_format,
+                           parse_items_query, query_string)
+from web.errors import NotFound
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.record_once
+def _on_register(setup_state):
+    app = setup_state.app
+    app.extensions[ApiState.KEY] = ApiState()
+    svc = services(app)
+    section = "GeoJSON 接口（OGC API – Features）"
+    svc.add_link(section, "接口首页 /api/（供 QGIS、GDAL、OWSLib 等程序使用）", "/api/?f=html")
+    svc.add_link(section, "全部图层 /api/collections", "/api/collections?f=html")
+    svc.add_link(section, "OpenAPI 3.0 接口定义 /api/openapi", "/api/openapi")
+
+
+@bp.after_request
+def _cors(response):
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "ETag, Content-Crs, Link"
+    return response
+
+
+@bp.get("/")
+def landing():
+    return _document("landing", lambda base: docs.landing(base), "api/landing.html")
+
+
+@bp.get("/conformance")
+def conformance():
+    return _document("conformance", lambda base: docs.conformance(),
+                     "api/conformance.html")
+
+
+@bp.get("/openapi")
+def openapi():
+    check_known(request.args, ("f",))
+    fmt = parse_format(request.args, allowed=("json",))
+
+    def build(base):
+        layers = list(REGISTRY.values())
+        return docs.openapi(base, layers, {layer.id: _table(layer.id) for layer in layers})
+
+    return cached(("openapi", fmt, _versions()), lambda: _json_body(build(_base())),
+                  docs.OPENAPI)
+
+
+@bp.get("/collections")
+def collections():
+    def build(base):
+        return docs.collections(base, [docs.collection(base, layer, _table(layer.id))
+                                       for layer in REGISTRY.values()])
+
+    return _document("collections", build, "api/collections.html", _versions())
+
+
+@bp.get("/collections/<cid>")
+def collection(cid):
+    layer, table = _layer_table(cid)
+    return _document(f"collection:{cid}", lambda base: docs.collection(base, layer, table),
+                     "api/collection.html", (table.version,))
+
+
+@bp.get("/collections/<cid>/queryables")
+def queryables(cid):
+    layer, table = _layer_table(cid)
+    check_known(request.args, ("f",))
+    parse_format(request.args, allowed=("json",))
+    return cached(("queryables", cid, table.version),
+                  lambda: _json_body(docs.queryables(_base(), layer, table)),
+                  "application/schema+json")
+
+
+@bp.get("/collections/<cid>/items")
+def items(cid):
+    layer, table = _layer_table(cid)
+    query, fmt = parse_items_query(request.args, table)
+    key = ("items", cid, table.version, fmt, query_string(request.args))
+    if query.bbox is None and not query.filters:
+        return cached(key, lambda: _items_body(layer, table, query, fmt),
+                      _media(fmt), _crs_header(query, fmt))
+    return send(_items_body(layer, table, query, fmt), _media(fmt), _crs_header(query, fmt))
+
+
+@bp.get("/collections/<cid>/items/<path:fid>")
+def item(cid, fid):
+    layer, table = _layer_table(cid)
+    position = table.id_index.get(fid)
+    if position is None:
+        raise NotFound(f"图层 {cid} 中没有 id 为 {fid!r} 的要素。")
+    query, fmt = parse_feature_query(request.args, table)
+    key = ("item", cid, table.version, fid, fmt, query_string(request.args))
+    return cached(key, lambda: _item_body(layer, table, position, query, fmt),
+                  _media(fmt), _crs_header(query, fmt))
+
+
+def _document(name, build, template, versions=()):
+    """A request-independent document as JSON or HTML, built once per app and base URL."""
+    check_known(request.args, ("f",))
+    fmt = parse_format(request.args)
+    if fmt == "html":
+        return cached((name, "html", versions),
+                      lambda: render_template(template, doc=build(_base())).encode(),
+                      "text/html; charset=utf-8")
+    return cached((name, "json", versions), lambda: _json_body(build(_base())),
+                  JSON_TYPES["json"])
+
+
+def _items_body(layer, table, query, fmt) -> bytes:
+    selection = features.select(table, query)
+    links = _items_links(layer, query, selection)
+    if fmt == "html":
+        rows = features.feature_collection(table, selection, query, links)
+        return render_template("api/items.html", layer=layer, query=query,
+                               collection=_loads(rows), links=links).encode()
+    return features.feature_collection(table, selection, query, links)
+
+
+def _item_body(layer, table, position, query, fmt) -> bytes:
+    href = absolute(request.path)
+    coll = absolute(f"/api/collections/{layer.id}")
+    links = [docs.link(href, "self", docs.GEOJSON), docs.link(f"{href}?f=html", "alternate",
+                                                              docs.HTML),
+             docs.link(coll, "collection", docs.JSON, layer.title)]
+    body = features.feature(table, position, query, links)
+    if fmt == "html":
+        return render_template("api/item.html", layer=layer, feature=_loads(body)).encode()
+    return body
+
+
+def _items_links(layer, query, selection) -> list[dict]:
+    here = absolute(request.path)
+    args = request.args
+    links = [docs.link(f"{here}?{query_string(args)}", "self", docs.GEOJSON, "本页"),
+             docs.link(f"{here}?{query_string(args, f='html')}", "alternate", docs.HTML,
+                       "本页（HTML）"),
+             docs.link(absolute(f"/api/collections/{layer.id}"), "collection", docs.JSON,
+                       layer.title)]
+    end = query.offset + len(selection.positions)
+    if end < selection.matched:
+        links.append(docs.link(f"{here}?{query_string(args, offset=end)}", "next",
+                               docs.GEOJSON, "下一页"))
+    if query.offset > 0:
+        prev = max(0, query.offset - query.limit)
+        links.append(docs.link(f"{here}?{query_string(args, offset=prev)}", "prev",
+                               docs.GEOJSON, "上一页"))
+    return links
+
+
+def _layer_table(cid):
+    layer = REGISTRY.get(cid)
+    if layer is None:
+        raise NotFound(f"没有 id 为 {cid!r} 的图层；全部图层见 /api/collections。")
+    return layer, _table(cid)
+
+
+def _table(cid) -> features.FeatureTable:
+    return state().table(REGISTRY[cid], services().catalog.frame(cid))
+
+
+def _versions() -> tuple:
+    return tuple(_table(cid).version for cid in REGISTRY)
+
+
+def _base() -> str:
+    return absolute("/api")
+
+
+def _media(fmt: str) -> str:
+    return "text/html; charset=utf-8" if fmt == "html" else docs.GEOJSON
+
+
+def _crs_header(query, fmt) -> dict:
+    return {} if fmt == "html" else {"Content-Crs": f"<{query.crs.uri}>"}
+
+
+def _json_body(doc) -> bytes:
+    return features._dumps(doc)
+
+
+def _loads(body: bytes):
+    import json
+
+    return json.loads(body)

@@ -1,0 +1,176 @@
+"""Parse the query parameters of the feature API into a checked ``geo.features.Query``.
+
+Every problem becomes ``InvalidParameter`` (HTTP 400, ``{code, description}``)
+naming the parameter and the value received; unknown parameters are errors too,
+so a misspelt filter never silently returns everything.
+"""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import urlencode
+
+import numpy as np
+
+from geo.crs import CRS84, EPSG_3857, SUPPORTED, bbox_to_lonlat, parse_crs
+from geo.features import DEFAULT_LIMIT, MAX_LIMIT, FeatureTable, Query, QueryError, coerce
+from web.api_docs import FEATURE_PARAMETERS, ITEM_PARAMETERS
+from web.errors import InvalidParameter
+
+FORMATS = ("json", "html")
+MERCATOR_LIMIT = 20037508.342789244
+
+
+def check_known(args, allowed) -> None:
+    """400 for any parameter not in ``allowed`` or given more than once."""
+    for name in args:
+        if name not in allowed:
+            raise InvalidParameter(
+                f"未知参数 {name!r}（unknown parameter）；可用参数：{', '.join(allowed)}")
+        if len(args.getlist(name)) > 1:
+            raise InvalidParameter(f"参数 {name!r} 只能出现一次（given more than once）")
+
+
+def parse_format(args, allowed=FORMATS) -> str:
+    value = args.get("f", "json")
+    if value not in allowed:
+        raise InvalidParameter(f"f={value!r} 无效；可用：{', '.join(allowed)}")
+    return value
+
+
+def parse_items_query(args, table: FeatureTable) -> tuple[Query, str]:
+    """The Query and format of an items request; InvalidParameter on any bad value."""
+    check_known(args, (*ITEM_PARAMETERS, *table.kinds))
+    fmt = parse_format(args)
+    crs = _crs(args, "crs")
+    query = Query(
+        limit=_integer(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+        offset=_integer(args, "offset", 0, 0, None),
+        bbox=_bbox(args),
+        filters=_filters(args, table),
+        properties=_properties(args, table),
+        skip_geometry=_boolean(args, "skipGeometry"),
+        sortby=_sortby(args, table),
+        crs=crs,
+    )
+    return query, fmt
+
+
+def parse_feature_query(args, table: FeatureTable) -> tuple[Query, str]:
+    """The Query and format of a single-feature request."""
+    check_known(args, FEATURE_PARAMETERS)
+    query = Query(limit=1, crs=_crs(args, "crs"), properties=_properties(args, table),
+                  skip_geometry=_boolean(args, "skipGeometry"))
+    return query, parse_format(args)
+
+
+def query_string(args, **replace) -> str:
+    """``args`` as a query string in a stable order, with some values replaced."""
+    items = {name: args.get(name) for name in sorted(args)}
+    for name, value in replace.items():
+        items[name] = str(value)
+    return urlencode(items)
+
+
+def _integer(args, name, default, low, high) -> int:
+    raw = args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidParameter(f"{name}={raw!r} 不是整数（expected an integer）") from None
+    if value < low or (high is not None and value > high):
+        bound = f"{low} 到 {high}" if high is not None else f"不小于 {low}"
+        raise InvalidParameter(f"{name}={value} 超出范围：应为 {bound}"
+                               f"（{name} must be {low}..{high or '∞'}）")
+    return value
+
+
+def _boolean(args, name) -> bool:
+    raw = args.get(name)
+    if raw is None:
+        return False
+    if raw.lower() not in ("true", "false"):
+        raise InvalidParameter(f"{name}={raw!r} 应为 true 或 false")
+    return raw.lower() == "true"
+
+
+def _crs(args, name):
+    try:
+        return parse_crs(args.get(name, CRS84))
+    except ValueError:
+        raise InvalidParameter(f"{name}={args.get(name)!r} 不是支持的坐标参考系"
+                               f"（unsupported CRS）；支持：{', '.join(SUPPORTED)}") from None
+
+
+def _bbox(args):
+    raw = args.get("bbox")
+    crs = _crs(args, "bbox-crs")
+    if raw is None:
+        return None
+    try:
+        numbers = [float(v) for v in raw.split(",")]
+    except ValueError:
+        raise InvalidParameter(f"bbox={raw!r} 应为逗号分隔的 4 个数") from None
+    if len(numbers) == 6:
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    if len(numbers) != 4 or not all(math.isfinite(v) for v in numbers):
+        raise InvalidParameter(f"bbox={raw!r} 应为 4 个（或 6 个）有限的数")
+    if numbers[0] > numbers[2] or numbers[1] > numbers[3]:
+        raise InvalidParameter(f"bbox={raw!r}：最小值大于最大值（跨越 180° 经线的范围不受支持）")
+    if not _in_range(numbers, crs):
+        raise InvalidParameter(f"bbox={raw!r} 超出 {crs.uri} 的有效范围（检查 bbox-crs 与轴序）")
+    with np.errstate(all="ignore"):
+        lonlat = bbox_to_lonlat(tuple(numbers), crs)
+    if not all(math.isfinite(v) for v in lonlat):
+        raise InvalidParameter(f"bbox={raw!r} 在 {crs.uri} 中超出有效范围")
+    return lonlat
+
+
+def _in_range(numbers, crs) -> bool:
+    if crs.uri == EPSG_3857:
+        return all(abs(v) <= MERCATOR_LIMIT for v in numbers)
+    lat_index = (0, 2) if crs.lat_first else (1, 3)
+    lats = [numbers[i] for i in lat_index]
+    lons = [numbers[i] for i in range(4) if i not in lat_index]
+    return all(-90 <= v <= 90 for v in lats) and all(-180 <= v <= 180 for v in lons)
+
+
+def _filters(args, table: FeatureTable):
+    out = []
+    for name, kind in table.kinds.items():
+        raw = args.get(name)
+        if raw is not None:
+            try:
+                out.append((name, coerce(kind, name, raw)))
+            except QueryError as exc:
+                raise InvalidParameter(str(exc)) from None
+    return tuple(out)
+
+
+def _properties(args, table: FeatureTable):
+    raw = args.get("properties")
+    if raw is None:
+        return None
+    names = tuple(n.strip() for n in raw.split(",") if n.strip())
+    known = [c for c in table.frame.columns if c != table.frame.geometry.name]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise InvalidParameter(f"properties：未知属性 {unknown}；可用：{', '.join(known)}")
+    return names
+
+
+def _sortby(args, table: FeatureTable):
+    raw = args.get("sortby")
+    if raw is None:
+        return ()
+    out = []
+    for part in raw.split(","):
+        part = part.strip()
+        ascending = not part.startswith("-")
+        name = part.lstrip("+-").strip()
+        if name not in table.kinds:
+            raise InvalidParameter(f"sortby：{name!r} 不是可排序属性；可用：{', '.join(table.kinds)}")
+        out.append((name, ascending))
+    return tuple(out)
