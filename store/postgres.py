@@ -1,0 +1,82 @@
+"""The store on PostgreSQL + PostGIS, for several service instances sharing data.
+
+Same tables as the SQLite store; carriers carry a ``geometry(Point, 4326)``
+column so GIS clients can read them from the database. Each import is one
+transaction holding an exclusive lock on ``versions`` against concurrent writers.
+"""
+
+from __future__ import annotations
+
+from store.base import StoreError
+from store.sql import SQLStore
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS versions (id BIGSERIAL PRIMARY KEY, action TEXT NOT NULL,
+  kind TEXT NOT NULL, user_name TEXT NOT NULL, created_at TEXT NOT NULL,
+  filename TEXT NOT NULL, sha256 TEXT NOT NULL, row_count INTEGER NOT NULL,
+  target BIGINT UNIQUE REFERENCES versions(id), note TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS metric_rows (id BIGSERIAL PRIMARY KEY,
+  version_id BIGINT NOT NULL REFERENCES versions(id), row_no INTEGER NOT NULL,
+  region_adcode TEXT NOT NULL, indicator_id TEXT NOT NULL, year INTEGER NOT NULL,
+  value DOUBLE PRECISION NOT NULL, unit TEXT, source TEXT);
+CREATE INDEX IF NOT EXISTS metric_rows_version ON metric_rows(version_id);
+CREATE TABLE IF NOT EXISTS carrier_rows (fid BIGSERIAL PRIMARY KEY,
+  version_id BIGINT NOT NULL REFERENCES versions(id), row_no INTEGER NOT NULL,
+  name TEXT NOT NULL, type TEXT NOT NULL, address TEXT, lon DOUBLE PRECISION NOT NULL,
+  lat DOUBLE PRECISION NOT NULL, datum TEXT, province_adcode TEXT, city_adcode TEXT,
+  county_adcode TEXT, precision TEXT, source TEXT, geom geometry(Point, 4326));
+CREATE INDEX IF NOT EXISTS carrier_rows_version ON carrier_rows(version_id);
+CREATE INDEX IF NOT EXISTS carrier_rows_geom ON carrier_rows USING GIST (geom);
+CREATE TABLE IF NOT EXISTS staged_uploads (token TEXT PRIMARY KEY,
+  created DOUBLE PRECISION NOT NULL, meta TEXT NOT NULL, payload BYTEA NOT NULL)
+"""
+
+
+class PostgresStore(SQLStore):
+    """The store in the PostgreSQL database at ``url`` (``postgresql://…``)."""
+
+    placeholder = "%s"
+
+    def __init__(self, url: str):
+        try:
+            import psycopg
+        except ImportError as exc:  # pragma: no cover - psycopg is a dependency
+            raise StoreError("PostgreSQL store needs the psycopg package") from exc
+        self._psycopg = psycopg
+        self.url = url
+        self._ensure_schema()
+
+    def _connection(self):
+        try:
+            return self._psycopg.connect(self.url, connect_timeout=10)
+        except self._psycopg.OperationalError as exc:
+            raise StoreError(f"cannot connect to the PostgreSQL store: {exc}") from None
+
+    def _begin_write(self, cur) -> None:
+        cur.execute("LOCK TABLE versions IN SHARE ROW EXCLUSIVE MODE")
+
+    def _is_unique_violation(self, exc: Exception) -> bool:
+        return isinstance(exc, self._psycopg.errors.UniqueViolation)
+
+    def _carrier_geometry(self):
+        lon_at, lat_at = 3, 4
+        return "ST_SetSRID(ST_MakePoint(%s, %s), 4326)", lambda rec: (rec[lon_at], rec[lat_at])
+
+    def _ensure_schema(self) -> None:
+        conn = self._connection()
+        try:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(704217)")
+                has_postgis = conn.execute(
+                    "SELECT 1 FROM pg_extension WHERE extname = 'postgis'").fetchone()
+                if not has_postgis:
+                    try:
+                        conn.execute("CREATE EXTENSION postgis")
+                    except self._psycopg.Error as exc:
+                        raise StoreError("the PostgreSQL store needs the PostGIS extension "
+                                         f"(CREATE EXTENSION postgis failed: {exc})") from None
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+        finally:
+            conn.close()
