@@ -19,10 +19,21 @@ class Settings:
 
     data_dir: Path = ROOT / "data"
     testing: bool = False
+    # Interactive maps: tile basemap under the boundaries. "none" (default: the
+    # boundaries are the basemap, nothing is loaded from outside), "osm",
+    # "tianditu" (needs tianditu_key; CGCS2000 ≈ WGS84) or "amap" (高德, GCJ-02:
+    # every overlay is then shifted to GCJ-02 so nothing is offset).
+    map_basemap: str = "none"
+    tianditu_key: str = ""
 
     def __post_init__(self):
         if not Path(self.data_dir).is_dir():
             raise ValueError(f"data_dir {self.data_dir} is not a directory")
+        if self.map_basemap not in ("none", "osm", "tianditu", "amap"):
+            raise ValueError(f"map_basemap must be none, osm, tianditu or amap, "
+                             f"got {self.map_basemap!r}")
+        if self.map_basemap == "tianditu" and not self.tianditu_key:
+            raise ValueError("map_basemap 'tianditu' needs tianditu_key")
         object.__setattr__(self, "data_dir", Path(self.data_dir))
 
 
