@@ -100,7 +100,7 @@ class FeatureTable:
                 values = np.array([None if _missing(v) else str(v) for v in series],
                                   dtype=object)
             else:
-                values = series.to_numpy()
+                values = series.to_numpy(dtype=float, na_value=np.nan)
             self._columns[name] = values
         return self._columns[name]
 
