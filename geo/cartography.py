@@ -345,11 +345,22 @@ def _lines(ax, frame: gpd.GeoDataFrame, color, width, zorder) -> None:
 
 def _carriers(ax, frame: gpd.GeoDataFrame, symbols: dict[str, Symbol], s: float) -> None:
     points = frame[frame.geometry.geom_type == "Point"]
+    exact = _exact(points)
     for carrier_type, group in points.groupby("type", sort=True):
         symbol = symbols.get(carrier_type, Symbol(carrier_type))
-        ax.scatter(group.geometry.x, group.geometry.y, marker=symbol.marker,
-                   s=(symbol.size * s) ** 2, c=symbol.color, edgecolors="white",
-                   linewidths=0.6 * s, zorder=6)
+        for is_exact, part in group.groupby(exact[group.index]):
+            ax.scatter(part.geometry.x, part.geometry.y, marker=symbol.marker,
+                       s=(symbol.size * s) ** 2, zorder=6 if is_exact else 5,
+                       facecolors=symbol.color if is_exact else "none",
+                       edgecolors="white" if is_exact else symbol.color,
+                       linewidths=(0.6 if is_exact else 1.2) * s)
+
+
+def _exact(points: gpd.GeoDataFrame):
+    """True where a carrier's position is its site; False where it is approximate."""
+    if "precision" not in points.columns:
+        return points.geometry.geom_type == "Point"
+    return points["precision"] == "site"
 
 
 def _fit_extent(ax, extent, project: Transformer) -> None:
@@ -516,6 +527,10 @@ def _legends(figure: Figure, rect, drawing: MapDrawing, font: CjkFont,
             handles.append(Line2D([], [], marker=symbol.marker, ls="", color=symbol.color,
                                   markeredgecolor="white", markersize=symbol.size * s))
             labels.append(symbol.label)
+    if drawing.carriers is not None and not _exact(drawing.carriers).all():
+        handles.append(Line2D([], [], marker="o", ls="", markerfacecolor="none",
+                              markeredgecolor="#333333", markersize=5 * s))
+        labels.append("空心符号：位置为近似（县、市中心等）")
     if drawing.corridors is not None and len(drawing.corridors):
         handles.append(Line2D([], [], color=CORRIDOR_COLOR, lw=2.4 * s))
         labels.append("科技创新走廊")

@@ -31,9 +31,9 @@ def create_app(config: dict | Settings | None = None) -> Flask:
 
 
 def _blueprints():
-    from web import api, pages
+    from web import api, export, pages
 
-    return [pages.bp, api.bp]
+    return [pages.bp, api.bp, export.bp]
 
 
 class Services:
