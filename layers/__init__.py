@@ -12,11 +12,15 @@ import geopandas as gpd
 
 from layers.base import Layer, LayerContext, LayerError
 from layers.boundaries import CityBoundaries, CountyBoundaries, ProvinceBoundaries
+from layers.targets import TargetsLayer
+from layers.tasks import Tasks2023Layer
 
 LAYER_CLASSES: tuple[type[Layer], ...] = (
     ProvinceBoundaries,
     CityBoundaries,
     CountyBoundaries,
+    TargetsLayer,
+    Tasks2023Layer,
 )
 
 REGISTRY: dict[str, Layer] = {cls.id: cls() for cls in LAYER_CLASSES}

@@ -87,3 +87,39 @@ def plan_text(data_dir: Path, plan_id: str) -> str:
         raise KeyError(f"unknown plan {plan_id!r}")
     path = Path(data_dir) / PLANS_DIR / f"{plan_id}.txt"
     return _cached_text(str(path), plans[plan_id].unwrap)
+
+
+_HEADING_LEVELS = (
+    re.compile(r"^[一二三四五六七八九十]+、"),
+    re.compile(r"^[（(]\s*[一二三四五六七八九十]+\s*[）)]"),
+    re.compile(r"^(\d{1,2}\s*[．.、](?!\d)|专栏\s*\d*|表\s*\d+|[^，。；\t]{4,30}(指标|目标)$)"),
+)
+_TITLE_END = re.compile(r"[。；]")
+
+
+def section_of(text: str, quote: str) -> str:
+    """The headings above the first occurrence of ``quote`` in ``text``.
+
+    Headings are the numbered lines of the plans (一、 / （一） / 1． or 专栏, 表);
+    the result joins the enclosing ones with " > ", e.g.
+    "一、把握新形势新使命，迈向高质量发展新台阶 > （五）发展目标". ValueError
+    if ``quote`` is not in ``text``.
+    """
+    position = text.find(quote)
+    if position < 0:
+        raise ValueError(f"quote not in text: {quote[:40]!r}")
+    chain: list[str | None] = [None] * len(_HEADING_LEVELS)
+    for line in text[:position + 1].splitlines()[:-1] + [_line_at(text, position)]:
+        title = line.strip()
+        for level, pattern in enumerate(_HEADING_LEVELS):
+            if pattern.match(title):
+                chain[level] = _TITLE_END.split(title, maxsplit=1)[0][:60].strip()
+                chain[level + 1:] = [None] * (len(chain) - level - 1)
+                break
+    return " > ".join(h for h in chain if h)
+
+
+def _line_at(text: str, position: int) -> str:
+    start = text.rfind("\n", 0, position) + 1
+    end = text.find("\n", position)
+    return text[start:end if end >= 0 else len(text)]
