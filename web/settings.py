@@ -25,6 +25,17 @@ class Settings:
     # every overlay is then shifted to GCJ-02 so nothing is offset).
     map_basemap: str = "none"
     tianditu_key: str = ""
+    # Imported data (issue 7): the store is a SQLite/GeoPackage file path (or
+    # sqlite:///path) or a postgresql:// URL. Writes need one of admin_tokens
+    # ("name:token,name2:token2", tokens >= 16 characters); reading is public
+    # unless public_read is off. secret_key signs login cookies (derived from
+    # the tokens when empty). Uploads are limited in bytes and rows.
+    store_url: str = str(ROOT / "instance" / "innomap.gpkg")
+    admin_tokens: str = ""
+    public_read: bool = True
+    secret_key: str = ""
+    import_max_bytes: int = 10 * 1024 * 1024
+    import_max_rows: int = 50_000
 
     def __post_init__(self):
         if not Path(self.data_dir).is_dir():
