@@ -25,7 +25,7 @@ class Settings:
     # every overlay is then shifted to GCJ-02 so nothing is offset).
     map_basemap: str = "none"
     tianditu_key: str = ""
-    # Imported data (issue 7): the store is a SQLite/GeoPackage file path (or
+    # Imported data: the store is a SQLite/GeoPackage file path (or
     # sqlite:///path) or a postgresql:// URL. Writes need one of admin_tokens
     # ("name:token,name2:token2", tokens >= 16 characters); reading is public
     # unless public_read is off. secret_key signs login cookies (derived from
