@@ -2,7 +2,7 @@
 # Debian packages the test suite drives for real (browser, fonts for screenshots).
 # Installs only what is missing; needs root (or sudo) and the Debian registry.
 set -euo pipefail
-PACKAGES=(chromium chromium-driver fonts-noto-cjk)
+PACKAGES=(chromium chromium-driver fonts-noto-cjk poppler-utils)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
