@@ -1,0 +1,64 @@
+"""Vendor JavaScript, CSS and images served by innomap from installed packages.
+
+Pages never load anything from an outside host: Leaflet and its plugins come
+from PyPI ``XStatic-*`` packages that the setup installs, served under
+``/vendor/<package>/<version>/<file>``. Nothing is copied into the repository.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from flask import Blueprint, send_from_directory, url_for
+
+from web.errors import NotFound
+
+bp = Blueprint("assets", __name__, url_prefix="/vendor")
+
+
+@dataclass(frozen=True)
+class VendorPackage:
+    """An installed XStatic package: the module that knows its files and version."""
+
+    name: str
+    module: str
+
+    @property
+    def base_dir(self) -> Path:
+        return Path(_module(self.module).BASE_DIR)
+
+    @property
+    def version(self) -> str:
+        return str(_module(self.module).VERSION)
+
+
+VENDOR = {p.name: p for p in (
+    VendorPackage("leaflet", "xstatic.pkg.leaflet"),
+    VendorPackage("leaflet.markercluster", "xstatic.pkg.leaflet_markercluster"),
+)}
+
+
+@cache
+def _module(name: str):
+    return importlib.import_module(name)
+
+
+def vendor_url(package: str, filename: str) -> str:
+    """The URL of ``filename`` of a vendor package, versioned for long caching."""
+    pkg = VENDOR[package]
+    return url_for("assets.vendor_file", package=package, version=pkg.version,
+                   filename=filename)
+
+
+@bp.get("/<package>/<version>/<path:filename>")
+def vendor_file(package: str, version: str, filename: str):
+    pkg = VENDOR.get(package)
+    if pkg is None:
+        raise NotFound(f"没有名为 {package!r} 的前端资源包")
+    if version != pkg.version:
+        raise NotFound(f"资源包 {package} 的版本是 {pkg.version}，不是 {version!r}")
+    # send_from_directory refuses paths outside the package directory.
+    return send_from_directory(pkg.base_dir, filename, max_age=365 * 24 * 3600)

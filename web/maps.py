@@ -1,0 +1,681 @@
+"""Interactive maps for officials: target choropleths, carriers and corridors.
+
+``/maps/<adcode>`` maps the province (320000) or a city by its counties (or a
+province by its cities when it has no county boundaries here); the query string
+picks what the choropleth shows::
+
+    ?indicator=<id>&kind=baseline|target|gap|cagr&year=2025
+     &scheme=quantiles|natural_breaks|equal_interval|user_defined&k=5&breaks=1,2,3
+     &level=county|city
+
+``/maps/corridor/<id>`` maps one corridor. Every page is built with Folium and
+loads only assets served by innomap (``/vendor/…`` and ``/static/…``).
+"""
+
+from __future__ import annotations
+
+import abc
+import math
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from urllib.parse import quote, urlencode
+
+from flask import Blueprint, current_app, render_template, request, url_for
+
+from geo import thematic
+from geo.boundaries import load_boundaries
+from geo.datum import geometry_wgs84_to_gcj02
+from layers.plans import load_plans
+from web import services
+from web.assets import vendor_url
+from web.errors import InvalidParameter, NotFound
+from web.map_elements import DataLayer, MapControls, offline_map, popup_html, text_html
+
+bp = Blueprint("maps", __name__, url_prefix="/maps")
+EXTENSION = "innomap.maps"
+PROVINCE = "320000"
+LINK_SECTION = "交互地图"
+LEVEL_LABELS = {"province": "省", "city": "设区市", "county": "县（市、区）"}
+PRECISION_LABELS = {"site": "精确位置", "approximate": "大致位置",
+                    "county_centroid": "县区中心（示意位置）",
+                    "city_centroid": "城市中心（示意位置）"}
+# Display resolution and coordinate decimals by the extent a page shows.
+RESOLUTION = {"province": ("medium", 3), "city": ("fine", 4), "corridor": ("fine", 5)}
+# Okabe-Ito colours (colour-blind safe) and distinct marker shapes, in type order.
+TYPE_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
+               "#000000", "#F0E442")
+TYPE_SHAPES = ("circle", "square", "triangle", "diamond", "star", "hexagon",
+               "triangle-down", "cross")
+CORRIDOR_PARTS = ("centre_line", "divider", "zone", "node", "buffer")
+
+
+# ---------------------------------------------------------------- value sources
+
+@dataclass(frozen=True)
+class Indicator:
+    """An indicator a choropleth can show, and the value source it comes from."""
+
+    id: str
+    name: str
+    unit: str
+    kinds: tuple[str, ...]
+    steps: tuple[tuple[int, str], ...]
+    source: "ValueSource"
+
+
+class ValueSource(abc.ABC):
+    """Where regional values come from. Adding a source is one entry in VALUE_SOURCES."""
+
+    layer_id: str
+
+    def frame(self, catalog) -> pd.DataFrame | None:
+        return catalog.frames.get(self.layer_id)
+
+    @abc.abstractmethod
+    def indicators(self, catalog) -> list[Indicator]:
+        """The indicators this source has values for."""
+
+    @abc.abstractmethod
+    def table(self, catalog, indicator: Indicator, kind: str,
+              year: int | None) -> pd.DataFrame:
+        """Values per region, shaped like :func:`geo.thematic.value_table`."""
+
+
+class TargetValues(ValueSource):
+    """Baselines and targets in the long format (``targets``, imported metrics)."""
+
+    def __init__(self, layer_id: str):
+        self.layer_id = layer_id
+
+    def indicators(self, catalog) -> list[Indicator]:
+        frame = self.frame(catalog)
+        if frame is None or frame.empty:
+            return []
+        out = []
+        for row in thematic.indicator_summary(frame).itertuples():
+            kinds = tuple(k for k in ("baseline", "target") if k in row.kinds)
+            if len(kinds) == 2:
+                kinds += ("gap", "cagr")
+            out.append(Indicator(row.indicator_id, str(row.indicator_name),
+                                 str(row.unit or ""), kinds,
+                                 tuple(thematic.time_steps(frame, row.indicator_id)), self))
+        return out
+
+    def table(self, catalog, indicator, kind, year):
+        return thematic.value_table(self.frame(catalog), indicator.id, kind, year)
+
+
+class CarrierCounts(ValueSource):
+    """Carriers per county by type, derived from the ``county-metrics`` layer."""
+
+    id_columns = ("id", "adcode", "region_adcode", "name", "city_adcode",
+                  "province_adcode", "level", "parent_adcode", "short_name")
+
+    def __init__(self, layer_id: str = "county-metrics"):
+        self.layer_id = layer_id
+
+    def _columns(self, frame) -> list[str]:
+        geometry = frame.geometry.name if hasattr(frame, "geometry") else None
+        return [c for c in frame.columns if c not in self.id_columns and c != geometry
+                and pd.api.types.is_numeric_dtype(frame[c])]
+
+    def indicators(self, catalog) -> list[Indicator]:
+        frame = self.frame(catalog)
+        if frame is None or frame.empty:
+            return []
+        labels = entity_type_labels(catalog)
+        return [Indicator(f"carriers.{c}", _carrier_label(c, labels), "个", ("baseline",),
+                          (), self) for c in self._columns(frame)]
+
+    def table(self, catalog, indicator, kind, year):
+        frame = self.frame(catalog)
+        column = indicator.id.removeprefix("carriers.")
+        adcode = "adcode" if "adcode" in frame.columns else "id"
+        return pd.DataFrame({
+            "region_adcode": frame[adcode].astype(str), "value": frame[column].astype(float),
+            "unit": "个", "year": np.nan, "baseline": np.nan, "baseline_year": np.nan,
+            "target": np.nan, "target_year": np.nan, "qualifier": None,
+            "sources": [[] for _ in range(len(frame))]})
+
+
+def _carrier_label(column: str, labels: dict[str, str]) -> str:
+    stem = column.removeprefix("n_").removeprefix("count_").removesuffix("_count")
+    if stem in ("total", "all", "carriers", "carriers_total"):
+        return "创新载体数量（合计）"
+    return f"创新载体数量：{labels.get(stem, stem)}"
+
+
+VALUE_SOURCES: tuple[ValueSource, ...] = (
+    TargetValues("targets"),
+    CarrierCounts("county-metrics"),
+)
+
+
+def entity_type_labels(catalog) -> dict[str, str]:
+    """Chinese labels of entity types from ``data/kb/entity_types.csv`` if present."""
+    path = catalog.context.data_dir / "kb" / "entity_types.csv"
+    if not path.exists():
+        return {}
+    table = pd.read_csv(path, dtype=str).fillna("")
+    name = next((c for c in ("name", "label", "name_zh", "title") if c in table.columns), None)
+    key = "id" if "id" in table.columns else table.columns[0]
+    return dict(zip(table[key], table[name])) if name else {}
+
+
+# ---------------------------------------------------------------- per-app data
+
+@dataclass
+class MapData:
+    """Loaded once per app: display boundaries by resolution, plan titles, indicators."""
+
+    boundaries: dict[str, gpd.GeoDataFrame]
+    plan_titles: dict[str, str]
+    indicators: dict[str, Indicator]
+    type_labels: dict[str, str]
+
+
+def map_data(app=None) -> MapData:
+    return (app or current_app).extensions[EXTENSION]
+
+
+@bp.record_once
+def _setup(state) -> None:
+    app = state.app
+    svc = services(app)
+    directory = svc.settings.data_dir / "boundaries"
+    catalog = svc.catalog
+    indicators = {}
+    for source in VALUE_SOURCES:
+        for indicator in source.indicators(catalog):
+            indicators.setdefault(indicator.id, indicator)
+    app.extensions[EXTENSION] = MapData(
+        boundaries={r: load_boundaries(directory, r) for r in ("fine", "medium")},
+        plan_titles={p.id: p.title for p in load_plans(svc.settings.data_dir).values()},
+        indicators=indicators, type_labels=entity_type_labels(catalog))
+    _add_links(app)
+
+
+def _add_links(app) -> None:
+    """Index links to every map (routes are not built yet here, so plain paths)."""
+    svc = services(app)
+    counties = svc.catalog.frame("boundaries-county")
+    cities = svc.catalog.frame("boundaries-city")
+    svc.add_link(LINK_SECTION, "江苏省：县（市、区）目标与创新载体", f"{bp.url_prefix}/{PROVINCE}")
+    for row in cities.sort_values("adcode").itertuples():
+        if (counties["city_adcode"] == row.adcode).any():
+            svc.add_link(LINK_SECTION, f"{row.name}：县区目标与创新载体",
+                         f"{bp.url_prefix}/{row.adcode}")
+    for corridor_id, name in _corridor_names(svc.catalog.frames.get("corridors")):
+        svc.add_link(LINK_SECTION, f"走廊：{name}",
+                     f"{bp.url_prefix}/corridor/{quote(corridor_id, safe='')}")
+
+
+# ---------------------------------------------------------------- request parsing
+
+@dataclass(frozen=True)
+class Choice:
+    """What the choropleth shows, parsed from the query string."""
+
+    indicator: Indicator | None
+    kind: str
+    year: int | None
+    scheme: str
+    k: int
+    breaks: tuple[float, ...] | None
+    level: str
+
+
+def parse_choice(args, data: MapData, region_level: str, units_level: str) -> Choice:
+    """Validate the query string; InvalidParameter names the bad parameter."""
+    indicator = _parse_indicator(args.get("indicator"), data)
+    kind = args.get("kind", "")
+    if indicator is not None:
+        kind = kind or ("target" if "target" in indicator.kinds else indicator.kinds[0])
+        if kind not in indicator.kinds:
+            raise InvalidParameter(f"参数 kind 无效：{kind!r}；指标“{indicator.name}”可选 "
+                                   f"{', '.join(indicator.kinds)}")
+    elif kind and kind not in thematic.VALUE_KINDS:
+        raise InvalidParameter(f"参数 kind 无效：{kind!r}；可选 {', '.join(thematic.VALUE_KINDS)}")
+    scheme = args.get("scheme", "quantiles")
+    if scheme not in thematic.SCHEMES:
+        raise InvalidParameter(f"参数 scheme 无效：{scheme!r}；可选 {', '.join(thematic.SCHEMES)}")
+    k = _parse_int(args, "k", 5, 1, thematic.MAX_CLASSES)
+    year = _parse_int(args, "year", None, 1949, 2100)
+    breaks = _parse_breaks(args.get("breaks"), scheme)
+    level = args.get("level", units_level)
+    if level not in ("county", "city") or (level == "county" and units_level == "city"):
+        raise InvalidParameter(f"参数 level 无效：{level!r}；此图可选 {units_level}"
+                               + ("、city" if units_level == "county" and
+                                  region_level == "province" else ""))
+    if level == "city" and region_level != "province":
+        raise InvalidParameter("参数 level=city 只适用于省级地图")
+    return Choice(indicator, kind or "target", year, scheme, k, breaks, level)
+
+
+def _parse_indicator(raw: str | None, data: MapData) -> Indicator | None:
+    if not raw:
+        return None
+    if raw not in data.indicators:
+        raise InvalidParameter(f"参数 indicator 无效：未知指标 {raw!r}")
+    return data.indicators[raw]
+
+
+def _parse_int(args, name: str, default, low: int, high: int):
+    raw = args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidParameter(f"参数 {name} 应为整数，收到 {raw!r}") from None
+    if not low <= value <= high:
+        raise InvalidParameter(f"参数 {name} 应在 {low}–{high} 之间，收到 {value}")
+    return value
+
+
+def _parse_breaks(raw: str | None, scheme: str) -> tuple[float, ...] | None:
+    if scheme != "user_defined":
+        if raw:
+            raise InvalidParameter("参数 breaks 只用于 scheme=user_defined")
+        return None
+    if not raw:
+        raise InvalidParameter("scheme=user_defined 需要参数 breaks，例如 breaks=1,2,5")
+    try:
+        values = tuple(float(x) for x in raw.split(","))
+    except ValueError:
+        raise InvalidParameter(f"参数 breaks 应为逗号分隔的数字，收到 {raw!r}") from None
+    if any(not math.isfinite(v) for v in values) or any(
+            b <= a for a, b in zip(values, values[1:])):
+        raise InvalidParameter(f"参数 breaks 应为递增的有限数字，收到 {raw!r}")
+    if len(values) > thematic.MAX_CLASSES:
+        raise InvalidParameter(f"参数 breaks 最多 {thematic.MAX_CLASSES} 个断点")
+    return values
+
+
+# ---------------------------------------------------------------- geometry
+
+def _display_frame(gdf: gpd.GeoDataFrame, decimals: int) -> gpd.GeoDataFrame:
+    """Geometry rounded to ``decimals`` and, with the 高德 basemap, shifted to GCJ-02."""
+    out = gdf.copy()
+    geoms = out.geometry.values
+    if services().settings.map_basemap == "amap":
+        geoms = [geometry_wgs84_to_gcj02(g) if g is not None else None for g in geoms]
+    out[out.geometry.name] = shapely.transform(
+        np.asarray(geoms, dtype=object), lambda xy: np.round(xy, decimals))
+    return out
+
+
+def _feature(geom, properties: dict) -> dict:
+    return {"type": "Feature", "geometry": shapely.geometry.mapping(geom),
+            "properties": properties}
+
+
+def _label_point(geom) -> tuple[float, float]:
+    """A point well inside the polygon (pole of inaccessibility), as (lat, lon)."""
+    polygon = max(getattr(geom, "geoms", [geom]), key=lambda g: g.area)
+    point = shapely.ops.polylabel(polygon, tolerance=0.002)
+    return round(point.y, 4), round(point.x, 4)
+
+
+def _bounds(gdf: gpd.GeoDataFrame):
+    west, south, east, north = gdf.total_bounds
+    return (south, west), (north, east)
+
+
+# ---------------------------------------------------------------- map building
+
+def _units(adcode: str, data: MapData) -> tuple[pd.Series, gpd.GeoDataFrame, str]:
+    """The region row, the units the map shows, and their level."""
+    fine = data.boundaries["fine"]
+    match = fine[fine["adcode"] == adcode]
+    if match.empty:
+        raise NotFound(f"没有行政区划代码为 {adcode} 的地图")
+    region = match.iloc[0]
+    if region["level"] == "county":
+        raise NotFound(f"{region['name']}（{adcode}）是县级单位：请打开其所在设区市的地图")
+    key = "province_adcode" if region["level"] == "province" else "city_adcode"
+    counties = fine[(fine["level"] == "county") & (fine[key] == adcode)]
+    if not counties.empty:
+        return region, counties, "county"
+    cities = fine[(fine["level"] == "city") & (fine["parent_adcode"] == adcode)]
+    if cities.empty:
+        raise NotFound(f"{region['name']}（{adcode}）下没有可显示的区划")
+    return region, cities, "city"
+
+
+def _resolution_units(region, units: gpd.GeoDataFrame, data: MapData, level: str):
+    """``units`` (or the cities of a province when level=city) at the display resolution."""
+    resolution, decimals = RESOLUTION["province" if region["level"] == "province" else "city"]
+    frame = data.boundaries[resolution]
+    if level == "city" and region["level"] == "province":
+        chosen = frame[(frame["level"] == "city") & (frame["parent_adcode"] == region["adcode"])]
+    else:
+        chosen = frame[frame["adcode"].isin(units["adcode"])]
+    return _display_frame(chosen.sort_values("adcode"), decimals)
+
+
+def _values(choice: Choice, adcodes: pd.Series) -> pd.DataFrame:
+    """The value table for the choice, one row per unit (NaN where there is no data)."""
+    base = pd.DataFrame({"region_adcode": adcodes.to_numpy()})
+    if choice.indicator is None:
+        return base.assign(value=np.nan, unit="", sources=[[] for _ in range(len(base))])
+    table = choice.indicator.source.table(services().catalog, choice.indicator, choice.kind,
+                                          choice.year)
+    merged = base.merge(table, on="region_adcode", how="left")
+    merged["sources"] = [s if isinstance(s, list) else [] for s in merged["sources"]]
+    merged["value"] = merged["value"].astype(float)
+    return merged
+
+
+def _choropleth(choice: Choice, units: gpd.GeoDataFrame, data: MapData):
+    """(DataLayer of the units, Legend, Classification) for the choice."""
+    values = _values(choice, units["adcode"])
+    classes = thematic.classify(values["value"], choice.scheme, choice.k, choice.breaks)
+    kind = choice.kind if choice.indicator is None or choice.indicator.source.__class__ \
+        is TargetValues else "count"
+    colours = thematic.class_colors(classes, kind)
+    fills = thematic.value_colors(classes, colours)
+    unit = thematic.value_unit(choice.kind, choice.indicator.unit) if choice.indicator \
+        and kind != "count" else (choice.indicator.unit if choice.indicator else "")
+    title = _legend_title(choice)
+    legend = thematic.legend(classes, colours, title, unit)
+    decimals = _value_decimals(classes)
+    features = [_region_feature(u, v, fill, unit, decimals, data)
+                for u, v, fill in zip(units.itertuples(), values.itertuples(), fills)]
+    layer = DataLayer("regions", {"type": "FeatureCollection", "features": features},
+                      name=f"{LEVEL_LABELS[units['level'].iloc[0]]}：{title}")
+    return layer, legend, classes
+
+
+def _value_decimals(classes: thematic.Classification) -> int:
+    return thematic._decimals(classes.lower, classes.bins) if classes.k else 2
+
+
+def _legend_title(choice: Choice) -> str:
+    if choice.indicator is None:
+        return "未选择指标"
+    kind = thematic.VALUE_KIND_LABELS.get(choice.kind, "")
+    if isinstance(choice.indicator.source, CarrierCounts):
+        return choice.indicator.name
+    year = f"（{choice.year}年）" if choice.year else ""
+    return f"{choice.indicator.name} · {kind}{year}"
+
+
+def _region_feature(unit, value, fill: str, unit_text: str, decimals: int,
+                    data: MapData) -> dict:
+    number = value.value
+    shown = thematic.NO_DATA_LABEL if np.isnan(number) else \
+        f"{thematic.format_number(number, decimals)} {unit_text}".strip()
+    rows = [("区划代码", unit.adcode), ("数值", shown)]
+    if isinstance(getattr(value, "qualifier", None), str) and value.qualifier:
+        rows.append(("表述", value.qualifier))
+    rows += [(f"{'基期' if s['kind'] == 'baseline' else '目标'}（{s['year']}年）",
+              _source_value(s)) for s in value.sources]
+    citations = [_citation(s, data) for s in value.sources]
+    return _feature(unit.geometry, {
+        "a": unit.adcode, "n": unit.name, "c": fill,
+        "t": text_html(f"{unit.name}：{shown}"),
+        "l": text_html(unit.short_name), "lp": _label_point(unit.geometry),
+        "p": popup_html(unit.name, rows, citations)})
+
+
+def _source_value(source: dict) -> str:
+    text = thematic.format_number(source["value"], 4)
+    if source.get("value_max") is not None:
+        text += f"—{thematic.format_number(source['value_max'], 4)}"
+    return f"{source.get('qualifier') or ''}{text}"
+
+
+def _citation(row, data: MapData) -> dict:
+    plan_id = row.get("plan_id") if isinstance(row, dict) else getattr(row, "plan_id", None)
+    get = row.get if isinstance(row, dict) else (lambda k: getattr(row, k, None))
+    return {"plan_title": data.plan_titles.get(plan_id, plan_id), "plan_id": plan_id,
+            "section": _text(get("section")), "quote": _text(get("quote"))}
+
+
+def _text(v) -> str:
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+
+# ---------------------------------------------------------------- entities and corridors
+
+def _entities_within(adcode: str, level: str) -> gpd.GeoDataFrame | None:
+    frame = services().catalog.frames.get("entities")
+    if frame is None or frame.empty:
+        return None
+    if level == "province":
+        key = "province_adcode"
+    elif level == "city":
+        key = "city_adcode"
+    else:
+        return frame
+    return frame[frame[key].astype(str) == adcode] if key in frame.columns else frame
+
+
+def _type_styles(types: list[str], data: MapData) -> dict[str, dict]:
+    return {t: {"color": TYPE_COLORS[i % len(TYPE_COLORS)],
+                "shape": TYPE_SHAPES[i % len(TYPE_SHAPES)],
+                "label": data.type_labels.get(t, t)} for i, t in enumerate(types)}
+
+
+def _entity_layers(entities: gpd.GeoDataFrame, data: MapData, decimals: int,
+                   names: dict[str, str]) -> list[DataLayer]:
+    """One clustered overlay per entity type, with distinct symbol and colour."""
+    if entities is None or entities.empty:
+        return []
+    entities = _display_frame(entities[entities.geometry.notna()], decimals)
+    types = sorted(entities["type"].dropna().unique())
+    styles = _type_styles(types, data)
+    layers = []
+    for t in types:
+        rows = entities[entities["type"] == t]
+        features = [_entity_feature(r, styles[t]["label"], names, data)
+                    for r in rows.itertuples()]
+        layers.append(DataLayer("entities", {"type": "FeatureCollection",
+                                             "features": features},
+                                name=f"{styles[t]['label']}（{len(features)}）",
+                                options={"style": styles[t], "cluster": len(features) > 8}))
+    return layers
+
+
+def _entity_feature(row, type_label: str, names: dict[str, str], data: MapData) -> dict:
+    aliases = [a for a in _text(getattr(row, "aliases", "")).split("|") if a]
+    county = names.get(_text(getattr(row, "county_adcode", "")), "") or \
+        names.get(_text(getattr(row, "city_adcode", "")), "")
+    precision = _text(getattr(row, "precision", ""))
+    rows = [("类型", type_label), ("所在县区", county or "未注明"),
+            ("位置精度", PRECISION_LABELS.get(precision, precision or "未注明"))]
+    if aliases:
+        rows.append(("别名", "、".join(aliases)))
+    return _feature(row.geometry, {
+        "n": row.name, "s": [row.name] + aliases, "t": text_html(row.name),
+        "p": popup_html(row.name, rows, [_citation(row, data)])})
+
+
+def _corridor_names(corridors) -> list[tuple[str, str]]:
+    if corridors is None or corridors.empty:
+        return []
+    key = _corridor_key(corridors)
+    out = []
+    for corridor_id, group in corridors.groupby(key, sort=True):
+        name = next((n for n in group.get("corridor_name", group.get("name", []))
+                     if isinstance(n, str) and n), corridor_id)
+        out.append((str(corridor_id), name))
+    return out
+
+
+def _corridor_key(corridors) -> str:
+    return next((c for c in ("corridor_id", "entity_id", "id") if c in corridors.columns))
+
+
+def _part(row) -> str:
+    for column in ("part", "role", "component", "kind", "feature"):
+        value = getattr(row, column, None)
+        if isinstance(value, str) and value:
+            return value
+    return "zone"
+
+
+def _corridor_layer(rows: gpd.GeoDataFrame, decimals: int, data: MapData,
+                    name: str) -> DataLayer:
+    rows = _display_frame(rows, decimals)
+    features = []
+    for row in rows.itertuples():
+        title = _text(getattr(row, "name", "")) or name
+        features.append(_feature(row.geometry, {
+            "n": title, "s": [title], "k": _part(row), "t": text_html(title),
+            "p": popup_html(title, [("组成", _part(row))], [_citation(row, data)])}))
+    return DataLayer("corridor", {"type": "FeatureCollection", "features": features},
+                     name=f"走廊：{name}")
+
+
+# ---------------------------------------------------------------- pages
+
+def _basemap_tiles() -> list[dict]:
+    settings = services().settings
+    if settings.map_basemap == "osm":
+        return [{"name": "OpenStreetMap", "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                 "attribution": "© OpenStreetMap contributors", "subdomains": "abc"}]
+    if settings.map_basemap == "tianditu":
+        key = settings.tianditu_key
+        url = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+               "&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+               "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=" + key)
+        return [{"name": "天地图", "url": url.replace("{layer}", "vec"),
+                 "attribution": "© 天地图", "subdomains": "01234567"},
+                {"name": "天地图注记", "url": url.replace("{layer}", "cva"),
+                 "attribution": "© 天地图", "subdomains": "01234567", "overlay": True}]
+    if settings.map_basemap == "amap":
+        return [{"name": "高德地图", "attribution": "© 高德地图", "subdomains": "1234",
+                 "url": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1"
+                        "&scale=1&style=8&x={x}&y={y}&z={z}"}]
+    return []
+
+
+def _assets() -> tuple[list, list]:
+    js = [("leaflet", vendor_url("leaflet", "leaflet.js")),
+          ("markercluster", vendor_url("leaflet.markercluster", "leaflet.markercluster.js")),
+          ("innomap", url_for("static", filename="maps/innomap-maps.js"))]
+    css = [("leaflet_css", vendor_url("leaflet", "leaflet.css")),
+           ("markercluster_css", vendor_url("leaflet.markercluster", "MarkerCluster.css")),
+           ("markercluster_default_css",
+            vendor_url("leaflet.markercluster", "MarkerCluster.Default.css")),
+           ("innomap_css", url_for("static", filename="maps/innomap-maps.css"))]
+    return js, css
+
+
+def build_region_map(adcode: str, args) -> dict:
+    """Everything the region page shows: the folium Map, legend, choices, steps."""
+    data = map_data()
+    region, units, units_level = _units(adcode, data)
+    choice = parse_choice(args, data, region["level"], units_level)
+    shown = _resolution_units(region, units, data, choice.level)
+    decimals = RESOLUTION["province" if region["level"] == "province" else "city"][1]
+    js, css = _assets()
+    m = offline_map([], [], _bounds(shown), _basemap_tiles())
+    regions, legend, classes = _choropleth(choice, shown, data)
+    regions.add_to(m)
+    DataLayer("labels", {"type": "FeatureCollection", "features": []},
+              name="县区名称" if choice.level == "county" else "城市名称",
+              options={"from": regions.get_name()}).add_to(m)
+    names = dict(zip(data.boundaries["fine"]["adcode"], data.boundaries["fine"]["name"]))
+    for layer in _entity_layers(_entities_within(adcode, region["level"]), data, decimals,
+                                names):
+        layer.add_to(m)
+    corridors = services().catalog.frames.get("corridors")
+    if corridors is not None and not corridors.empty and "city_adcode" in corridors.columns:
+        inside = corridors[corridors["city_adcode"].astype(str) == adcode] \
+            if region["level"] == "city" else corridors
+        for corridor_id, name in _corridor_names(inside):
+            rows = inside[inside[_corridor_key(inside)].astype(str) == corridor_id]
+            _corridor_layer(rows, decimals, data, name).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    MapControls({"legend": "im-legend"}, js, css).add_to(m)
+    return {"map": m, "region": region, "choice": choice, "legend": legend,
+            "classes": classes, "level": choice.level, "units": shown}
+
+
+def _render(m, template: str, **context):
+    figure = m.get_root()
+    figure.render()  # fills the figure's header, html and script sections
+    return render_template(template, map_header=figure.header.render(),
+                           map_html=figure.html.render(), map_script=figure.script.render(),
+                           **context)
+
+
+def _indicator_options(data: MapData) -> list[Indicator]:
+    return sorted(data.indicators.values(), key=lambda i: (i.source.__class__.__name__, i.id))
+
+
+@bp.get("/<adcode>")
+def region_map(adcode: str):
+    if not (len(adcode) == 6 and adcode.isdigit()):
+        raise NotFound(f"行政区划代码应为 6 位数字，收到 {adcode!r}")
+    page = build_region_map(adcode, request.args)
+    data = map_data()
+    return _render(page["map"], "maps/region.html", page=page, data=data,
+                   indicators=_indicator_options(data), thematic=thematic,
+                   query_with=_query_with)
+
+
+def _query_with(**changes) -> str:
+    """The current query string with ``changes`` applied."""
+    query = {k: v for k, v in request.args.items() if k not in changes}
+    query.update({k: v for k, v in changes.items() if v is not None})
+    return urlencode(query)
+
+
+@bp.get("/corridor/<corridor_id>")
+def corridor_map(corridor_id: str):
+    page = build_corridor_map(corridor_id)
+    return _render(page["map"], "maps/corridor.html", page=page)
+
+
+def build_corridor_map(corridor_id: str) -> dict:
+    """The corridor page: its parts, member carriers, county boundaries around it."""
+    data = map_data()
+    corridors = services().catalog.frames.get("corridors")
+    names = dict(_corridor_names(corridors))
+    if corridor_id not in names:
+        raise NotFound(f"没有编号为 {corridor_id!r} 的走廊")
+    key = _corridor_key(corridors)
+    rows = corridors[corridors[key].astype(str) == corridor_id]
+    decimals = RESOLUTION["corridor"][1]
+    js, css = _assets()
+    area = rows.total_bounds
+    pad = 0.05
+    bounds = ((area[1] - pad, area[0] - pad), (area[3] + pad, area[2] + pad))
+    m = offline_map([], [], bounds, _basemap_tiles())
+    counties = data.boundaries["fine"]
+    counties = counties[(counties["level"] == "county")
+                        & counties.intersects(shapely.box(*rows.total_bounds).buffer(pad))]
+    choice = Choice(None, "target", None, "quantiles", 5, None, "county")
+    regions, legend, _ = _choropleth(choice, _display_frame(counties, 4), data)
+    regions.add_to(m)
+    _corridor_layer(rows, decimals, data, names[corridor_id]).add_to(m)
+    members = _corridor_members(corridor_id, rows)
+    lookup = dict(zip(counties["adcode"], counties["name"]))
+    for layer in _entity_layers(members, data, decimals, lookup):
+        layer.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    MapControls({"legend": None}, js, css).add_to(m)
+    return {"map": m, "name": names[corridor_id], "id": corridor_id,
+            "members": members, "legend": legend}
+
+
+def _corridor_members(corridor_id: str, rows) -> gpd.GeoDataFrame | None:
+    entities = services().catalog.frames.get("entities")
+    if entities is None or entities.empty:
+        return None
+    ids = {corridor_id} | set(rows.get("entity_id", pd.Series(dtype=str)).dropna().astype(str))
+    members = entities[entities["parent_id"].astype(str).isin(ids)]
+    buffer = rows[[_part(r) == "buffer" for r in rows.itertuples()]]
+    if not buffer.empty:
+        inside = entities[entities.intersects(buffer.union_all())]
+        members = pd.concat([members, inside]).drop_duplicates("id")
+    return members
