@@ -31,9 +31,9 @@ def create_app(config: dict | Settings | None = None) -> Flask:
 
 
 def _blueprints():
-    from web import api, export, pages
+    from web import api, assets, export, maps, pages
 
-    return [pages.bp, api.bp, export.bp]
+    return [pages.bp, api.bp, export.bp, assets.bp, maps.bp]
 
 
 class Services:
