@@ -12,6 +12,7 @@ import geopandas as gpd
 
 from layers.base import Layer, LayerContext, LayerError
 from layers.boundaries import CityBoundaries, CountyBoundaries, ProvinceBoundaries
+from layers.imported import ImportedCarriers, ImportedMetrics
 from layers.targets import TargetsLayer
 from layers.tasks import Tasks2023Layer
 
@@ -21,6 +22,8 @@ LAYER_CLASSES: tuple[type[Layer], ...] = (
     CountyBoundaries,
     TargetsLayer,
     Tasks2023Layer,
+    ImportedMetrics,
+    ImportedCarriers,
 )
 
 REGISTRY: dict[str, Layer] = {cls.id: cls() for cls in LAYER_CLASSES}
@@ -43,6 +46,13 @@ class Catalog:
 
     def frame(self, layer_id: str) -> gpd.GeoDataFrame:
         get_layer(layer_id)
+        return self.frames[layer_id]
+
+    def refresh(self, layer_id: str) -> gpd.GeoDataFrame:
+        """Load ``layer_id`` again (its data changed) and swap the new frame in."""
+        layer = get_layer(layer_id)
+        self.context._cache.pop(layer_id, None)
+        self.frames[layer_id] = self.context.layer(layer.id)
         return self.frames[layer_id]
 
 

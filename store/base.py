@@ -92,7 +92,10 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def rows(self, kind: str, version_id: int | None = None) -> pd.DataFrame:
-        """The state of ``kind`` as of ``version_id`` (default: latest), with ``version``."""
+        """The state of ``kind`` as of ``version_id`` (default: latest).
+
+        Columns ``COLUMNS[kind]`` plus ``version`` and ``row_no`` (0-based row of that import).
+        """
 
     @abc.abstractmethod
     def stage(self, payload: bytes, meta: dict) -> str:

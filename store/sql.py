@@ -190,8 +190,7 @@ class SQLStore(Store, abc.ABC):
                 (kind, int(version_id), int(version_id)))
             data = cur.fetchall()
         frame = pd.DataFrame(data, columns=columns + ["version", "row_no"])
-        frame = latest_per_key(kind, _typed(kind, frame))
-        return frame.drop(columns="row_no")
+        return latest_per_key(kind, _typed(kind, frame))
 
     # -- staging -----------------------------------------------------------------
 

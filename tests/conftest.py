@@ -20,8 +20,31 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
-def app():
-    return create_app({"testing": True})
+def sample_store(tmp_path_factory):
+    """A store holding one small import of each kind, so imported layers are not empty."""
+    import pandas as pd
+
+    from store import open_store
+
+    path = tmp_path_factory.mktemp("store") / "innomap.gpkg"
+    store = open_store(path)
+    metrics = pd.DataFrame({"region_adcode": ["321322", "321302"],
+                            "indicator_id": ["rd_intensity", "rd_intensity"],
+                            "year": [2023, 2023], "value": [1.9, 2.4], "unit": ["%", "%"],
+                            "source": ["sample.csv 第 2 行", "sample.csv 第 3 行"]})
+    store.add_import("metrics", metrics, user="tests", filename="sample.csv", sha256="0")
+    carriers = pd.DataFrame({"name": ["样例科技有限公司"], "type": ["enterprise"],
+                             "address": [None], "lon": [118.77], "lat": [34.13],
+                             "datum": ["WGS84"], "province_adcode": ["320000"],
+                             "city_adcode": ["321300"], "county_adcode": ["321322"],
+                             "precision": ["site"], "source": ["carriers.csv 第 2 行"]})
+    store.add_import("carriers", carriers, user="tests", filename="carriers.csv", sha256="0")
+    return path
+
+
+@pytest.fixture(scope="session")
+def app(sample_store):
+    return create_app({"testing": True, "store_url": str(sample_store)})
 
 
 @pytest.fixture()
@@ -50,13 +73,13 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_url():
+def live_url(sample_store):
     """A real gunicorn server (as `make serve` runs it) on a free loopback port."""
     port = free_port()
     gunicorn = Path(sys.executable).parent / "gunicorn"
     proc = subprocess.Popen(
         [str(gunicorn), "--preload", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "web:create_app()"], cwd=ROOT, env={**os.environ},
+         "web:create_app()"], cwd=ROOT, env={**os.environ, "INNOMAP_STORE_URL": str(sample_store)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:

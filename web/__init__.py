@@ -23,7 +23,8 @@ def create_app(config: dict | Settings | None = None) -> Flask:
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False
     app.extensions[EXTENSION] = Services(settings=settings,
-                                         catalog=load_catalog(settings.data_dir))
+                                         catalog=load_catalog(settings.data_dir, options={
+                                             "store_url": settings.store_url}))
     register_error_handlers(app)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)

@@ -1,0 +1,108 @@
+"""Layers of imported data: county/city metrics on their boundaries, carriers as points.
+
+The rows come from the store (``store.open_store``) named by the catalog option
+``store_url``; without one (or with an empty store) the layers are empty, so
+the service starts fine before anything is imported. Each layer shows the
+latest version; ``metrics_frame`` / ``carriers_frame`` build any other version.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from layers.base import Layer, LayerContext
+from layers.boundaries import all_boundaries
+from store import COLUMNS, Store, open_store
+
+STORE_OPTION = "store_url"
+METRICS_LAYER = "imported-metrics"
+CARRIERS_LAYER = "imported-carriers"
+
+
+def context_store(ctx: LayerContext) -> Store | None:
+    """The store named by ``ctx.options['store_url']``, opened once per context."""
+    url = ctx.options.get(STORE_OPTION)
+    if not url:
+        return None
+    cache_key = f"_store:{url}"
+    if cache_key not in ctx._cache:
+        ctx._cache[cache_key] = open_store(url)
+    return ctx._cache[cache_key]
+
+
+def _empty_rows(kind: str) -> pd.DataFrame:
+    return pd.DataFrame(columns=[*COLUMNS[kind], "version", "row_no"])
+
+
+def metrics_frame(rows: pd.DataFrame, boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One feature per region, indicator, year: the value with the region's boundary.
+
+    Columns: id, region_adcode, region_name, level, indicator_id, year, value,
+    unit, version, source, geometry (EPSG:4326).
+    """
+    units = boundaries.set_index("adcode")
+    frame = pd.DataFrame({
+        "id": pd.Series([f"{a}-{i}-{int(y)}" for a, i, y in zip(
+            rows["region_adcode"], rows["indicator_id"], rows["year"])], dtype=object,
+            index=rows.index),
+        "region_adcode": rows["region_adcode"].astype(str),
+        "region_name": rows["region_adcode"].map(units["name"]),
+        "level": rows["region_adcode"].map(units["level"]),
+        "indicator_id": rows["indicator_id"].astype(str),
+        "year": rows["year"].astype("int64"),
+        "value": rows["value"].astype("float64"),
+        "unit": rows["unit"],
+        "version": rows["version"].astype("int64"),
+        "source": rows["source"],
+    })
+    geometry = rows["region_adcode"].map(units.geometry).tolist()
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+
+
+def carriers_frame(rows: pd.DataFrame) -> gpd.GeoDataFrame:
+    """One point per carrier (WGS84) with its county, precision, version and source row."""
+    frame = pd.DataFrame({
+        "id": pd.Series([f"c{int(v)}-{int(r)}" for v, r in zip(rows["version"], rows["row_no"])],
+                        dtype=object, index=rows.index),
+        **{c: rows[c] for c in COLUMNS["carriers"] if c not in ("lon", "lat")},
+        "version": rows["version"].astype("int64"),
+    }).rename(columns={"datum": "datum_given"})
+    geometry = gpd.points_from_xy(rows["lon"].astype(float), rows["lat"].astype(float))
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+
+
+def version_frame(layer_id: str, store: Store, boundaries: gpd.GeoDataFrame,
+                  version: int | None = None) -> gpd.GeoDataFrame:
+    """The frame of ``layer_id`` as of ``version`` (None: latest) read from ``store``."""
+    if layer_id == METRICS_LAYER:
+        return metrics_frame(store.rows("metrics", version), boundaries)
+    if layer_id == CARRIERS_LAYER:
+        return carriers_frame(store.rows("carriers", version))
+    raise KeyError(layer_id)
+
+
+class ImportedMetrics(Layer):
+    id = METRICS_LAYER
+    title = "导入的区县指标"
+    description = ("管理员导入的县（市、区）与市级统计指标：每个地区、指标、年份一个要素，"
+                   "带所在版本与来源文件行号；默认显示最新版本。")
+    group = "导入数据"
+
+    def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
+        store = context_store(ctx)
+        rows = store.rows("metrics") if store else _empty_rows("metrics")
+        return metrics_frame(rows, all_boundaries(ctx))
+
+
+class ImportedCarriers(Layer):
+    id = CARRIERS_LAYER
+    title = "导入的创新载体"
+    description = ("管理员导入的企业、平台等创新载体：坐标已转换为 WGS84 并关联到所在县区，"
+                   "precision 说明位置精度（site 为提供的坐标，county_centroid 等为地址只能定位到的区划）。")
+    group = "导入数据"
+
+    def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
+        store = context_store(ctx)
+        rows = store.rows("carriers") if store else _empty_rows("carriers")
+        return carriers_frame(rows)
