@@ -282,11 +282,21 @@ def _plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(frame.drop(columns=[geometry] if geometry else []))
 
 
+def _regional(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows that are values of a whole region (not of a zone or an entity in it)."""
+    rows = rows[rows["region_adcode"].notna() & (rows["region_adcode"] != "")]
+    for column in ("subject", "entity_id"):
+        if column in rows.columns:
+            rows = rows[rows[column].isna() | (rows[column] == "")]
+    return rows
+
+
 def _rows(frame: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
     _check_frame(frame)
     rows = _plain_frame(frame)
-    rows = rows[(rows["indicator_id"] == indicator_id)
-                & rows["region_adcode"].notna() & (rows["region_adcode"] != "")]
+    rows = _regional(rows[rows["indicator_id"] == indicator_id])
+    if "source" in rows.columns:  # a plan's indicator table before its prose
+        rows = rows.sort_values("source", key=lambda s: s != "table", kind="stable")
     rows = rows.assign(year=pd.to_numeric(rows["year"], errors="coerce"),
                        value=pd.to_numeric(rows["value"], errors="coerce"))
     rows = rows[rows["year"].notna() & rows["value"].notna()]
@@ -347,7 +357,10 @@ def value_table(frame: pd.DataFrame, indicator_id: str, value_kind: str,
         ``indicator_id``, ``year``, ``value``, ``kind`` (``baseline``/``target``)
         and optionally ``unit``, ``value_max``, ``qualifier``, ``plan_id``,
         ``section``, ``quote`` (the ``targets`` layer, or any layer with the same
-        columns, e.g. imported county metrics). Rows without a region are skipped.
+        columns, e.g. imported county metrics). Rows without a region, and rows
+        of a zone or entity (non-empty ``subject`` or ``entity_id``), are
+        skipped. Where a region has several rows for one year, a row with
+        ``source == "table"`` (the plan's indicator table) wins, then file order.
     indicator_id : str
     value_kind : str
         One of :data:`VALUE_KINDS`.
@@ -420,8 +433,7 @@ def _change(rows: pd.DataFrame, value_kind: str, year: int | None) -> pd.DataFra
 def indicator_summary(frame: pd.DataFrame) -> pd.DataFrame:
     """Indicators that have regional values: id, name, unit, kinds, years, regions."""
     _check_frame(frame)
-    rows = _plain_frame(frame)
-    rows = rows[rows["region_adcode"].notna() & (rows["region_adcode"] != "")]
+    rows = _regional(_plain_frame(frame))
     if "indicator_name" not in rows.columns:
         rows = rows.assign(indicator_name=rows["indicator_id"])
     if "unit" not in rows.columns:

@@ -166,3 +166,15 @@ def test_indicator_summary(targets):
     assert summary.loc["rd", "regions"] == 3
     assert summary.loc["rd", "years"] == (2020, 2023, 2025)
     assert summary.loc["firms", "unit"] == "家"
+
+
+def test_zone_rows_are_skipped_and_table_rows_win():
+    frame = pd.DataFrame({
+        "region_adcode": ["321300"] * 3, "indicator_id": "firms", "year": 2025,
+        "value": [50.0, 200.0, 180.0], "kind": "target",
+        "subject": ["", "宿迁高新区", ""], "entity_id": "", "source": ["text", "text", "table"],
+        "quote": ["正文", "高新区", "指标表"]})
+    table = thematic.value_table(frame, "firms", "target")
+    assert table["value"].tolist() == [180.0]
+    assert table["sources"][0][0]["quote"] == "指标表"
+    assert thematic.indicator_summary(frame)["regions"].tolist() == [1]
