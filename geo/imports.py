@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from geo.datum import DATUMS, normalize_datum, to_wgs84
-from geo.tabular import Limits, Problem, TableRejected, read_table
+from geo.tabular import Limits, Problem, TableRejected, TooLarge, read_table
 
 YEARS = (1949, 2100)
 CHINA_BOX = (73.0, 3.0, 136.0, 54.0)  # lon_min, lat_min, lon_max, lat_max
@@ -59,10 +59,11 @@ class ImportRejected(ValueError):
     """The import was refused; ``problems`` row by row, ``report`` the region matches so far."""
 
     def __init__(self, problems: list[Problem], report: list[dict] | None = None,
-                 kind: str = ""):
+                 kind: str = "", too_large: bool = False):
         self.problems = list(problems)
         self.report = report or []
         self.kind = kind
+        self.too_large = too_large
         super().__init__(f"导入被拒绝：{len(self.problems)} 处问题；首个问题：{self.problems[0].message}")
 
 
@@ -207,7 +208,8 @@ def prepare_import(data: bytes, filename: str, options: ImportOptions,
     try:
         table = read_table(data, filename, ctx.limits)
     except TableRejected as exc:
-        raise ImportRejected(exc.problems, kind=options.kind) from None
+        raise ImportRejected(exc.problems, kind=options.kind,
+                             too_large=isinstance(exc, TooLarge)) from None
     check = _MetricsCheck if options.kind == "metrics" else _CarriersCheck
     rows, report = check(table.frame, filename, options, ctx).run()
     return PreparedImport(kind=options.kind, filename=filename, sha256=table.sha256,

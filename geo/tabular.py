@@ -69,6 +69,10 @@ class TableRejected(ValueError):
         super().__init__(first + more)
 
 
+class TooLarge(TableRejected):
+    """The upload exceeds a size limit."""
+
+
 @dataclass
 class Table:
     """An upload as strings: ``frame`` has the header's columns; data row i is sheet row i+2."""
@@ -109,8 +113,8 @@ def read_table(data: bytes, filename: str = "", limits: Limits = Limits()) -> Ta
     ['沭阳县', '2023']
     """
     if len(data) > limits.max_bytes:
-        _reject(None, None, f"{len(data)} 字节",
-                f"文件过大：{len(data):,} 字节，上限 {limits.max_bytes:,} 字节")
+        raise TooLarge([Problem(None, None, f"{len(data)} 字节",
+                                f"文件过大：超过上限 {limits.max_bytes:,} 字节")])
     if not data.strip():
         _reject(None, None, "", "文件为空")
     digest = hashlib.sha256(data).hexdigest()

@@ -32,9 +32,9 @@ def create_app(config: dict | Settings | None = None) -> Flask:
 
 
 def _blueprints():
-    from web import api, assets, export, maps, pages
+    from web import admin, api, assets, export, maps, pages
 
-    return [pages.bp, api.bp, export.bp, assets.bp, maps.bp]
+    return [pages.bp, api.bp, export.bp, assets.bp, maps.bp, admin.bp]
 
 
 class Services:

@@ -1,0 +1,316 @@
+"""Importing data: upload → preview and match report → confirm; versions and rollback.
+
+Pages under ``/admin`` (all need a signed-in user; every POST also a CSRF token
+or a bearer token), and public reading of the imported data of any version under
+``/data``. The work is done by ``geo.imports`` (validation) and ``store``
+(versions); routes only parse, call and shape the response.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from flask import (Blueprint, current_app, g, jsonify, redirect, render_template, request,
+                   session, url_for)
+
+from geo.datum import DATUMS
+from geo.imports import (ImportContext, ImportOptions, ImportRejected, PreparedImport,
+                         parse_mapping, prepare_import, read_indicators)
+from geo.tabular import Limits, safe_csv
+from layers.imported import CARRIERS_LAYER, METRICS_LAYER, version_frame
+from store import RollbackConflict, Store, StoreError, VersionNotFound, open_store
+from web import auth, services
+from web.errors import Conflict, InvalidParameter, NotFound, Unauthorized, wants_json
+
+bp = Blueprint("admin", __name__)
+EXTENSION = "innomap.imports"
+POLL_SECONDS = 1.0
+PREVIEW_ROWS = 20
+MAX_NOTE_CHARS = 500
+KIND_LAYERS = {"metrics": METRICS_LAYER, "carriers": CARRIERS_LAYER}
+KIND_TITLES = {"metrics": "区县（市）指标", "carriers": "创新载体名单"}
+
+
+@dataclass
+class ImportState:
+    """Per app: the store, the version the loaded layers show, the validation context."""
+
+    store: Store
+    seen: int
+    checked: float = 0.0
+    context: ImportContext | None = None
+
+
+@bp.record_once
+def _setup(state) -> None:
+    app = state.app
+    settings = services(app).settings
+    auth.init_app(app, settings)
+    store = open_store(settings.store_url)
+    app.extensions[EXTENSION] = ImportState(store=store, seen=store.latest_version_id(),
+                                            checked=time.monotonic())
+    app.before_request(_follow_store)
+    services(app).add_link("导入数据", "导入区县指标与创新载体（需登录）", "/admin/")
+    services(app).add_link("导入数据", "导入版本列表（JSON）", "/data/versions")
+
+
+def _state() -> ImportState:
+    return current_app.extensions[EXTENSION]
+
+
+def _follow_store() -> None:
+    """Reload the imported layers when another process changed the store (polled ≤ 1/s)."""
+    state = _state()
+    now = time.monotonic()
+    if now - state.checked < POLL_SECONDS:
+        return
+    state.checked = now
+    try:
+        latest = state.store.latest_version_id()
+    except StoreError:
+        current_app.logger.warning("store unreachable; imported layers not refreshed")
+        return
+    if latest != state.seen:
+        _refresh_layers(latest)
+
+
+def _refresh_layers(latest: int | None = None) -> None:
+    state = _state()
+    catalog = services().catalog
+    for layer_id in KIND_LAYERS.values():
+        catalog.refresh(layer_id)
+    state.seen = state.store.latest_version_id() if latest is None else latest
+
+
+def import_context() -> ImportContext:
+    """Boundaries, geocoders, indicators and limits for validation; built on first use."""
+    state = _state()
+    if state.context is None:
+        from geo.geocode import Geocoder, default_geocoder
+        from layers.boundaries import all_boundaries
+
+        svc = services()
+        boundaries = all_boundaries(svc.catalog.context)
+        regions = Geocoder(boundaries)
+        try:
+            addresses = default_geocoder(svc.settings.data_dir, with_entities=True)
+        except (ImportError, ValueError, OSError) as exc:
+            current_app.logger.warning("address geocoder without entities: %s", exc)
+            addresses = regions
+        limits = Limits(max_bytes=svc.settings.import_max_bytes,
+                        max_rows=svc.settings.import_max_rows)
+        state.context = ImportContext(boundaries=boundaries, region_geocoder=regions,
+                                      address_geocoder=addresses,
+                                      indicators=read_indicators(svc.settings.data_dir),
+                                      limits=limits)
+    return state.context
+
+
+# -- sign in -----------------------------------------------------------------------
+
+@bp.route("/admin/login", methods=["GET", "POST"])
+@auth.public_write
+def login():
+    error = None
+    if request.method == "POST":
+        user = auth.token_user(request.form.get("token", "").strip())
+        if user is not None:
+            session.clear()
+            session[auth.SESSION_USER] = user
+            return redirect(_safe_next(request.form.get("next")), code=303)
+        time.sleep(0.2)  # slow down guessing
+        error = "令牌不正确"
+    return render_template("admin/login.html", error=error,
+                           next=request.values.get("next", "")), 401 if error else 200
+
+
+@bp.post("/admin/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("admin.login"), code=303)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect to another host after signing in."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("admin.index")
+
+
+def _page_user() -> str:
+    user = auth.current_user()
+    if user is None:
+        if wants_json():
+            raise Unauthorized("需要登录或令牌")
+        raise _Redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+    return user
+
+
+class _Redirect(Exception):
+    def __init__(self, url: str):
+        self.url = url
+
+
+@bp.errorhandler(_Redirect)
+def _redirect(exc: _Redirect):
+    return redirect(exc.url, code=303)
+
+
+# -- pages -----------------------------------------------------------------------------
+
+@bp.get("/admin/")
+def index():
+    user = _page_user()
+    versions = _state().store.versions()
+    if wants_json():
+        return jsonify({"user": user, "versions": [v.as_dict() for v in versions]})
+    return render_template("admin/index.html", user=user, versions=versions, datums=DATUMS,
+                           kinds=KIND_TITLES, limits=import_context().limits,
+                           done=request.args.get("done"))
+
+
+@bp.post("/admin/import")
+def upload():
+    upload_file = request.files.get("file")
+    if upload_file is None or not upload_file.filename:
+        raise InvalidParameter("请选择要上传的文件（表单字段 file）")
+    data = upload_file.read(import_context().limits.max_bytes + 1)
+    options = _options(request.form)
+    note = _note(request.form)
+    try:
+        prepared = prepare_import(data, upload_file.filename, options, import_context())
+    except ImportRejected as exc:
+        return _rejected(exc, upload_file.filename)
+    if request.form.get("commit", "").lower() in ("1", "true", "yes", "on"):
+        return _committed(_commit(prepared, note))
+    token = _state().store.stage(data, {"filename": prepared.filename, "user": g.user,
+                                        "options": options.as_dict(), "note": note})
+    return _preview(prepared, token)
+
+
+@bp.post("/admin/import/<token>/confirm")
+def confirm(token: str):
+    store = _state().store
+    try:
+        data, meta = store.staged(token)
+    except StoreError as exc:
+        raise NotFound(str(exc)) from None
+    if meta.get("user") != g.user:
+        raise NotFound("待确认的上传不存在或已过期，请重新上传")
+    try:
+        prepared = prepare_import(data, meta["filename"], ImportOptions.from_dict(meta["options"]),
+                                  import_context())
+    except ImportRejected as exc:
+        return _rejected(exc, meta["filename"])
+    version = _commit(prepared, meta.get("note", ""))
+    store.drop_staged(token)
+    return _committed(version)
+
+
+@bp.post("/admin/versions/<int:version_id>/rollback")
+def rollback(version_id: int):
+    try:
+        version = _state().store.rollback(version_id, user=g.user, note=_note(request.form))
+    except VersionNotFound as exc:
+        raise NotFound(str(exc)) from None
+    except RollbackConflict as exc:
+        raise Conflict(str(exc)) from None
+    _refresh_layers()
+    return _committed(version)
+
+
+def _options(form) -> ImportOptions:
+    kind = form.get("kind", "metrics")
+    if kind not in KIND_TITLES:
+        raise InvalidParameter(f"kind 应为 metrics 或 carriers，收到 {kind!r}")
+    year = form.get("year", "").strip()
+    if year and not (year.isdigit() and len(year) == 4):
+        raise InvalidParameter(f"year 应为四位年份，收到 {year!r}")
+    try:
+        mapping = parse_mapping(form.get("mapping", ""))
+    except ValueError as exc:
+        raise InvalidParameter(str(exc)) from None
+    return ImportOptions(kind=kind, year=int(year) if year else None,
+                         datum=form.get("datum", "").strip() or None, mapping=mapping)
+
+
+def _note(form) -> str:
+    note = form.get("note", "").strip()
+    if len(note) > MAX_NOTE_CHARS:
+        raise InvalidParameter(f"备注不能超过 {MAX_NOTE_CHARS} 字")
+    return note
+
+
+def _commit(prepared: PreparedImport, note: str):
+    version = _state().store.add_import(prepared.kind, prepared.rows, user=g.user,
+                                        filename=prepared.filename, sha256=prepared.sha256,
+                                        note=note)
+    _refresh_layers()
+    current_app.logger.info("import %s: %s rows of %s by %s", version.id, version.row_count,
+                            version.kind, version.user)
+    return version
+
+
+def _rejected(exc: ImportRejected, filename: str):
+    status = 413 if exc.too_large else 400
+    problems = [p.as_dict() for p in exc.problems]
+    if wants_json():
+        return jsonify({"code": "ImportRejected", "description": str(exc),
+                        "problems": problems, "report": exc.report}), status
+    return render_template("admin/rejected.html", filename=filename, problems=problems,
+                           report=exc.report), status
+
+
+def _preview(prepared: PreparedImport, token: str):
+    if wants_json():
+        return jsonify({"status": "preview", "token": token, "kind": prepared.kind,
+                        "rows": len(prepared.rows), "report": prepared.report,
+                        "confirm": url_for("admin.confirm", token=token)})
+    head = prepared.rows.head(PREVIEW_ROWS)
+    return render_template("admin/preview.html", prepared=prepared, token=token,
+                           kind_title=KIND_TITLES[prepared.kind], columns=list(head.columns),
+                           rows=head.astype(object).where(head.notna(), "").values.tolist())
+
+
+def _committed(version):
+    if wants_json():
+        return jsonify({"status": "ok", "version": version.as_dict()}), 201
+    return redirect(url_for("admin.index", done=version.id), code=303)
+
+
+# -- public reading of any version ----------------------------------------------------
+
+@bp.get("/data/versions")
+def versions():
+    return jsonify({"versions": [v.as_dict() for v in _state().store.versions()],
+                    "latest": _state().store.latest_version_id()})
+
+
+@bp.get("/data/<kind>.<fmt>")
+def data(kind: str, fmt: str):
+    if kind not in KIND_LAYERS:
+        raise NotFound(f"没有数据集 {kind!r}；可选 metrics、carriers")
+    if fmt not in ("geojson", "csv"):
+        raise NotFound(f"不支持的格式 {fmt!r}；可选 geojson、csv")
+    version = request.args.get("version")
+    if version is not None and not version.isdigit():
+        raise InvalidParameter(f"version 应为版本号（整数），收到 {version!r}")
+    try:
+        frame = _frame_at(kind, None if version is None else int(version))
+    except VersionNotFound as exc:
+        raise NotFound(str(exc)) from None
+    name = f"imported-{kind}-v{version or _state().store.latest_version_id()}"
+    if fmt == "csv":
+        table = frame.drop(columns=frame.geometry.name)
+        return current_app.response_class(
+            safe_csv(table), mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return current_app.response_class(frame.to_json(drop_id=True, ensure_ascii=False),
+                                      mimetype="application/geo+json")
+
+
+def _frame_at(kind: str, version: int | None):
+    if version is None:
+        return services().catalog.frame(KIND_LAYERS[kind])
+    return version_frame(KIND_LAYERS[kind], _state().store, import_context().boundaries, version)
