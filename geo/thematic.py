@@ -309,16 +309,20 @@ def _rows(frame: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
 def time_steps(frame: pd.DataFrame, indicator_id: str) -> list[tuple[int, str]]:
     """The (year, kind) steps an indicator has values for, in time order.
 
-    A year with a target is a target step, otherwise a baseline step; e.g.
-    ``[(2020, 'baseline'), (2025, 'target')]``. Only real values are steps:
-    nothing is interpolated between the years.
+    A year with baselines is a baseline step unless it is the last target year
+    (or has no baselines); e.g. ``[(2020, 'baseline'), (2023, 'target'),
+    (2025, 'target')]``. Only real values are steps: nothing is interpolated.
     """
     rows = _rows(frame, indicator_id)
-    steps: dict[int, str] = {}
-    for year, kind in zip(rows["year"], rows["kind"]):
-        if kind in ("baseline", "target") and (steps.get(year) != "target"):
-            steps[int(year)] = kind
-    return sorted(steps.items())
+    baseline_years = set(rows.loc[rows["kind"] == "baseline", "year"])
+    target_years = set(rows.loc[rows["kind"] == "target", "year"])
+    last_target = max(target_years, default=None)
+    steps = []
+    for year in sorted(baseline_years | target_years):
+        is_baseline = year in baseline_years and (year not in target_years
+                                                  or year != last_target)
+        steps.append((int(year), "baseline" if is_baseline else "target"))
+    return steps
 
 
 def _pick(rows: pd.DataFrame, kind: str, year: int | None, before: pd.Series | None = None):
@@ -431,7 +435,8 @@ def _change(rows: pd.DataFrame, value_kind: str, year: int | None) -> pd.DataFra
 
 
 def indicator_summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """Indicators that have regional values: id, name, unit, kinds, years, regions."""
+    """Indicators that have regional values: id, name, unit, kinds, years, regions
+    (how many) and adcodes (which)."""
     _check_frame(frame)
     rows = _regional(_plain_frame(frame))
     if "indicator_name" not in rows.columns:
@@ -446,4 +451,5 @@ def indicator_summary(frame: pd.DataFrame) -> pd.DataFrame:
         "years": grouped["year"].agg(lambda s: tuple(sorted({int(y) for y in s
                                                              if pd.notna(y)}))),
         "regions": grouped["region_adcode"].nunique(),
+        "adcodes": grouped["region_adcode"].agg(lambda s: tuple(sorted(set(s)))),
     }).reset_index()

@@ -178,3 +178,10 @@ def test_zone_rows_are_skipped_and_table_rows_win():
     assert table["value"].tolist() == [180.0]
     assert table["sources"][0][0]["quote"] == "指标表"
     assert thematic.indicator_summary(frame)["regions"].tolist() == [1]
+
+
+def test_a_year_with_baselines_is_a_baseline_step_before_the_last_target():
+    frame = pd.DataFrame({"region_adcode": ["1", "2", "1"], "indicator_id": "x",
+                          "year": [2020, 2020, 2025], "value": [1.0, 2.0, 3.0],
+                          "kind": ["baseline", "target", "target"]})
+    assert thematic.time_steps(frame, "x") == [(2020, "baseline"), (2025, "target")]
