@@ -65,7 +65,12 @@ class Indicator:
     unit: str
     kinds: tuple[str, ...]
     steps: tuple[tuple[int, str], ...]
+    adcodes: frozenset[str]
     source: "ValueSource"
+
+    @property
+    def derived(self) -> bool:
+        return isinstance(self.source, CarrierCounts)
 
 
 class ValueSource(abc.ABC):
@@ -73,7 +78,7 @@ class ValueSource(abc.ABC):
 
     layer_id: str
 
-    def frame(self, catalog) -> pd.DataFrame | None:
+    def raw(self, catalog) -> pd.DataFrame | None:
         return catalog.frames.get(self.layer_id)
 
     @abc.abstractmethod
@@ -87,23 +92,40 @@ class ValueSource(abc.ABC):
 
 
 class TargetValues(ValueSource):
-    """Baselines and targets in the long format (``targets``, imported metrics)."""
+    """Values in the long format: plan baselines/targets, or imported metrics.
 
-    def __init__(self, layer_id: str):
-        self.layer_id = layer_id
+    ``prefix`` keeps the source's indicator ids apart from the plans' ids;
+    ``kind`` is given to rows without one (imported metrics are observed values,
+    shown as 基期值/现状 of their year).
+    """
+
+    def __init__(self, layer_id: str, prefix: str = "", kind: str = "baseline",
+                 label: str = ""):
+        self.layer_id, self.prefix, self.kind, self.label = layer_id, prefix, kind, label
+
+    def frame(self, catalog) -> pd.DataFrame | None:
+        frame = self.raw(catalog)
+        if frame is None or frame.empty:
+            return None
+        if "kind" not in frame.columns:
+            frame = frame.assign(kind=self.kind)
+        if self.prefix:
+            frame = frame.assign(indicator_id=self.prefix + frame["indicator_id"].astype(str))
+        return frame
 
     def indicators(self, catalog) -> list[Indicator]:
         frame = self.frame(catalog)
-        if frame is None or frame.empty:
+        if frame is None:
             return []
         out = []
         for row in thematic.indicator_summary(frame).itertuples():
             kinds = tuple(k for k in ("baseline", "target") if k in row.kinds)
             if len(kinds) == 2:
                 kinds += ("gap", "cagr")
-            out.append(Indicator(row.indicator_id, str(row.indicator_name),
+            out.append(Indicator(row.indicator_id, f"{row.indicator_name}{self.label}",
                                  str(row.unit or ""), kinds,
-                                 tuple(thematic.time_steps(frame, row.indicator_id)), self))
+                                 tuple(thematic.time_steps(frame, row.indicator_id)),
+                                 frozenset(row.adcodes), self))
         return out
 
     def table(self, catalog, indicator, kind, year):
@@ -124,20 +146,23 @@ class CarrierCounts(ValueSource):
         return [c for c in frame.columns if c not in self.id_columns and c != geometry
                 and pd.api.types.is_numeric_dtype(frame[c])]
 
+    def _adcodes(self, frame) -> pd.Series:
+        return frame["adcode" if "adcode" in frame.columns else "id"].astype(str)
+
     def indicators(self, catalog) -> list[Indicator]:
-        frame = self.frame(catalog)
+        frame = self.raw(catalog)
         if frame is None or frame.empty:
             return []
         labels = entity_type_labels(catalog)
+        adcodes = frozenset(self._adcodes(frame))
         return [Indicator(f"carriers.{c}", _carrier_label(c, labels), "个", ("baseline",),
-                          (), self) for c in self._columns(frame)]
+                          (), adcodes, self) for c in self._columns(frame)]
 
     def table(self, catalog, indicator, kind, year):
-        frame = self.frame(catalog)
+        frame = self.raw(catalog)
         column = indicator.id.removeprefix("carriers.")
-        adcode = "adcode" if "adcode" in frame.columns else "id"
         return pd.DataFrame({
-            "region_adcode": frame[adcode].astype(str), "value": frame[column].astype(float),
+            "region_adcode": self._adcodes(frame), "value": frame[column].astype(float),
             "unit": "个", "year": np.nan, "baseline": np.nan, "baseline_year": np.nan,
             "target": np.nan, "target_year": np.nan, "qualifier": None,
             "sources": [[] for _ in range(len(frame))]})
@@ -150,10 +175,26 @@ def _carrier_label(column: str, labels: dict[str, str]) -> str:
     return f"创新载体数量：{labels.get(stem, stem)}"
 
 
+# Where choropleth values come from; a new source of regional values is one line.
 VALUE_SOURCES: tuple[ValueSource, ...] = (
-    TargetValues("targets"),
     CarrierCounts("county-metrics"),
+    TargetValues("targets"),
+    TargetValues("imported-metrics", prefix="imported.", label="（导入数据）"),
 )
+
+
+def indicators(app=None) -> dict[str, Indicator]:
+    """Every indicator of every value source, recomputed when a source frame changes."""
+    data = map_data(app)
+    catalog = services(app).catalog
+    key = tuple(id(catalog.frames.get(s.layer_id)) for s in VALUE_SOURCES)
+    if data.indicator_cache[0] != key:
+        found: dict[str, Indicator] = {}
+        for source in VALUE_SOURCES:
+            for indicator in source.indicators(catalog):
+                found.setdefault(indicator.id, indicator)
+        data.indicator_cache = (key, found)
+    return data.indicator_cache[1]
 
 
 def entity_type_labels(catalog) -> dict[str, str]:
@@ -171,12 +212,12 @@ def entity_type_labels(catalog) -> dict[str, str]:
 
 @dataclass
 class MapData:
-    """Loaded once per app: display boundaries by resolution, plan titles, indicators."""
+    """Loaded once per app: display boundaries by resolution, plan titles, type labels."""
 
     boundaries: dict[str, gpd.GeoDataFrame]
     plan_titles: dict[str, str]
-    indicators: dict[str, Indicator]
     type_labels: dict[str, str]
+    indicator_cache: tuple = ((), {})
 
 
 def map_data(app=None) -> MapData:
@@ -188,15 +229,10 @@ def _setup(state) -> None:
     app = state.app
     svc = services(app)
     directory = svc.settings.data_dir / "boundaries"
-    catalog = svc.catalog
-    indicators = {}
-    for source in VALUE_SOURCES:
-        for indicator in source.indicators(catalog):
-            indicators.setdefault(indicator.id, indicator)
     app.extensions[EXTENSION] = MapData(
         boundaries={r: load_boundaries(directory, r) for r in ("fine", "medium")},
         plan_titles={p.id: p.title for p in load_plans(svc.settings.data_dir).values()},
-        indicators=indicators, type_labels=entity_type_labels(catalog))
+        type_labels=entity_type_labels(svc.catalog))
     _add_links(app)
 
 
@@ -230,9 +266,20 @@ class Choice:
     level: str
 
 
-def parse_choice(args, data: MapData, region_level: str, units_level: str) -> Choice:
-    """Validate the query string; InvalidParameter names the bad parameter."""
-    indicator = _parse_indicator(args.get("indicator"), data)
+def parse_choice(args, available: dict[str, Indicator], levels: tuple[str, ...],
+                 default_indicator) -> Choice:
+    """Validate the query string; InvalidParameter names the bad parameter.
+
+    ``levels`` are the unit levels this map can show (the first is the default);
+    ``default_indicator(level)`` picks the indicator when the query names none.
+    """
+    level = args.get("level", levels[0])
+    if level not in levels:
+        raise InvalidParameter(f"参数 level 无效：{level!r}；此图可选 {', '.join(levels)}")
+    if "indicator" in args:
+        indicator = _parse_indicator(args.get("indicator"), available)
+    else:
+        indicator = default_indicator(level)
     kind = args.get("kind", "")
     if indicator is not None:
         kind = kind or ("target" if "target" in indicator.kinds else indicator.kinds[0])
@@ -247,22 +294,15 @@ def parse_choice(args, data: MapData, region_level: str, units_level: str) -> Ch
     k = _parse_int(args, "k", 5, 1, thematic.MAX_CLASSES)
     year = _parse_int(args, "year", None, 1949, 2100)
     breaks = _parse_breaks(args.get("breaks"), scheme)
-    level = args.get("level", units_level)
-    if level not in ("county", "city") or (level == "county" and units_level == "city"):
-        raise InvalidParameter(f"参数 level 无效：{level!r}；此图可选 {units_level}"
-                               + ("、city" if units_level == "county" and
-                                  region_level == "province" else ""))
-    if level == "city" and region_level != "province":
-        raise InvalidParameter("参数 level=city 只适用于省级地图")
     return Choice(indicator, kind or "target", year, scheme, k, breaks, level)
 
 
-def _parse_indicator(raw: str | None, data: MapData) -> Indicator | None:
+def _parse_indicator(raw: str, available: dict[str, Indicator]) -> Indicator | None:
     if not raw:
         return None
-    if raw not in data.indicators:
+    if raw not in available:
         raise InvalidParameter(f"参数 indicator 无效：未知指标 {raw!r}")
-    return data.indicators[raw]
+    return available[raw]
 
 
 def _parse_int(args, name: str, default, low: int, high: int):
@@ -329,34 +369,46 @@ def _bounds(gdf: gpd.GeoDataFrame):
 
 # ---------------------------------------------------------------- map building
 
-def _units(adcode: str, data: MapData) -> tuple[pd.Series, gpd.GeoDataFrame, str]:
-    """The region row, the units the map shows, and their level."""
+def _region(adcode: str, data: MapData) -> dict:
+    """The region a map is of, as a plain dict; NotFound unless a province or city."""
     fine = data.boundaries["fine"]
     match = fine[fine["adcode"] == adcode]
     if match.empty:
         raise NotFound(f"没有行政区划代码为 {adcode} 的地图")
-    region = match.iloc[0]
+    region = match.iloc[0].drop(fine.geometry.name).to_dict()
     if region["level"] == "county":
         raise NotFound(f"{region['name']}（{adcode}）是县级单位：请打开其所在设区市的地图")
-    key = "province_adcode" if region["level"] == "province" else "city_adcode"
-    counties = fine[(fine["level"] == "county") & (fine[key] == adcode)]
-    if not counties.empty:
-        return region, counties, "county"
-    cities = fine[(fine["level"] == "city") & (fine["parent_adcode"] == adcode)]
-    if cities.empty:
-        raise NotFound(f"{region['name']}（{adcode}）下没有可显示的区划")
-    return region, cities, "city"
+    return region
 
 
-def _resolution_units(region, units: gpd.GeoDataFrame, data: MapData, level: str):
-    """``units`` (or the cities of a province when level=city) at the display resolution."""
-    resolution, decimals = RESOLUTION["province" if region["level"] == "province" else "city"]
-    frame = data.boundaries[resolution]
-    if level == "city" and region["level"] == "province":
-        chosen = frame[(frame["level"] == "city") & (frame["parent_adcode"] == region["adcode"])]
-    else:
-        chosen = frame[frame["adcode"].isin(units["adcode"])]
-    return _display_frame(chosen.sort_values("adcode"), decimals)
+def _unit_rows(frame: gpd.GeoDataFrame, region: dict, level: str) -> gpd.GeoDataFrame:
+    key = {"province": "province_adcode", "city": "city_adcode"}[region["level"]]
+    return frame[(frame["level"] == level) & (frame[key] == region["adcode"])
+                 & (frame["adcode"] != region["adcode"])]
+
+
+def _levels(region: dict, data: MapData) -> tuple[str, ...]:
+    """Unit levels the region's map can show, the default first."""
+    fine = data.boundaries["fine"]
+    levels = tuple(level for level in ("county", "city")
+                   if not _unit_rows(fine, region, level).empty)
+    if not levels:
+        raise NotFound(f"{region['name']}（{region['adcode']}）下没有可显示的区划")
+    return levels
+
+
+def _display_units(region: dict, level: str, data: MapData) -> gpd.GeoDataFrame:
+    """The units of ``level`` in the region at the display resolution, rounded."""
+    resolution, decimals = RESOLUTION[region["level"]]
+    units = _unit_rows(data.boundaries[resolution], region, level)
+    return _display_frame(units.sort_values("adcode"), decimals)
+
+
+def _default_indicator(available: dict[str, Indicator], adcodes: set[str]):
+    """The indicator with values for most of ``adcodes`` (carriers first on ties)."""
+    best = max(available.values(), default=None,
+               key=lambda i: (len(i.adcodes & adcodes), i.derived, i.id == "carriers.total"))
+    return best if best is not None and best.adcodes & adcodes else None
 
 
 def _values(choice: Choice, adcodes: pd.Series) -> pd.DataFrame:
@@ -376,8 +428,8 @@ def _choropleth(choice: Choice, units: gpd.GeoDataFrame, data: MapData):
     """(DataLayer of the units, Legend, Classification) for the choice."""
     values = _values(choice, units["adcode"])
     classes = thematic.classify(values["value"], choice.scheme, choice.k, choice.breaks)
-    kind = choice.kind if choice.indicator is None or choice.indicator.source.__class__ \
-        is TargetValues else "count"
+    kind = "count" if choice.indicator is not None and choice.indicator.derived \
+        else choice.kind
     colours = thematic.class_colors(classes, kind)
     fills = thematic.value_colors(classes, colours)
     unit = thematic.value_unit(choice.kind, choice.indicator.unit) if choice.indicator \
@@ -388,7 +440,7 @@ def _choropleth(choice: Choice, units: gpd.GeoDataFrame, data: MapData):
     features = [_region_feature(u, v, fill, unit, decimals, data)
                 for u, v, fill in zip(units.itertuples(), values.itertuples(), fills)]
     layer = DataLayer("regions", {"type": "FeatureCollection", "features": features},
-                      name=f"{LEVEL_LABELS[units['level'].iloc[0]]}：{title}")
+                      name=f"{LEVEL_LABELS[choice.level]}：{title}")
     return layer, legend, classes
 
 
@@ -400,7 +452,7 @@ def _legend_title(choice: Choice) -> str:
     if choice.indicator is None:
         return "未选择指标"
     kind = thematic.VALUE_KIND_LABELS.get(choice.kind, "")
-    if isinstance(choice.indicator.source, CarrierCounts):
+    if choice.indicator.derived:
         return choice.indicator.name
     year = f"（{choice.year}年）" if choice.year else ""
     return f"{choice.indicator.name} · {kind}{year}"
@@ -570,34 +622,74 @@ def _assets() -> tuple[list, list]:
 
 
 def build_region_map(adcode: str, args) -> dict:
-    """Everything the region page shows: the folium Map, legend, choices, steps."""
+    """Everything the region page shows: the folium Map, legend, choices, indicators."""
     data = map_data()
-    region, units, units_level = _units(adcode, data)
-    choice = parse_choice(args, data, region["level"], units_level)
-    shown = _resolution_units(region, units, data, choice.level)
-    decimals = RESOLUTION["province" if region["level"] == "province" else "city"][1]
+    region = _region(adcode, data)
+    levels = _levels(region, data)
+    available = indicators()
+    fine = data.boundaries["fine"]
+    adcodes_at = {level: set(_unit_rows(fine, region, level)["adcode"]) for level in levels}
+    choice = parse_choice(args, available, levels,
+                          lambda level: _default_indicator(available, adcodes_at[level]))
+    shown = _display_units(region, choice.level, data)
+    decimals = RESOLUTION[region["level"]][1]
     js, css = _assets()
     m = offline_map([], [], _bounds(shown), _basemap_tiles())
     regions, legend, classes = _choropleth(choice, shown, data)
     regions.add_to(m)
     DataLayer("labels", {"type": "FeatureCollection", "features": []},
-              name="县区名称" if choice.level == "county" else "城市名称",
+              name=f"{LEVEL_LABELS[choice.level]}名称",
               options={"from": regions.get_name()}).add_to(m)
-    names = dict(zip(data.boundaries["fine"]["adcode"], data.boundaries["fine"]["name"]))
+    names = dict(zip(fine["adcode"], fine["name"]))
     for layer in _entity_layers(_entities_within(adcode, region["level"]), data, decimals,
                                 names):
         layer.add_to(m)
-    corridors = services().catalog.frames.get("corridors")
-    if corridors is not None and not corridors.empty and "city_adcode" in corridors.columns:
-        inside = corridors[corridors["city_adcode"].astype(str) == adcode] \
-            if region["level"] == "city" else corridors
-        for corridor_id, name in _corridor_names(inside):
-            rows = inside[inside[_corridor_key(inside)].astype(str) == corridor_id]
-            _corridor_layer(rows, decimals, data, name).add_to(m)
+    for layer in _corridor_layers(region, decimals, data):
+        layer.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     MapControls({"legend": "im-legend"}, js, css).add_to(m)
+    options = sorted((i for i in available.values()
+                      if i.adcodes & adcodes_at[choice.level] or i == choice.indicator),
+                     key=lambda i: (not i.derived, i.name))
     return {"map": m, "region": region, "choice": choice, "legend": legend,
-            "classes": classes, "level": choice.level, "units": shown}
+            "classes": classes, "levels": levels, "units": shown, "indicators": options,
+            "own_values": own_values(adcode, data)}
+
+
+def _corridor_layers(region: dict, decimals: int, data: MapData) -> list[DataLayer]:
+    corridors = services().catalog.frames.get("corridors")
+    if corridors is None or corridors.empty:
+        return []
+    if region["level"] == "city" and "city_adcode" in corridors.columns:
+        corridors = corridors[corridors["city_adcode"].astype(str) == region["adcode"]]
+    key = _corridor_key(corridors) if not corridors.empty else None
+    return [_corridor_layer(corridors[corridors[key].astype(str) == corridor_id], decimals,
+                            data, name)
+            for corridor_id, name in _corridor_names(corridors)]
+
+
+def own_values(adcode: str, data: MapData) -> list[dict]:
+    """The region's own baselines and targets with their citations, for the side panel."""
+    source = next(s for s in VALUE_SOURCES if s.layer_id == "targets")
+    frame = source.frame(services().catalog)
+    if frame is None:
+        return []
+    rows = frame[(frame["region_adcode"] == adcode)]
+    for column in ("subject", "entity_id"):
+        if column in rows.columns:
+            rows = rows[rows[column].fillna("") == ""]
+    rows = rows.sort_values(["indicator_id", "year", "kind"])
+    return [{"indicator_id": r.indicator_id,
+             "name": _text(getattr(r, "indicator_name", r.indicator_id)),
+             "kind": thematic.VALUE_KIND_LABELS.get(r.kind, r.kind), "year": int(r.year),
+             "value": _source_value({"value": r.value, "qualifier": getattr(r, "qualifier", ""),
+                                     "value_max": _number_or_none(getattr(r, "value_max", None))}),
+             "unit": _text(getattr(r, "unit", "")), **_citation(r, data)}
+            for r in rows.itertuples()]
+
+
+def _number_or_none(v):
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) or v == "" else v
 
 
 def _render(m, template: str, **context):
@@ -608,19 +700,13 @@ def _render(m, template: str, **context):
                            **context)
 
 
-def _indicator_options(data: MapData) -> list[Indicator]:
-    return sorted(data.indicators.values(), key=lambda i: (i.source.__class__.__name__, i.id))
-
-
 @bp.get("/<adcode>")
 def region_map(adcode: str):
     if not (len(adcode) == 6 and adcode.isdigit()):
         raise NotFound(f"行政区划代码应为 6 位数字，收到 {adcode!r}")
     page = build_region_map(adcode, request.args)
-    data = map_data()
-    return _render(page["map"], "maps/region.html", page=page, data=data,
-                   indicators=_indicator_options(data), thematic=thematic,
-                   query_with=_query_with)
+    return _render(page["map"], "maps/region.html", page=page, thematic=thematic,
+                   query_with=_query_with, level_labels=LEVEL_LABELS)
 
 
 def _query_with(**changes) -> str:
