@@ -1,4 +1,5 @@
-"""The ``innomap`` command: ``innomap export <map> -o <file> [options]``.
+"""The ``innomap`` command: ``innomap export <map> -o <file> [options]``;
+``innomap import|rollback|versions`` (see ``web.import_cli``).
 
 Builds the app as the server does and renders through the same function as
 ``/export/<map>.<fmt>``, so a file made here is byte for byte the HTTP download.
@@ -10,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from web import import_cli
 from web.errors import ServiceError
 
 
@@ -35,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
                        ("orientation", "portrait | landscape (default landscape)"),
                        ("dpi", "72–600 (default 300)")):
         export.add_argument(f"--{name}", help=text)
+    import_cli.add_parsers(commands)
     return parser
 
 
@@ -56,6 +59,8 @@ def run_export(args: argparse.Namespace) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command in ("import", "rollback", "versions"):
+        return import_cli.run(args)
     try:
         path = run_export(args)
     except ServiceError as exc:
