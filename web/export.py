@@ -33,7 +33,6 @@ from geo import thematic
 from geo.boundaries import load_boundaries, read_manifest
 from geo.cartography import FORMATS, MapDrawing, Page, Rendered, Symbol, map_crs, render_map
 from geo.fonts import CjkFont, find_cjk_font
-from layers import REGISTRY
 from layers.plans import load_plans
 from web.errors import InvalidParameter, NotFound
 
@@ -186,8 +185,8 @@ def export_state(app=None) -> ExportState:
 # -- what a map shows ----------------------------------------------------------------
 
 def _frame(catalog, layer_id: str) -> gpd.GeoDataFrame | None:
-    return catalog.frame(layer_id) if layer_id in REGISTRY and layer_id in catalog.frames \
-        else None
+    """The loaded layer ``layer_id``, or None while the service has no such layer."""
+    return catalog.frames.get(layer_id)
 
 
 def value_frame(catalog) -> pd.DataFrame:
@@ -318,10 +317,15 @@ def carriers_in(catalog, shape) -> gpd.GeoDataFrame | None:
     return points[points.within(shape)]
 
 
-def build_drawing(state: ExportState, catalog, req: ExportRequest) -> MapDrawing:
-    """Everything the export of ``req`` shows; NotFound/InvalidParameter on bad input."""
+def build_drawing(state: ExportState, catalog, req: ExportRequest,
+                  values: pd.DataFrame | None = None) -> MapDrawing:
+    """Everything the export of ``req`` shows; NotFound/InvalidParameter on bad input.
+
+    ``values`` is the long value table (default: the catalog's value layers).
+    """
     area = map_area(state, catalog, req.map_id)
-    units, legend, plan_ids = classified_units(area, value_frame(catalog), req)
+    values = value_frame(catalog) if values is None else values
+    units, legend, plan_ids = classified_units(area, values, req)
     units = units.assign(label=units["short_name"] if "short_name" in units else "")
     carriers = carriers_in(catalog, area.extent_shape)
     if carriers is not None and "plan_id" in carriers:
