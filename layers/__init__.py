@@ -12,6 +12,9 @@ import geopandas as gpd
 
 from layers.base import Layer, LayerContext, LayerError
 from layers.boundaries import CityBoundaries, CountyBoundaries, ProvinceBoundaries
+from layers.corridors import CorridorsLayer
+from layers.county_metrics import CountyMetricsLayer
+from layers.entities import EntitiesLayer
 from layers.imported import ImportedCarriers, ImportedMetrics
 from layers.targets import TargetsLayer
 from layers.tasks import Tasks2023Layer
@@ -20,6 +23,9 @@ LAYER_CLASSES: tuple[type[Layer], ...] = (
     ProvinceBoundaries,
     CityBoundaries,
     CountyBoundaries,
+    EntitiesLayer,
+    CorridorsLayer,
+    CountyMetricsLayer,
     TargetsLayer,
     Tasks2023Layer,
     ImportedMetrics,

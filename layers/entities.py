@@ -1,0 +1,114 @@
+"""The innovation entities of the plans (data/kb/entities.csv) as a layer.
+
+Every row is one place-like entity a plan names — a high-tech zone, park,
+base, university, platform, corridor or a named part of a spatial structure —
+with its geometry (WGS84 WKT), a precision grade and the plan passage it is
+cited from. ``citations.csv`` adds further passages per entity;
+``entity_types.csv`` gives each type its Chinese label and a map symbol hint.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from layers.base import Layer, LayerContext, LayerError
+
+KB_DIR = "kb"
+ENTITY_COLUMNS = ["id", "name", "aliases", "type", "parent_id", "province_adcode",
+                  "city_adcode", "county_adcode", "precision", "wkt", "plan_id", "section",
+                  "quote", "note"]
+PRECISIONS = ("site", "approximate", "county_centroid", "city_centroid")
+CITATION_COLUMNS = ["entity_id", "plan_id", "section", "quote"]
+CARRIER_COLUMNS = ["corridor_id", "entity_id", "plan_id", "section", "quote"]
+
+
+def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
+    if not path.exists():
+        raise LayerError(f"{path.name} not found in {path.parent}")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise LayerError(f"{path.name}: missing columns {missing}")
+    return frame
+
+
+def read_entity_types(data_dir: Path) -> pd.DataFrame:
+    """``entity_types.csv``: id, label, group, symbol, colour, description."""
+    return _read_csv(Path(data_dir) / KB_DIR / "entity_types.csv",
+                     ["id", "label", "group", "symbol", "colour"])
+
+
+def read_citations(data_dir: Path) -> pd.DataFrame:
+    """Every passage citing an entity: its main quote first, then ``citations.csv``."""
+    entities = _read_csv(Path(data_dir) / KB_DIR / "entities.csv", ENTITY_COLUMNS)
+    main = entities.rename(columns={"id": "entity_id"})[CITATION_COLUMNS]
+    path = Path(data_dir) / KB_DIR / "citations.csv"
+    extra = _read_csv(path, CITATION_COLUMNS)[CITATION_COLUMNS] if path.exists() else None
+    return pd.concat([main, extra], ignore_index=True) if extra is not None else main
+
+
+def read_carriers(data_dir: Path) -> pd.DataFrame:
+    """``corridor_carriers.csv``: which entities a plan places along which corridor."""
+    return _read_csv(Path(data_dir) / KB_DIR / "corridor_carriers.csv", CARRIER_COLUMNS)
+
+
+def read_entities(data_dir: Path) -> gpd.GeoDataFrame:
+    """All entities as a GeoDataFrame in EPSG:4326, with ``type_label`` added.
+
+    Raises
+    ------
+    LayerError
+        Naming the entity id for an unknown type or precision, bad WKT, a
+        duplicate id or a dangling ``parent_id``.
+    """
+    frame = _read_csv(Path(data_dir) / KB_DIR / "entities.csv", ENTITY_COLUMNS)
+    types = read_entity_types(data_dir).set_index("id")
+    _validate(frame, set(types.index))
+    geometry = [_parse_wkt(row.id, row.wkt) for row in frame.itertuples()]
+    frame = frame.drop(columns="wkt")
+    frame.insert(4, "type_label", frame["type"].map(types["label"]))
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+
+
+def _validate(frame: pd.DataFrame, types: set[str]) -> None:
+    dupes = frame.loc[frame["id"].duplicated(), "id"].tolist()
+    if dupes:
+        raise LayerError(f"entities.csv: duplicate ids {dupes[:5]}")
+    checks = [
+        (~frame["type"].isin(types), "unknown type"),
+        (~frame["precision"].isin(PRECISIONS), "unknown precision"),
+        ((frame["parent_id"] != "") & ~frame["parent_id"].isin(frame["id"]), "unknown parent_id"),
+        (frame["quote"].str.strip() == "", "empty quote"),
+    ]
+    for bad, what in checks:
+        if bad.any():
+            raise LayerError(f"entities.csv: {what} for ids {frame.loc[bad, 'id'].tolist()[:5]}")
+
+
+def _parse_wkt(entity_id: str, text: str):
+    try:
+        geom = shapely.from_wkt(text)
+    except shapely.errors.GEOSException as exc:
+        raise LayerError(f"entities.csv: bad wkt for {entity_id}: {exc}") from None
+    if geom is None or geom.is_empty:
+        raise LayerError(f"entities.csv: empty geometry for {entity_id}")
+    return geom
+
+
+class EntitiesLayer(Layer):
+    id = "entities"
+    title = "创新载体"
+    description = ("五份规划提及的高新区、开发区、科技产业园、农高区、大学科技园、自贸片区、基地、"
+                   "特色小镇、创新平台、高校、走廊等创新载体；每条附规划原文引文与定位精度"
+                   "（site / approximate / county_centroid / city_centroid）。")
+    group = "规划知识库"
+
+    def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
+        key = "_entities"
+        if key not in ctx._cache:
+            ctx._cache[key] = read_entities(ctx.data_dir)
+        return ctx._cache[key].copy()
