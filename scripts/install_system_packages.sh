@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Debian packages the test suite drives for real (browser, fonts for screenshots).
+# Debian packages the test suite drives for real (browser, fonts for screenshots,
+# PostgreSQL + PostGIS for the store tests, which start a throwaway cluster).
 # Installs only what is missing; needs root (or sudo) and the Debian registry.
 set -euo pipefail
-PACKAGES=(chromium chromium-driver fonts-noto-cjk poppler-utils)
+PACKAGES=(chromium chromium-driver fonts-noto-cjk poppler-utils postgresql postgresql-postgis)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
