@@ -24,7 +24,8 @@ def create_app(config: dict | Settings | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.extensions[EXTENSION] = Services(settings=settings,
                                          catalog=load_catalog(settings.data_dir, options={
-                                             "store_url": settings.store_url}))
+                                             "store_url": settings.store_url,
+                                             "corridor_buffer_m": settings.corridor_buffer_m}))
     register_error_handlers(app)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)

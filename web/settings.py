@@ -36,6 +36,9 @@ class Settings:
     secret_key: str = ""
     import_max_bytes: int = 10 * 1024 * 1024
     import_max_rows: int = 50_000
+    # Corridor membership: half-width in metres of the buffer around a corridor's
+    # centre line (measured in UTM); carriers within it are the corridor's members.
+    corridor_buffer_m: float = 2000.0
 
     def __post_init__(self):
         if not Path(self.data_dir).is_dir():
@@ -45,6 +48,9 @@ class Settings:
                              f"got {self.map_basemap!r}")
         if self.map_basemap == "tianditu" and not self.tianditu_key:
             raise ValueError("map_basemap 'tianditu' needs tianditu_key")
+        if not 0 < float(self.corridor_buffer_m) <= 50_000:
+            raise ValueError(f"corridor_buffer_m must be in (0, 50000] metres, "
+                             f"got {self.corridor_buffer_m!r}")
         object.__setattr__(self, "data_dir", Path(self.data_dir))
 
 
