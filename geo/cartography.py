@@ -34,6 +34,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, PathPatch, Patch, Rectangle
 from matplotlib.path import Path as MplPath
+from matplotlib.transforms import Bbox
 from pyproj import CRS, Geod, Proj, Transformer
 from shapely.ops import polylabel
 
@@ -229,7 +230,8 @@ def _compose(drawing: MapDrawing, page: Page, fmt: str, crs: CRS, font: CjkFont)
     project = Transformer.from_crs(WGS84, crs, always_xy=True)
     _draw_map(ax, drawing, crs, s)
     _fit_extent(ax, drawing.extent, project)
-    labels = _place_labels(ax, drawing.units.to_crs(crs), font, s)
+    labels = _place_labels(ax, drawing.units.to_crs(crs), font, s,
+                           _symbol_boxes(ax, drawing, crs, s))
     bar = _scale_bar(ax, crs, font, s)
     _north_arrow(ax, crs, font, s)
     legend_labels = _legends(figure, frames.legend_rect, drawing, font, s)
@@ -387,17 +389,23 @@ def set_equal_limits(ax, bounds, pad: float) -> None:
 
 # -- labels ---------------------------------------------------------------------------
 
-def _place_labels(ax, units: gpd.GeoDataFrame, font: CjkFont, s: float) -> tuple[str, ...]:
-    """Write each unit's label inside its polygon, largest first, skipping overlaps."""
+def _place_labels(ax, units: gpd.GeoDataFrame, font: CjkFont, s: float,
+                  taken: list) -> tuple[str, ...]:
+    """Write each unit's label inside its visible polygon, largest first, avoiding
+    overlaps with other labels and with the boxes already ``taken`` (symbols)."""
     if "label" not in units.columns:
         return ()
     renderer = ax.figure.canvas.get_renderer()
-    order = units.geometry.area.sort_values(ascending=False).index
-    taken: list = []
+    view = shapely.box(*ax.get_xlim(), *ax.get_ylim()).buffer(0)
+    visible = units.geometry.intersection(view)
+    order = visible.area.sort_values(ascending=False).index
     placed = []
     for i in order:
-        text, geometry = units.at[i, "label"], units.geometry[i]
-        if not text or geometry is None or geometry.is_empty:
+        text, geometry = units.at[i, "label"], visible[i]
+        if not text or geometry is None or geometry.is_empty or geometry.area == 0:
+            continue
+        geometry = _polygonal(geometry)
+        if geometry is None:
             continue
         colour = _ink(units.at[i, "color"]) if "color" in units.columns else "#1a1a1a"
         for size in (7.5 * s, 6.0 * s):
@@ -406,6 +414,25 @@ def _place_labels(ax, units: gpd.GeoDataFrame, font: CjkFont, s: float) -> tuple
                 placed.append(text)
                 break
     return tuple(placed)
+
+
+def _polygonal(geometry):
+    """The polygon part of a clipped geometry, or None."""
+    if geometry.geom_type in ("Polygon", "MultiPolygon"):
+        return geometry
+    parts = [g for g in getattr(geometry, "geoms", []) if g.geom_type == "Polygon"]
+    return shapely.MultiPolygon(parts) if parts else None
+
+
+def _symbol_boxes(ax, drawing: MapDrawing, crs: CRS, s: float) -> list:
+    """Display boxes around the carrier symbols, so labels keep clear of them."""
+    if drawing.carriers is None or not len(drawing.carriers):
+        return []
+    points = drawing.carriers.to_crs(crs)
+    points = points[points.geometry.geom_type == "Point"]
+    xy = ax.transData.transform(np.column_stack([points.geometry.x, points.geometry.y]))
+    half = 6.0 * s * ax.figure.dpi / 72 / 2 * 1.3
+    return [Bbox.from_extents(x - half, y - half, x + half, y + half) for x, y in xy]
 
 
 def _ink(fill: str) -> str:
@@ -533,7 +560,9 @@ def _legends(figure: Figure, rect, drawing: MapDrawing, font: CjkFont,
         labels.append("空心符号：位置为近似（县、市中心等）")
     if drawing.corridors is not None and len(drawing.corridors):
         handles.append(Line2D([], [], color=CORRIDOR_COLOR, lw=2.4 * s))
-        labels.append("科技创新走廊")
+        names = drawing.corridors.get("name", [])
+        labels.append(str(names.iloc[0]) if len(drawing.corridors) == 1 and len(names)
+                      else "科技创新走廊")
     title = _legend_title(legend)
     ax.legend(handles, labels, loc="upper left", frameon=False, title=title,
               prop=font.properties(8.5 * s), title_fontproperties=font.properties(10 * s),

@@ -369,10 +369,11 @@ def source_note(state: ExportState, plan_ids: set, area: MapArea, extent) -> str
     titles = "、".join(f"《{p.title}》" + (f"（{p.doc_number}）" if p.doc_number else "")
                        for p in plans) or "无（本图未使用规划数值）"
     m = state.manifest
-    crs = map_crs((extent[0] + extent[2]) / 2)
+    epsg = map_crs((extent[0] + extent[2]) / 2).to_epsg()
+    meridian = 75 + 3 * (epsg - 4534)
     return (f"资料来源：{titles}。行政区划：{m['source']} {m['source_version']}"
             f"（{m['source_datum']} 已转换为 {m['datum']}）。数据坐标系：WGS84（RFC 7946 经纬度）；"
-            f"投影：{crs.name}（EPSG:{crs.to_epsg()}）。")
+            f"投影：CGCS2000 3度带高斯-克吕格，中央经线 {meridian}°E（EPSG:{epsg}）。")
 
 
 def export_map(state: ExportState, catalog, req: ExportRequest) -> Rendered:
