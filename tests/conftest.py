@@ -42,6 +42,18 @@ def sample_store(tmp_path_factory):
     return path
 
 
+ADMIN_TOKEN = "tests-admin-token-0123456789"
+
+
+@pytest.fixture(scope="session")
+def admin_app(tmp_path_factory):
+    """An app with its own empty store, one admin token and small upload limits."""
+    store = tmp_path_factory.mktemp("admin-store") / "innomap.gpkg"
+    return create_app({"testing": True, "store_url": str(store),
+                       "admin_tokens": f"tester:{ADMIN_TOKEN}",
+                       "import_max_bytes": 300_000, "import_max_rows": 5_000})
+
+
 @pytest.fixture(scope="session")
 def app(sample_store):
     return create_app({"testing": True, "store_url": str(sample_store)})

@@ -87,17 +87,14 @@ def import_context() -> ImportContext:
     """Boundaries, geocoders, indicators and limits for validation; built on first use."""
     state = _state()
     if state.context is None:
-        from geo.geocode import Geocoder, default_geocoder
+        from geo.geocode import Geocoder
         from layers.boundaries import all_boundaries
 
         svc = services()
         boundaries = all_boundaries(svc.catalog.context)
         regions = Geocoder(boundaries)
-        try:
-            addresses = default_geocoder(svc.settings.data_dir, with_entities=True)
-        except (ImportError, ValueError, OSError) as exc:
-            current_app.logger.warning("address geocoder without entities: %s", exc)
-            addresses = regions
+        entities = svc.catalog.frames.get("entities")
+        addresses = regions if entities is None else Geocoder(boundaries, entities)
         limits = Limits(max_bytes=svc.settings.import_max_bytes,
                         max_rows=svc.settings.import_max_rows)
         state.context = ImportContext(boundaries=boundaries, region_geocoder=regions,
