@@ -309,29 +309,30 @@ class Geocoder:
             return _result(query, [replace(self._admin[c], score=1.0) for c in sorted(codes)])
         hits = self._scan(q)
         state, covered = self._admin_context(hits)
-        entity = self._entity_candidates(hits, state, covered, len(q))
+        entity, generic_only = self._entity_candidates(hits, state, covered, len(q))
         if entity:
-            return _result(query, entity)
+            return _result(query, entity, force_ambiguous=generic_only and state is None)
         if state:
             score = round(covered / len(q), 3)
             return _result(query, [replace(self._admin[c], score=score) for c in sorted(state)])
         return GeocodeResult(query, "unmatched", None, ())
 
-    def _entity_candidates(self, hits, state, covered, length) -> list[Candidate]:
+    def _entity_candidates(self, hits, state, covered, length) -> tuple[list[Candidate], bool]:
+        """Entity candidates, and whether they come from a generic word only."""
         named = [h for h in hits if h.entity]
         if named:
             best = max(named, key=lambda h: h.end - h.start)
             ids = [e for e in best.entity if self._fits(e, state)]
             score = round(min(1.0, (covered + best.end - best.start) / length), 3)
-            return [replace(self._entities[e], score=score) for e in ids]
+            return [replace(self._entities[e], score=score) for e in ids], False
         generic = [h for h in hits if h.generic]
         if generic:
             hit = generic[-1]
             ids = [e for e in self._by_type.get(hit.generic, []) if self._fits(e, state)]
             # A generic word explains the text less well than a proper name.
             score = round(0.8 * min(1.0, (covered + hit.end - hit.start) / length), 3)
-            return [replace(self._entities[e], score=score) for e in ids]
-        return []
+            return [replace(self._entities[e], score=score) for e in ids], True
+        return [], False
 
     def _fits(self, entity_id: str, state: set[str] | None) -> bool:
         if state is None:
@@ -345,11 +346,17 @@ def _outermost(codes: set[str]) -> set[str]:
     return {c for c in codes if not any(o != c and _within(c, o) for o in codes)}
 
 
-def _result(query: str, candidates: list[Candidate]) -> GeocodeResult:
+def _result(query: str, candidates: list[Candidate],
+            force_ambiguous: bool = False) -> GeocodeResult:
+    """``matched`` for one candidate, ``ambiguous`` for several (or when forced).
+
+    A bare generic word (高新区 with no place before it) is ambiguous even when
+    the gazetteer happens to hold one entity of that kind.
+    """
     if not candidates:
         return GeocodeResult(query, "unmatched", None, ())
     ordered = tuple(sorted(candidates, key=lambda c: (-c.score, c.id)))
-    if len(ordered) == 1:
+    if len(ordered) == 1 and not force_ambiguous:
         return GeocodeResult(query, "matched", ordered[0], ordered)
     return GeocodeResult(query, "ambiguous", None, ordered)
 

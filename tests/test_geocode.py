@@ -142,3 +142,37 @@ def test_cli(tmp_path, capsys):
     assert cli_main([str(source), "-c", "missing", "-o", str(out), "--quiet",
                      "--no-entities"]) == 2
     assert "missing" in capsys.readouterr().err
+
+
+def test_bare_generic_word_is_never_a_match(boundaries, tiny_entities):
+    one_park = tiny_entities.iloc[[0]].assign(type="university_science_park")
+    result = Geocoder(boundaries, one_park).geocode("大学科技园")
+    assert result.status == "ambiguous" and [c.id for c in result.candidates] == ["sq-hitech"]
+
+
+@pytest.fixture(scope="module")
+def real_geocoder():
+    from geo.geocode import default_geocoder
+
+    return default_geocoder(DATA)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("宿迁高新区", "sq-hitech"), ("淮海工学院", "lyg-jou"), ("苏宿工业园区", "sq-suzhou-suqian-park"),
+    ("江苏省连云港市海州区江苏海洋大学", "lyg-jou"), ("安徽省宿州市萧县张江萧县高科技园区",
+                                                   "sz-zhangjiang-xiao"),
+    ("宿城激光装备科技产业园", "sq-laser-park"), ("紫金山实验室", "js-zijinshan"),
+])
+def test_plan_gazetteer_names_and_aliases(real_geocoder, text, expected):
+    result = real_geocoder.geocode(text)
+    assert result.status == "matched" and result.best.id == expected
+
+
+@pytest.mark.parametrize("text,at_least", [
+    ("高新区", {"sq-hitech", "lyg-hitech", "sz-hitech"}),
+    ("连云港市高新区", {"lyg-hitech", "lyg-donghai-hitech"}),
+    ("省级农业高新技术产业示范区", {"lyg-agri-hitech", "sq-agri-hitech"}),
+])
+def test_plan_gazetteer_ambiguity(real_geocoder, text, at_least):
+    result = real_geocoder.geocode(text)
+    assert result.status == "ambiguous" and at_least <= {c.id for c in result.candidates}
