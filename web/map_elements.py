@@ -3,10 +3,13 @@
 Each element embeds its data once, as compact GeoJSON, and names a function of
 our own script that builds the Leaflet layer. Text that ends up as HTML (popup,
 tooltip and label properties ``p``, ``t``, ``l``) is escaped on the server before
-it is embedded; the JSON itself is HTML-safe (``tojson`` escapes ``<``, ``>``, ``&``).
+it is embedded; the JSON itself is safe in a script element (``<``, ``>``, ``&``
+and ``'`` written as JSON unicode escapes) while Chinese text stays UTF-8.
 """
 
 from __future__ import annotations
+
+import json
 
 import folium
 from folium.elements import JSCSSMixin
@@ -15,12 +18,21 @@ from jinja2 import Template
 from markupsafe import Markup, escape
 
 
+def script_json(value) -> str:
+    """Compact JSON that is safe inside a ``<script>`` element; CJK text stays UTF-8."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
+                          ("'", "\\u0027"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escaped)
+    return text
+
+
 class DataLayer(Layer):
     """An overlay built in the browser by ``innomap.<factory>(data, options)``."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-var {{ this.get_name() }} = innomap.{{ this.factory }}({{ this.data|tojson }}, {{ this.options|tojson }});
+var {{ this.get_name() }} = innomap.{{ this.factory }}({{ this.json(this.data) }}, {{ this.json(this.options) }});
 {% endmacro %}
 """)
 
@@ -31,6 +43,7 @@ var {{ this.get_name() }} = innomap.{{ this.factory }}({{ this.data|tojson }}, {
         self.factory = factory
         self.data = data
         self.options = options or {}
+        self.json = script_json
 
 
 class MapControls(JSCSSMixin):
@@ -38,7 +51,7 @@ class MapControls(JSCSSMixin):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-innomap.controls({{ this._parent.get_name() }}, {{ this.options|tojson }});
+innomap.controls({{ this._parent.get_name() }}, {{ this.json(this.options) }});
 {% endmacro %}
 """)
 
@@ -46,6 +59,7 @@ innomap.controls({{ this._parent.get_name() }}, {{ this.options|tojson }});
         super().__init__()
         self._name = "InnomapControls"
         self.options = options
+        self.json = script_json
         self.default_js = js
         self.default_css = css
 

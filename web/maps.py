@@ -117,6 +117,8 @@ class TargetValues(ValueSource):
         frame = self.frame(catalog)
         if frame is None:
             return []
+        if "indicator_name" not in frame.columns:
+            frame = frame.assign(indicator_name=self._names(catalog, frame["indicator_id"]))
         out = []
         for row in thematic.indicator_summary(frame).itertuples():
             kinds = tuple(k for k in ("baseline", "target") if k in row.kinds)
@@ -130,6 +132,13 @@ class TargetValues(ValueSource):
 
     def table(self, catalog, indicator, kind, year):
         return thematic.value_table(self.frame(catalog), indicator.id, kind, year)
+
+    def _names(self, catalog, ids: pd.Series) -> pd.Series:
+        """Indicator names from the plans' targets where the ids match, else the id."""
+        targets = catalog.frames.get("targets")
+        names = {} if targets is None or "indicator_name" not in targets.columns else dict(
+            zip(self.prefix + targets["indicator_id"], targets["indicator_name"]))
+        return ids.map(lambda i: names.get(i, i.removeprefix(self.prefix)))
 
 
 class CarrierCounts(ValueSource):
@@ -197,15 +206,23 @@ def indicators(app=None) -> dict[str, Indicator]:
     return data.indicator_cache[1]
 
 
-def entity_type_labels(catalog) -> dict[str, str]:
-    """Chinese labels of entity types from ``data/kb/entity_types.csv`` if present."""
+def entity_types(catalog) -> dict[str, dict]:
+    """Label, symbol and colour per entity type from ``data/kb/entity_types.csv``.
+
+    The static exports draw the same symbols and colours from the same file.
+    """
     path = catalog.context.data_dir / "kb" / "entity_types.csv"
     if not path.exists():
         return {}
-    table = pd.read_csv(path, dtype=str).fillna("")
-    name = next((c for c in ("name", "label", "name_zh", "title") if c in table.columns), None)
-    key = "id" if "id" in table.columns else table.columns[0]
-    return dict(zip(table[key], table[name])) if name else {}
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return {row["id"]: {"label": row.get("label") or row["id"],
+                        "shape": row.get("symbol") or "",
+                        "color": row.get("colour") or ""}
+            for row in table.to_dict("records")}
+
+
+def entity_type_labels(catalog) -> dict[str, str]:
+    return {key: value["label"] for key, value in entity_types(catalog).items()}
 
 
 # ---------------------------------------------------------------- per-app data
@@ -216,7 +233,7 @@ class MapData:
 
     boundaries: dict[str, gpd.GeoDataFrame]
     plan_titles: dict[str, str]
-    type_labels: dict[str, str]
+    types: dict[str, dict]
     indicator_cache: tuple = ((), {})
 
 
@@ -232,7 +249,7 @@ def _setup(state) -> None:
     app.extensions[EXTENSION] = MapData(
         boundaries={r: load_boundaries(directory, r) for r in ("fine", "medium")},
         plan_titles={p.id: p.title for p in load_plans(svc.settings.data_dir).values()},
-        type_labels=entity_type_labels(svc.catalog))
+        types=entity_types(svc.catalog))
     _add_links(app)
 
 
@@ -510,9 +527,14 @@ def _entities_within(adcode: str, level: str) -> gpd.GeoDataFrame | None:
 
 
 def _type_styles(types: list[str], data: MapData) -> dict[str, dict]:
-    return {t: {"color": TYPE_COLORS[i % len(TYPE_COLORS)],
-                "shape": TYPE_SHAPES[i % len(TYPE_SHAPES)],
-                "label": data.type_labels.get(t, t)} for i, t in enumerate(types)}
+    """Symbol and colour per type: the knowledge base's, else a distinct fallback."""
+    styles = {}
+    for i, t in enumerate(types):
+        known = data.types.get(t, {})
+        styles[t] = {"label": known.get("label", t),
+                     "color": known.get("color") or TYPE_COLORS[i % len(TYPE_COLORS)],
+                     "shape": known.get("shape") or TYPE_SHAPES[i % len(TYPE_SHAPES)]}
+    return styles
 
 
 def _entity_layers(entities: gpd.GeoDataFrame, data: MapData, decimals: int,

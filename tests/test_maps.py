@@ -1,0 +1,307 @@
+"""The interactive maps, tested by structure: Folium objects and the rendered HTML."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from html.parser import HTMLParser
+
+import folium
+import geopandas as gpd
+import mapclassify
+import numpy as np
+import pandas as pd
+import prcoords
+import pytest
+import shapely
+from shapely.geometry import LineString, Point, box
+
+from tests.conftest import ROOT
+from web import create_app, services
+from web.map_elements import DataLayer, MapControls
+
+LYG = "320700"  # 连云港市
+LYG_PLAN = "003_4e3fe20dd1e81567"
+EVIL = "<img src=x onerror=alert(1)>"
+VALUES = {"320703": 2.0, "320706": 3.0, "320707": 5.0, "320722": 9.0}  # 4 of 6 counties
+
+
+def fake_targets() -> pd.DataFrame:
+    rows = [(a, "rd", 2025, v, "target", f"{a}研发投入强度达到{v}%") for a, v in VALUES.items()]
+    rows += [("320703", "rd", 2020, 1.0, "baseline", "2020年为1%"),
+             ("320706", "rd", 2020, 2.0, "baseline", "2020年为2%")]
+    frame = pd.DataFrame(rows, columns=["region_adcode", "indicator_id", "year", "value",
+                                        "kind", "quote"])
+    return frame.assign(indicator_name="研发投入强度", unit="%", plan_id=LYG_PLAN,
+                        section="二、发展目标", subject="", entity_id="", source="table",
+                        value_max=np.nan, qualifier="")
+
+
+def fake_entities() -> gpd.GeoDataFrame:
+    base = dict(province_adcode="320000", city_adcode=LYG, plan_id=LYG_PLAN,
+                section="三、创新布局", parent_id="")
+    rows = [
+        dict(id="hhu", name="江苏海洋大学", aliases="淮海工学院", type="university",
+             county_adcode="320706", precision="site", quote="支持江苏海洋大学建设",
+             geometry=Point(119.19, 34.60)),
+        dict(id="evil", name=EVIL, aliases=f"别名{EVIL}", type="high_tech_zone",
+             county_adcode="320707", precision="county_centroid", quote=f"引文{EVIL}",
+             geometry=Point(119.10, 34.84)),
+        dict(id="park", name="中华药港", aliases="", type="high_tech_zone",
+             county_adcode="320706", precision="approximate", quote="建设中华药港",
+             geometry=box(119.24, 34.595, 119.26, 34.605)),
+    ]
+    return gpd.GeoDataFrame([{**base, **r} for r in rows], crs=4326)
+
+
+def fake_corridors() -> gpd.GeoDataFrame:
+    line = LineString([(119.15, 34.58), (119.30, 34.62)])
+    parts = [("centre_line", line), ("buffer", line.buffer(0.01)),
+             ("node", Point(119.2, 34.6))]
+    return gpd.GeoDataFrame({
+        "id": [f"hgs-{p}" for p, _ in parts], "corridor_id": "lyg-hgs-corridor",
+        "name": "花果山大道科技创新走廊", "part": [p for p, _ in parts], "city_adcode": LYG,
+        "plan_id": LYG_PLAN, "section": "三、创新布局", "quote": "打造花果山大道科技创新走廊",
+    }, geometry=[g for _, g in parts], crs=4326)
+
+
+def fake_county_metrics(catalog) -> gpd.GeoDataFrame:
+    counties = catalog.frame("boundaries-county")
+    counties = counties[counties["city_adcode"] == LYG]
+    return gpd.GeoDataFrame({"id": counties["adcode"].to_numpy(),
+                             "total": np.arange(len(counties)),
+                             "university": np.ones(len(counties), dtype=int)},
+                            geometry=counties.geometry.to_numpy(), crs=4326)
+
+
+@pytest.fixture(scope="module")
+def fake_app():
+    """An app whose plan layers are tiny fixtures (including a hostile name)."""
+    app = create_app({"testing": True})
+    frames = services(app).catalog.frames
+    frames["targets"] = fake_targets()
+    frames["entities"] = fake_entities()
+    frames["corridors"] = fake_corridors()
+    frames["county-metrics"] = fake_county_metrics(services(app).catalog)
+    return app
+
+
+@pytest.fixture()
+def fake(fake_app):
+    return fake_app.test_client()
+
+
+def build(app, url: str):
+    from web.maps import build_region_map
+
+    path, _, query = url.partition("?")
+    with app.test_request_context(url):
+        from flask import request
+        return build_region_map(path.rsplit("/", 1)[1], request.args)
+
+
+def data_layers(m: folium.Map, factory: str) -> list[DataLayer]:
+    return [c for c in m._children.values() if isinstance(c, DataLayer)
+            and c.factory == factory]
+
+
+def lyg_counties(app) -> list[str]:
+    counties = services(app).catalog.frame("boundaries-county")
+    return sorted(counties.loc[counties["city_adcode"] == LYG, "adcode"])
+
+
+class LegendParser(HTMLParser):
+    """Class items of the legend: (lower, upper) per class, and the no-data item text."""
+
+    def __init__(self):
+        super().__init__()
+        self.classes, self.no_data, self._in_no_data = [], "", False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "li" and "data-lower" in attrs:
+            self.classes.append((float(attrs["data-lower"]), float(attrs["data-upper"])))
+        self._in_no_data = tag == "li" and attrs.get("class") == "im-nodata" or \
+            (self._in_no_data and tag != "li")
+
+    def handle_data(self, data):
+        if self._in_no_data:
+            self.no_data += data
+
+
+def test_every_map_is_linked_from_the_index_and_opens(client, catalog):
+    html = client.get("/").get_data(as_text=True)
+    links = set(re.findall(r'href="(/maps/[^"]+)"', html))
+    counties = catalog.frame("boundaries-county")
+    expected = {"/maps/320000"} | {f"/maps/{c}" for c in counties["city_adcode"].unique()}
+    assert expected <= links
+    assert len(expected) == 15  # the province, 13 Jiangsu cities, 宿州
+    for link in sorted(links):
+        assert client.get(link).status_code == 200, link
+
+
+def test_region_map_has_its_layers(fake_app):
+    page = build(fake_app, f"/maps/{LYG}?indicator=rd&kind=target")
+    m = page["map"]
+    regions, = data_layers(m, "regions")
+    assert sorted(f["properties"]["a"] for f in regions.data["features"]) == \
+        lyg_counties(fake_app)
+    assert len(data_layers(m, "labels")) == 1
+    entity_layers = {layer.layer_name: layer for layer in data_layers(m, "entities")}
+    assert len(entity_layers) == 2  # university, high_tech_zone
+    styles = [(layer.options["style"]["shape"], layer.options["style"]["color"])
+              for layer in entity_layers.values()]
+    assert len(set(s[0] for s in styles)) == 2 and len(set(s[1] for s in styles)) == 2
+    corridor, = data_layers(m, "corridor")
+    assert sorted(f["properties"]["k"] for f in corridor.data["features"]) == \
+        ["buffer", "centre_line", "node"]
+    kinds = [type(c) for c in m._children.values()]
+    assert folium.LayerControl in kinds and MapControls in kinds
+    assert not any(isinstance(c, folium.TileLayer) for c in m._children.values())
+
+
+@pytest.mark.parametrize("scheme,k,classifier", [
+    ("equal_interval", 3, lambda y: mapclassify.EqualInterval(y, k=3)),
+    ("quantiles", 2, lambda y: mapclassify.Quantiles(y, k=2)),
+    ("user_defined", 5, lambda y: mapclassify.UserDefined(y, bins=[4, 6])),
+])
+def test_legend_breaks_are_the_classifier_breaks(fake, scheme, k, classifier):
+    extra = "&breaks=4,6" if scheme == "user_defined" else ""
+    html = fake.get(f"/maps/{LYG}?indicator=rd&kind=target&scheme={scheme}&k={k}{extra}")
+    assert html.status_code == 200
+    legend = LegendParser()
+    legend.feed(html.get_data(as_text=True))
+    y = np.array(sorted(VALUES.values()))
+    bins = classifier(y).bins
+    assert [upper for _, upper in legend.classes] == pytest.approx(list(bins))
+    assert legend.classes[0][0] == pytest.approx(y.min())
+    no_data = len(lyg_counties(fake.application)) - len(VALUES)
+    assert "无数据" in legend.no_data and f"（{no_data}）" in legend.no_data
+
+
+def test_region_fills_follow_their_classes(fake_app):
+    page = build(fake_app, f"/maps/{LYG}?indicator=rd&kind=target&scheme=user_defined"
+                           "&breaks=4,6")
+    regions, = data_layers(page["map"], "regions")
+    fills = {f["properties"]["a"]: f["properties"]["c"] for f in regions.data["features"]}
+    colours = [e.color for e in page["legend"].entries]
+    assert fills["320703"] == fills["320706"] == colours[0]  # 2, 3 <= 4
+    assert fills["320707"] == colours[1] and fills["320722"] == colours[2]
+    assert fills["320723"] == page["legend"].no_data.color
+
+
+def test_popups_carry_citations(fake_app):
+    page = build(fake_app, f"/maps/{LYG}?indicator=rd&kind=gap")
+    regions, = data_layers(page["map"], "regions")
+    popup = {f["properties"]["a"]: f["properties"]["p"] for f in regions.data["features"]}
+    assert "连云港市“十四五”科技创新规划" in popup["320703"]
+    assert "2020年为1%" in popup["320703"] and "320703研发投入强度达到2.0%" in popup["320703"]
+    assert "1 个百分点" in popup["320703"]  # gap 2.0 − 1.0
+    assert "无数据" in popup["320707"]  # a target but no baseline: no gap
+    entity_popups = [f["properties"]["p"] for layer in data_layers(page["map"], "entities")
+                     for f in layer.data["features"]]
+    hhu = next(p for p in entity_popups if "江苏海洋大学" in p)
+    types = pd.read_csv(ROOT / "data" / "kb" / "entity_types.csv").set_index("id")["label"]
+    for text in (types.get("university", "university"), "海州区", "精确位置", "支持江苏海洋大学建设",
+                 "连云港市“十四五”科技创新规划", "淮海工学院"):
+        assert text in hhu, text
+
+
+def test_hostile_names_are_escaped(fake):
+    body = fake.get(f"/maps/{LYG}").get_data(as_text=True)
+    assert "<img src=x" not in body
+    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in body  # popup/tooltip: escaped
+
+
+def test_derived_carrier_counts_use_the_same_machinery(fake_app):
+    page = build(fake_app, f"/maps/{LYG}")  # default: the carriers count
+    assert page["choice"].indicator.id == "carriers.total"
+    regions, = data_layers(page["map"], "regions")
+    classes = page["classes"]
+    assert classes.no_data_count == 0 and sum(classes.counts) == len(lyg_counties(fake_app))
+
+
+def test_pages_load_nothing_from_outside(fake, client):
+    body = fake.get(f"/maps/{LYG}").get_data(as_text=True)
+    urls = re.findall(r'(?:src|href)="([^"]+)"', body)
+    assert urls and all(u.startswith(("/", "?", "#", "data:")) for u in urls), urls
+    assert not re.search(r"https?://", body)
+    for url in (u for u in urls if u.startswith(("/vendor/", "/static/"))):
+        response = client.get(url)
+        try:
+            assert response.status_code == 200 and len(response.data) > 500, url
+        finally:
+            response.close()
+
+
+def test_amap_basemap_shifts_every_overlay_to_gcj02(fake_app):
+    svc = services(fake_app)
+    plain = build(fake_app, f"/maps/{LYG}")
+    saved = svc.settings
+    svc.settings = dataclasses.replace(saved, map_basemap="amap")
+    try:
+        shifted = build(fake_app, f"/maps/{LYG}")
+    finally:
+        svc.settings = saved
+    assert any(isinstance(c, folium.TileLayer) for c in shifted["map"]._children.values())
+
+    def first_point(page, factory):
+        layer = data_layers(page["map"], factory)[0]
+        return shapely.get_coordinates(shapely.geometry.shape(
+            layer.data["features"][0]["geometry"]))[0]
+
+    for factory in ("regions", "entities", "corridor"):
+        lon, lat = first_point(plain, factory)
+        expected = prcoords.wgs_gcj((lat, lon))  # an independent GCJ-02 implementation
+        assert first_point(shifted, factory) == pytest.approx(
+            [expected[1], expected[0]], abs=2e-4), factory
+        assert np.hypot(*(first_point(shifted, factory) - [lon, lat])) > 0.002
+
+
+@pytest.mark.parametrize("query", [
+    "k=x", "k=0", "k=10", "scheme=jenks", "indicator=nope", "kind=sideways",
+    "indicator=rd&kind=level", "scheme=user_defined", "scheme=user_defined&breaks=3,1",
+    "scheme=user_defined&breaks=a,b", "breaks=1,2", "year=abc", "level=town",
+    "indicator=carriers.total&kind=gap",
+])
+def test_bad_query_parameters_are_400(fake, query):
+    response = fake.get(f"/maps/{LYG}?{query}", headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert response.get_json()["description"]
+
+
+@pytest.mark.parametrize("path", ["/maps/999999", "/maps/32070", "/maps/320703",
+                                  "/maps/corridor/nope", "/vendor/leaflet/0.1/leaflet.js",
+                                  "/vendor/jquery/1/jquery.js"])
+def test_unknown_things_are_404(fake, path):
+    assert fake.get(path, headers={"Accept": "application/json"}).status_code == 404
+
+
+def test_corridor_page(fake):
+    response = fake.get("/maps/corridor/lyg-hgs-corridor")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "花果山大道科技创新走廊" in body and "打造花果山大道科技创新走廊" in body
+    members = re.search(r'<ul class="im-members">(.*?)</ul>', body, re.S).group(1)
+    assert "江苏海洋大学" in members and "中华药港" in members
+    assert "&lt;img" not in members  # the hostile entity lies outside the buffer
+
+
+def test_time_steps_link_baseline_and_target(fake):
+    body = fake.get(f"/maps/{LYG}?indicator=rd").get_data(as_text=True)
+    steps = re.findall(r'data-year="(\d+)"\s+href="\?([^"]+)"', body)
+    assert [y for y, _ in steps] == ["2020", "2025"]
+    assert "kind=baseline" in steps[0][1] and "kind=target" in steps[1][1]
+    page = fake.get(f"/maps/{LYG}?{steps[0][1].replace('&amp;', '&')}")
+    assert page.status_code == 200 and "基期值（2020年）" in page.get_data(as_text=True)
+
+
+def test_geometry_is_rounded_and_sent_once(fake_app):
+    page = build(fake_app, "/maps/320000")
+    regions, = data_layers(page["map"], "regions")
+    coords = json.dumps([f["geometry"] for f in regions.data["features"]])
+    decimals = {len(x.split(".")[1]) for x in re.findall(r"\d+\.\d+", coords)}
+    assert max(decimals) <= 3
+    labels, = data_layers(page["map"], "labels")
+    assert labels.data["features"] == []  # labels reuse the region layer's data
