@@ -31,6 +31,7 @@ from matplotlib.backends.backend_pdf import FigureCanvasPdf
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
+from matplotlib.font_manager import findfont, get_font
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, PathPatch, Patch, Rectangle
 from matplotlib.path import Path as MplPath
@@ -58,6 +59,8 @@ UNIT_EDGE = "#ffffff"
 OUTLINE_EDGE = "#4d4d4d"
 CORRIDOR_COLOR = "#d7301f"
 HIGHLIGHT = "#d7301f"
+# Positions that stand for a whole county or city, drawn as hollow symbols.
+SCHEMATIC_PRECISIONS = ("county_centroid", "city_centroid")
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,7 @@ class MapDrawing:
     locator: gpd.GeoDataFrame | None = None
     locator_highlight: object | None = None
     note: str = ""
+    corridor_label: str = "科技创新走廊"
 
 
 @dataclass(frozen=True)
@@ -306,7 +310,7 @@ def _draw_map(ax, drawing: MapDrawing, crs: CRS, s: float) -> None:
     if drawing.outlines is not None and len(drawing.outlines):
         _polygons(ax, drawing.outlines.to_crs(crs), "none", OUTLINE_EDGE, 1.0 * s, 3)
     if drawing.corridors is not None and len(drawing.corridors):
-        _lines(ax, drawing.corridors.to_crs(crs), CORRIDOR_COLOR, 2.4 * s, 4)
+        _corridor(ax, drawing.corridors.to_crs(crs), s)
     if drawing.carriers is not None and len(drawing.carriers):
         _carriers(ax, drawing.carriers.to_crs(crs), drawing.symbols, s)
 
@@ -345,6 +349,26 @@ def _lines(ax, frame: gpd.GeoDataFrame, color, width, zorder) -> None:
                                      capstyle="round", zorder=zorder), autolim=False)
 
 
+def _corridor(ax, frame: gpd.GeoDataFrame, s: float) -> None:
+    """Corridor parts: zones as dashed outlines, lines in red, nodes as red dots."""
+    kinds = frame.geometry.geom_type
+    zones = frame[kinds.isin(["Polygon", "MultiPolygon"])]
+    if len(zones):
+        patches = [PathPatch(polygon_path(g)) for g in zones.geometry]
+        ax.add_collection(PatchCollection(patches, facecolors=CORRIDOR_COLOR, alpha=0.12,
+                                          edgecolors="none", zorder=4), autolim=False)
+        ax.add_collection(PatchCollection(patches, facecolors="none", linestyles="--",
+                                          edgecolors=CORRIDOR_COLOR, linewidths=1.0 * s,
+                                          zorder=4), autolim=False)
+    lines = frame[kinds.isin(["LineString", "MultiLineString"])]
+    if len(lines):
+        _lines(ax, lines, CORRIDOR_COLOR, 2.4 * s, 4)
+    nodes = frame[kinds == "Point"]
+    if len(nodes):
+        ax.scatter(nodes.geometry.x, nodes.geometry.y, s=(3.5 * s) ** 2, c=CORRIDOR_COLOR,
+                   edgecolors="white", linewidths=0.6 * s, zorder=5)
+
+
 def _carriers(ax, frame: gpd.GeoDataFrame, symbols: dict[str, Symbol], s: float) -> None:
     points = frame[frame.geometry.geom_type == "Point"]
     exact = _exact(points)
@@ -362,7 +386,7 @@ def _exact(points: gpd.GeoDataFrame):
     """True where a carrier's position is its site; False where it is approximate."""
     if "precision" not in points.columns:
         return points.geometry.geom_type == "Point"
-    return points["precision"] == "site"
+    return ~points["precision"].isin(SCHEMATIC_PRECISIONS)
 
 
 def _fit_extent(ax, extent, project: Transformer) -> None:
@@ -541,33 +565,92 @@ def _scale_denominator(ax, bar: ScaleBar, figure: Figure) -> float:
 
 def _legends(figure: Figure, rect, drawing: MapDrawing, font: CjkFont,
              s: float) -> tuple[str, ...]:
+    """The class legend (with 无数据) on top; carriers and corridors below it, in as
+    many columns and as small a type (down to 6 pt) as the panel needs."""
     ax = figure.add_axes(rect)
     ax.set_axis_off()
-    handles, labels = [], []
+    width_pt = rect[2] * figure.get_figwidth() * 72
     legend = drawing.legend
+    handles, labels = [], []
     if legend is not None:
         for entry in (*legend.entries, legend.no_data):
             handles.append(Patch(facecolor=entry.color, edgecolor="#808080", lw=0.5 * s))
             labels.append(entry.label)
+    title_props = font.properties(10 * s)
+    title = "\n".join(wrap_measured(_legend_title(legend), title_props, width_pt))
+    first = ax.legend(handles, labels, loc="upper left", frameon=False, title=title,
+                      prop=font.properties(8.5 * s), title_fontproperties=title_props,
+                      alignment="left", handlelength=2.2, borderaxespad=0)
+    ax.add_artist(first)
+    more_handles, more_labels = _symbol_entries(drawing, s)
+    if more_handles:
+        _second_legend(ax, first, more_handles, more_labels, font, s, width_pt)
+    return tuple(labels + more_labels)
+
+
+def _symbol_entries(drawing: MapDrawing, s: float):
+    handles, labels = [], []
+    shown = set(drawing.carriers["type"]) if drawing.carriers is not None else set()
     for carrier_type, symbol in drawing.symbols.items():
-        if drawing.carriers is not None and (drawing.carriers["type"] == carrier_type).any():
+        if carrier_type in shown:
             handles.append(Line2D([], [], marker=symbol.marker, ls="", color=symbol.color,
                                   markeredgecolor="white", markersize=symbol.size * s))
             labels.append(symbol.label)
-    if drawing.carriers is not None and not _exact(drawing.carriers).all():
+    if drawing.carriers is not None and len(drawing.carriers) \
+            and not _exact(drawing.carriers).all():
         handles.append(Line2D([], [], marker="o", ls="", markerfacecolor="none",
                               markeredgecolor="#333333", markersize=5 * s))
-        labels.append("空心符号：位置为近似（县、市中心等）")
+        labels.append("空心：示意位置（县、市中心）")
     if drawing.corridors is not None and len(drawing.corridors):
         handles.append(Line2D([], [], color=CORRIDOR_COLOR, lw=2.4 * s))
-        names = drawing.corridors.get("name", [])
-        labels.append(str(names.iloc[0]) if len(drawing.corridors) == 1 and len(names)
-                      else "科技创新走廊")
-    title = _legend_title(legend)
-    ax.legend(handles, labels, loc="upper left", frameon=False, title=title,
-              prop=font.properties(8.5 * s), title_fontproperties=font.properties(10 * s),
-              alignment="left", handlelength=2.2, borderaxespad=0)
-    return tuple(labels)
+        labels.append(drawing.corridor_label)
+    return handles, labels
+
+
+def _second_legend(ax, first, handles, labels, font, s, width_pt) -> None:
+    renderer = ax.figure.canvas.get_renderer()
+    to_axes = ax.transAxes.inverted()
+    top = to_axes.transform(first.get_window_extent(renderer))[0][1] - 0.03
+    for size, columns in ((8.0, 1), (7.0, 2), (6.5, 2), (6.0, 2), (6.0, 3)):
+        second = ax.legend(handles, labels, loc="upper left", frameon=False,
+                           title="创新载体与走廊", bbox_to_anchor=(0, top), ncols=columns,
+                           prop=font.properties(size * s),
+                           title_fontproperties=font.properties(9 * s), alignment="left",
+                           handlelength=1.6, columnspacing=0.8, borderaxespad=0)
+        box = second.get_window_extent(renderer)
+        bottom = to_axes.transform(box)[0][1]
+        if bottom >= 0 and box.width <= width_pt * ax.figure.dpi / 72:
+            return
+        second.remove()
+    ax.legend(handles, labels, loc="upper left", frameon=False, bbox_to_anchor=(0, top),
+              ncols=3, prop=font.properties(5.5 * s), handlelength=1.4, borderaxespad=0)
+
+
+def wrap_measured(text: str, props, width_pt: float) -> list[str]:
+    """Break ``text`` into lines no wider than ``width_pt`` points in font ``props``."""
+    widths = _char_widths(text, props)
+    lines = []
+    for paragraph in text.splitlines() or [""]:
+        line, used = "", 0.0
+        for ch in paragraph:
+            if used + widths[ch] > width_pt and line:
+                lines.append(line)
+                line, used = "", 0.0
+            line += ch
+            used += widths[ch]
+        lines.append(line)
+    return lines
+
+
+def _char_widths(text: str, props) -> dict[str, float]:
+    """Advance width in points of every character of ``text`` in font ``props``."""
+    font = get_font(findfont(props))
+    font.set_size(props.get_size_in_points(), 72)
+    widths = {}
+    for ch in set(text) - {"\n"}:
+        font.set_text(ch, 0.0)
+        widths[ch] = font.get_width_height()[0] / 64.0
+    return widths
 
 
 def _legend_title(legend) -> str:
@@ -594,28 +677,11 @@ def _locator(figure: Figure, rect, drawing: MapDrawing, crs: CRS) -> None:
 
 
 def _note(figure: Figure, frames: _Layout, note: str, font: CjkFont, s: float) -> None:
-    size = 6.5 * s
-    chars = int((frames.right - frames.left) * frames.w / (size * 0.3528 * 1.02))
-    lines = _wrap(note, max(chars, 20))
-    figure.text(frames.left, frames.note_top / frames.h, "\n".join(lines), va="top",
-                ha="left", color="#333333", linespacing=1.35,
-                fontproperties=font.properties(size))
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    """Break ``text`` into lines of at most ``width`` full-width characters."""
-    lines = []
-    for paragraph in text.splitlines():
-        line, used = "", 0.0
-        for ch in paragraph:
-            w = 0.55 if ord(ch) < 0x2E80 else 1.0
-            if used + w > width:
-                lines.append(line)
-                line, used = "", 0.0
-            line += ch
-            used += w
-        lines.append(line)
-    return lines
+    props = font.properties(6.5 * s)
+    width_pt = (frames.right - frames.left) * figure.get_figwidth() * 72
+    figure.text(frames.left, frames.note_top / frames.h,
+                "\n".join(wrap_measured(note, props, width_pt)), va="top", ha="left",
+                color="#333333", linespacing=1.35, fontproperties=props)
 
 
 # -- output ---------------------------------------------------------------------------
