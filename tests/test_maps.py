@@ -56,22 +56,32 @@ def fake_entities() -> gpd.GeoDataFrame:
 
 
 def fake_corridors() -> gpd.GeoDataFrame:
+    """Parts as the corridors layer has them; the buffer lists members and listed carriers."""
     line = LineString([(119.15, 34.58), (119.30, 34.62)])
-    parts = [("centre_line", line), ("buffer", line.buffer(0.01)),
-             ("node", Point(119.2, 34.6))]
-    return gpd.GeoDataFrame({
-        "id": [f"hgs-{p}" for p, _ in parts], "corridor_id": "lyg-hgs-corridor",
-        "name": "花果山大道科技创新走廊", "part": [p for p, _ in parts], "city_adcode": LYG,
-        "plan_id": LYG_PLAN, "section": "三、创新布局", "quote": "打造花果山大道科技创新走廊",
-    }, geometry=[g for _, g in parts], crs=4326)
+    parts = [("corridor", "花果山大道科技创新走廊", line), ("centre_line", "花果山大道", line),
+             ("buffer", "花果山大道科技创新走廊缓冲区", line.buffer(0.01)),
+             ("node", "科技研发核心区", Point(119.2, 34.6))]
+    frame = gpd.GeoDataFrame({
+        "id": [f"hgs-{p}" for p, _, _ in parts], "name": [n for _, n, _ in parts],
+        "corridor_id": "lyg-hgs-corridor", "part": [p for p, _, _ in parts],
+        "type": "corridor", "precision": "approximate", "buffer_m": np.nan,
+        "members": "", "carriers": "", "plan_id": LYG_PLAN, "section": "三、创新布局",
+        "quote": "打造花果山大道科技创新走廊", "note": "",
+    }, geometry=[g for _, _, g in parts], crs=4326)
+    buffer = frame["part"] == "buffer"
+    frame.loc[buffer, ["buffer_m", "members", "carriers"]] = [1000.0, "hhu|park", "hhu|park|evil"]
+    return frame
 
 
 def fake_county_metrics(catalog) -> gpd.GeoDataFrame:
     counties = catalog.frame("boundaries-county")
     counties = counties[counties["city_adcode"] == LYG]
-    return gpd.GeoDataFrame({"id": counties["adcode"].to_numpy(),
-                             "total": np.arange(len(counties)),
-                             "university": np.ones(len(counties), dtype=int)},
+    n = len(counties)
+    return gpd.GeoDataFrame({"adcode": counties["adcode"].to_numpy(),
+                             "name": counties["name"].to_numpy(), "city_adcode": LYG,
+                             "n_university": np.ones(n, dtype=int),
+                             "n_lab": np.zeros(n, dtype=int),
+                             "carriers": np.arange(n), "entity_ids": ""},
                             geometry=counties.geometry.to_numpy(), crs=4326)
 
 
@@ -154,8 +164,8 @@ def test_region_map_has_its_layers(fake_app):
               for layer in entity_layers.values()]
     assert len(set(s[0] for s in styles)) == 2 and len(set(s[1] for s in styles)) == 2
     corridor, = data_layers(m, "corridor")
-    assert sorted(f["properties"]["k"] for f in corridor.data["features"]) == \
-        ["buffer", "centre_line", "node"]
+    assert [f["properties"]["k"] for f in corridor.data["features"]] == \
+        ["buffer", "corridor", "centre_line", "node"]  # drawn bottom up
     kinds = [type(c) for c in m._children.values()]
     assert folium.LayerControl in kinds and MapControls in kinds
     assert not any(isinstance(c, folium.TileLayer) for c in m._children.values())
@@ -217,6 +227,9 @@ def test_hostile_names_are_escaped(fake):
 def test_derived_carrier_counts_use_the_same_machinery(fake_app):
     page = build(fake_app, f"/maps/{LYG}")  # default: the carriers count
     assert page["choice"].indicator.id == "carriers.total"
+    offered = {i.id for i in page["indicators"]}
+    assert {"carriers.total", "carriers.university", "rd"} <= offered
+    assert "carriers.lab" not in offered  # no county has one
     regions, = data_layers(page["map"], "regions")
     classes = page["classes"]
     assert classes.no_data_count == 0 and sum(classes.counts) == len(lyg_counties(fake_app))
@@ -283,9 +296,11 @@ def test_corridor_page(fake):
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "花果山大道科技创新走廊" in body and "打造花果山大道科技创新走廊" in body
-    members = re.search(r'<ul class="im-members">(.*?)</ul>', body, re.S).group(1)
-    assert "江苏海洋大学" in members and "中华药港" in members
-    assert "&lt;img" not in members  # the hostile entity lies outside the buffer
+    members = re.findall(r"<li>(.*?)</li>", re.search(
+        r'<ul class="im-members">(.*?)</ul>', body, re.S).group(1), re.S)
+    assert len(members) == 3
+    assert any("江苏海洋大学" in m and "缓冲区内" in m for m in members)
+    assert any("&lt;img src=x" in m and "缓冲区外" in m for m in members)
 
 
 def test_time_steps_link_baseline_and_target(fake):

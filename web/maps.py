@@ -51,7 +51,9 @@ TYPE_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
                "#000000", "#F0E442")
 TYPE_SHAPES = ("circle", "square", "triangle", "diamond", "star", "hexagon",
                "triangle-down", "cross")
-CORRIDOR_PARTS = ("centre_line", "divider", "zone", "node", "buffer")
+PART_LABELS = {"corridor": "走廊", "centre_line": "中心线", "divider": "分界线",
+               "zone": "片区", "node": "节点", "buffer": "缓冲区"}
+PART_ORDER = ("buffer", "zone", "corridor", "centre_line", "divider", "node")  # drawn bottom up
 
 
 # ---------------------------------------------------------------- value sources
@@ -142,46 +144,51 @@ class TargetValues(ValueSource):
 
 
 class CarrierCounts(ValueSource):
-    """Carriers per county by type, derived from the ``county-metrics`` layer."""
+    """Carriers per county, in total and by type, from the ``county-metrics`` layer.
 
-    id_columns = ("id", "adcode", "region_adcode", "name", "city_adcode",
-                  "province_adcode", "level", "parent_adcode", "short_name")
+    Its columns ``carriers`` (total) and ``n_<type>`` become the indicators
+    ``carriers.total`` and ``carriers.<type>``; types no county has are left out.
+    """
 
     def __init__(self, layer_id: str = "county-metrics"):
         self.layer_id = layer_id
 
-    def _columns(self, frame) -> list[str]:
-        geometry = frame.geometry.name if hasattr(frame, "geometry") else None
-        return [c for c in frame.columns if c not in self.id_columns and c != geometry
-                and pd.api.types.is_numeric_dtype(frame[c])]
-
-    def _adcodes(self, frame) -> pd.Series:
-        return frame["adcode" if "adcode" in frame.columns else "id"].astype(str)
+    @staticmethod
+    def _columns(frame) -> dict[str, str]:
+        """Indicator id -> column, for the count columns with any carrier."""
+        out = {}
+        if "carriers" in frame.columns:
+            out["carriers.total"] = "carriers"
+        for column in frame.columns:
+            if column.startswith("n_") and pd.api.types.is_numeric_dtype(frame[column]) \
+                    and frame[column].sum() > 0:
+                out[f"carriers.{column[2:]}"] = column
+        return out
 
     def indicators(self, catalog) -> list[Indicator]:
         frame = self.raw(catalog)
         if frame is None or frame.empty:
             return []
         labels = entity_type_labels(catalog)
-        adcodes = frozenset(self._adcodes(frame))
-        return [Indicator(f"carriers.{c}", _carrier_label(c, labels), "个", ("baseline",),
-                          (), adcodes, self) for c in self._columns(frame)]
+        adcodes = frozenset(frame["adcode"].astype(str))
+        return [Indicator(key, _carrier_label(key, labels), "个", ("baseline",), (), adcodes,
+                          self) for key in self._columns(frame)]
 
     def table(self, catalog, indicator, kind, year):
         frame = self.raw(catalog)
-        column = indicator.id.removeprefix("carriers.")
+        column = self._columns(frame)[indicator.id]
         return pd.DataFrame({
-            "region_adcode": self._adcodes(frame), "value": frame[column].astype(float),
+            "region_adcode": frame["adcode"].astype(str), "value": frame[column].astype(float),
             "unit": "个", "year": np.nan, "baseline": np.nan, "baseline_year": np.nan,
             "target": np.nan, "target_year": np.nan, "qualifier": None,
             "sources": [[] for _ in range(len(frame))]})
 
 
-def _carrier_label(column: str, labels: dict[str, str]) -> str:
-    stem = column.removeprefix("n_").removeprefix("count_").removesuffix("_count")
-    if stem in ("total", "all", "carriers", "carriers_total"):
-        return "创新载体数量（合计）"
-    return f"创新载体数量：{labels.get(stem, stem)}"
+def _carrier_label(key: str, labels: dict[str, str]) -> str:
+    stem = key.removeprefix("carriers.")
+    if stem == "total":
+        return "规划所列创新载体数量（合计）"
+    return f"规划所列创新载体数量：{labels.get(stem, stem)}"
 
 
 # Where choropleth values come from; a new source of regional values is one line.
@@ -514,16 +521,13 @@ def _text(v) -> str:
 # ---------------------------------------------------------------- entities and corridors
 
 def _entities_within(adcode: str, level: str) -> gpd.GeoDataFrame | None:
+    """The region's carriers (corridor parts are drawn by the corridor layer)."""
     frame = services().catalog.frames.get("entities")
     if frame is None or frame.empty:
         return None
-    if level == "province":
-        key = "province_adcode"
-    elif level == "city":
-        key = "city_adcode"
-    else:
-        return frame
-    return frame[frame[key].astype(str) == adcode] if key in frame.columns else frame
+    key = "province_adcode" if level == "province" else "city_adcode"
+    frame = frame[~frame["type"].astype(str).str.startswith("corridor")]
+    return frame[frame[key].astype(str) == adcode]
 
 
 def _type_styles(types: list[str], data: MapData) -> dict[str, dict]:
@@ -572,38 +576,33 @@ def _entity_feature(row, type_label: str, names: dict[str, str], data: MapData) 
 
 
 def _corridor_names(corridors) -> list[tuple[str, str]]:
+    """(corridor_id, name) of every corridor, the name from its ``corridor`` part."""
     if corridors is None or corridors.empty:
         return []
-    key = _corridor_key(corridors)
     out = []
-    for corridor_id, group in corridors.groupby(key, sort=True):
-        name = next((n for n in group.get("corridor_name", group.get("name", []))
-                     if isinstance(n, str) and n), corridor_id)
-        out.append((str(corridor_id), name))
+    for corridor_id, group in corridors.groupby("corridor_id", sort=True):
+        whole = group[group["part"] == "corridor"]
+        out.append((str(corridor_id), str((whole if not whole.empty else group)["name"].iloc[0])))
     return out
-
-
-def _corridor_key(corridors) -> str:
-    return next((c for c in ("corridor_id", "entity_id", "id") if c in corridors.columns))
-
-
-def _part(row) -> str:
-    for column in ("part", "role", "component", "kind", "feature"):
-        value = getattr(row, column, None)
-        if isinstance(value, str) and value:
-            return value
-    return "zone"
 
 
 def _corridor_layer(rows: gpd.GeoDataFrame, decimals: int, data: MapData,
                     name: str) -> DataLayer:
+    """A corridor's parts (line, divider, zones, nodes, buffer) as one overlay."""
     rows = _display_frame(rows, decimals)
     features = []
     for row in rows.itertuples():
-        title = _text(getattr(row, "name", "")) or name
+        title = _text(row.name) or name
+        part = PART_LABELS.get(row.part, row.part)
+        details = [("组成", part), ("位置精度", PRECISION_LABELS.get(_text(row.precision),
+                                                                  _text(row.precision)))]
+        if row.part == "buffer" and not pd.isna(row.buffer_m):
+            details.append(("缓冲半宽", f"{row.buffer_m:,.0f} 米"))
         features.append(_feature(row.geometry, {
-            "n": title, "s": [title], "k": _part(row), "t": text_html(title),
-            "p": popup_html(title, [("组成", _part(row))], [_citation(row, data)])}))
+            "n": title, "s": [title], "k": row.part, "t": text_html(f"{title}（{part}）"),
+            "p": popup_html(title, details, [_citation(row, data)])}))
+    order = {p: i for i, p in enumerate(PART_ORDER)}
+    features.sort(key=lambda f: order.get(f["properties"]["k"], len(order)))
     return DataLayer("corridor", {"type": "FeatureCollection", "features": features},
                      name=f"走廊：{name}")
 
@@ -679,15 +678,16 @@ def build_region_map(adcode: str, args) -> dict:
 
 
 def _corridor_layers(region: dict, decimals: int, data: MapData) -> list[DataLayer]:
+    """Every corridor with a part inside the region."""
     corridors = services().catalog.frames.get("corridors")
     if corridors is None or corridors.empty:
         return []
-    if region["level"] == "city" and "city_adcode" in corridors.columns:
-        corridors = corridors[corridors["city_adcode"].astype(str) == region["adcode"]]
-    key = _corridor_key(corridors) if not corridors.empty else None
-    return [_corridor_layer(corridors[corridors[key].astype(str) == corridor_id], decimals,
+    fine = data.boundaries["fine"]
+    area = fine.loc[fine["adcode"] == region["adcode"]].geometry.iloc[0]
+    inside = set(corridors.loc[corridors.intersects(area), "corridor_id"])
+    return [_corridor_layer(corridors[corridors["corridor_id"] == corridor_id], decimals,
                             data, name)
-            for corridor_id, name in _corridor_names(corridors)]
+            for corridor_id, name in _corridor_names(corridors) if corridor_id in inside]
 
 
 def own_values(adcode: str, data: MapData) -> list[dict]:
@@ -745,45 +745,50 @@ def corridor_map(corridor_id: str):
 
 
 def build_corridor_map(corridor_id: str) -> dict:
-    """The corridor page: its parts, member carriers, county boundaries around it."""
+    """The corridor page: its parts, its carriers, the counties around it."""
     data = map_data()
     corridors = services().catalog.frames.get("corridors")
     names = dict(_corridor_names(corridors))
     if corridor_id not in names:
         raise NotFound(f"没有编号为 {corridor_id!r} 的走廊")
-    key = _corridor_key(corridors)
-    rows = corridors[corridors[key].astype(str) == corridor_id]
+    rows = corridors[corridors["corridor_id"] == corridor_id]
     decimals = RESOLUTION["corridor"][1]
     js, css = _assets()
-    area = rows.total_bounds
-    pad = 0.05
-    bounds = ((area[1] - pad, area[0] - pad), (area[3] + pad, area[2] + pad))
-    m = offline_map([], [], bounds, _basemap_tiles())
-    counties = data.boundaries["fine"]
-    counties = counties[(counties["level"] == "county")
-                        & counties.intersects(shapely.box(*rows.total_bounds).buffer(pad))]
+    west, south, east, north = rows.total_bounds
+    pad = 0.03
+    m = offline_map([], [], ((south - pad, west - pad), (north + pad, east + pad)),
+                    _basemap_tiles())
+    fine = data.boundaries["fine"]
+    counties = fine[(fine["level"] == "county")
+                    & fine.intersects(shapely.box(west, south, east, north).buffer(pad))]
     choice = Choice(None, "target", None, "quantiles", 5, None, "county")
     regions, legend, _ = _choropleth(choice, _display_frame(counties, 4), data)
     regions.add_to(m)
+    DataLayer("labels", {"type": "FeatureCollection", "features": []}, name="县区名称",
+              options={"from": regions.get_name()}).add_to(m)
     _corridor_layer(rows, decimals, data, names[corridor_id]).add_to(m)
-    members = _corridor_members(corridor_id, rows)
-    lookup = dict(zip(counties["adcode"], counties["name"]))
-    for layer in _entity_layers(members, data, decimals, lookup):
+    carriers, inside = _corridor_carriers(rows)
+    lookup = dict(zip(fine["adcode"], fine["name"]))
+    for layer in _entity_layers(carriers, data, decimals, lookup):
         layer.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     MapControls({"legend": None}, js, css).add_to(m)
-    return {"map": m, "name": names[corridor_id], "id": corridor_id,
-            "members": members, "legend": legend}
+    members = [] if carriers is None else [
+        {"name": r.name, "type": data.types.get(r.type, {}).get("label", r.type),
+         "inside": r.id in inside} for r in carriers.itertuples()]
+    return {"map": m, "name": names[corridor_id], "id": corridor_id, "members": members,
+            "legend": legend, "parts": rows}
 
 
-def _corridor_members(corridor_id: str, rows) -> gpd.GeoDataFrame | None:
+def _split_ids(values) -> set[str]:
+    return {i for v in values if isinstance(v, str) for i in v.split("|") if i}
+
+
+def _corridor_carriers(rows) -> tuple[gpd.GeoDataFrame | None, set[str]]:
+    """The carriers the plan places along the corridor, and those inside its buffer."""
     entities = services().catalog.frames.get("entities")
     if entities is None or entities.empty:
-        return None
-    ids = {corridor_id} | set(rows.get("entity_id", pd.Series(dtype=str)).dropna().astype(str))
-    members = entities[entities["parent_id"].astype(str).isin(ids)]
-    buffer = rows[[_part(r) == "buffer" for r in rows.itertuples()]]
-    if not buffer.empty:
-        inside = entities[entities.intersects(buffer.union_all())]
-        members = pd.concat([members, inside]).drop_duplicates("id")
-    return members
+        return None, set()
+    listed = _split_ids(rows.get("carriers", []))
+    inside = _split_ids(rows.get("members", []))
+    return entities[entities["id"].isin(listed | inside)].sort_values("name"), inside

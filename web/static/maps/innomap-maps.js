@@ -75,6 +75,7 @@
   }
 
   var PARTS = {
+    corridor: {color: "#e6550d", weight: 4, opacity: 0.8},
     centre_line: {color: "#b2182b", weight: 5},
     divider: {color: "#333", weight: 3, dashArray: "8 6"},
     zone: {color: "#2166ac", weight: 1, fillOpacity: 0.12},
@@ -89,13 +90,6 @@
         return L.circleMarker(latlng, Object.assign({radius: 6}, PARTS.node));
       },
       onEachFeature: function (f, layer) { bind(f, layer); remember(f, layer, group); }
-    });
-    // Buffers and zones under the line.
-    group.eachLayer(function (layer) {
-      var k = layer.feature.properties.k;
-      if ((k === "buffer" || k === "zone") && layer.bringToBack) {
-        group.once("add", function () { layer.bringToBack(); });
-      }
     });
     return group;
   }
