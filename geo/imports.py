@@ -540,7 +540,8 @@ class _CarriersCheck(_Check):
                 self.problem(row_no, self.columns[role], value, "以 = + @ 开头，疑似表格公式")
         record = {"_row": row_no, "name": name, "type": kind, "address": address or None,
                   "lon": None, "lat": None, "datum": None, "source": self.source(row_no),
-                  "_point": None}
+                  "province_adcode": None, "city_adcode": None, "county_adcode": None,
+                  "precision": None, "_point": None}
         lon_text = self.text(row_no, "lon") if has_coords else ""
         lat_text = self.text(row_no, "lat") if has_coords else ""
         if lon_text or lat_text:
