@@ -76,13 +76,13 @@ class FeatureTable:
     def __post_init__(self):
         self.geometry = _rfc7946_geometry(self.frame.geometry.to_numpy())
         self.bounds = shapely.bounds(self.geometry)
-        self.point_only = bool(np.all(shapely.get_type_id(self.geometry) == 0))
         self.ids = [_json_value(v) for v in self.frame[self.id_field]]
         self.id_index = {str(v): i for i, v in enumerate(self.ids)}
         self.records = _records(self.frame.drop(columns=self.frame.geometry.name))
         self.kinds = {name: column_kind(self.frame[name]) for name in self.queryable_names}
         self._columns: dict[str, np.ndarray] = {}
         self._fragments: list[bytes] | None = None
+        self._tree: shapely.STRtree | None = None
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -91,6 +91,13 @@ class FeatureTable:
     def extent(self) -> list[float] | None:
         """CRS84 bounding box of all features, or None for an empty table."""
         return _envelope(self.bounds)
+
+    def intersecting(self, bbox) -> np.ndarray:
+        """Positions, in table order, of the features that intersect a CRS84 ``bbox``."""
+        if self._tree is None:
+            self._tree = shapely.STRtree(self.geometry)
+        hits = self._tree.query(shapely.box(*bbox), predicate="intersects")
+        return np.sort(hits)
 
     def column(self, name: str) -> np.ndarray:
         """Comparable values of a queryable column (strings for text columns)."""
@@ -144,12 +151,12 @@ def coerce(kind: str, name: str, raw: str):
 
 def select(table: FeatureTable, query: Query) -> Selection:
     """Filter by bbox and property equality, sort, then page ``table``."""
-    mask = np.ones(len(table), dtype=bool)
     if query.bbox is not None:
-        mask &= _bbox_mask(table, query.bbox)
+        positions = table.intersecting(query.bbox)
+    else:
+        positions = np.arange(len(table))
     for name, value in query.filters:
-        mask &= table.column(name) == value
-    positions = np.flatnonzero(mask)
+        positions = positions[table.column(name)[positions] == value]
     if query.sortby:
         positions = _sorted(table, positions, query.sortby)
     page = positions[query.offset:query.offset + query.limit]
@@ -224,22 +231,11 @@ def _geometry_json(geoms: np.ndarray) -> list[str | None]:
 
 
 def _envelope(bounds: np.ndarray) -> list[float] | None:
-    if len(bounds) == 0 or np.all(np.isnan(bounds)):
+    if len(bounds) == 0 or np.isnan(bounds[:, 0]).all():
         return None
-    return [float(np.nanmin(bounds[:, 0])), float(np.nanmin(bounds[:, 1])),
-            float(np.nanmax(bounds[:, 2])), float(np.nanmax(bounds[:, 3]))]
-
-
-def _bbox_mask(table: FeatureTable, bbox) -> np.ndarray:
-    minx, miny, maxx, maxy = bbox
-    b = table.bounds
-    with np.errstate(invalid="ignore"):
-        mask = (b[:, 0] <= maxx) & (b[:, 2] >= minx) & (b[:, 1] <= maxy) & (b[:, 3] >= miny)
-    if not table.point_only and mask.any():
-        candidates = np.flatnonzero(mask)
-        box = shapely.box(minx, miny, maxx, maxy)
-        mask[candidates] = shapely.intersects(table.geometry[candidates], box)
-    return mask
+    low = np.nanmin(bounds[:, :2], axis=0)
+    high = np.nanmax(bounds[:, 2:], axis=0)
+    return [float(low[0]), float(low[1]), float(high[0]), float(high[1])]
 
 
 def _sorted(table: FeatureTable, positions: np.ndarray, sortby) -> np.ndarray:

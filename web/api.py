@@ -15,7 +15,7 @@ from geo import features
 from layers import REGISTRY
 from web import api_docs as docs
 from web import services
-from web.api_http import JSON_TYPES, ApiState, absolute, cached, send, state
+from web.api_http import JSON_TYPES, ApiState, FastPath, absolute, cached, send, state
 from web.api_query import (check_known, parse_feature_query, parse_format,
                            parse_items_query, query_string)
 from web.errors import NotFound
@@ -27,6 +27,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 def _on_register(setup_state):
     app = setup_state.app
     app.extensions[ApiState.KEY] = ApiState()
+    app.wsgi_app = FastPath(app.wsgi_app, app)
     svc = services(app)
     section = "GeoJSON 接口（OGC API – Features）"
     svc.add_link(section, "接口首页 /api/（供 QGIS、GDAL、OWSLib 等程序使用）", "/api/?f=html")
@@ -95,7 +96,7 @@ def queryables(cid):
 def items(cid):
     layer, table = _layer_table(cid)
     query, fmt = parse_items_query(request.args, table)
-    key = ("items", cid, table.version, fmt, query_string(request.args))
+    key = ("items", cid, table.version, fmt, request.query_string)
     if query.bbox is None and not query.filters:
         return cached(key, lambda: _items_body(layer, table, query, fmt),
                       _media(fmt), _crs_header(query, fmt))
@@ -109,7 +110,7 @@ def item(cid, fid):
     if position is None:
         raise NotFound(f"图层 {cid} 中没有 id 为 {fid!r} 的要素。")
     query, fmt = parse_feature_query(request.args, table)
-    key = ("item", cid, table.version, fid, fmt, query_string(request.args))
+    key = ("item", cid, table.version, fid, fmt, request.query_string)
     return cached(key, lambda: _item_body(layer, table, position, query, fmt),
                   _media(fmt), _crs_header(query, fmt))
 
@@ -150,19 +151,21 @@ def _item_body(layer, table, position, query, fmt) -> bytes:
 
 def _items_links(layer, query, selection) -> list[dict]:
     here = absolute(request.path)
-    args = request.args
-    links = [docs.link(f"{here}?{query_string(args)}", "self", docs.GEOJSON, "本页"),
-             docs.link(f"{here}?{query_string(args, f='html')}", "alternate", docs.HTML,
-                       "本页（HTML）"),
+    rest = query_string(request.args, without=("f", "offset"))
+
+    def href(offset: int, fmt: str = "json") -> str:
+        page = f"&offset={offset}" if offset else ""
+        return f"{here}?{rest}{'&' if rest else ''}f={fmt}{page}"
+
+    links = [docs.link(href(query.offset), "self", docs.GEOJSON, "本页"),
+             docs.link(href(query.offset, "html"), "alternate", docs.HTML, "本页（HTML）"),
              docs.link(absolute(f"/api/collections/{layer.id}"), "collection", docs.JSON,
                        layer.title)]
     end = query.offset + len(selection.positions)
     if end < selection.matched:
-        links.append(docs.link(f"{here}?{query_string(args, offset=end)}", "next",
-                               docs.GEOJSON, "下一页"))
+        links.append(docs.link(href(end), "next", docs.GEOJSON, "下一页"))
     if query.offset > 0:
-        prev = max(0, query.offset - query.limit)
-        links.append(docs.link(f"{here}?{query_string(args, offset=prev)}", "prev",
+        links.append(docs.link(href(max(0, query.offset - query.limit)), "prev",
                                docs.GEOJSON, "上一页"))
     return links
 

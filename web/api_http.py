@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from flask import Response, current_app, request
 
 from geo.features import FeatureTable
+from web import services
 from web.api_docs import ITEM_PARAMETERS
 
 JSON_TYPES = {"json": "application/json"}
@@ -46,15 +47,107 @@ class Entry:
         return self.gz
 
 
+class LRU:
+    """A bounded mapping, least recently used out first, limited in entries and bytes."""
+
+    def __init__(self, max_entries: int = CACHE_MAX_ENTRIES, max_bytes: int = CACHE_MAX_BYTES):
+        self.entries: OrderedDict = OrderedDict()
+        self.size = 0
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key, entry) -> None:
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key] = entry
+            self.size += len(entry.body)
+            while self.entries and (len(self.entries) > self.max_entries
+                                    or self.size > self.max_bytes):
+                _, old = self.entries.popitem(last=False)
+                self.size -= len(old.body)
+
+
+@dataclass
+class Replay:
+    """A finished 200 response as the WSGI server saw it, and the frames it came from."""
+
+    status: str
+    headers: list
+    body: bytes
+    catalog: object
+    frames: tuple
+
+    def fresh(self, catalog) -> bool:
+        frames = catalog.frames.values()
+        return (catalog is self.catalog and len(frames) == len(self.frames)
+                and all(a is b for a, b in zip(frames, self.frames)))
+
+
+class FastPath:
+    """WSGI middleware: answer a repeated cacheable GET from its recorded response.
+
+    ``cached`` marks a response as replayable; this records it with the exact
+    status and headers Flask sent (CORS, ETag, gzip included) under the host,
+    path, query string and Accept-Encoding, and replays it while the catalog
+    still holds the same frames. Conditional requests always go through Flask.
+    """
+
+    FLAG = "innomap.api.replayable"
+
+    def __init__(self, wsgi_app, app):
+        self.wsgi_app = wsgi_app
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") != "GET" or "HTTP_IF_NONE_MATCH" in environ:
+            return self.wsgi_app(environ, start_response)
+        key = _replay_key(environ)
+        api = self.app.extensions[ApiState.KEY]
+        hit = api.replays.get(key)
+        if hit is not None and hit.fresh(services(self.app).catalog):
+            start_response(hit.status, list(hit.headers))
+            return [hit.body]
+        seen = {}
+
+        def capture(status, headers, exc_info=None):
+            seen["status"], seen["headers"] = status, list(headers)
+            return start_response(status, headers, exc_info)
+
+        result = self.wsgi_app(environ, capture)
+        marked = environ.get(self.FLAG)
+        if marked is None or not seen.get("status", "").startswith("200"):
+            return result
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        api.replays.put(key, Replay(seen["status"], seen["headers"], body, *marked))
+        return [body]
+
+
+def _replay_key(environ) -> tuple:
+    return (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"),
+            environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO"),
+            environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT_ENCODING", ""))
+
+
 @dataclass
 class ApiState:
-    """Per-app state of the API: one FeatureTable per layer frame, the response cache."""
+    """Per-app state of the API: one FeatureTable per layer frame, the response caches."""
 
     KEY = "innomap.api"
     tables: dict = field(default_factory=dict)
-    entries: OrderedDict = field(default_factory=OrderedDict)
-    size: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    entries: LRU = field(default_factory=LRU)
+    replays: LRU = field(default_factory=LRU)
 
     def table(self, layer, frame) -> FeatureTable:
         """The prepared table of ``frame``, rebuilt when the catalog holds a new frame."""
@@ -68,32 +161,21 @@ class ApiState:
             self.tables[layer.id] = current
         return current
 
-    def get(self, key):
-        with self.lock:
-            entry = self.entries.get(key)
-            if entry is not None:
-                self.entries.move_to_end(key)
-            return entry
-
-    def put(self, key, entry: Entry) -> None:
-        with self.lock:
-            if key in self.entries:
-                return
-            self.entries[key] = entry
-            self.size += len(entry.body)
-            while self.entries and (len(self.entries) > CACHE_MAX_ENTRIES
-                                    or self.size > CACHE_MAX_BYTES):
-                _, old = self.entries.popitem(last=False)
-                self.size -= len(old.body)
-
 
 def state() -> ApiState:
     return current_app.extensions[ApiState.KEY]
 
 
+def root_url() -> str:
+    """Scheme, host and script root the client used, e.g. ``http://host:8000``."""
+    env = request.environ
+    host = env.get("HTTP_HOST") or f"{env['SERVER_NAME']}:{env['SERVER_PORT']}"
+    return f"{env['wsgi.url_scheme']}://{host}{env.get('SCRIPT_NAME', '')}"
+
+
 def absolute(path: str) -> str:
     """The absolute URL of ``path`` on the host the client used."""
-    return request.host_url.rstrip("/") + request.script_root + path
+    return root_url() + path
 
 
 def etag_of(body: bytes) -> str:
@@ -102,12 +184,14 @@ def etag_of(body: bytes) -> str:
 
 def cached(key, build, media_type: str, headers: dict | None = None) -> Response:
     """Send the body ``build()`` makes, building it once per key and request host."""
-    full_key = (request.host_url, request.script_root, *key)
+    full_key = (root_url(), *key)
     api = state()
-    entry = api.get(full_key)
+    entry = api.entries.get(full_key)
     if entry is None:
         entry = Entry(build(), media_type, headers or {})
-        api.put(full_key, entry)
+        api.entries.put(full_key, entry)
+    catalog = services().catalog
+    request.environ[FastPath.FLAG] = (catalog, tuple(catalog.frames.values()))
     return respond(entry)
 
 

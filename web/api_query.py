@@ -64,12 +64,9 @@ def parse_feature_query(args, table: FeatureTable) -> tuple[Query, str]:
     return query, parse_format(args)
 
 
-def query_string(args, **replace) -> str:
-    """``args`` as a query string in a stable order, with some values replaced."""
-    items = {name: args.get(name) for name in sorted(args)}
-    for name, value in replace.items():
-        items[name] = str(value)
-    return urlencode(items)
+def query_string(args, without=()) -> str:
+    """``args`` as a query string in a stable order, leaving out the names ``without``."""
+    return urlencode([(name, args.get(name)) for name in sorted(args) if name not in without])
 
 
 def _integer(args, name, default, low, high) -> int:
@@ -121,6 +118,8 @@ def _bbox(args):
         raise InvalidParameter(f"bbox={raw!r}：最小值大于最大值（跨越 180° 经线的范围不受支持）")
     if not _in_range(numbers, crs):
         raise InvalidParameter(f"bbox={raw!r} 超出 {crs.uri} 的有效范围（检查 bbox-crs 与轴序）")
+    if crs.uri == CRS84:
+        return tuple(numbers)
     with np.errstate(all="ignore"):
         lonlat = bbox_to_lonlat(tuple(numbers), crs)
     if not all(math.isfinite(v) for v in lonlat):
