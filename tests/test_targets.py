@@ -152,7 +152,6 @@ def test_same_indicator_in_different_plans_shares_one_id(targets, indicator_id, 
 def test_prose_targets_of_zones_carry_their_subject(targets):
     zone = targets[targets["quote"] == "国家高新技术企业达到200家以上"].iloc[0]
     assert (zone.subject, zone.qualifier, zone.kind, zone.year) == ("宿迁高新区", "以上", "target", 2025)
-    assert zone.region_adcode == "321300"
 
 
 def test_indicator_variants_name_one_indicator_each(indicators):
@@ -229,3 +228,18 @@ def test_targets_layer_takes_the_boundary_of_its_adcode(catalog):
     assert "激光装备产业园" in county.geometry_note
     assert row.citation.startswith("《宿迁市“十四五”科技创新规划》") and row.quote in row.citation
     assert row.indicator_name == "全社会研发投入占地区生产总值比重"
+
+
+def test_entity_rows_point_at_entities_and_their_region(targets):
+    entities = pd.read_csv(DATA / "kb" / "entities.csv", dtype=str,
+                           keep_default_na=False).set_index("id")
+    linked = targets[targets["entity_id"] != ""]
+    assert set(linked["entity_id"]) <= set(entities.index)
+    for row in linked.itertuples():
+        entity = entities.loc[row.entity_id]
+        seats = {entity.county_adcode, entity.city_adcode, entity.province_adcode, "320000"}
+        assert row.region_adcode in seats - {""}, row.id
+        assert row.subject, row.id
+    zone = linked[linked["quote"] == "国家高新技术企业达到200家以上"].iloc[0]
+    assert (zone.entity_id, zone.region_adcode) == ("sq-hitech",
+                                                    entities.loc["sq-hitech"].county_adcode)
