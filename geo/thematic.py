@@ -113,7 +113,9 @@ def classify(values, scheme: str = "quantiles", k: int = 5,
     Returns
     -------
     Classification
-        With ``class_index[i] == -1`` where ``values[i]`` is NaN.
+        With ``class_index[i] == -1`` where ``values[i]`` is NaN. Labels read
+        ``lower – upper``; when every value is a whole number (counts) they
+        name the whole numbers a class holds (``0``, ``2 – 5``; ``—`` if none).
 
     Raises
     ------
@@ -122,9 +124,11 @@ def classify(values, scheme: str = "quantiles", k: int = 5,
 
     Examples
     --------
-    >>> c = classify([1, 2, 3, None], "equal_interval", k=2)
+    >>> c = classify([1.5, 2, 3, None], "equal_interval", k=2)
     >>> c.bins, c.class_index.tolist(), c.labels
-    ((2.0, 3.0), [0, 0, 1, -1], ('1 – 2', '2 – 3'))
+    ((2.25, 3.0), [0, 0, 1, -1], ('1.5 – 2.25', '2.25 – 3'))
+    >>> classify([0, 0, 1, 3, 16], "user_defined", breaks=[0, 1, 5]).labels
+    ('0', '1', '2 – 5', '6 – 16')
     """
     y = np.asarray(pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce"),
                    dtype=float)
@@ -137,8 +141,9 @@ def classify(values, scheme: str = "quantiles", k: int = 5,
     lower, bins, classes = _classify_present(data, scheme, k, breaks)
     index[present] = classes
     counts = tuple(int((classes == i).sum()) for i in range(len(bins)))
-    return Classification(scheme, lower, bins, _labels(lower, bins), index, counts,
-                          int((~present).sum()))
+    integral = bool(np.all(np.mod(data, 1) == 0))
+    labels = _integer_labels(lower, bins) if integral else _labels(lower, bins)
+    return Classification(scheme, lower, bins, labels, index, counts, int((~present).sum()))
 
 
 def _check_scheme(scheme, k, breaks) -> None:
@@ -205,6 +210,19 @@ def _labels(lower: float, bins: tuple[float, ...]) -> tuple[str, ...]:
     edges = (lower,) + bins
     return tuple(f"{format_number(a, decimals)} – {format_number(b, decimals)}"
                  for a, b in zip(edges, edges[1:]))
+
+
+def _integer_labels(lower: float, bins: tuple[float, ...]) -> tuple[str, ...]:
+    """Labels for counts: the whole numbers each class holds, '3', '4 – 16', or '—'."""
+    labels = []
+    for i, upper in enumerate(bins):
+        low = math.ceil(lower) if i == 0 else math.floor(bins[i - 1]) + 1
+        high = math.floor(upper)
+        if low > high:
+            labels.append("—")
+        else:
+            labels.append(f"{low:,}" if low == high else f"{low:,} – {high:,}")
+    return tuple(labels)
 
 
 def palette(kind: str, k: int) -> list[str]:

@@ -94,10 +94,16 @@ def test_classes_cover_values_and_keep_no_data(scheme):
 
 
 def test_equal_interval_breaks_and_labels():
-    c = thematic.classify([0, 10, 20, 40], "equal_interval", k=4)
-    assert c.bins == (10.0, 20.0, 30.0, 40.0)
-    assert c.labels == ("0 – 10", "10 – 20", "20 – 30", "30 – 40")
+    c = thematic.classify([0.5, 10, 20, 40], "equal_interval", k=4)
+    assert c.bins == (10.375, 20.25, 30.125, 40.0)
+    assert c.labels == ("0.5 – 10.4", "10.4 – 20.2", "20.2 – 30.1", "30.1 – 40")
     assert c.counts == (2, 1, 0, 1)
+
+
+def test_counts_are_labelled_by_the_whole_numbers_they_hold():
+    c = thematic.classify([0, 0, 1, 3, 16, 17], "user_defined", breaks=[0, 0.5, 1, 16])
+    assert c.labels == ("0", "—", "1", "2 – 16", "17")
+    assert c.counts == (2, 0, 1, 2, 1)
 
 
 def test_user_breaks_close_with_the_maximum():

@@ -73,6 +73,8 @@ def offline_map(js: list[tuple[str, str]], css: list[tuple[str, str]], bounds,
     """
     m = folium.Map(location=None, tiles=None, zoom_control=True, control_scale=False,
                    prefer_canvas=False, width="100%", height="100%")
+    # Without a tile layer Leaflet has no zoom range; marker clustering needs one.
+    m.options.update(max_zoom=18, min_zoom=5)
     m.default_js = list(js)
     m.default_css = list(css)
     for tile in tiles:

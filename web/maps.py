@@ -463,8 +463,10 @@ def _choropleth(choice: Choice, units: gpd.GeoDataFrame, data: MapData):
     decimals = _value_decimals(classes)
     features = [_region_feature(u, v, fill, unit, decimals, data)
                 for u, v, fill in zip(units.itertuples(), values.itertuples(), fills)]
+    name = f"{LEVEL_LABELS[choice.level]}：{title}" if choice.indicator else \
+        LEVEL_LABELS[choice.level]
     layer = DataLayer("regions", {"type": "FeatureCollection", "features": features},
-                      name=f"{LEVEL_LABELS[choice.level]}：{title}")
+                      name=name, options={"plain": choice.indicator is None})
     return layer, legend, classes
 
 

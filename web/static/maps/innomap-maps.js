@@ -16,11 +16,11 @@
     if (p.p) layer.bindPopup(p.p, {maxWidth: 360});
   }
 
-  function regions(data) {
+  function regions(data, options) {
     var group = L.geoJSON(data, {
-      className: "im-region",
       style: function (f) {
-        return {fillColor: f.properties.c, fillOpacity: 0.75, color: "#555",
+        return {fillColor: options.plain ? "#f2f2f2" : f.properties.c,
+                fillOpacity: options.plain ? 0.6 : 0.75, color: "#555",
                 weight: 0.8, className: "im-region"};
       },
       onEachFeature: function (f, layer) { bind(f, layer); remember(f, layer, group); }
