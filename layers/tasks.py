@@ -87,7 +87,7 @@ def county_of(row: dict) -> str:
 
 
 def read_tasks(data_dir: Path) -> pd.DataFrame:
-    """``data/kb/tasks_2023.csv`` as strings (empty cells as "")."""
+    """``data/kb/tasks_2023.csv``: ``no`` as int, other cells as strings ("" if empty)."""
     path = Path(data_dir) / TASKS_FILE
     if not path.is_file():
         raise LayerError(f"tasks file missing: {path}")
@@ -95,6 +95,7 @@ def read_tasks(data_dir: Path) -> pd.DataFrame:
     missing = set(COLUMNS) - set(frame.columns)
     if missing:
         raise LayerError(f"{path}: missing columns {sorted(missing)}")
+    frame["no"] = frame["no"].astype(int)
     return frame
 
 

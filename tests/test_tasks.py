@@ -84,7 +84,7 @@ def tasks():
 def test_task_file_is_the_plan_table(tasks):
     parsed = parse_task_table(plan_text(DATA, TASK_PLAN_ID))
     assert list(tasks.columns) == list(COLUMNS)
-    assert [int(n) for n in tasks["no"]] == list(range(1, 99)) == [r["no"] for r in parsed]
+    assert tasks["no"].tolist() == list(range(1, 99)) == [r["no"] for r in parsed]
     assert (tasks["kind"] == "goal").sum() == 14
     for row, expected in zip(tasks.to_dict("records"), parsed):
         for key in ("group", "work", "task", *QUARTERS, "lead", "partners", "kind"):
@@ -107,15 +107,15 @@ def test_tasks_link_to_indicators_and_targets_they_serve(tasks):
         for target_id in row.target_id.split("|"):
             target = targets.loc[target_id]
             assert target.quote in cells and target.year == 2023, target_id
-    goal = tasks.set_index("no").loc["1"]
+    goal = tasks.set_index("no").loc[1]
     assert (goal.indicator_id, goal.target_id) == ("rd_intensity", "sq2023-rd-intensity-2023-target")
-    assert tasks.set_index("no").loc["4", "indicator_id"] == "hitech_enterprises"
+    assert tasks.set_index("no").loc[4, "indicator_id"] == "hitech_enterprises"
 
 
 def test_tasks_layer_uses_the_county_a_row_names(catalog):
     layer = catalog.frame("tasks-2023").set_index("no")
     counties = catalog.frame("boundaries-county").set_index("adcode")
     cities = catalog.frame("boundaries-city").set_index("adcode")
-    assert layer.loc["51", "region_adcode"] == "321311"
-    assert layer.loc["51"].geometry.equals(counties.loc["321311"].geometry)
-    assert layer.loc["1"].geometry.equals(cities.loc["321300"].geometry)
+    assert layer.loc[51, "region_adcode"] == "321311"
+    assert layer.loc[51].geometry.equals(counties.loc["321311"].geometry)
+    assert layer.loc[1].geometry.equals(cities.loc["321300"].geometry)
