@@ -12,13 +12,12 @@ import sqlite3
 import struct
 from pathlib import Path
 
-import shapely
-
 from store.sql import SQLStore
 
 APPLICATION_ID = 0x47504B47  # "GPKG"
 GPKG_VERSION = 10400
 BUSY_TIMEOUT_SECONDS = 30
+_WKB_POINT = b"\x01\x01\x00\x00\x00"  # little endian, type 1 (Point)
 WGS84_WKT = (
     'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
     'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
@@ -60,7 +59,7 @@ CREATE TABLE staged_uploads (token TEXT PRIMARY KEY, created DOUBLE NOT NULL,
 def gpkg_point(lon: float, lat: float, srs_id: int = 4326) -> bytes:
     """A GeoPackage geometry blob: ``GP`` header (little endian, no envelope) + WKB."""
     header = b"GP" + bytes([0, 0b00000001]) + struct.pack("<i", srs_id)
-    return header + shapely.to_wkb(shapely.Point(lon, lat), byte_order=1)
+    return header + _WKB_POINT + struct.pack("<dd", lon, lat)
 
 
 class SQLiteStore(SQLStore):
