@@ -69,7 +69,9 @@ def unit_scale(unit: str) -> float:
 
 
 def parse_value_text(text: str, unit: str) -> tuple[float, float | None]:
-    """(value, value_max) in ``unit`` of a value text: "2—3" → (2, 3); "8.8 万亿" in 亿元 → (88000, None).
+    """(value, value_max) in ``unit`` of a value text.
+
+    "2—3" → (2, 3); "8.8 万亿" in 亿元 → (88000, None).
 
     A value text carrying 万/亿 is scaled into ``unit``; a bare number is taken
     as written in ``unit``.

@@ -108,7 +108,8 @@ def test_tasks_link_to_indicators_and_targets_they_serve(tasks):
             target = targets.loc[target_id]
             assert target.quote in cells and target.year == 2023, target_id
     goal = tasks.set_index("no").loc[1]
-    assert (goal.indicator_id, goal.target_id) == ("rd_intensity", "sq2023-rd-intensity-2023-target")
+    assert (goal.indicator_id, goal.target_id) == ("rd_intensity",
+                                                   "sq2023-rd-intensity-2023-target")
     assert tasks.set_index("no").loc[4, "indicator_id"] == "hitech_enterprises"
 
 
