@@ -118,6 +118,31 @@ def _latin_key(text: str) -> str | None:
     return "".join(words) or None
 
 
+def trie_pattern(words: Iterable[str]) -> re.Pattern:
+    """A regex matching the longest of ``words`` at the leftmost position.
+
+    The words are folded into a character trie written as nested groups, so
+    the regex engine walks the trie in C instead of trying every word; a
+    greedy optional group after a complete word prefers the longer word.
+    """
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return re.compile(_trie_regex(trie) or "(?!)")
+
+
+def _trie_regex(node: dict) -> str:
+    branches = [re.escape(char) + _trie_regex(child)
+                for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body
+
+
 def _pinyin(name: str) -> str:
     from pypinyin import lazy_pinyin
 
@@ -126,13 +151,9 @@ def _pinyin(name: str) -> str:
 
 def _within(inner: str, outer: str) -> bool:
     """True when adcode ``inner`` is ``outer`` or lies inside it (by code prefix)."""
-    if inner == outer:
-        return True
-    if outer.endswith("0000"):
-        return inner[:2] == outer[:2]
-    if outer.endswith("00"):
-        return inner[:4] == outer[:4]
-    return False
+    if outer[4:] != "00":
+        return inner == outer
+    return inner.startswith(outer[:2] if outer[2:] == "0000" else outer[:4])
 
 
 def _related(a: str, b: str) -> bool:
@@ -171,13 +192,13 @@ class Geocoder:
         self._entities: dict[str, Candidate] = {}
         self._by_type: dict[str, list[str]] = {}
         self._cache: dict[str, GeocodeResult] = {}
+        self._scored: dict[tuple[str, str, float], Candidate] = {}
         self._add_admin(boundaries)
         if entities is not None and len(entities):
             _require(entities, "entities", ("id", "name", "type", "precision",
                                             "city_adcode", "county_adcode"))
             self._add_entities(entities)
-        self._lengths = sorted({len(n) for n in self._all_names()}, reverse=True)
-        self._first = {n[0] for n in self._all_names()}
+        self._pattern = trie_pattern(self._all_names())
 
     # -- building the gazetteer -------------------------------------------------
 
@@ -229,25 +250,12 @@ class Geocoder:
 
     def _scan(self, q: str) -> list[_Hit]:
         """Longest known name at each position, left to right, non-overlapping."""
-        hits, i, n = [], 0, len(q)
-        while i < n:
-            if q[i] in self._first:
-                for length in self._lengths:
-                    if i + length > n:
-                        continue
-                    word = q[i:i + length]
-                    slot = self._names.get(word)
-                    generic = GENERIC_TERMS.get(word)
-                    if slot or generic:
-                        admin, entity = slot if slot else ([], [])
-                        hits.append(_Hit(i, i + length, tuple(admin), tuple(entity),
-                                         None if entity else generic))
-                        i += length
-                        break
-                else:
-                    i += 1
-                continue
-            i += 1
+        hits = []
+        for match in self._pattern.finditer(q):
+            word = match.group()
+            admin, entity = self._names.get(word, ((), ()))
+            generic = None if entity else GENERIC_TERMS.get(word)
+            hits.append(_Hit(match.start(), match.end(), tuple(admin), tuple(entity), generic))
         return hits
 
     def _admin_context(self, hits: list[_Hit]) -> tuple[set[str] | None, int]:
@@ -303,10 +311,10 @@ class Geocoder:
         q = normalize(query)
         if not q:
             return GeocodeResult(query, "unmatched", None, ())
-        key = _latin_key(query)
+        key = _latin_key(query) if q.isascii() else None
         if key is not None:
             codes = _outermost(set(self._pinyin.get(key, [])))
-            return _result(query, [replace(self._admin[c], score=1.0) for c in sorted(codes)])
+            return _result(query, [self._score(self._admin[c], 1.0) for c in sorted(codes)])
         hits = self._scan(q)
         state, covered = self._admin_context(hits)
         entity, generic_only = self._entity_candidates(hits, state, covered, len(q))
@@ -314,7 +322,7 @@ class Geocoder:
             return _result(query, entity, force_ambiguous=generic_only and state is None)
         if state:
             score = round(covered / len(q), 3)
-            return _result(query, [replace(self._admin[c], score=score) for c in sorted(state)])
+            return _result(query, [self._score(self._admin[c], score) for c in sorted(state)])
         return GeocodeResult(query, "unmatched", None, ())
 
     def _entity_candidates(self, hits, state, covered, length) -> tuple[list[Candidate], bool]:
@@ -324,15 +332,23 @@ class Geocoder:
             best = max(named, key=lambda h: h.end - h.start)
             ids = [e for e in best.entity if self._fits(e, state)]
             score = round(min(1.0, (covered + best.end - best.start) / length), 3)
-            return [replace(self._entities[e], score=score) for e in ids], False
+            return [self._score(self._entities[e], score) for e in ids], False
         generic = [h for h in hits if h.generic]
         if generic:
             hit = generic[-1]
             ids = [e for e in self._by_type.get(hit.generic, []) if self._fits(e, state)]
             # A generic word explains the text less well than a proper name.
             score = round(0.8 * min(1.0, (covered + hit.end - hit.start) / length), 3)
-            return [replace(self._entities[e], score=score) for e in ids], True
+            return [self._score(self._entities[e], score) for e in ids], True
         return [], False
+
+    def _score(self, candidate: Candidate, score: float) -> Candidate:
+        """``candidate`` with ``score``; built once per (kind, id, score) and reused."""
+        key = (candidate.kind, candidate.id, score)
+        scored = self._scored.get(key)
+        if scored is None:
+            scored = self._scored[key] = replace(candidate, score=score)
+        return scored
 
     def _fits(self, entity_id: str, state: set[str] | None) -> bool:
         if state is None:
