@@ -250,6 +250,11 @@ class _Check:
             else:
                 renames[source] = target
         self.frame = self.frame.drop(columns=drops).rename(columns=renames)
+        clashes = sorted(set(self.frame.columns[self.frame.columns.duplicated()]))
+        for column in clashes:
+            self.problem(1, column, column, f"列映射后有多个“{column}”列")
+        self.fail_if_problems()
+        self.cells = {column: self.frame[column].tolist() for column in self.frame.columns}
         lookup = {key(name): role for role in self.roles for name in ROLES[role]}
         for column in self.frame.columns:
             role = lookup.get(key(column))
@@ -270,7 +275,7 @@ class _Check:
 
     def text(self, row_no, role) -> str:
         column = self.columns.get(role)
-        value = "" if column is None else self.frame.at[row_no - 2, column]
+        value = "" if column is None else self.cells[column][row_no - 2]
         if _MARKUP.search(value):
             self.problem(row_no, column, value, "不允许 HTML/脚本标记（< > 或 javascript:）")
         return value
@@ -385,7 +390,7 @@ class _MetricsCheck(_Check):
             year = self.year(row_no)
             row_unit = self.text(row_no, "unit") if "unit" in self.columns else ""
             for column, indicator_id, header_unit in plan:
-                value = self.frame.at[row_no - 2, column]
+                value = self.cells[column][row_no - 2]
                 if value == "":
                     continue
                 unit = self.check_unit(row_no, self.columns.get("unit"), indicator_id, row_unit) \
