@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from shapely.geometry import Point, Polygon
+from shapely.geometry import Point
 
 from layers import REGISTRY
 

@@ -1,8 +1,9 @@
 """The feature API under /api: OGC API – Features Part 1 (Core) and Part 2 (CRS).
 
 Routes are thin: they parse the request with :mod:`web.api_query`, call the core in
-:mod:`geo.features` or build a document with :mod:`web.api_docs`, and hand bytes to
-:func:`web.api_http.send`, which does ETags, 304s, gzip, caching headers and CORS.
+:mod:`geo.features` or build a document with :mod:`web.api_docs`, and hand the bytes
+to :func:`web.api_http.cached`, which does the response cache, ETags, 304s and gzip
+(CORS headers are added below).
 Everything is built from ``layers.REGISTRY`` and the loaded catalog, so a new layer
 appears here without a change to this module.
 """
@@ -15,19 +16,19 @@ from geo import features
 from layers import REGISTRY
 from web import api_docs as docs
 from web import services
-from web.api_http import JSON_TYPES, ApiState, FastPath, absolute, cached, send, state
-from web.api_query import (check_known, parse_feature_query, parse_format,
+from web.api_http import ApiState, absolute, cached, state
+from web.api_query import (FORMATS, check_known, parse_feature_query, parse_format,
                            parse_items_query, query_string)
 from web.errors import NotFound
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+JSON = "application/json"
 
 
 @bp.record_once
 def _on_register(setup_state):
     app = setup_state.app
     app.extensions[ApiState.KEY] = ApiState()
-    app.wsgi_app = FastPath(app.wsgi_app, app)
     svc = services(app)
     section = "GeoJSON 接口（OGC API – Features）"
     svc.add_link(section, "接口首页 /api/（供 QGIS、GDAL、OWSLib 等程序使用）", "/api/?f=html")
@@ -55,15 +56,11 @@ def conformance():
 
 @bp.get("/openapi")
 def openapi():
-    check_known(request.args, ("f",))
-    fmt = parse_format(request.args, allowed=("json",))
-
     def build(base):
         layers = list(REGISTRY.values())
         return docs.openapi(base, layers, {layer.id: _table(layer.id) for layer in layers})
 
-    return cached(("openapi", fmt, _versions()), lambda: _json_body(build(_base())),
-                  docs.OPENAPI)
+    return _document("openapi", build, None, _versions(), media_type=docs.OPENAPI)
 
 
 @bp.get("/collections")
@@ -85,22 +82,21 @@ def collection(cid):
 @bp.get("/collections/<cid>/queryables")
 def queryables(cid):
     layer, table = _layer_table(cid)
-    check_known(request.args, ("f",))
-    parse_format(request.args, allowed=("json",))
-    return cached(("queryables", cid, table.version),
-                  lambda: _json_body(docs.queryables(_base(), layer, table)),
-                  "application/schema+json")
+    return _document(f"queryables:{cid}", lambda base: docs.queryables(base, layer, table),
+                     None, (table.version,), media_type="application/schema+json")
 
 
 @bp.get("/collections/<cid>/items")
 def items(cid):
     layer, table = _layer_table(cid)
-    query, fmt = parse_items_query(request.args, table)
-    key = ("items", cid, table.version, fmt, request.query_string)
-    if query.bbox is None and not query.filters:
-        return cached(key, lambda: _items_body(layer, table, query, fmt),
-                      _media(fmt), _crs_header(query, fmt))
-    return send(_items_body(layer, table, query, fmt), _media(fmt), _crs_header(query, fmt))
+
+    def build():
+        query, fmt = parse_items_query(request.args, table)
+        unfiltered = query.bbox is None and not query.filters
+        return (_items_body(layer, table, query, fmt), _media(fmt), _crs_header(query, fmt),
+                unfiltered)
+
+    return cached(("items", cid, table.version), build)
 
 
 @bp.get("/collections/<cid>/items/<path:fid>")
@@ -109,22 +105,26 @@ def item(cid, fid):
     position = table.id_index.get(fid)
     if position is None:
         raise NotFound(f"图层 {cid} 中没有 id 为 {fid!r} 的要素。")
-    query, fmt = parse_feature_query(request.args, table)
-    key = ("item", cid, table.version, fid, fmt, request.query_string)
-    return cached(key, lambda: _item_body(layer, table, position, query, fmt),
-                  _media(fmt), _crs_header(query, fmt))
+
+    def build():
+        query, fmt = parse_feature_query(request.args, table)
+        return (_item_body(layer, table, position, query, fmt), _media(fmt),
+                _crs_header(query, fmt), True)
+
+    return cached(("item", cid, table.version, fid), build)
 
 
-def _document(name, build, template, versions=()):
-    """A request-independent document as JSON or HTML, built once per app and base URL."""
-    check_known(request.args, ("f",))
-    fmt = parse_format(request.args)
-    if fmt == "html":
-        return cached((name, "html", versions),
-                      lambda: render_template(template, doc=build(_base())).encode(),
-                      "text/html; charset=utf-8")
-    return cached((name, "json", versions), lambda: _json_body(build(_base())),
-                  JSON_TYPES["json"])
+def _document(name, build, template, versions=(), media_type=JSON):
+    """A request-independent document, JSON or (with a template) HTML, built once."""
+    def make():
+        check_known(request.args, ("f",))
+        fmt = parse_format(request.args, allowed=FORMATS if template else ("json",))
+        if fmt == "html":
+            return (render_template(template, doc=build(_base())).encode(),
+                    "text/html; charset=utf-8", {}, True)
+        return _json_body(build(_base())), media_type, {}, True
+
+    return cached((name, versions), make)
 
 
 def _items_body(layer, table, query, fmt) -> bytes:

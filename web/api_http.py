@@ -1,10 +1,11 @@
-"""HTTP side of the feature API: prepared tables, the response cache and ``send``.
+"""HTTP side of the feature API: prepared tables, the response cache, ``respond``.
 
-``send`` turns body bytes into a response with a strong ETag, ``If-None-Match`` →
+``respond`` turns a body into a response with a strong ETag, ``If-None-Match`` →
 304, ``Cache-Control``, ``Vary`` and gzip when the client accepts it. ``cached``
-does the same for bodies that depend only on the app's data and the request URL,
-building each one once (bounded LRU, keyed on the table versions, so a layer
-frame replaced at run time gets fresh responses).
+looks a response up by host, query string and table versions before the request
+is even parsed, and keeps the bodies that do not depend on a filter (bounded
+LRU; a layer frame replaced at run time gets a new table version, so fresh
+responses).
 """
 
 from __future__ import annotations
@@ -18,10 +19,8 @@ from dataclasses import dataclass, field
 from flask import Response, current_app, request
 
 from geo.features import FeatureTable
-from web import services
 from web.api_docs import ITEM_PARAMETERS
 
-JSON_TYPES = {"json": "application/json"}
 CACHE_CONTROL = "public, max-age=60"
 GZIP_MIN_BYTES = 1024
 CACHE_MAX_ENTRIES = 512
@@ -76,78 +75,12 @@ class LRU:
 
 
 @dataclass
-class Replay:
-    """A finished 200 response as the WSGI server saw it, and the frames it came from."""
-
-    status: str
-    headers: list
-    body: bytes
-    catalog: object
-    frames: tuple
-
-    def fresh(self, catalog) -> bool:
-        frames = catalog.frames.values()
-        return (catalog is self.catalog and len(frames) == len(self.frames)
-                and all(a is b for a, b in zip(frames, self.frames)))
-
-
-class FastPath:
-    """WSGI middleware: answer a repeated cacheable GET from its recorded response.
-
-    ``cached`` marks a response as replayable; this records it with the exact
-    status and headers Flask sent (CORS, ETag, gzip included) under the host,
-    path, query string and Accept-Encoding, and replays it while the catalog
-    still holds the same frames. Conditional requests always go through Flask.
-    """
-
-    FLAG = "innomap.api.replayable"
-
-    def __init__(self, wsgi_app, app):
-        self.wsgi_app = wsgi_app
-        self.app = app
-
-    def __call__(self, environ, start_response):
-        if environ.get("REQUEST_METHOD") != "GET" or "HTTP_IF_NONE_MATCH" in environ:
-            return self.wsgi_app(environ, start_response)
-        key = _replay_key(environ)
-        api = self.app.extensions[ApiState.KEY]
-        hit = api.replays.get(key)
-        if hit is not None and hit.fresh(services(self.app).catalog):
-            start_response(hit.status, list(hit.headers))
-            return [hit.body]
-        seen = {}
-
-        def capture(status, headers, exc_info=None):
-            seen["status"], seen["headers"] = status, list(headers)
-            return start_response(status, headers, exc_info)
-
-        result = self.wsgi_app(environ, capture)
-        marked = environ.get(self.FLAG)
-        if marked is None or not seen.get("status", "").startswith("200"):
-            return result
-        try:
-            body = b"".join(result)
-        finally:
-            if hasattr(result, "close"):
-                result.close()
-        api.replays.put(key, Replay(seen["status"], seen["headers"], body, *marked))
-        return [body]
-
-
-def _replay_key(environ) -> tuple:
-    return (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"),
-            environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO"),
-            environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT_ENCODING", ""))
-
-
-@dataclass
 class ApiState:
     """Per-app state of the API: one FeatureTable per layer frame, the response caches."""
 
     KEY = "innomap.api"
     tables: dict = field(default_factory=dict)
     entries: LRU = field(default_factory=LRU)
-    replays: LRU = field(default_factory=LRU)
 
     def table(self, layer, frame) -> FeatureTable:
         """The prepared table of ``frame``, rebuilt when the catalog holds a new frame."""
@@ -182,25 +115,26 @@ def etag_of(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
 
 
-def cached(key, build, media_type: str, headers: dict | None = None) -> Response:
-    """Send the body ``build()`` makes, building it once per key and request host."""
-    full_key = (root_url(), *key)
+def cached(key, build) -> Response:
+    """Send a response that depends only on ``key``, the host and the query string.
+
+    The cache is looked up before the request is parsed; on a miss ``build()``
+    validates the request and returns ``(body, media_type, headers, keep)``,
+    and the body is kept for the next identical request only when ``keep``.
+    """
+    full_key = (root_url(), request.query_string, *key)
     api = state()
     entry = api.entries.get(full_key)
     if entry is None:
-        entry = Entry(build(), media_type, headers or {})
-        api.entries.put(full_key, entry)
-    catalog = services().catalog
-    request.environ[FastPath.FLAG] = (catalog, tuple(catalog.frames.values()))
+        body, media_type, headers, keep = build()
+        entry = Entry(body, media_type, headers)
+        if keep:
+            api.entries.put(full_key, entry)
     return respond(entry)
 
 
-def send(body: bytes, media_type: str, headers: dict | None = None) -> Response:
-    """Send ``body`` with an ETag computed now (not cached)."""
-    return respond(Entry(body, media_type, headers or {}))
-
-
 def respond(entry: Entry) -> Response:
+    """The response for ``entry``: 304 when the client has it, gzip when accepted."""
     use_gzip = len(entry.body) >= GZIP_MIN_BYTES and _accepts_gzip()
     etag = entry.etag[:-1] + '-gzip"' if use_gzip else entry.etag
     headers = {**entry.headers, "ETag": etag, "Cache-Control": CACHE_CONTROL,
@@ -214,7 +148,8 @@ def respond(entry: Entry) -> Response:
 
 
 def _accepts_gzip() -> bool:
-    return request.accept_encodings["gzip"] > 0
+    header = request.environ.get("HTTP_ACCEPT_ENCODING", "")
+    return "gzip" in header and request.accept_encodings["gzip"] > 0
 
 
 def _not_modified(etag: str) -> bool:
