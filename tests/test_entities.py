@@ -43,7 +43,7 @@ def test_every_section_heading_is_in_its_plan():
     bad = []
     for row in _all_citations().itertuples():
         text = plan_text(DATA, row.plan_id)
-        parts = [p for p in row.section.split(" › ") if p]
+        parts = [p for p in row.section.split(" > ") if p]
         if not parts or any(p not in text for p in parts):
             bad.append((row.entity_id, row.section))
     assert bad == []
