@@ -176,3 +176,12 @@ def test_plan_gazetteer_names_and_aliases(real_geocoder, text, expected):
 def test_plan_gazetteer_ambiguity(real_geocoder, text, at_least):
     result = real_geocoder.geocode(text)
     assert result.status == "ambiguous" and at_least <= {c.id for c in result.candidates}
+
+
+def test_large_batches_show_progress(geocoder, capsys):
+    frame = pd.DataFrame({"addr": ["江苏省宿迁市沭阳县"] * 999 + ["火星"]})
+    out = geocode_table(frame, "addr", geocoder, progress=True)
+    assert "geocoding" in capsys.readouterr().err
+    assert out["gc_status"].value_counts().to_dict() == {"matched": 999, "unmatched": 1}
+    geocode_table(frame.head(10), "addr", geocoder, progress=True)
+    assert capsys.readouterr().err == ""
