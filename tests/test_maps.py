@@ -85,8 +85,7 @@ def fake_county_metrics(catalog) -> gpd.GeoDataFrame:
                             geometry=counties.geometry.to_numpy(), crs=4326)
 
 
-@pytest.fixture(scope="module")
-def fake_app():
+def make_fake_app():
     """An app whose plan layers are tiny fixtures (including a hostile name)."""
     app = create_app({"testing": True})
     frames = services(app).catalog.frames
@@ -95,6 +94,11 @@ def fake_app():
     frames["corridors"] = fake_corridors()
     frames["county-metrics"] = fake_county_metrics(services(app).catalog)
     return app
+
+
+@pytest.fixture(scope="module")
+def fake_app():
+    return make_fake_app()
 
 
 @pytest.fixture()
