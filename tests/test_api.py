@@ -254,3 +254,20 @@ def test_html_pages_are_chinese_and_offline(client, url):
 def test_index_page_links_the_api(client):
     text = client.get("/").get_data(as_text=True)
     assert 'href="/api/?f=html"' in text and 'href="/api/openapi"' in text
+
+
+def test_cached_documents_follow_the_host_and_errors_are_not_cached(client):
+    one = get_json(client, "/api/collections", base_url="http://one.example:8000")
+    two = get_json(client, "/api/collections", base_url="http://two.example")
+    assert one["links"][0]["href"].startswith("http://one.example:8000/api/")
+    assert two["links"][0]["href"].startswith("http://two.example/api/")
+    for _ in range(2):
+        assert get_json(client, f"{ITEMS}?limit=0", status=400)["code"]
+
+
+def test_sortby_plus_prefix_and_targets_style_filters(client, catalog):
+    frame = catalog.frame("boundaries-county")
+    doc = get_json(client, f"{ITEMS}?sortby=%2Bname&limit=5&skipGeometry=true")
+    assert [f["properties"]["name"] for f in doc["features"]] == sorted(frame["name"])[:5]
+    plus_as_space = get_json(client, f"{ITEMS}?sortby=+name&limit=5&skipGeometry=true")
+    assert plus_as_space["features"] == doc["features"]
