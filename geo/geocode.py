@@ -33,6 +33,7 @@ from typing import Iterable
 
 import geopandas as gpd
 import pandas as pd
+import shapely.geometry
 
 STATUSES = ("matched", "ambiguous", "unmatched")
 ADMIN_PRECISION = {"province": "province_centroid", "city": "city_centroid",
@@ -78,6 +79,14 @@ class Candidate:
     precision: str
     score: float
 
+    def as_dict(self) -> dict:
+        """JSON-ready: every field, the geometry as a GeoJSON geometry mapping."""
+        out = {f: getattr(self, f) for f in ("name", "kind", "id", "level", "adcode",
+                                             "city_adcode", "county_adcode", "precision",
+                                             "score")}
+        out["geometry"] = shapely.geometry.mapping(self.geometry) if self.geometry else None
+        return out
+
 
 @dataclass(frozen=True)
 class GeocodeResult:
@@ -87,6 +96,12 @@ class GeocodeResult:
     status: str
     best: Candidate | None
     candidates: tuple[Candidate, ...]
+
+    def as_dict(self) -> dict:
+        """JSON-ready: query, status, best and candidates (see :meth:`Candidate.as_dict`)."""
+        return {"query": self.query, "status": self.status,
+                "best": self.best.as_dict() if self.best else None,
+                "candidates": [c.as_dict() for c in self.candidates]}
 
 
 @dataclass

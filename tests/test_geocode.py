@@ -185,3 +185,14 @@ def test_large_batches_show_progress(geocoder, capsys):
     assert out["gc_status"].value_counts().to_dict() == {"matched": 999, "unmatched": 1}
     geocode_table(frame.head(10), "addr", geocoder, progress=True)
     assert capsys.readouterr().err == ""
+
+
+def test_results_serialize_to_json(geocoder):
+    import json
+
+    payload = json.loads(json.dumps(geocoder.geocode("Suzhou").as_dict(), ensure_ascii=False))
+    assert payload["status"] == "ambiguous" and payload["best"] is None
+    assert {c["adcode"] for c in payload["candidates"]} == {"320500", "341300"}
+    assert all(c["geometry"]["type"] == "Point" for c in payload["candidates"])
+    matched = geocoder.geocode("沭阳").as_dict()
+    assert matched["best"]["county_adcode"] == "321322" and matched["best"]["score"] == 1.0
