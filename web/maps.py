@@ -257,6 +257,7 @@ def _setup(state) -> None:
         boundaries={r: load_boundaries(directory, r) for r in ("fine", "medium")},
         plan_titles={p.id: p.title for p in load_plans(svc.settings.data_dir).values()},
         types=entity_types(svc.catalog))
+    indicators(app)  # once here, so that no visitor waits for it
     _add_links(app)
 
 
