@@ -416,7 +416,8 @@ def set_equal_limits(ax, bounds, pad: float) -> None:
 def _place_labels(ax, units: gpd.GeoDataFrame, font: CjkFont, s: float,
                   taken: list) -> tuple[str, ...]:
     """Write each unit's label inside its visible polygon, largest first, avoiding
-    overlaps with other labels and with the boxes already ``taken`` (symbols)."""
+    overlaps with other labels and with the boxes already ``taken`` (symbols; display
+    extents x0, y0, x1, y1)."""
     if "label" not in units.columns:
         return ()
     renderer = ax.figure.canvas.get_renderer()
@@ -456,7 +457,7 @@ def _symbol_boxes(ax, drawing: MapDrawing, crs: CRS, s: float) -> list:
     points = points[points.geometry.geom_type == "Point"]
     xy = ax.transData.transform(np.column_stack([points.geometry.x, points.geometry.y]))
     half = 6.0 * s * ax.figure.dpi / 72 / 2 * 1.3
-    return [Bbox.from_extents(x - half, y - half, x + half, y + half) for x, y in xy]
+    return [(x - half, y - half, x + half, y + half) for x, y in xy]
 
 
 def _ink(fill: str) -> str:
@@ -470,15 +471,29 @@ def _linear(c: float) -> float:
 
 
 def _try_label(ax, renderer, text, geometry, taken, font, size, colour):
+    """Place ``text`` at the first anchor where its box is free and inside ``geometry``."""
+    artist = ax.text(0, 0, text, ha="center", va="center", zorder=7, color=colour,
+                     fontproperties=font.properties(size), clip_on=True)
+    extent = artist.get_window_extent(renderer)
+    half_w, half_h = extent.width * 1.08 / 2, extent.height * 1.15 / 2
+    shapely.prepare(geometry)
     for x, y in _anchors(geometry):
-        artist = ax.text(x, y, text, ha="center", va="center", zorder=7, color=colour,
-                         fontproperties=font.properties(size), clip_on=True)
-        box = artist.get_window_extent(renderer).expanded(1.08, 1.15)
-        if not any(box.overlaps(other) for other in taken) and _box_inside(ax, box, geometry):
-            taken.append(box)
+        cx, cy = ax.transData.transform((x, y))
+        box = Bbox.from_extents(cx - half_w, cy - half_h, cx + half_w, cy + half_h)
+        if not _overlaps_any(box, taken) and _box_inside(ax, box, geometry):
+            artist.set_position((x, y))
+            taken.append(tuple(box.extents))
             return artist
-        artist.remove()
+    artist.remove()
     return None
+
+
+def _overlaps_any(box, taken: list) -> bool:
+    if not taken:
+        return False
+    boxes = np.array(taken)
+    return bool(((boxes[:, 0] < box.x1) & (boxes[:, 2] > box.x0)
+                 & (boxes[:, 1] < box.y1) & (boxes[:, 3] > box.y0)).any())
 
 
 def _anchors(geometry):
@@ -488,17 +503,21 @@ def _anchors(geometry):
     yield pole.x, pole.y
     minx, miny, maxx, maxy = biggest.bounds
     for fx, fy in ((0.5, 0.35), (0.5, 0.65), (0.35, 0.5), (0.65, 0.5)):
-        point = shapely.Point(minx + fx * (maxx - minx), miny + fy * (maxy - miny))
-        if biggest.contains(point):
-            yield point.x, point.y
+        x, y = minx + fx * (maxx - minx), miny + fy * (maxy - miny)
+        if shapely.contains_xy(geometry, x, y):
+            yield x, y
 
 
 def _box_inside(ax, box, geometry) -> bool:
-    """True when the label box (display units) lies within the polygon, mostly."""
+    """True when the label box (display units), trimmed by a tenth, lies in the polygon."""
     inverse = ax.transData.inverted()
     (x0, y0), (x1, y1) = inverse.transform([(box.x0, box.y0), (box.x1, box.y1)])
-    rect = shapely.box(x0, y0, x1, y1)
-    return geometry.intersection(rect).area >= 0.85 * rect.area
+    dx, dy = (x1 - x0) * 0.1, (y1 - y0) * 0.1
+    xs = np.array([x0 + dx, x1 - dx, x0 + dx, x1 - dx, (x0 + x1) / 2, (x0 + x1) / 2,
+                   x0 + dx, x1 - dx])
+    ys = np.array([y0 + dy, y0 + dy, y1 - dy, y1 - dy, y0 + dy, y1 - dy,
+                   (y0 + y1) / 2, (y0 + y1) / 2])
+    return bool(shapely.contains_xy(geometry, xs, ys).all())
 
 
 # -- scale bar and north arrow --------------------------------------------------------

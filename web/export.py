@@ -120,10 +120,13 @@ class ExportState:
         self.data_dir = Path(data_dir)
         self.font = font
         self.boundaries = load_boundaries(self.data_dir / "boundaries", "fine")
+        # Surroundings and the locator are small or grey: the coarse version will do.
+        self.coarse = load_boundaries(self.data_dir / "boundaries", "coarse")
         self.manifest = read_manifest(self.data_dir / "boundaries")
         self.plans = load_plans(self.data_dir)
         self._cache: OrderedDict[tuple, Rendered] = OrderedDict()
         self._lock = threading.Lock()
+        self._indicators: tuple[tuple, dict] = ((), {})
 
     def cached(self, key: tuple, make) -> Rendered:
         """The rendering for ``key``, made once and kept in a small LRU cache."""
@@ -139,8 +142,21 @@ class ExportState:
                     self._cache.popitem(last=False)
         return rendered
 
-    def level(self, level: str) -> gpd.GeoDataFrame:
-        return self.boundaries[self.boundaries["level"] == level]
+    def indicators(self, catalog) -> dict:
+        """:func:`available_indicators`, recomputed only when a value layer changes."""
+        key = (id(catalog),) + tuple(id(catalog.frames.get(source.layer_id))
+                                     for source in maps.VALUE_SOURCES)
+        with self._lock:
+            if self._indicators[0] == key:
+                return self._indicators[1]
+        found = available_indicators(catalog)
+        with self._lock:
+            self._indicators = (key, found)
+        return found
+
+    def level(self, level: str, coarse: bool = False) -> gpd.GeoDataFrame:
+        frame = self.coarse if coarse else self.boundaries
+        return frame[frame["level"] == level]
 
 
 @bp.record_once
@@ -191,7 +207,7 @@ def map_area(state: ExportState, catalog, map_id: str) -> MapArea:
              for lvl in ("county", "city") if (inside["level"] == lvl).any()}
     if not units:
         raise NotFound(f"no map {map_id!r}: it has no units to show")
-    same_level = state.level(region["level"])
+    same_level = state.level(region["level"], coarse=True)
     outlines = units.get("city", match) if region["level"] == "province" else match
     return MapArea(region["name"], match.geometry.iloc[0], units, outlines,
                    same_level[same_level["adcode"] != map_id])
@@ -206,9 +222,11 @@ def _corridor_area(state: ExportState, catalog, corridor_id: str) -> MapArea:
     box = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
     counties, cities = state.level("county"), state.level("city")
     near_cities = cities[cities.intersects(box)]
+    far_cities = state.level("city", coarse=True)
     return MapArea(corridor_name(rows, corridor_id), box,
                    {"county": counties[counties.intersects(box)].sort_values("adcode")},
-                   near_cities, cities[~cities.index.isin(near_cities.index)], corridor=rows)
+                   near_cities, far_cities[~far_cities["adcode"].isin(near_cities["adcode"])],
+                   corridor=rows)
 
 
 def _corridor_key(corridors) -> str | None:
@@ -247,9 +265,9 @@ def available_indicators(catalog) -> dict:
     return found
 
 
-def parse_map_choice(area: MapArea, catalog, args: Mapping[str, str]):
+def parse_map_choice(state: ExportState, area: MapArea, catalog, args: Mapping[str, str]):
     """The thematic choice, parsed and defaulted exactly as the interactive map does."""
-    available = available_indicators(catalog)
+    available = state.indicators(catalog)
     adcodes_at = {lvl: set(units["adcode"]) for lvl, units in area.units.items()}
     return maps.parse_choice(
         args, available, tuple(area.units),
@@ -310,7 +328,7 @@ def carrier_symbols(catalog, carriers) -> dict[str, Symbol]:
 def build_drawing(state: ExportState, catalog, req: ExportRequest) -> MapDrawing:
     """Everything the export of ``req`` shows; NotFound/InvalidParameter on bad input."""
     area = map_area(state, catalog, req.map_id)
-    choice = parse_map_choice(area, catalog, req.args)
+    choice = parse_map_choice(state, area, catalog, req.args)
     units, legend, plan_ids = classified_units(area, catalog, choice)
     units = units.assign(label=units["short_name"])
     carriers = carriers_in(catalog, area.extent_shape)
@@ -319,7 +337,7 @@ def build_drawing(state: ExportState, catalog, req: ExportRequest) -> MapDrawing
         if frame is not None and "plan_id" in frame:
             plan_ids |= set(frame["plan_id"].dropna()) - {""}
     extent = tuple(gpd.GeoSeries([area.extent_shape]).total_bounds)
-    provinces = state.level("province")
+    provinces = state.level("province", coarse=True)
     return MapDrawing(
         title=f"{area.title} · {choice.indicator.name}" if choice.indicator
         else f"{area.title} 创新布局",
