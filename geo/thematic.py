@@ -44,7 +44,7 @@ MAX_CLASSES = 9
 CAGR_UNIT = "%/年"
 REQUIRED_COLUMNS = ("region_adcode", "indicator_id", "year", "value", "kind")
 SOURCE_COLUMNS = ("kind", "year", "value", "value_max", "qualifier", "plan_id", "section",
-                  "quote")
+                  "quote", "source")
 
 
 @dataclass(frozen=True)
@@ -398,7 +398,7 @@ def value_table(frame: pd.DataFrame, indicator_id: str, value_kind: str,
         e.g. CAGR from a zero baseline), ``unit`` (of the value kind), ``year``,
         ``baseline``, ``baseline_year``, ``target``, ``target_year``,
         ``qualifier`` and ``sources`` (list of dicts: kind, year, value,
-        value_max, qualifier, plan_id, section, quote), sorted by adcode. A range
+        value_max, qualifier, plan_id, section, quote, source), sorted by adcode. A range
         target (2—3个) takes its lower bound ``value``; ``value_max`` stays in
         the sources.
 

@@ -81,7 +81,9 @@ def fake_county_metrics(catalog) -> gpd.GeoDataFrame:
                              "name": counties["name"].to_numpy(), "city_adcode": LYG,
                              "n_university": np.ones(n, dtype=int),
                              "n_lab": np.zeros(n, dtype=int),
-                             "carriers": np.arange(n), "entity_ids": ""},
+                             "carriers": np.arange(n),
+                             "entity_ids": np.where(counties["adcode"] == "320706", "hhu|park",
+                                                    "")},
                             geometry=counties.geometry.to_numpy(), crs=4326)
 
 
@@ -237,6 +239,13 @@ def test_derived_carrier_counts_use_the_same_machinery(fake_app):
     regions, = data_layers(page["map"], "regions")
     classes = page["classes"]
     assert classes.no_data_count == 0 and sum(classes.counts) == len(lyg_counties(fake_app))
+    popups = {f["properties"]["a"]: f["properties"]["p"] for f in regions.data["features"]}
+    assert "江苏海洋大学、中华药港" in popups["320706"]
+    universities = build(fake_app, f"/maps/{LYG}?indicator=carriers.university")
+    regions, = data_layers(universities["map"], "regions")
+    popup = next(f["properties"]["p"] for f in regions.data["features"]
+                 if f["properties"]["a"] == "320706")
+    assert "江苏海洋大学" in popup and "中华药港" not in popup
 
 
 def test_pages_load_nothing_from_outside(fake, client):
@@ -324,3 +333,13 @@ def test_geometry_is_rounded_and_sent_once(fake_app):
     assert max(decimals) <= 3
     labels, = data_layers(page["map"], "labels")
     assert labels.data["features"] == []  # labels reuse the region layer's data
+
+
+def test_imported_data_is_mapped_with_its_source(client):
+    """The session app holds a sample import: metrics and a carrier in 宿迁."""
+    body = client.get("/maps/321300?indicator=imported.rd_intensity").get_data(as_text=True)
+    assert "sample.csv 第 2 行" in body and "sample.csv 第 3 行" in body
+    assert "样例科技有限公司" in body and "carriers.csv 第 2 行" in body
+    page = build(client.application, "/maps/321300")
+    names = [layer.layer_name for layer in data_layers(page["map"], "entities")]
+    assert "导入的创新载体（1）" in names

@@ -181,7 +181,24 @@ class CarrierCounts(ValueSource):
             "region_adcode": frame["adcode"].astype(str), "value": frame[column].astype(float),
             "unit": "个", "year": np.nan, "baseline": np.nan, "baseline_year": np.nan,
             "target": np.nan, "target_year": np.nan, "qualifier": None,
-            "sources": [[] for _ in range(len(frame))]})
+            "sources": [[] for _ in range(len(frame))],
+            "details": self._carrier_names(catalog, frame, indicator.id)})
+
+    @staticmethod
+    def _carrier_names(catalog, frame, indicator_id: str) -> list[list[tuple[str, str]]]:
+        """Popup rows naming the county's carriers (of the indicator's type)."""
+        entities = catalog.frames.get("entities")
+        if entities is None or "entity_ids" not in frame.columns:
+            return [[] for _ in range(len(frame))]
+        by_id = entities.set_index("id")
+        wanted = indicator_id.removeprefix("carriers.")
+        out = []
+        for ids in frame["entity_ids"]:
+            known = [i for i in str(ids or "").split("|") if i in by_id.index]
+            names = [by_id.at[i, "name"] for i in known
+                     if wanted == "total" or by_id.at[i, "type"] == wanted]
+            out.append([("载体", "、".join(names))] if names else [])
+        return out
 
 
 def _carrier_label(key: str, labels: dict[str, str]) -> str:
@@ -445,6 +462,8 @@ def _values(choice: Choice, adcodes: pd.Series) -> pd.DataFrame:
                                           choice.year)
     merged = base.merge(table, on="region_adcode", how="left")
     merged["sources"] = [s if isinstance(s, list) else [] for s in merged["sources"]]
+    if "details" not in merged.columns:
+        merged["details"] = [[] for _ in range(len(merged))]
     merged["value"] = merged["value"].astype(float)
     return merged
 
@@ -495,12 +514,20 @@ def _region_feature(unit, value, fill: str, unit_text: str, decimals: int,
         rows.append(("表述", value.qualifier))
     rows += [(f"{'基期' if s['kind'] == 'baseline' else '目标'}（{s['year']}年）",
               _source_value(s)) for s in value.sources]
-    citations = [_citation(s, data) for s in value.sources]
+    rows += [(label, text) for label, text in _details(value)]
+    rows += [("数据来源", s["source"]) for s in value.sources
+             if not s.get("plan_id") and s.get("source")]
+    citations = [_citation(s, data) for s in value.sources if s.get("plan_id")]
     return _feature(unit.geometry, {
         "a": unit.adcode, "n": unit.name, "c": fill,
         "t": text_html(f"{unit.name}：{shown}"),
         "l": text_html(unit.short_name), "lp": _label_point(unit.geometry),
         "p": popup_html(unit.name, rows, citations)})
+
+
+def _details(value) -> list[tuple[str, str]]:
+    details = getattr(value, "details", None)
+    return details if isinstance(details, list) else []
 
 
 def _source_value(source: dict) -> str:
@@ -576,6 +603,33 @@ def _entity_feature(row, type_label: str, names: dict[str, str], data: MapData) 
     return _feature(row.geometry, {
         "n": row.name, "s": [row.name] + aliases, "t": text_html(row.name),
         "p": popup_html(row.name, rows, [_citation(row, data)])})
+
+
+def _imported_carriers_layer(region: dict, decimals: int, names: dict[str, str]):
+    """Carriers imported by an administrator, as one clustered overlay (or None)."""
+    frame = services().catalog.frames.get("imported-carriers")
+    if frame is None or frame.empty:
+        return None
+    key = "province_adcode" if region["level"] == "province" else "city_adcode"
+    frame = frame[(frame[key].astype(str) == region["adcode"]) & frame.geometry.notna()]
+    if frame.empty:
+        return None
+    frame = _display_frame(frame, decimals)
+    features = []
+    for row in frame.itertuples():
+        precision = _text(row.precision)
+        rows = [("类型", _text(row.type)),
+                ("所在县区", names.get(_text(row.county_adcode), "未注明")),
+                ("位置精度", PRECISION_LABELS.get(precision, precision or "未注明")),
+                ("地址", _text(row.address) or "—"), ("数据来源", _text(row.source)),
+                ("导入版本", _text(row.version))]
+        features.append(_feature(row.geometry, {
+            "n": _text(row.name), "s": [_text(row.name)], "t": text_html(row.name),
+            "p": popup_html(_text(row.name), rows, [])}))
+    style = {"label": "导入的创新载体", "shape": "cross", "color": "#444444"}
+    return DataLayer("entities", {"type": "FeatureCollection", "features": features},
+                     name=f"导入的创新载体（{len(features)}）",
+                     options={"style": style, "cluster": len(features) > 8})
 
 
 def _corridor_names(corridors) -> list[tuple[str, str]]:
@@ -668,6 +722,9 @@ def build_region_map(adcode: str, args) -> dict:
     for layer in _entity_layers(_entities_within(adcode, region["level"]), data, decimals,
                                 names):
         layer.add_to(m)
+    imported = _imported_carriers_layer(region, decimals, names)
+    if imported is not None:
+        imported.add_to(m)
     for layer in _corridor_layers(region, decimals, data):
         layer.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
