@@ -121,6 +121,8 @@ def check_csrf() -> None:
 
 
 def _guard():
+    if request.routing_exception is not None:
+        return None  # no view will run: let routing answer 404 / 405
     view = current_app.view_functions.get(request.endpoint)
     if request.method in SAFE_METHODS:
         if not _config()["public_read"] and request.endpoint not in ALWAYS_READABLE \
