@@ -32,7 +32,8 @@ class DataLayer(Layer):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-var {{ this.get_name() }} = innomap.{{ this.factory }}({{ this.json(this.data) }}, {{ this.json(this.options) }});
+var {{ this.get_name() }} = innomap.{{ this.factory }}(
+    {{ this.json(this.data) }}, {{ this.json(this.options) }});
 {% endmacro %}
 """)
 
