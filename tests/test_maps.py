@@ -343,3 +343,37 @@ def test_imported_data_is_mapped_with_its_source(client):
     page = build(client.application, "/maps/321300")
     names = [layer.layer_name for layer in data_layers(page["map"], "entities")]
     assert "导入的创新载体（1）" in names
+
+
+@pytest.mark.parametrize("basemap,key,host", [("osm", "", "tile.openstreetmap.org"),
+                                              ("tianditu", "k123", "tianditu.gov.cn")])
+def test_tile_basemaps_are_opt_in(fake_app, basemap, key, host):
+    svc = services(fake_app)
+    saved = svc.settings
+    svc.settings = dataclasses.replace(saved, map_basemap=basemap, tianditu_key=key)
+    try:
+        page = build(fake_app, f"/maps/{LYG}")
+    finally:
+        svc.settings = saved
+    tiles = [c.tiles for c in page["map"]._children.values() if isinstance(c, folium.TileLayer)]
+    assert tiles and all(host in t for t in tiles)
+    assert basemap != "tianditu" or all("tk=k123" in t for t in tiles)
+    plain = build(fake_app, f"/maps/{LYG}")  # overlays stay in WGS84 for these
+    first = data_layers(page["map"], "regions")[0].data["features"][0]["geometry"]
+    assert first == data_layers(plain["map"], "regions")[0].data["features"][0]["geometry"]
+
+
+def test_search_covers_names_and_aliases(fake_app):
+    page = build(fake_app, f"/maps/{LYG}")
+    searchable = {name for layer in data_layers(page["map"], "entities")
+                  for f in layer.data["features"] for name in f["properties"]["s"]}
+    assert {"江苏海洋大学", "淮海工学院", EVIL, f"别名{EVIL}"} <= searchable
+
+
+def test_bad_basemap_setting_is_refused():
+    from web.settings import Settings
+
+    with pytest.raises(ValueError, match="map_basemap"):
+        Settings(map_basemap="google")
+    with pytest.raises(ValueError, match="tianditu_key"):
+        Settings(map_basemap="tianditu")
