@@ -328,7 +328,7 @@ class _MetricsCheck(_Check):
                              "source"]], report
 
     def indicator_columns(self) -> list[tuple[str, str, str]]:
-        """(column, indicator id, unit) for every indicator column; the header may state the unit."""
+        """(column, indicator id, unit) per indicator column; the header may state the unit."""
         plan = []
         for column in self.extra:
             name, unit = _split_unit(column)

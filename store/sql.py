@@ -15,8 +15,9 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from store.base import (COLUMNS, STAGING_TTL_SECONDS, Progress, RollbackConflict, Store, StoreError, Version,
-                        VersionNotFound, check_kind, check_rows, latest_per_key)
+from store.base import (COLUMNS, STAGING_TTL_SECONDS, Progress, RollbackConflict, Store,
+                        StoreError, Version, VersionNotFound, check_kind, check_rows,
+                        latest_per_key)
 
 TABLES = {"metrics": "metric_rows", "carriers": "carrier_rows"}
 CHUNK_ROWS = 5000

@@ -210,8 +210,9 @@ def test_rollback_restores_previous_value_everywhere(seeded):
         return {f["properties"]["year"]: f["properties"]["value"] for f in items}[2018]
 
     assert api_value() == 5.5
-    undo = client.post(f"/admin/versions/{second['version']['id']}/rollback", headers=AUTH)
-    assert undo.status_code == 201 and undo.get_json()["version"]["target"] == second["version"]["id"]
+    second_id = second["version"]["id"]
+    undo = client.post(f"/admin/versions/{second_id}/rollback", headers=AUTH)
+    assert undo.status_code == 201 and undo.get_json()["version"]["target"] == second_id
     assert api_value() == 0.9
     again = client.post(f"/admin/versions/{second['version']['id']}/rollback", headers=AUTH)
     assert again.status_code == 409

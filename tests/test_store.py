@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -47,7 +46,8 @@ def _run_as_postgres(args, **kwargs):
 def postgres_url():
     """A throwaway PostgreSQL cluster on a unix socket, run by the postgres system user."""
     if not (PG_BIN / "initdb").exists() or shutil.which("runuser") is None:
-        pytest.skip(f"PostgreSQL binaries not found in {PG_BIN} (scripts/install_system_packages.sh)")
+        pytest.skip(f"PostgreSQL binaries not found in {PG_BIN} "
+                    "(installed by scripts/install_system_packages.sh)")
     if not Path("/usr/share/postgresql/15/extension/postgis.control").exists():
         pytest.skip("PostGIS extension not installed (Debian package postgresql-postgis)")
     # pytest's tmp dirs are private to root; the server's user needs its own directory.
@@ -181,7 +181,8 @@ def test_postgis_geometry_column(postgres_url):
     store = open_store(postgres_url)
     store.add_import("carriers", carriers(["甲公司"]), user="a", filename="c.csv", sha256="c")
     with psycopg.connect(postgres_url) as conn:
-        srid, text = conn.execute("SELECT ST_SRID(geom), ST_AsText(geom) FROM carrier_rows").fetchone()
+        srid, text = conn.execute(
+            "SELECT ST_SRID(geom), ST_AsText(geom) FROM carrier_rows").fetchone()
     assert (srid, text) == (4326, "POINT(118.7 34.1)")
 
 
