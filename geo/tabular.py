@@ -200,6 +200,8 @@ def read_xlsx_rows(data: bytes, limits: Limits) -> list[list[str]]:
     except Exception as exc:  # openpyxl raises many types for a malformed file
         _reject(None, None, "", f"无法读取 XLSX：{type(exc).__name__}")
     try:
+        if not book.worksheets:
+            _reject(None, None, "", "XLSX 中没有工作表")
         return _sheet_rows(book.worksheets[0], limits)
     finally:
         book.close()

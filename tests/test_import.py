@@ -269,3 +269,35 @@ def test_cli_import_and_rollback(tmp_path, capsys, monkeypatch):
     assert cli.main(["rollback", "1", "--store", str(store), "--user", "li"]) == 0
     versions = open_store(store).versions()
     assert [(v.action, v.user) for v in versions] == [("rollback", "li"), ("import", "li")]
+
+
+@pytest.mark.parametrize("encoding, name", [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"),
+                                            ("gbk", "gb18030"), ("gb18030", "gb18030")])
+def test_encoding_detected(encoding, name):
+    from geo.tabular import read_table
+
+    table = read_table("地区,年份\n江苏省宿迁市沭阳县,2023\n".encode(encoding))
+    assert table.encoding == name
+    assert table.frame.to_dict("records") == [{"地区": "江苏省宿迁市沭阳县", "年份": "2023"}]
+
+
+def test_garbage_is_rejected_never_a_crash(seeded):
+    import random
+
+    from geo.imports import ImportOptions, ImportRejected, prepare_import
+    from web.admin import import_context
+
+    rng = random.Random(7)
+    alphabet = "地区年份沭阳县鼓楼,;\t\n\"'=<>%0123456789.-"
+    samples = [bytes(rng.randrange(256) for _ in range(rng.randrange(1, 300))) for _ in range(30)]
+    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 200))).encode()
+                for _ in range(60)]
+    samples += [b"PK\x03\x04" + s for s in samples[:10]]
+    with seeded.app_context():
+        ctx = import_context()
+        for data in samples:
+            for kind in ("metrics", "carriers"):
+                try:
+                    prepare_import(data, "fuzz.csv", ImportOptions(kind=kind, datum="WGS84"), ctx)
+                except ImportRejected as exc:
+                    assert exc.problems and all(p.message for p in exc.problems)
