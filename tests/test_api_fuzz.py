@@ -67,8 +67,9 @@ def validators(app):
     def make(name):
         return Draft202012Validator({**root, "$ref": f"#/components/schemas/{name}"})
 
-    return Validators({name: make(name) for name in ("FeatureCollection", "Feature",
-                                                     "Exception")})
+    return Validators({name: make(name) for name in (
+        "FeatureCollection", "Feature", "Exception", "LandingPage", "ConfClasses",
+        "Collections", "Collection")})
 
 
 def check(response, validators, schema):
@@ -100,3 +101,12 @@ def test_single_feature_never_500(app, validators, fid, query):
         f"/api/collections/boundaries-county/items/{quote(fid or '320703', safe='')}",
         query_string=query)
     check(response, validators, "Feature")
+
+
+@pytest.mark.parametrize("url, schema", [
+    ("/api/", "LandingPage"), ("/api/conformance", "ConfClasses"),
+    ("/api/collections", "Collections"),
+    *[(f"/api/collections/{layer_id}", "Collection") for layer_id in sorted(REGISTRY)],
+])
+def test_documents_match_their_schema(client, validators, url, schema):
+    check(client.get(url), validators, schema)
