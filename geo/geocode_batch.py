@@ -82,7 +82,7 @@ def geocode_table(frame: pd.DataFrame, column: str, geocoder: Geocoder,
 
 
 def match_report(result: gpd.GeoDataFrame, column: str) -> pd.DataFrame:
-    """One row per input row that is not plainly matched, plus a summary of counts."""
+    """One row per input row: its number, query, status, best name, adcode, score, candidates."""
     report = pd.DataFrame({"row": range(1, len(result) + 1), "query": result[column],
                            "status": result["gc_status"], "best": result["gc_name"],
                            "adcode": result["gc_adcode"], "score": result["gc_score"],

@@ -108,7 +108,4 @@ class EntitiesLayer(Layer):
     group = "规划知识库"
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
-        key = "_entities"
-        if key not in ctx._cache:
-            ctx._cache[key] = read_entities(ctx.data_dir)
-        return ctx._cache[key].copy()
+        return read_entities(ctx.data_dir)
