@@ -156,3 +156,12 @@ def test_other_corridors_have_honest_lines(entities):
     cities = load_boundaries(DATA / "boundaries", "coarse").set_index("adcode")
     for city in ("320600", "320900", "320700"):  # 南通, 盐城, 连云港
         assert coastal.intersects(cities.geometry[city])
+
+
+def test_width_setting_is_declared_and_validated():
+    from web.settings import from_environment
+
+    assert from_environment({}).corridor_buffer_m == DEFAULT_BUFFER_M
+    assert from_environment({"INNOMAP_CORRIDOR_BUFFER_M": "750"}).corridor_buffer_m == 750.0
+    with pytest.raises(ValueError, match="corridor_buffer_m"):
+        from_environment({"INNOMAP_CORRIDOR_BUFFER_M": "0"})
