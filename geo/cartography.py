@@ -36,7 +36,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, PathPatch, Patch, Rectangle
 from matplotlib.path import Path as MplPath
 from matplotlib.transforms import Bbox
-from pyproj import CRS, Geod, Proj, Transformer
+from pyproj import CRS, Proj, Transformer
 from shapely.ops import polylabel
 
 from geo.fonts import CjkFont
@@ -47,7 +47,6 @@ DPI_RANGE = (72, 600)
 FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 MM_PER_INCH = 25.4
 WGS84 = "EPSG:4326"
-GEOD = Geod(ellps="GRS80")
 NICE_KM = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500)
 # Output settings read at save time: text stays text in SVG, fonts are embedded
 # as TrueType (Type 42) in PDF; fixed ids and no dates make files reproducible.

@@ -18,7 +18,8 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.ft2font import FT2Font
 
 # Characters every map draws: title words, legend, scale bar, north arrow, note.
-PROBE = "江苏安徽省连云港宿迁州市县区无数据图例比例尺北公里资料来源规划目标基期年均增长率—·％km0123456789"
+PROBE = ("江苏安徽省连云港宿迁州市县区无数据图例比例尺北公里"
+         "资料来源规划目标基期年均增长率—·％km0123456789")
 DEBIAN_FONTS = (
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
     Path("/usr/share/fonts/opentype/noto/NotoSansCJKsc-Regular.otf"),

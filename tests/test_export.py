@@ -22,7 +22,7 @@ import shapely
 from pyproj import Geod, Transformer
 
 from geo import thematic
-from geo.cartography import MapDrawing, Page, render_map
+from geo.cartography import Page, render_map
 from geo.fonts import CjkFont, FontNotFound, find_cjk_font, missing_characters
 from web import services
 from web.cli import main as cli_main
@@ -60,12 +60,12 @@ def values(lyg_counties) -> pd.DataFrame:
     adcodes = list(lyg_counties["adcode"])
     targets = [1.2, 2.5, 3.1, 0.8, 4.4][: len(adcodes) - 1]
     rows = []
+    common = dict(indicator_id="test-rd", indicator_name="研发投入强度", unit="%",
+                  plan_id=LYG_PLAN)
     for adcode, target in zip(adcodes, targets):
-        rows.append(dict(region_adcode=adcode, indicator_id="test-rd", indicator_name="研发投入强度",
-                         unit="%", year=2025, value=target, kind="target", plan_id=LYG_PLAN))
-        rows.append(dict(region_adcode=adcode, indicator_id="test-rd", indicator_name="研发投入强度",
-                         unit="%", year=2020, value=target / 2, kind="baseline",
-                         plan_id=LYG_PLAN))
+        rows.append(dict(region_adcode=adcode, year=2025, value=target, kind="target", **common))
+        rows.append(dict(region_adcode=adcode, year=2020, value=target / 2, kind="baseline",
+                         **common))
     return pd.DataFrame(rows)
 
 
