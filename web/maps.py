@@ -51,6 +51,8 @@ TYPE_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
                "#000000", "#F0E442")
 TYPE_SHAPES = ("circle", "square", "triangle", "diamond", "star", "hexagon",
                "triangle-down", "cross")
+DEFAULT_SCHEME = "natural_breaks"  # skewed counts (most counties 0) read best in Jenks classes
+MAX_OPEN_LAYER_LIST = 14  # more overlays than this: the layer list opens on hover
 PART_LABELS = {"corridor": "走廊", "centre_line": "中心线", "divider": "分界线",
                "zone": "片区", "node": "节点", "buffer": "缓冲区"}
 PART_ORDER = ("buffer", "zone", "corridor", "centre_line", "divider", "node")  # drawn bottom up
@@ -330,7 +332,7 @@ def parse_choice(args, available: dict[str, Indicator], levels: tuple[str, ...],
                                    f"{', '.join(indicator.kinds)}")
     elif kind and kind not in thematic.VALUE_KINDS:
         raise InvalidParameter(f"参数 kind 无效：{kind!r}；可选 {', '.join(thematic.VALUE_KINDS)}")
-    scheme = args.get("scheme", "quantiles")
+    scheme = args.get("scheme", DEFAULT_SCHEME)
     if scheme not in thematic.SCHEMES:
         raise InvalidParameter(f"参数 scheme 无效：{scheme!r}；可选 {', '.join(thematic.SCHEMES)}")
     k = _parse_int(args, "k", 5, 1, thematic.MAX_CLASSES)
@@ -469,7 +471,11 @@ def _values(choice: Choice, adcodes: pd.Series) -> pd.DataFrame:
 
 
 def _choropleth(choice: Choice, units: gpd.GeoDataFrame, data: MapData):
-    """(DataLayer of the units, Legend, Classification) for the choice."""
+    """(DataLayer of the units, Legend, Classification) for the choice.
+
+    Units go largest first, so that their labels win where labels would overlap.
+    """
+    units = units.iloc[np.argsort(-shapely.area(units.geometry.values), kind="stable")]
     values = _values(choice, units["adcode"])
     classes = thematic.classify(values["value"], choice.scheme, choice.k, choice.breaks)
     kind = "count" if choice.indicator is not None and choice.indicator.derived \
@@ -727,7 +733,7 @@ def build_region_map(adcode: str, args) -> dict:
         imported.add_to(m)
     for layer in _corridor_layers(region, decimals, data):
         layer.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    _layer_control(m)
     MapControls({"legend": "im-legend"}, js, css).add_to(m)
     options = sorted((i for i in available.values()
                       if i.adcodes & adcodes_at[choice.level] or i == choice.indicator),
@@ -772,6 +778,11 @@ def own_values(adcode: str, data: MapData) -> list[dict]:
 
 def _number_or_none(v):
     return None if v is None or (isinstance(v, float) and math.isnan(v)) or v == "" else v
+
+
+def _layer_control(m: folium.Map) -> None:
+    overlays = sum(isinstance(c, DataLayer) for c in m._children.values())
+    folium.LayerControl(collapsed=overlays > MAX_OPEN_LAYER_LIST).add_to(m)
 
 
 def _render(m, template: str, **context):
@@ -831,7 +842,7 @@ def build_corridor_map(corridor_id: str) -> dict:
     lookup = dict(zip(fine["adcode"], fine["name"]))
     for layer in _entity_layers(carriers, data, decimals, lookup):
         layer.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    _layer_control(m)
     MapControls({"legend": None}, js, css).add_to(m)
     members = [] if carriers is None else [
         {"name": r.name, "type": data.types.get(r.type, {}).get("label", r.type),

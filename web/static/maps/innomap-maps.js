@@ -28,16 +28,39 @@
     return group;
   }
 
+  // Hide a label that would overlap one already shown (larger units come first).
+  function declutter(group) {
+    var shown = [];
+    group.eachLayer(function (marker) {
+      var el = marker.getElement() && marker.getElement().firstChild;
+      if (!el) return;
+      el.style.visibility = "visible";
+      var r = el.getBoundingClientRect();
+      var clash = shown.some(function (s) {
+        return r.left < s.right && r.right > s.left && r.top < s.bottom && r.bottom > s.top;
+      });
+      if (clash) el.style.visibility = "hidden";
+      else shown.push(r);
+    });
+  }
+
   function labels(data, options) {
     var group = L.layerGroup();
     var source = window[options.from];
     if (!source) return group;
-    source.eachLayer(function (layer) {
+    source.eachLayer(function (layer) {  // the server sends the largest units first
       var p = layer.feature.properties;
       if (!p.lp || !p.l) return;
       L.marker(p.lp, {interactive: false, keyboard: false,
-        icon: L.divIcon({className: "im-label", html: p.l, iconSize: null})}).addTo(group);
+        icon: L.divIcon({className: "im-label", html: "<span>" + p.l + "</span>",
+                         iconSize: null})}).addTo(group);
     });
+    var redo = function () { declutter(group); };
+    group.on("add", function () {
+      group._map.on("zoomend", redo);
+      redo();
+    });
+    group.on("remove", function (e) { e.target._map && e.target._map.off("zoomend", redo); });
     return group;
   }
 
@@ -66,8 +89,10 @@
       : L.featureGroup();
     L.geoJSON(data, {
       pointToLayer: function (f, latlng) { return L.marker(latlng, {icon: symbol(style)}); },
-      style: function () {
-        return {color: style.color, weight: 3, fillColor: style.color, fillOpacity: 0.2};
+      style: function (f) {
+        var area = /Polygon/.test(f.geometry.type);  // zones: outline, the counties show through
+        return {color: style.color, weight: area ? 2 : 3, dashArray: area ? "6 4" : null,
+                fillColor: style.color, fillOpacity: area ? 0.06 : 0.2};
       },
       onEachFeature: function (f, layer) { bind(f, layer); remember(f, layer, group); }
     }).eachLayer(function (layer) { group.addLayer(layer); });
