@@ -19,6 +19,15 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def throwaway_default_store(tmp_path_factory):
+    """Apps a test builds without a store_url use a store in tmp, never instance/."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("INNOMAP_STORE_URL", str(tmp_path_factory.mktemp("default-store") / "s.gpkg"))
+    yield
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def sample_store(tmp_path_factory):
     """A store holding one small import of each kind, so imported layers are not empty."""
