@@ -189,3 +189,17 @@ def test_hostile_name_shows_as_text_and_runs_nothing(browser, fake_url, artifact
     assert browser.execute_script("return document.querySelectorAll('img[src=\"x\"]').length") == 0
     assert not [u for u in requested_urls(browser) if u.endswith("/x")]
     assert console_errors(browser) == []
+
+
+def test_time_control_steps_from_baseline_to_target(browser, fake_url):
+    open_map(browser, fake_url + "/maps/320700?indicator=rd")
+    browser.execute_script("""
+        const range = document.getElementById('im-step-range');
+        range.value = 0;
+        range.dispatchEvent(new Event('change'));""")
+    WebDriverWait(browser, 10).until(lambda d: "year=2020" in d.current_url)
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script(
+        "return document.querySelectorAll('path.im-region').length > 0"))
+    title = browser.find_element(By.CSS_SELECTOR, ".im-legend h2").text
+    assert "基期值（2020年）" in title
+    assert console_errors(browser) == []

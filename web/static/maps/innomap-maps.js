@@ -210,7 +210,18 @@
     wireForm();
   }
 
+  function wireSteps() {
+    var range = document.getElementById("im-step-range");
+    if (!range) return;
+    var links = document.querySelectorAll("#im-steps a.im-step");
+    range.addEventListener("change", function () {
+      var link = links[Number(range.value)];
+      if (link) window.location.href = link.href;
+    });
+  }
+
   function wireForm() {
+    wireSteps();
     var form = document.getElementById("im-form");
     if (!form) return;
     Array.prototype.forEach.call(form.querySelectorAll("select"), function (select) {
