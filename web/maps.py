@@ -45,7 +45,7 @@ PRECISION_LABELS = {"site": "精确位置", "approximate": "大致位置",
                     "county_centroid": "县区中心（示意位置）",
                     "city_centroid": "城市中心（示意位置）"}
 # Display resolution and coordinate decimals by the extent a page shows.
-RESOLUTION = {"province": ("medium", 3), "city": ("fine", 4), "corridor": ("fine", 5)}
+RESOLUTION = {"province": ("medium", 3), "city": ("fine", 4)}
 # Okabe-Ito colours (colour-blind safe) and distinct marker shapes, in type order.
 TYPE_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
                "#000000", "#F0E442")
@@ -823,17 +823,21 @@ def build_corridor_map(corridor_id: str) -> dict:
     if corridor_id not in names:
         raise NotFound(f"没有编号为 {corridor_id!r} 的走廊")
     rows = corridors[corridors["corridor_id"] == corridor_id]
-    decimals = RESOLUTION["corridor"][1]
     js, css = _assets()
     west, south, east, north = rows.total_bounds
     pad = 0.03
     m = offline_map([], [], ((south - pad, west - pad), (north + pad, east + pad)),
                     _basemap_tiles())
+    # A belt across the province is seen at province zoom: coarser counties.
+    wide = max(east - west, north - south) > 1.0
+    resolution, county_decimals = RESOLUTION["province" if wide else "city"]
+    decimals = county_decimals + 1
     fine = data.boundaries["fine"]
-    counties = fine[(fine["level"] == "county")
-                    & fine.intersects(shapely.box(west, south, east, north).buffer(pad))]
-    choice = Choice(None, "target", None, "quantiles", 5, None, "county")
-    regions, legend, _ = _choropleth(choice, _display_frame(counties, 4), data)
+    shapes = data.boundaries[resolution]
+    counties = shapes[(shapes["level"] == "county")
+                      & shapes.intersects(shapely.box(west, south, east, north).buffer(pad))]
+    choice = Choice(None, "target", None, DEFAULT_SCHEME, 5, None, "county")
+    regions, legend, _ = _choropleth(choice, _display_frame(counties, county_decimals), data)
     regions.add_to(m)
     DataLayer("labels", {"type": "FeatureCollection", "features": []}, name="县区名称",
               options={"from": regions.get_name()}).add_to(m)
