@@ -7,7 +7,7 @@ import json
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
@@ -72,8 +72,10 @@ def validators(app):
         "Collections", "Collection")})
 
 
-def check(response, validators, schema):
-    assert response.status_code in (200, 400, 404), response.data[:300]
+def check(response, validators, schema, also=()):
+    assert response.status_code in (200, 400, 404, *also), response.data[:300]
+    if response.status_code in also:
+        return None
     if response.mimetype == "text/html":  # f=html asks for pages, errors included
         assert b"<html" in response.data
         return None
@@ -96,11 +98,13 @@ def test_items_never_500_and_match_schema(app, validators, collection, query):
 @FUZZ
 @given(fid=st.text(max_size=10), query=st.dictionaries(
     st.sampled_from(["crs", "f", "properties", "skipGeometry", "limit"]), texts, max_size=2))
+@example(fid="/", query={})
 def test_single_feature_never_500(app, validators, fid, query):
     response = app.test_client().get(
         f"/api/collections/boundaries-county/items/{quote(fid or '320703', safe='')}",
         query_string=query)
-    check(response, validators, "Feature")
+    # Werkzeug answers an id with a doubled or trailing slash by a 308 to the merged path.
+    check(response, validators, "Feature", also=(308,) if "/" in fid else ())
 
 
 @pytest.mark.parametrize("url, schema", [
