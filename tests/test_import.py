@@ -231,6 +231,16 @@ def test_imported_metric_on_the_map_page(seeded):
     assert "导入数据" in html and "2.75" in html
 
 
+def test_imported_metric_in_the_static_export(seeded):
+    client = seeded.test_client()
+    upload(client, (HEADER + "沭阳县,2031,2.75\n泗阳县,2031,1.25\n").encode(), commit=True)
+    svg = client.get("/export/321300.svg?indicator=imported.rd_intensity&kind=baseline"
+                     "&year=2031")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    text = svg.get_data(as_text=True)
+    assert "（导入数据）" in text and "2031" in text
+
+
 def test_csv_download_is_safe_against_formula_injection(seeded):
     client = seeded.test_client()
     data = "名称,类型,经度,纬度\n-2+3+cmd|' /C calc'!A0,enterprise,118.60,33.95\n".encode()
