@@ -377,3 +377,16 @@ def test_bad_basemap_setting_is_refused():
         Settings(map_basemap="google")
     with pytest.raises(ValueError, match="tianditu_key"):
         Settings(map_basemap="tianditu")
+
+
+def test_pages_are_gzipped_when_accepted(fake):
+    import gzip
+
+    plain = fake.get(f"/maps/{LYG}")
+    packed = fake.get(f"/maps/{LYG}", headers={"Accept-Encoding": "gzip, deflate"})
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert len(packed.data) < len(plain.data) / 3
+    text = gzip.decompress(packed.data).decode()
+    assert "连云港市" in text and text.count("path") == plain.get_data(as_text=True).count("path")

@@ -15,6 +15,7 @@ loads only assets served by innomap (``/vendor/…`` and ``/static/…``).
 from __future__ import annotations
 
 import abc
+import gzip
 import math
 from dataclasses import dataclass
 
@@ -791,6 +792,22 @@ def _render(m, template: str, **context):
     return render_template(template, map_header=figure.header.render(),
                            map_html=figure.html.render(), map_script=figure.script.render(),
                            **context)
+
+
+@bp.after_request
+def _compress(response):
+    """gzip a map page when the client accepts it: the page is a few hundred kB of text."""
+    accepts = "gzip" in request.headers.get("Accept-Encoding", "")
+    if (not accepts or response.status_code != 200 or response.direct_passthrough
+            or "Content-Encoding" in response.headers
+            or not response.mimetype == "text/html"):
+        return response
+    body = response.get_data()
+    if len(body) >= 1400:
+        response.set_data(gzip.compress(body, compresslevel=6, mtime=0))
+        response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    return response
 
 
 @bp.get("/<adcode>")
