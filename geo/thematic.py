@@ -15,7 +15,8 @@ The public API is small:
   no-data class (``class_index == -1``, label :data:`NO_DATA_LABEL`);
 - :func:`palette` and :func:`class_colors` – colour-blind-safe ColorBrewer
   colours (sequential for levels, diverging around zero for gaps);
-- :func:`legend` – breaks, labels, colours, counts and the unit.
+- :func:`legend` – breaks, labels, colours, counts and the unit;
+  :func:`label_decimals` and :func:`format_number` format values alike.
 """
 
 from __future__ import annotations
@@ -193,6 +194,11 @@ def _decimals(lower: float, bins: tuple[float, ...]) -> int:
     if not len(steps):
         return 0 if float(lower).is_integer() else 2
     return int(min(3, max(0, -math.floor(math.log10(steps.min())) + 1)))
+
+
+def label_decimals(classification: Classification) -> int:
+    """Decimal places to show values of ``classification`` with (those of its labels)."""
+    return _decimals(classification.lower, classification.bins) if classification.k else 2
 
 
 def format_number(x: float, decimals: int = 2) -> str:

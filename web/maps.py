@@ -10,6 +10,10 @@ picks what the choropleth shows::
 
 ``/maps/corridor/<id>`` maps one corridor. Every page is built with Folium and
 loads only assets served by innomap (``/vendor/…`` and ``/static/…``).
+
+Choropleth values come from :data:`VALUE_SOURCES` (plan targets, carriers per
+county, imported metrics); classes, colours and legends from :mod:`geo.thematic`,
+which the static exports share.
 """
 
 from __future__ import annotations
@@ -18,14 +22,13 @@ import abc
 import gzip
 import math
 from dataclasses import dataclass
+from urllib.parse import quote, urlencode
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from urllib.parse import quote, urlencode
-
 from flask import Blueprint, current_app, render_template, request, url_for
 
 from geo import thematic
@@ -483,11 +486,15 @@ def _choropleth(choice: Choice, units: gpd.GeoDataFrame, data: MapData):
         else choice.kind
     colours = thematic.class_colors(classes, kind)
     fills = thematic.value_colors(classes, colours)
-    unit = thematic.value_unit(choice.kind, choice.indicator.unit) if choice.indicator \
-        and kind != "count" else (choice.indicator.unit if choice.indicator else "")
+    if choice.indicator is None:
+        unit = ""
+    elif choice.indicator.derived:
+        unit = choice.indicator.unit
+    else:
+        unit = thematic.value_unit(choice.kind, choice.indicator.unit)
     title = _legend_title(choice)
     legend = thematic.legend(classes, colours, title, unit)
-    decimals = _value_decimals(classes)
+    decimals = thematic.label_decimals(classes)
     features = [_region_feature(u, v, fill, unit, decimals, data)
                 for u, v, fill in zip(units.itertuples(), values.itertuples(), fills)]
     name = f"{LEVEL_LABELS[choice.level]}：{title}" if choice.indicator else \
@@ -495,10 +502,6 @@ def _choropleth(choice: Choice, units: gpd.GeoDataFrame, data: MapData):
     layer = DataLayer("regions", {"type": "FeatureCollection", "features": features},
                       name=name, options={"plain": choice.indicator is None})
     return layer, legend, classes
-
-
-def _value_decimals(classes: thematic.Classification) -> int:
-    return thematic._decimals(classes.lower, classes.bins) if classes.k else 2
 
 
 def _legend_title(choice: Choice) -> str:
