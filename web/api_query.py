@@ -41,6 +41,7 @@ def parse_format(args, allowed=FORMATS) -> str:
 def parse_items_query(args, table: FeatureTable) -> tuple[Query, str]:
     """The Query and format of an items request; InvalidParameter on any bad value."""
     check_known(args, (*ITEM_PARAMETERS, *table.kinds))
+    args = args.to_dict()  # plain dict: a MultiDict builds an exception per missing key
     fmt = parse_format(args)
     crs = _crs(args, "crs")
     query = Query(
@@ -59,6 +60,7 @@ def parse_items_query(args, table: FeatureTable) -> tuple[Query, str]:
 def parse_feature_query(args, table: FeatureTable) -> tuple[Query, str]:
     """The Query and format of a single-feature request."""
     check_known(args, FEATURE_PARAMETERS)
+    args = args.to_dict()
     query = Query(limit=1, crs=_crs(args, "crs"), properties=_properties(args, table),
                   skip_geometry=_boolean(args, "skipGeometry"))
     return query, parse_format(args)
