@@ -214,8 +214,11 @@ def format_number(x: float, decimals: int = 2) -> str:
 def _labels(lower: float, bins: tuple[float, ...]) -> tuple[str, ...]:
     decimals = _decimals(lower, bins)
     edges = (lower,) + bins
-    return tuple(f"{format_number(a, decimals)} – {format_number(b, decimals)}"
-                 for a, b in zip(edges, edges[1:]))
+    labels = []
+    for a, b in zip(edges, edges[1:]):
+        low, high = format_number(a, decimals), format_number(b, decimals)
+        labels.append(low if low == high else f"{low} – {high}")
+    return tuple(labels)
 
 
 def _integer_labels(lower: float, bins: tuple[float, ...]) -> tuple[str, ...]:
@@ -444,7 +447,7 @@ def _change(rows: pd.DataFrame, value_kind: str, year: int | None) -> pd.DataFra
     t, b = target.loc[both], baseline.loc[both]
     tv, bv = t["value"].astype(float), b["value"].astype(float)
     if value_kind == "gap":
-        value = tv - bv
+        value = (tv - bv).round(9)  # 2.5 − 2.24 is 0.26, not 0.2599999999999998
     else:
         span = (t["year"] - b["year"]).astype(float)
         ok = (tv > 0) & (bv > 0) & (span > 0)

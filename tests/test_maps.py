@@ -215,6 +215,22 @@ def test_popups_carry_citations(fake_app):
     assert "2020年为1%" in popup["320703"] and "320703研发投入强度达到2.0%" in popup["320703"]
     assert "1 个百分点" in popup["320703"]  # gap 2.0 − 1.0
     assert "无数据" in popup["320707"]  # a target but no baseline: no gap
+    assert popup["320703"].count("<blockquote>") == 2  # baseline and target quotes
+
+
+def test_a_quote_shared_by_baseline_and_target_is_cited_once(fake_app):
+    svc = services(fake_app)
+    saved = svc.catalog.frames["targets"]
+    shared = saved.assign(quote="研发投入强度（%） 1 2")
+    svc.catalog.frames["targets"] = shared
+    try:
+        page = build(fake_app, f"/maps/{LYG}?indicator=rd&kind=gap")
+    finally:
+        svc.catalog.frames["targets"] = saved
+    regions, = data_layers(page["map"], "regions")
+    popup = next(f["properties"]["p"] for f in regions.data["features"]
+                 if f["properties"]["a"] == "320703")
+    assert popup.count("<blockquote>") == 1
     entity_popups = [f["properties"]["p"] for layer in data_layers(page["map"], "entities")
                      for f in layer.data["features"]]
     hhu = next(p for p in entity_popups if "江苏海洋大学" in p)

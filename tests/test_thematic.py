@@ -192,3 +192,12 @@ def test_a_year_with_baselines_is_a_baseline_step_before_the_last_target():
                           "year": [2020, 2020, 2025], "value": [1.0, 2.0, 3.0],
                           "kind": ["baseline", "target", "target"]})
     assert thematic.time_steps(frame, "x") == [(2020, "baseline"), (2025, "target")]
+
+
+def test_equal_bounds_read_as_one_number_and_gaps_are_clean():
+    frame = pd.DataFrame({"region_adcode": ["1", "1", "2", "2"], "indicator_id": "x",
+                          "year": [2020, 2025, 2020, 2025], "value": [2.24, 2.5, 1.0, 1.37],
+                          "kind": ["baseline", "target"] * 2})
+    gaps = thematic.value_table(frame, "x", "gap")["value"].tolist()
+    assert gaps == [0.26, 0.37]
+    assert thematic.classify(gaps, "natural_breaks", k=5).labels == ("0.26", "0.26 – 0.37")

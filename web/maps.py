@@ -527,12 +527,23 @@ def _region_feature(unit, value, fill: str, unit_text: str, decimals: int,
     rows += [(label, text) for label, text in _details(value)]
     rows += [("数据来源", s["source"]) for s in value.sources
              if not s.get("plan_id") and s.get("source")]
-    citations = [_citation(s, data) for s in value.sources if s.get("plan_id")]
+    citations = _unique([_citation(s, data) for s in value.sources if s.get("plan_id")])
     return _feature(unit.geometry, {
         "a": unit.adcode, "n": unit.name, "c": fill,
         "t": text_html(f"{unit.name}：{shown}"),
         "l": text_html(unit.short_name), "lp": _label_point(unit.geometry),
         "p": popup_html(unit.name, rows, citations)})
+
+
+def _unique(citations: list[dict]) -> list[dict]:
+    """Citations without repeats (a baseline and its target often share one quote)."""
+    seen, out = set(), []
+    for c in citations:
+        key = (c["plan_id"], c["section"], c["quote"])
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
 
 
 def _details(value) -> list[tuple[str, str]]:
