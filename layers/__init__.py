@@ -45,10 +45,14 @@ def get_layer(layer_id: str) -> Layer:
 
 @dataclass
 class Catalog:
-    """All layers loaded once for an app: ``frames[id]`` is the GeoDataFrame."""
+    """All layers loaded once for an app: ``frames[id]`` is the GeoDataFrame.
+
+    ``generation`` counts reloads, so caches can tell fresh data from stale.
+    """
 
     frames: dict[str, gpd.GeoDataFrame]
     context: LayerContext
+    generation: int = 0
 
     def frame(self, layer_id: str) -> gpd.GeoDataFrame:
         get_layer(layer_id)
@@ -59,6 +63,7 @@ class Catalog:
         layer = get_layer(layer_id)
         self.context._cache.pop(layer_id, None)
         self.frames[layer_id] = self.context.layer(layer.id)
+        self.generation += 1
         return self.frames[layer_id]
 
 

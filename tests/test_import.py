@@ -239,6 +239,10 @@ def test_imported_metric_in_the_static_export(seeded):
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
     text = svg.get_data(as_text=True)
     assert "（导入数据）" in text and "2031" in text
+    upload(client, (HEADER + "沭阳县,2031,9.5\n泗阳县,2031,0.5\n").encode(), commit=True)
+    again = client.get("/export/321300.svg?indicator=imported.rd_intensity&kind=baseline"
+                       "&year=2031").get_data(as_text=True)
+    assert again != text and "9.5" in again  # the new import, not a cached image
 
 
 def test_csv_download_is_safe_against_formula_injection(seeded):

@@ -144,8 +144,7 @@ class ExportState:
 
     def indicators(self, catalog) -> dict:
         """:func:`available_indicators`, recomputed only when a value layer changes."""
-        key = (id(catalog),) + tuple(id(catalog.frames.get(source.layer_id))
-                                     for source in maps.VALUE_SOURCES)
+        key = data_key(catalog)
         with self._lock:
             if self._indicators[0] == key:
                 return self._indicators[1]
@@ -382,9 +381,14 @@ def source_note(state: ExportState, plan_ids: set, extent) -> str:
             f"空心符号为示意位置（县、市中心），非实际地址。")
 
 
+def data_key(catalog) -> tuple:
+    """Identifies the data a rendering rests on: changes when any layer is reloaded."""
+    return (id(catalog), catalog.generation)
+
+
 def export_map(state: ExportState, catalog, req: ExportRequest) -> Rendered:
-    """Render (or take from the cache) the export ``req``."""
-    return state.cached(req.key, lambda: render_map(build_drawing(state, catalog, req),
+    """Render (or take from the cache) the export ``req`` for the current data."""
+    return state.cached(req.key + data_key(catalog), lambda: render_map(build_drawing(state, catalog, req),
                                                     req.page, req.fmt, state.font))
 
 
