@@ -406,3 +406,19 @@ def test_pages_are_gzipped_when_accepted(fake):
     assert len(packed.data) < len(plain.data) / 3
     text = gzip.decompress(packed.data).decode()
     assert "连云港市" in text and text.count("path") == plain.get_data(as_text=True).count("path")
+
+
+def test_imported_indicator_names_are_escaped_in_the_layer_list(fake_app):
+    svc = services(fake_app)
+    saved = svc.catalog.frames.get("imported-metrics")
+    svc.catalog.frames["imported-metrics"] = pd.DataFrame({
+        "region_adcode": ["320703"], "indicator_id": [EVIL], "year": [2023], "value": [1.0],
+        "unit": ["%"], "source": ["x.csv 第 2 行"]})
+    try:
+        page = build(fake_app, f"/maps/{LYG}?indicator=imported.{EVIL}")
+        html = page["map"].get_root().render()
+    finally:
+        svc.catalog.frames["imported-metrics"] = saved
+    regions, = data_layers(page["map"], "regions")
+    assert "&lt;img src=x" in regions.layer_name and "<img" not in regions.layer_name
+    assert "<img src=x" not in html

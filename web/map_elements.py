@@ -39,7 +39,8 @@ var {{ this.get_name() }} = innomap.{{ this.factory }}(
 
     def __init__(self, factory: str, data: dict, name: str, options: dict | None = None,
                  show: bool = True):
-        super().__init__(name=name, overlay=True, control=True, show=show)
+        # Leaflet's layer control writes names as HTML: escape them here.
+        super().__init__(name=text_html(name), overlay=True, control=True, show=show)
         self._name = "InnomapLayer"
         self.factory = factory
         self.data = data
