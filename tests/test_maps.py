@@ -422,3 +422,13 @@ def test_imported_indicator_names_are_escaped_in_the_layer_list(fake_app):
     regions, = data_layers(page["map"], "regions")
     assert "&lt;img src=x" in regions.layer_name and "<img" not in regions.layer_name
     assert "<img src=x" not in html
+
+
+def test_county_labels_sit_inside_their_polygons(fake_app):
+    page = build(fake_app, "/maps/320000")
+    regions, = data_layers(page["map"], "regions")
+    for f in regions.data["features"]:
+        lat, lon = f["properties"]["lp"]
+        assert shapely.geometry.shape(f["geometry"]).contains(Point(lon, lat)), \
+            f["properties"]["n"]
+        assert f["properties"]["l"]
