@@ -175,7 +175,7 @@ def feature_collection(table: FeatureTable, selection: Selection, query: Query,
     if bbox is not None:
         tail["bbox"] = bbox
     return (b'{"type":"FeatureCollection","features":[' + b",".join(features) + b"],"
-            + _dumps(tail)[1:])
+            + json_bytes(tail)[1:])
 
 
 def feature(table: FeatureTable, position: int, query: Query, links: list[dict]) -> bytes:
@@ -184,7 +184,7 @@ def feature(table: FeatureTable, position: int, query: Query, links: list[dict])
     tail = {"links": links}
     if bbox is not None:
         tail["bbox"] = bbox
-    return features[0][:-1] + b"," + _dumps(tail)[1:]
+    return features[0][:-1] + b"," + json_bytes(tail)[1:]
 
 
 def _features(table: FeatureTable, positions: np.ndarray, query: Query):
@@ -210,12 +210,13 @@ def _features(table: FeatureTable, positions: np.ndarray, query: Query):
 
 
 def _feature_bytes(fid, geometry: str | None, properties: dict) -> bytes:
-    return (b'{"type":"Feature","id":' + _dumps(fid) + b',"geometry":'
+    return (b'{"type":"Feature","id":' + json_bytes(fid) + b',"geometry":'
             + (geometry.encode() if geometry is not None else b"null")
-            + b',"properties":' + _dumps(properties) + b"}")
+            + b',"properties":' + json_bytes(properties) + b"}")
 
 
-def _dumps(value) -> bytes:
+def json_bytes(value) -> bytes:
+    """Compact UTF-8 JSON (Chinese unescaped, no NaN) as bytes."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"),
                       allow_nan=False).encode()
 

@@ -10,6 +10,8 @@ appears here without a change to this module.
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, render_template, request
 
 from geo import features
@@ -198,10 +200,8 @@ def _crs_header(query, fmt) -> dict:
 
 
 def _json_body(doc) -> bytes:
-    return features._dumps(doc)
+    return features.json_bytes(doc)
 
 
 def _loads(body: bytes):
-    import json
-
     return json.loads(body)
