@@ -33,6 +33,7 @@ from typing import Iterable
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 import shapely.geometry
 
 STATUSES = ("matched", "ambiguous", "unmatched")
@@ -413,9 +414,13 @@ def default_geocoder(data_dir: Path, with_entities: bool = True) -> Geocoder:
     from geo.boundaries import load_boundaries
 
     boundaries = load_boundaries(Path(data_dir) / "boundaries", "full")
-    entities = None
-    if with_entities and (Path(data_dir) / "kb" / "entities.csv").exists():
-        from layers.entities import read_entities
-
-        entities = read_entities(Path(data_dir))
+    path = Path(data_dir) / "kb" / "entities.csv"
+    entities = read_gazetteer(path) if with_entities and path.exists() else None
     return Geocoder(boundaries, entities)
+
+
+def read_gazetteer(path: Path) -> gpd.GeoDataFrame:
+    """Entities of a knowledge-base ``entities.csv`` (WKT in WGS84) as a GeoDataFrame."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    geometry = shapely.from_wkt(frame.pop("wkt").to_numpy())
+    return gpd.GeoDataFrame(frame, geometry=list(geometry), crs="EPSG:4326")
