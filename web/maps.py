@@ -226,7 +226,8 @@ def indicators(app=None) -> dict[str, Indicator]:
     """Every indicator of every value source, recomputed when a source frame changes."""
     data = map_data(app)
     catalog = services(app).catalog
-    key = tuple(id(catalog.frames.get(s.layer_id)) for s in VALUE_SOURCES)
+    key = (getattr(catalog, "generation", 0),
+           *(id(catalog.frames.get(s.layer_id)) for s in VALUE_SOURCES))
     if data.indicator_cache[0] != key:
         found: dict[str, Indicator] = {}
         for source in VALUE_SOURCES:
