@@ -38,12 +38,15 @@ def polygons_of(geometry):
     return []
 
 
-def all_numbers(coords):
-    if isinstance(coords, (int, float)):
-        yield coords
+def coordinate_arrays(coords):
+    """Every point, line or ring of a GeoJSON ``coordinates`` member as an (n, 2) array."""
+    if isinstance(coords[0], (int, float)):
+        yield np.asarray([coords], dtype=float)
+    elif isinstance(coords[0][0], (int, float)):
+        yield np.asarray(coords, dtype=float)
     else:
-        for c in coords:
-            yield from all_numbers(c)
+        for part in coords:
+            yield from coordinate_arrays(part)
 
 
 def test_landing_links_openapi_with_media_type(client):
@@ -103,8 +106,8 @@ def test_every_layer_serves_rfc7946_geojson(client, catalog, layer_id):
         assert feature["type"] == "Feature" and "crs" not in feature
         if feature["geometry"] is None:
             continue
-        for number in all_numbers(feature["geometry"]["coordinates"]):
-            assert round(number, 6) == number
+        for array in coordinate_arrays(feature["geometry"]["coordinates"]):
+            assert array.shape[1] == 2 and np.array_equal(np.round(array, 6), array)
         for polygon in polygons_of(feature["geometry"]):
             assert ring_area(polygon[0]) > 0, "exterior ring must be counter-clockwise"
             for hole in polygon[1:]:

@@ -24,7 +24,7 @@ from web.api_docs import ITEM_PARAMETERS
 CACHE_CONTROL = "public, max-age=60"
 GZIP_MIN_BYTES = 1024
 CACHE_MAX_ENTRIES = 512
-CACHE_MAX_BYTES = 256 * 1024 * 1024
+CACHE_MAX_BYTES = 128 * 1024 * 1024  # per worker
 
 
 @dataclass
