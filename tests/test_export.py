@@ -41,6 +41,7 @@ class StubCatalog:
 
     frames: dict
     context: object
+    generation: int = 0
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -432,3 +433,22 @@ def test_county_labels_sit_inside_their_polygons(fake_app):
         assert shapely.geometry.shape(f["geometry"]).contains(Point(lon, lat)), \
             f["properties"]["n"]
         assert f["properties"]["l"]
+
+
+def _download_links(body: str) -> list[str]:
+    section = re.search(r'<section class="im-downloads".*?</section>', body, re.S)
+    assert section, "no download section on the page"
+    return [html.unescape(u) for u in re.findall(r'href="([^"]+)"', section.group(0))]
+
+
+@pytest.mark.parametrize("page", ["/maps/321300?indicator=carriers.total&scheme=quantiles&k=3",
+                                  "/maps/corridor/lyg-hgs-corridor"])
+def test_map_pages_offer_static_downloads_of_the_same_map(client, page):
+    links = _download_links(client.get(page).get_data(as_text=True))
+    assert [u.split("?")[0].rsplit(".", 1)[1] for u in links] == ["png", "svg", "pdf"]
+    map_id = page.split("?")[0].removeprefix("/maps/")
+    assert all(u.startswith(f"/export/{map_id}.") for u in links)
+    if "?" in page:
+        assert all("indicator=carriers.total" in u and "k=3" in u for u in links)
+    svg = client.get(links[1])
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"

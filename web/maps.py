@@ -801,6 +801,13 @@ def _layer_control(m: folium.Map) -> None:
     folium.LayerControl(collapsed=overlays > MAX_OPEN_LAYER_LIST).add_to(m)
 
 
+def export_links(map_id: str, args) -> list[tuple[str, str]]:
+    """PNG / SVG / PDF download links of the same map, with the same choices."""
+    from web.export import export_links as links
+
+    return links(map_id, args)
+
+
 def _render(m, template: str, **context):
     figure = m.get_root()
     figure.render()  # fills the figure's header, html and script sections
@@ -831,7 +838,8 @@ def region_map(adcode: str):
         raise NotFound(f"行政区划代码应为 6 位数字，收到 {adcode!r}")
     page = build_region_map(adcode, request.args)
     return _render(page["map"], "maps/region.html", page=page, thematic=thematic,
-                   query_with=_query_with, level_labels=LEVEL_LABELS)
+                   query_with=_query_with, level_labels=LEVEL_LABELS,
+                   downloads=export_links(adcode, request.args))
 
 
 def _query_with(**changes) -> str:
@@ -844,7 +852,8 @@ def _query_with(**changes) -> str:
 @bp.get("/corridor/<corridor_id>")
 def corridor_map(corridor_id: str):
     page = build_corridor_map(corridor_id)
-    return _render(page["map"], "maps/corridor.html", page=page)
+    return _render(page["map"], "maps/corridor.html", page=page,
+                   downloads=export_links(f"corridor/{corridor_id}", request.args))
 
 
 def build_corridor_map(corridor_id: str) -> dict:
