@@ -25,14 +25,15 @@ serve: install
 dev: install
 	$(BIN)/flask --app 'web:create_app()' run --debug --host $(HOST) --port $(PORT)
 
-# Debian packages the tests use for real: Chromium, chromedriver, CJK fonts.
+# Debian packages the tests and benchmarks use for real: Chromium, chromedriver,
+# CJK fonts, PostgreSQL + PostGIS, poppler, wrk.
 system-packages:
 	bash scripts/install_system_packages.sh
 
 test: install system-packages
 	$(BIN)/python -m pytest
 
-bench: install
+bench: install system-packages
 	$(BIN)/python -m benchmarks
 
 boundaries: install
@@ -42,7 +43,8 @@ boundaries: install
 lock:
 	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
 	.lockenv/bin/pip install -q --disable-pip-version-check '.[test]'
-	.lockenv/bin/pip freeze --exclude innomap > requirements.lock
+	.lockenv/bin/pip freeze --exclude innomap > requirements.lock.new
+	mv requirements.lock.new requirements.lock
 	rm -rf .lockenv
 
 clean:

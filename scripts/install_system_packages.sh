@@ -3,7 +3,7 @@
 # PostgreSQL + PostGIS for the store tests, which start a throwaway cluster).
 # Installs only what is missing; needs root (or sudo) and the Debian registry.
 set -euo pipefail
-PACKAGES=(chromium chromium-driver fonts-noto-cjk poppler-utils postgresql postgresql-postgis)
+PACKAGES=(chromium chromium-driver fonts-noto-cjk poppler-utils postgresql postgresql-postgis wrk)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
