@@ -18,6 +18,25 @@ def all_boundaries(ctx: LayerContext) -> gpd.GeoDataFrame:
     return ctx._cache[key]
 
 
+def display_boundaries(ctx: LayerContext, resolution: str = "fine") -> gpd.GeoDataFrame:
+    """Every unit at a display ``resolution`` (see geo.boundaries.TOLERANCES), read once.
+
+    Layers that hang values on regions (targets, tasks, imported metrics) use the
+    ``fine`` version (about 50 m): exact enough for a thematic map, a third of
+    the full-resolution size, and identical shared edges between neighbours.
+    """
+    key = f"_boundaries_{resolution}"
+    if key not in ctx._cache:
+        ctx._cache[key] = load_boundaries(ctx.data_dir / BOUNDARIES_DIR, resolution)
+    return ctx._cache[key]
+
+
+def region_shapes(ctx: LayerContext, resolution: str = "fine") -> gpd.GeoSeries:
+    """Polygons by adcode at a display ``resolution``."""
+    gdf = display_boundaries(ctx, resolution)
+    return gpd.GeoSeries(gdf.geometry.values, index=gdf["adcode"], crs=4326)
+
+
 class _BoundaryLayer(Layer):
     level: str
     id_field = "adcode"

@@ -12,7 +12,7 @@ import geopandas as gpd
 import pandas as pd
 
 from layers.base import Layer, LayerContext
-from layers.boundaries import all_boundaries
+from layers.boundaries import display_boundaries
 from store import COLUMNS, Store, open_store
 
 STORE_OPTION = "store_url"
@@ -92,7 +92,7 @@ class ImportedMetrics(Layer):
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         store = context_store(ctx)
         rows = store.rows("metrics") if store else _empty_rows("metrics")
-        return metrics_frame(rows, all_boundaries(ctx))
+        return metrics_frame(rows, display_boundaries(ctx))
 
 
 class ImportedCarriers(Layer):

@@ -16,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from layers.base import Layer, LayerContext, LayerError
+from layers.boundaries import region_shapes
 from layers.plans import load_plans
 
 KB_DIR = Path("kb")
@@ -141,7 +142,7 @@ class TargetsLayer(Layer):
     title = "规划指标：基期值与目标值"
     description = ("五份规划中的每个基期值与目标值（指标表与正文），按行政区代码连接到市、县、省边界；"
                    "含指标、年份、数值、限定词及规划原文引文。属于园区等主体的指标使用所在行政区边界，"
-                   "并在 geometry_note 中说明。")
+                   "并在 geometry_note 中说明。边界为约 50 米精度的显示版本。")
     group = "规划目标"
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
@@ -163,12 +164,3 @@ class TargetsLayer(Layer):
             raise LayerError(f"targets: no boundary for adcodes {sorted(unknown)}")
         return gpd.GeoDataFrame(targets, geometry=list(shapes.loc[targets["region_adcode"]].values),
                                 crs=4326)
-
-
-def region_shapes(ctx: LayerContext) -> gpd.GeoSeries:
-    """Province, city and county polygons by adcode, from the boundary layers."""
-    frames = [ctx.layer("boundaries-province"), ctx.layer("boundaries-city"),
-              ctx.layer("boundaries-county")]
-    adcodes = [code for f in frames for code in f["adcode"]]
-    geometries = [shape for f in frames for shape in f.geometry]
-    return gpd.GeoSeries(geometries, index=adcodes, crs=4326)

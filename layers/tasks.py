@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from layers.base import Layer, LayerContext, LayerError
-from layers.targets import region_shapes
+from layers.boundaries import region_shapes
 
 TASK_PLAN_ID = "002_29b2058011f3f7c1"
 CITY_ADCODE = "321300"

@@ -5,6 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from geo.boundaries import load_boundaries
 from layers.plans import load_plans, plan_text, section_of
 from layers.targets import (KINDS, SOURCES, TARGET_COLUMNS, indicator_values, parse_number,
                             parse_value_text, read_indicators, read_targets)
@@ -219,12 +220,12 @@ def test_indicator_values_for_rd_intensity_across_plans(catalog):
 
 def test_targets_layer_takes_the_boundary_of_its_adcode(catalog):
     layer = catalog.frame("targets")
-    cities = catalog.frame("boundaries-city").set_index("adcode")
+    shapes = load_boundaries(catalog.context.data_dir / "boundaries", "fine").set_index("adcode")
     row = layer[layer["id"] == "sq-rd-intensity-2025-target"].iloc[0]
-    assert row.geometry.equals(cities.loc["321300"].geometry)
+    assert row.geometry.equals(shapes.loc["321300"].geometry)
     county = layer[layer["subject"] == "激光装备产业园"].iloc[0]
-    counties = catalog.frame("boundaries-county").set_index("adcode")
-    assert county.geometry.equals(counties.loc["321302"].geometry)
+    assert county.geometry.equals(shapes.loc["321302"].geometry)
+    assert not county.geometry.equals(shapes.loc["321311"].geometry)
     assert "激光装备产业园" in county.geometry_note
     assert row.citation.startswith("《宿迁市“十四五”科技创新规划》") and row.quote in row.citation
     assert row.indicator_name == "全社会研发投入占地区生产总值比重"

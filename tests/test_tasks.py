@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from geo.boundaries import load_boundaries
 from layers.plans import plan_text
 from layers.targets import read_indicators, read_targets
 from layers.tasks import (COLUMNS, QUARTERS, TASK_PLAN_ID, county_of, parse_task_table,
@@ -115,8 +116,7 @@ def test_tasks_link_to_indicators_and_targets_they_serve(tasks):
 
 def test_tasks_layer_uses_the_county_a_row_names(catalog):
     layer = catalog.frame("tasks-2023").set_index("no")
-    counties = catalog.frame("boundaries-county").set_index("adcode")
-    cities = catalog.frame("boundaries-city").set_index("adcode")
+    shapes = load_boundaries(catalog.context.data_dir / "boundaries", "fine").set_index("adcode")
     assert layer.loc[51, "region_adcode"] == "321311"
-    assert layer.loc[51].geometry.equals(counties.loc["321311"].geometry)
-    assert layer.loc[1].geometry.equals(cities.loc["321300"].geometry)
+    assert layer.loc[51].geometry.equals(shapes.loc["321311"].geometry)
+    assert layer.loc[1].geometry.equals(shapes.loc["321300"].geometry)

@@ -88,10 +88,10 @@ def import_context() -> ImportContext:
     state = _state()
     if state.context is None:
         from geo.geocode import Geocoder
-        from layers.boundaries import all_boundaries
+        from layers.boundaries import display_boundaries
 
         svc = services()
-        boundaries = all_boundaries(svc.catalog.context)
+        boundaries = display_boundaries(svc.catalog.context)
         regions = Geocoder(boundaries)
         entities = svc.catalog.frames.get("entities")
         addresses = regions if entities is None else Geocoder(boundaries, entities)
