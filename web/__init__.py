@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from flask import Flask
 
 from layers import load_catalog
@@ -35,7 +37,8 @@ def create_app(config: dict | Settings | None = None) -> Flask:
 def _blueprints():
     from web import admin, api, assets, export, maps, pages
 
-    return [pages.bp, api.bp, export.bp, assets.bp, maps.bp, admin.bp]
+    # Registration order is the order of the index page's sections.
+    return [pages.bp, maps.bp, export.bp, api.bp, assets.bp, admin.bp]
 
 
 class Services:
@@ -45,10 +48,15 @@ class Services:
         self.settings = settings
         self.catalog = catalog
         self.links: list[tuple[str, str, str]] = []
+        self.health: dict[str, Callable[[], dict]] = {}
 
     def add_link(self, section: str, title: str, url: str) -> None:
         """List a page on the index: section heading, link text, URL."""
         self.links.append((section, title, url))
+
+    def add_health(self, name: str, report: Callable[[], dict]) -> None:
+        """Add a part to ``/healthz``: ``report()`` returns what is loaded, cheaply."""
+        self.health[name] = report
 
 
 def services(app: Flask | None = None) -> Services:

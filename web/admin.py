@@ -51,6 +51,7 @@ def _setup(state) -> None:
     app.extensions[EXTENSION] = ImportState(store=store, seen=store.latest_version_id(),
                                             checked=time.monotonic())
     app.before_request(_follow_store)
+    services(app).add_health("store", lambda: {"latest_version": app.extensions[EXTENSION].seen})
     services(app).add_link("导入数据", "导入区县指标与创新载体（需登录）", "/admin/")
     services(app).add_link("导入数据", "导入版本列表（JSON）", "/data/versions")
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 from flask import Blueprint, jsonify, render_template
 
 from geo.boundaries import read_manifest
@@ -9,6 +12,27 @@ from layers import REGISTRY
 from web import services
 
 bp = Blueprint("pages", __name__)
+KNOWLEDGE_FILES = ("kb/*.csv", "plans/*.txt", "plans/plans.json")
+
+
+def knowledge_base_version(data_dir: Path) -> dict:
+    """The plan knowledge base as loaded: file count and a digest of their bytes."""
+    digest = hashlib.sha256()
+    files = sorted(p for pattern in KNOWLEDGE_FILES for p in Path(data_dir).glob(pattern))
+    for path in files:
+        digest.update(path.relative_to(data_dir).as_posix().encode())
+        digest.update(path.read_bytes())
+    return {"files": len(files), "sha256": digest.hexdigest()[:16]}
+
+
+@bp.record_once
+def _setup(state) -> None:
+    svc = services(state.app)
+    manifest = read_manifest(svc.settings.data_dir / "boundaries")
+    boundaries = {key: manifest[key] for key in ("source", "source_version", "datum")}
+    knowledge = knowledge_base_version(svc.settings.data_dir)
+    svc.add_health("boundaries", lambda: boundaries)
+    svc.add_health("knowledge_base", lambda: knowledge)
 
 
 @bp.get("/")
@@ -24,13 +48,8 @@ def index():
 @bp.get("/healthz")
 def healthz():
     svc = services()
-    manifest = read_manifest(svc.settings.data_dir / "boundaries")
     return jsonify({
         "status": "ok",
-        "data": {
-            "boundaries": {"source": manifest["source"],
-                           "source_version": manifest["source_version"],
-                           "datum": manifest["datum"]},
-        },
+        "data": {name: report() for name, report in svc.health.items()},
         "layers": {layer_id: len(frame) for layer_id, frame in svc.catalog.frames.items()},
     })
