@@ -11,6 +11,7 @@ from web.errors import register_error_handlers
 from web.settings import Settings, from_environment
 
 EXTENSION = "innomap"
+FAST_READ_HOOKS = "innomap.fast_read_hooks"
 
 
 def create_app(config: dict | Settings | None = None) -> Flask:
@@ -64,3 +65,10 @@ def services(app: Flask | None = None) -> Services:
     from flask import current_app
 
     return (app or current_app).extensions[EXTENSION]
+
+
+def fast_read_hook(app: Flask, hook: Callable, idle: Callable[[Flask], bool]) -> None:
+    """Declare that the ``before_request`` function ``hook`` does nothing for a GET
+    request while ``idle(app)`` is true, so feature reads may skip Flask's dispatch
+    (see ``web.api_fast``). An undeclared app-wide hook keeps every read in Flask."""
+    app.extensions.setdefault(FAST_READ_HOOKS, {})[hook] = idle
