@@ -20,7 +20,7 @@ from geo.imports import (ImportContext, ImportOptions, ImportRejected, PreparedI
 from geo.tabular import Limits, safe_csv
 from layers.imported import CARRIERS_LAYER, METRICS_LAYER, version_frame
 from store import RollbackConflict, Store, StoreError, VersionNotFound, open_store
-from web import auth, services
+from web import auth, fast_read_hook, services
 from web.errors import Conflict, InvalidParameter, NotFound, Unauthorized, wants_json
 
 bp = Blueprint("admin", __name__)
@@ -51,6 +51,7 @@ def _setup(state) -> None:
     app.extensions[EXTENSION] = ImportState(store=store, seen=store.latest_version_id(),
                                             checked=time.monotonic())
     app.before_request(_follow_store)
+    fast_read_hook(app, _follow_store, _poll_not_due)
     services(app).add_health("store", lambda: {"latest_version": app.extensions[EXTENSION].seen})
     services(app).add_link("导入数据", "导入区县指标与创新载体（需登录）", "/admin/")
     services(app).add_link("导入数据", "导入版本列表（JSON）", "/data/versions")
@@ -58,6 +59,11 @@ def _setup(state) -> None:
 
 def _state() -> ImportState:
     return current_app.extensions[EXTENSION]
+
+
+def _poll_not_due(app) -> bool:
+    """The store poll does nothing now: the last one was less than a second ago."""
+    return time.monotonic() - app.extensions[EXTENSION].checked < POLL_SECONDS
 
 
 def _follow_store() -> None:
