@@ -83,6 +83,7 @@ class FeatureTable:
         self._columns: dict[str, np.ndarray] = {}
         self._fragments: list[bytes] | None = None
         self._tree: shapely.STRtree | None = None
+        self._points: _PointIndex | None = None
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -93,9 +94,19 @@ class FeatureTable:
         return _envelope(self.bounds)
 
     def intersecting(self, bbox) -> np.ndarray:
-        """Positions, in table order, of the features that intersect a CRS84 ``bbox``."""
-        if self._tree is None:
-            self._tree = shapely.STRtree(self.geometry)
+        """Positions, in table order, of the features that intersect a CRS84 ``bbox``.
+
+        A table of points only is searched on its sorted longitudes (a point
+        intersects the closed box exactly when it lies within its bounds); any
+        other table through an STRtree with an exact ``intersects`` test.
+        """
+        if self._points is None and self._tree is None:
+            if _all_points(self.geometry):
+                self._points = _PointIndex(self.bounds[:, 0], self.bounds[:, 1])
+            else:
+                self._tree = shapely.STRtree(self.geometry)
+        if self._points is not None:
+            return self._points.within(bbox)
         hits = self._tree.query(shapely.box(*bbox), predicate="intersects")
         return np.sort(hits)
 
@@ -119,6 +130,27 @@ class FeatureTable:
                 _feature_bytes(self.ids[i], geometry_json[i], self.records[i])
                 for i in range(len(self))]
         return self._fragments
+
+
+class _PointIndex:
+    """Point coordinates sorted by longitude, for bounding-box searches."""
+
+    def __init__(self, lon: np.ndarray, lat: np.ndarray):
+        self.order = np.argsort(lon, kind="stable")  # missing (NaN) positions sort last
+        self.lon = lon[self.order]
+        self.lat = lat[self.order]
+
+    def within(self, bbox) -> np.ndarray:
+        """Positions, ascending, of the points inside the closed box ``bbox``."""
+        minx, miny, maxx, maxy = bbox
+        start = np.searchsorted(self.lon, minx, side="left")
+        stop = np.searchsorted(self.lon, maxx, side="right")
+        lat = self.lat[start:stop]
+        return np.sort(self.order[start:stop][(lat >= miny) & (lat <= maxy)])
+
+
+def _all_points(geoms: np.ndarray) -> bool:
+    return len(geoms) > 0 and bool((shapely.get_type_id(geoms) == 0).all())
 
 
 def column_kind(series: pd.Series) -> str:
@@ -232,10 +264,12 @@ def _geometry_json(geoms: np.ndarray) -> list[str | None]:
 
 
 def _envelope(bounds: np.ndarray) -> list[float] | None:
-    if len(bounds) == 0 or np.isnan(bounds[:, 0]).all():
+    if len(bounds) == 0:
         return None
-    low = np.nanmin(bounds[:, :2], axis=0)
-    high = np.nanmax(bounds[:, 2:], axis=0)
+    low = np.fmin.reduce(bounds[:, :2], axis=0)  # fmin/fmax skip missing (NaN) bounds
+    high = np.fmax.reduce(bounds[:, 2:], axis=0)
+    if np.isnan(low[0]):
+        return None
     return [float(low[0]), float(low[1]), float(high[0]), float(high[1])]
 
 

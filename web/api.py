@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from geo import features
 from layers import REGISTRY
 from web import api_docs as docs
 from web import services
-from web.api_http import ApiState, absolute, cached, state
+from web import api_fast
+from web.api_http import CORS_HEADERS, ApiState, absolute, cached, state, to_response
 from web.api_query import (FORMATS, check_known, parse_feature_query, parse_format,
                            parse_items_query, query_string)
 from web.errors import NotFound
@@ -31,6 +32,7 @@ JSON = "application/json"
 def _on_register(setup_state):
     app = setup_state.app
     app.extensions[ApiState.KEY] = ApiState()
+    api_fast.install(app, {"items": items_reply, "item": item_reply}, allowed_after=(_cors,))
     svc = services(app)
     section = "GeoJSON 接口（OGC API – Features）"
     svc.add_link(section, "接口首页 /api/（供 QGIS、GDAL、OWSLib 等程序使用）", "/api/?f=html")
@@ -40,8 +42,7 @@ def _on_register(setup_state):
 
 @bp.after_request
 def _cors(response):
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = "ETag, Content-Crs, Link"
+    response.headers.update(CORS_HEADERS)
     return response
 
 
@@ -60,7 +61,8 @@ def conformance():
 def openapi():
     def build(base):
         layers = list(REGISTRY.values())
-        return docs.openapi(base, layers, {layer.id: _table(layer.id) for layer in layers})
+        return docs.openapi(base, layers, {layer.id: _table(current_app, layer.id)
+                                           for layer in layers})
 
     return _document("openapi", build, None, _versions(), media_type=docs.OPENAPI)
 
@@ -68,7 +70,8 @@ def openapi():
 @bp.get("/collections")
 def collections():
     def build(base):
-        return docs.collections(base, [docs.collection(base, layer, _table(layer.id))
+        return docs.collections(base, [docs.collection(base, layer, _table(current_app,
+                                                                           layer.id))
                                        for layer in REGISTRY.values()])
 
     return _document("collections", build, "api/collections.html", _versions())
@@ -76,44 +79,54 @@ def collections():
 
 @bp.get("/collections/<cid>")
 def collection(cid):
-    layer, table = _layer_table(cid)
+    layer, table = _layer_table(current_app, cid)
     return _document(f"collection:{cid}", lambda base: docs.collection(base, layer, table),
                      "api/collection.html", (table.version,))
 
 
 @bp.get("/collections/<cid>/queryables")
 def queryables(cid):
-    layer, table = _layer_table(cid)
+    layer, table = _layer_table(current_app, cid)
     return _document(f"queryables:{cid}", lambda base: docs.queryables(base, layer, table),
                      None, (table.version,), media_type="application/schema+json")
 
 
 @bp.get("/collections/<cid>/items")
 def items(cid):
-    layer, table = _layer_table(cid)
-
-    def build():
-        query, fmt = parse_items_query(request.args, table)
-        unfiltered = query.bbox is None and not query.filters
-        return (_items_body(layer, table, query, fmt), _media(fmt), _crs_header(query, fmt),
-                unfiltered)
-
-    return cached(("items", cid, table.version), build)
+    return to_response(items_reply(current_app, request, cid))
 
 
 @bp.get("/collections/<cid>/items/<path:fid>")
 def item(cid, fid):
-    layer, table = _layer_table(cid)
+    return to_response(item_reply(current_app, request, cid, fid))
+
+
+def items_reply(app, req, cid):
+    """The items of collection ``cid`` for request ``req`` (needs an app context for HTML)."""
+    layer, table = _layer_table(app, cid)
+
+    def build():
+        query, fmt = parse_items_query(req.args, table)
+        unfiltered = query.bbox is None and not query.filters
+        return (_items_body(req, layer, table, query, fmt), _media(fmt),
+                _crs_header(query, fmt), unfiltered)
+
+    return cached(state(app), req, ("items", cid, table.version), build)
+
+
+def item_reply(app, req, cid, fid):
+    """One feature of collection ``cid`` (needs an app context for HTML)."""
+    layer, table = _layer_table(app, cid)
     position = table.id_index.get(fid)
     if position is None:
         raise NotFound(f"图层 {cid} 中没有 id 为 {fid!r} 的要素。")
 
     def build():
-        query, fmt = parse_feature_query(request.args, table)
-        return (_item_body(layer, table, position, query, fmt), _media(fmt),
+        query, fmt = parse_feature_query(req.args, table)
+        return (_item_body(req, layer, table, position, query, fmt), _media(fmt),
                 _crs_header(query, fmt), True)
 
-    return cached(("item", cid, table.version, fid), build)
+    return cached(state(app), req, ("item", cid, table.version, fid), build)
 
 
 def _document(name, build, template, versions=(), media_type=JSON):
@@ -126,12 +139,12 @@ def _document(name, build, template, versions=(), media_type=JSON):
                     "text/html; charset=utf-8", {}, True)
         return _json_body(build(_base())), media_type, {}, True
 
-    return cached((name, versions), make)
+    return to_response(cached(state(), request, (name, versions), make))
 
 
-def _items_body(layer, table, query, fmt) -> bytes:
+def _items_body(req, layer, table, query, fmt) -> bytes:
     selection = features.select(table, query)
-    links = _items_links(layer, query, selection)
+    links = _items_links(req, layer, query, selection)
     if fmt == "html":
         rows = features.feature_collection(table, selection, query, links)
         return render_template("api/items.html", layer=layer, query=query,
@@ -139,9 +152,9 @@ def _items_body(layer, table, query, fmt) -> bytes:
     return features.feature_collection(table, selection, query, links)
 
 
-def _item_body(layer, table, position, query, fmt) -> bytes:
-    href = absolute(request.path)
-    coll = absolute(f"/api/collections/{layer.id}")
+def _item_body(req, layer, table, position, query, fmt) -> bytes:
+    href = absolute(req, req.path)
+    coll = absolute(req, f"/api/collections/{layer.id}")
     links = [docs.link(href, "self", docs.GEOJSON), docs.link(f"{href}?f=html", "alternate",
                                                               docs.HTML),
              docs.link(coll, "collection", docs.JSON, layer.title)]
@@ -151,9 +164,9 @@ def _item_body(layer, table, position, query, fmt) -> bytes:
     return body
 
 
-def _items_links(layer, query, selection) -> list[dict]:
-    here = absolute(request.path)
-    rest = query_string(request.args, without=("f", "offset"))
+def _items_links(req, layer, query, selection) -> list[dict]:
+    here = absolute(req, req.path)
+    rest = query_string(req.args, without=("f", "offset"))
 
     def href(offset: int, fmt: str = "json") -> str:
         page = f"&offset={offset}" if offset else ""
@@ -161,7 +174,7 @@ def _items_links(layer, query, selection) -> list[dict]:
 
     links = [docs.link(href(query.offset), "self", docs.GEOJSON, "本页"),
              docs.link(href(query.offset, "html"), "alternate", docs.HTML, "本页（HTML）"),
-             docs.link(absolute(f"/api/collections/{layer.id}"), "collection", docs.JSON,
+             docs.link(absolute(req, f"/api/collections/{layer.id}"), "collection", docs.JSON,
                        layer.title)]
     end = query.offset + len(selection.positions)
     if end < selection.matched:
@@ -172,23 +185,23 @@ def _items_links(layer, query, selection) -> list[dict]:
     return links
 
 
-def _layer_table(cid):
+def _layer_table(app, cid):
     layer = REGISTRY.get(cid)
     if layer is None:
         raise NotFound(f"没有 id 为 {cid!r} 的图层；全部图层见 /api/collections。")
-    return layer, _table(cid)
+    return layer, _table(app, cid)
 
 
-def _table(cid) -> features.FeatureTable:
-    return state().table(REGISTRY[cid], services().catalog.frame(cid))
+def _table(app, cid) -> features.FeatureTable:
+    return state(app).table(REGISTRY[cid], services(app).catalog.frame(cid))
 
 
 def _versions() -> tuple:
-    return tuple(_table(cid).version for cid in REGISTRY)
+    return tuple(_table(current_app, cid).version for cid in REGISTRY)
 
 
 def _base() -> str:
-    return absolute("/api")
+    return absolute(request, "/api")
 
 
 def _media(fmt: str) -> str:

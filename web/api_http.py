@@ -1,7 +1,7 @@
 """HTTP side of the feature API: prepared tables, the response cache, ``respond``.
 
-``respond`` turns a body into a response with a strong ETag, ``If-None-Match`` →
-304, ``Cache-Control``, ``Vary`` and gzip when the client accepts it. ``cached``
+``respond`` turns a body into a :class:`Reply` with a strong ETag, ``If-None-Match`` →
+304, ``Cache-Control``, ``Vary``, CORS and gzip when the client accepts it. ``cached``
 looks a response up by host, query string and table versions before the request
 is even parsed, and keeps the bodies that do not depend on a filter (bounded
 LRU; a layer frame replaced at run time gets a new table version, so fresh
@@ -10,13 +10,15 @@ responses).
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from flask import Response, current_app, request
+from flask import Response, current_app
+from werkzeug.http import parse_accept_header
 
 from geo.features import FeatureTable
 from web.api_docs import ITEM_PARAMETERS
@@ -25,6 +27,8 @@ CACHE_CONTROL = "public, max-age=60"
 GZIP_MIN_BYTES = 1024
 CACHE_MAX_ENTRIES = 512
 CACHE_MAX_BYTES = 128 * 1024 * 1024  # per worker
+CORS_HEADERS = (("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Expose-Headers", "ETag, Content-Crs, Link"))
 
 
 @dataclass
@@ -95,65 +99,85 @@ class ApiState:
         return current
 
 
-def state() -> ApiState:
-    return current_app.extensions[ApiState.KEY]
+def state(app=None) -> ApiState:
+    return (app or current_app).extensions[ApiState.KEY]
 
 
-def root_url() -> str:
+@dataclass
+class Reply:
+    """A ready answer: status, header list (Content-Type included) and body."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def root_url(req) -> str:
     """Scheme, host and script root the client used, e.g. ``http://host:8000``."""
-    env = request.environ
+    env = req.environ
     host = env.get("HTTP_HOST") or f"{env['SERVER_NAME']}:{env['SERVER_PORT']}"
     return f"{env['wsgi.url_scheme']}://{host}{env.get('SCRIPT_NAME', '')}"
 
 
-def absolute(path: str) -> str:
+def absolute(req, path: str) -> str:
     """The absolute URL of ``path`` on the host the client used."""
-    return root_url() + path
+    return root_url(req) + path
 
 
 def etag_of(body: bytes) -> str:
-    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+    """A strong ETag from the body's content (SHA-1: fast, and no adversary picks bodies)."""
+    return '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest() + '"'
 
 
-def cached(key, build) -> Response:
-    """Send a response that depends only on ``key``, the host and the query string.
+def cached(api: ApiState, req, key, build) -> Reply:
+    """Answer a request whose response depends only on ``key``, the host and the query.
 
     The cache is looked up before the request is parsed; on a miss ``build()``
     validates the request and returns ``(body, media_type, headers, keep)``,
     and the body is kept for the next identical request only when ``keep``.
     """
-    full_key = (root_url(), request.query_string, *key)
-    api = state()
+    full_key = (root_url(req), req.query_string, *key)
     entry = api.entries.get(full_key)
     if entry is None:
         body, media_type, headers, keep = build()
         entry = Entry(body, media_type, headers)
         if keep:
             api.entries.put(full_key, entry)
-    return respond(entry)
+    return respond(req, entry)
 
 
-def respond(entry: Entry) -> Response:
-    """The response for ``entry``: 304 when the client has it, gzip when accepted."""
-    use_gzip = len(entry.body) >= GZIP_MIN_BYTES and _accepts_gzip()
+def respond(req, entry: Entry) -> Reply:
+    """The answer for ``entry``: 304 when the client has it, gzip when accepted."""
+    use_gzip = len(entry.body) >= GZIP_MIN_BYTES and _accepts_gzip(req)
     etag = entry.etag[:-1] + '-gzip"' if use_gzip else entry.etag
-    headers = {**entry.headers, "ETag": etag, "Cache-Control": CACHE_CONTROL,
-               "Vary": "Accept-Encoding"}
-    if _not_modified(etag):
-        return Response(status=304, headers=headers)
+    headers = [*entry.headers.items(), ("ETag", etag), ("Cache-Control", CACHE_CONTROL),
+               ("Vary", "Accept-Encoding"), *CORS_HEADERS]
+    if _not_modified(req, etag):
+        return Reply(304, headers, b"")
+    body = entry.gzipped() if use_gzip else entry.body
     if use_gzip:
-        headers["Content-Encoding"] = "gzip"
-        return Response(entry.gzipped(), headers=headers, content_type=entry.media_type)
-    return Response(entry.body, headers=headers, content_type=entry.media_type)
+        headers.append(("Content-Encoding", "gzip"))
+    headers += [("Content-Type", entry.media_type), ("Content-Length", str(len(body)))]
+    return Reply(200, headers, body)
 
 
-def _accepts_gzip() -> bool:
-    header = request.environ.get("HTTP_ACCEPT_ENCODING", "")
-    return "gzip" in header and request.accept_encodings["gzip"] > 0
+def to_response(reply: Reply) -> Response:
+    """The Flask response of ``reply``."""
+    return Response(reply.body, status=reply.status, headers=reply.headers)
 
 
-def _not_modified(etag: str) -> bool:
-    header = request.headers.get("If-None-Match", "")
+def _accepts_gzip(req) -> bool:
+    header = req.environ.get("HTTP_ACCEPT_ENCODING", "")
+    return "gzip" in header and _gzip_quality(header) > 0
+
+
+@functools.lru_cache(maxsize=64)
+def _gzip_quality(header: str) -> float:
+    return parse_accept_header(header)["gzip"]
+
+
+def _not_modified(req, etag: str) -> bool:
+    header = req.environ.get("HTTP_IF_NONE_MATCH", "")
     if not header:
         return False
     tags = {t.strip().removeprefix("W/") for t in header.split(",")}
