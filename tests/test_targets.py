@@ -120,7 +120,8 @@ LINED_UP = [
     ("rd_intensity", TASK_PLAN_ID, "1.全社会R&D经费支出占GDP比重2.2%", 2.2),
     ("hitech_enterprises", SQ, "国家高新技术企业达到200家以上", 200),
     ("hitech_enterprises", SZ, "到 2025 年，力争全市高新技术企业达到 300家", 300),
-    ("hitech_enterprises", LYG, "国家高新技术企业总数达1000家", 1000),
+    ("hitech_enterprises", LYG, "力争高新技术产业产值占规上工业产值比重达45%，国家高新技术企业总数达1000家",
+     1000),
     ("hitech_enterprises", JS, "高新技术企业总数超过 3.2 万家", 32000),
     ("hitech_enterprises", TASK_PLAN_ID, "4.高新技术企业数700家", 700),
     ("hitech_output_share", SQ, "全市高新技术产业产值占规模以上工业总产值的比重达到50%", 50),
@@ -129,14 +130,17 @@ LINED_UP = [
     ("hitech_output_share", TASK_PLAN_ID, "7.高新技术产业产值占规模以上工业产值比重38.5%", 38.5),
     ("tech_contract_turnover", SQ, "技术合同成交额达80亿元", 80),
     ("tech_contract_turnover", SZ, "技术合同成交金额达到 50亿元", 50),
-    ("tech_contract_turnover", LYG, "年技术合同成交额达100亿元", 100),
+    ("tech_contract_turnover", LYG, "力争全市新型研发机构等重大产业创新平台达80个，各类双创孵化载体达60家以上，"
+     "年技术合同成交额达100亿元", 100),
     ("tech_contract_turnover", JS, "全省技术合同成交额达 3500 亿元", 3500),
     ("invention_patents_per_10k", SZ, "每万人发明专利拥有量达到 12 件", 12),
     ("invention_patents_per_10k", JS, "万人发明专利拥有量达 36.1 件", 36.1),
     ("tech_progress_contribution", SQ, "科技进步贡献率（%）", 62),
-    ("tech_progress_contribution", LYG, "科技进步贡献率达60%", 60),
+    ("tech_progress_contribution", LYG, "力争全社会研发投入占地区生产总值比重达2.5%，万人高价值发明专利拥有量达6件，"
+     "科技进步贡献率达60%", 60),
     ("tech_progress_contribution", JS, "科技进步贡献率达 70%", 70),
-    ("tech_smes", LYG, "科技型中小企业达2000家", 2000),
+    ("tech_smes", LYG, "力争高新技术产业产值占规上工业产值比重达45%，国家高新技术企业总数达1000家，"
+     "科技型中小企业达2000家", 2000),
     ("tech_smes", JS, "到2025年，全省科技型中小企业数量力争达6万家", 60000),
 ]
 
