@@ -71,3 +71,20 @@ def test_coerce_by_column_kind(kind, raw, value):
 def test_coerce_rejects_with_the_name(kind, raw):
     with pytest.raises(QueryError, match="year"):
         coerce(kind, "year", raw)
+
+
+def test_point_bbox_search_keeps_boundary_points_and_table_order():
+    lon = [119.0, 118.5, 119.5, 119.0, 120.0, 118.999999]
+    lat = [34.0, 34.5, 34.5, 35.0, 34.5, 34.5]
+    frame = gpd.GeoDataFrame({"id": [f"p{i}" for i in range(len(lon))]},
+                             geometry=[Point(x, y) for x, y in zip(lon, lat)], crs="EPSG:4326")
+    points = FeatureTable(frame=frame, id_field="id", queryable_names=[])
+    # the box's corner, edges and inside count; 1e-6 west of its edge does not
+    assert points.intersecting((119.0, 34.0, 119.5, 35.0)).tolist() == [0, 2, 3]
+    assert points.intersecting((110.0, 30.0, 111.0, 31.0)).tolist() == []
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        x0, x1 = sorted(rng.uniform(118.4, 120.1, 2))
+        y0, y1 = sorted(rng.uniform(33.9, 35.1, 2))
+        inside = [i for i, (x, y) in enumerate(zip(lon, lat)) if x0 <= x <= x1 and y0 <= y <= y1]
+        assert points.intersecting((x0, y0, x1, y1)).tolist() == inside
