@@ -25,6 +25,7 @@ from geo.crs import CRS84, SUPPORTED, OutputCrs, transform_geometries
 MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 10
 _versions = itertools.count(1)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 class QueryError(ValueError):
@@ -222,7 +223,7 @@ def feature(table: FeatureTable, position: int, query: Query, links: list[dict])
 def _features(table: FeatureTable, positions: np.ndarray, query: Query):
     if query.plain:
         fragments = table.fragments()
-        return [fragments[i] for i in positions], _envelope(table.bounds[positions])
+        return [fragments[i] for i in positions.tolist()], _envelope(table.bounds[positions])
     geometry_json: list[str | None] = [None] * len(positions)
     bbox = None
     if not query.skip_geometry:
@@ -249,8 +250,7 @@ def _feature_bytes(fid, geometry: str | None, properties: dict) -> bytes:
 
 def json_bytes(value) -> bytes:
     """Compact UTF-8 JSON (Chinese unescaped, no NaN) as bytes."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"),
-                      allow_nan=False).encode()
+    return _ENCODER.encode(value).encode()
 
 
 def _rfc7946_geometry(geoms: np.ndarray) -> np.ndarray:
