@@ -2,8 +2,9 @@
 
 Routes are thin: they parse the request with :mod:`web.api_query`, call the core in
 :mod:`geo.features` or build a document with :mod:`web.api_docs`, and hand the bytes
-to :func:`web.api_http.cached`, which does the response cache, ETags, 304s and gzip
-(CORS headers are added below).
+to :func:`web.api_http.cached`, which does the response cache, ETags, 304s, gzip and
+CORS. The items and single-feature answers are plain functions of (app, request) so
+that :mod:`web.api_fast` can also call them ahead of Flask's dispatch.
 Everything is built from ``layers.REGISTRY`` and the loaded catalog, so a new layer
 appears here without a change to this module.
 """
@@ -17,8 +18,7 @@ from flask import Blueprint, current_app, render_template, request
 from geo import features
 from layers import REGISTRY
 from web import api_docs as docs
-from web import services
-from web import api_fast
+from web import api_fast, services
 from web.api_http import CORS_HEADERS, ApiState, absolute, cached, state, to_response
 from web.api_query import (FORMATS, check_known, parse_feature_query, parse_format,
                            parse_items_query, query_string)

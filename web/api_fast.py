@@ -25,6 +25,7 @@ from http import HTTPStatus
 from werkzeug.wrappers import Request
 
 from web import FAST_READ_HOOKS
+from web.errors import ServiceError
 
 PREFIX = "/api/collections/"
 BLUEPRINT = "api"
@@ -63,8 +64,8 @@ class FastReads:
         name, params = route
         try:
             return self.handlers[name](self.app, req, *params)
-        except Exception:  # Flask answers it again and renders the error
-            return None
+        except ServiceError:
+            return None  # Flask answers it again and renders the error
 
     def hooks_idle(self) -> bool:
         """True when every hook Flask would run for an API GET is known to do nothing."""
@@ -76,6 +77,8 @@ class FastReads:
                 return False
         if app.before_request_funcs.get(BLUEPRINT) or app.after_request_funcs.get(None):
             return False
+        if app.config["SERVER_NAME"]:
+            return False  # Flask would also check the Host header against it
         if tuple(app.after_request_funcs.get(BLUEPRINT, ())) != self.allowed_after:
             return False
         return not any(registry.get(key) for registry in (app.teardown_request_funcs,
