@@ -10,6 +10,11 @@ Three servers run under gunicorn with the same number of sync workers on loopbac
 * a bare WSGI app returning innomap's response bytes for each URL, built before
   the run: the ceiling for any Python server on this machine.
 
+The bbox case is the only one that does its query on every request: filtered
+responses are not kept in the response cache, so each request searches the 20,000
+points, pages, serialises and hashes the page; the other three cases are answered
+from the cache ahead of Flask's dispatch (``web.api_fast``).
+
 The load generator is ``wrk`` when installed (Debian package ``wrk``), else a small
 threaded Python client; either way it runs in its own process, bounded by time.
 """
