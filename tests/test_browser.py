@@ -145,6 +145,18 @@ def test_province_choropleth_draws_every_county_with_its_class(browser, live_url
     assert len(set(fills)) > 1 and len(legend) >= 2  # classes in the map and its legend
 
 
+def shown_popup(browser):
+    """The open popup, once it has faded in and its title is visible text."""
+    def title_visible(driver):
+        for popup in driver.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"):
+            titles = popup.find_elements(By.TAG_NAME, "h3")
+            if titles and titles[0].is_displayed() and titles[0].text:
+                return popup
+        return False
+
+    return WebDriverWait(browser, 10).until(title_visible)
+
+
 def test_click_on_a_county_opens_its_popup(browser, live_url, catalog, artifacts_dir):
     open_map(browser, live_url + "/maps/321300")
     counties = catalog.frame("boundaries-county")
@@ -166,8 +178,7 @@ def test_click_on_a_county_opens_its_popup(browser, live_url, catalog, artifacts
     container = browser.find_element(By.CSS_SELECTOR, ".folium-map")
     ActionChains(browser).move_to_element_with_offset(
         container, int(target[0]), int(target[1])).click().perform()
-    popup = WebDriverWait(browser, 10).until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))[0]
+    popup = shown_popup(browser)
     title = popup.find_element(By.TAG_NAME, "h3").text
     assert title in names
     time.sleep(0.3)  # the popup fades in
@@ -179,8 +190,7 @@ def test_hostile_name_shows_as_text_and_runs_nothing(browser, fake_url, artifact
     open_map(browser, fake_url + "/maps/320700")
     search = browser.find_element(By.CSS_SELECTOR, ".im-search input")
     search.send_keys(evil, Keys.ENTER)
-    popup = WebDriverWait(browser, 10).until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))[0]
+    popup = shown_popup(browser)
     assert popup.find_element(By.TAG_NAME, "h3").text == evil
     assert f"引文{evil}" in popup.text
     browser.save_screenshot(str(artifacts_dir / "maps_escaping.png"))
