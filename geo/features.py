@@ -10,6 +10,7 @@ rings counter-clockwise, coordinates rounded to 6 decimals, no ``crs`` member).
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import math
@@ -26,6 +27,7 @@ MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 10
 _versions = itertools.count(1)
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_COLLECTION_HEAD = b'{"type":"FeatureCollection","features":['
 
 
 class QueryError(ValueError):
@@ -83,6 +85,7 @@ class FeatureTable:
         self.kinds = {name: column_kind(self.frame[name]) for name in self.queryable_names}
         self._columns: dict[str, np.ndarray] = {}
         self._fragments: list[bytes] | None = None
+        self._digest: bytes | None = None
         self._tree: shapely.STRtree | None = None
         self._points: _PointIndex | None = None
 
@@ -132,6 +135,32 @@ class FeatureTable:
                 for i in range(len(self))]
         return self._fragments
 
+    @property
+    def digest(self) -> bytes:
+        """SHA-1 of every pre-built feature (length-prefixed), built once: it changes
+        whenever any feature's bytes would."""
+        if self._digest is None:
+            sha = hashlib.sha1(usedforsecurity=False)
+            for fragment in self.fragments():
+                sha.update(len(fragment).to_bytes(8, "little"))
+                sha.update(fragment)
+            self._digest = sha.digest()
+        return self._digest
+
+
+@dataclass
+class Page:
+    """A response body and, when it is known without reading the body, its content tag.
+
+    ``tag`` is a hex SHA-1 over everything the body is built from (the table's
+    :attr:`FeatureTable.digest`, the row positions and the members after the
+    features), so equal bodies get equal tags and a changed body a new one; None
+    means: hash the body itself.
+    """
+
+    body: bytes
+    tag: str | None = None
+
 
 class _PointIndex:
     """Point coordinates sorted by longitude, for bounding-box searches."""
@@ -144,10 +173,12 @@ class _PointIndex:
     def within(self, bbox) -> np.ndarray:
         """Positions, ascending, of the points inside the closed box ``bbox``."""
         minx, miny, maxx, maxy = bbox
-        start = np.searchsorted(self.lon, minx, side="left")
-        stop = np.searchsorted(self.lon, maxx, side="right")
+        start = self.lon.searchsorted(minx, "left")
+        stop = self.lon.searchsorted(maxx, "right")
         lat = self.lat[start:stop]
-        return np.sort(self.order[start:stop][(lat >= miny) & (lat <= maxy)])
+        inside = self.order[start:stop][(lat >= miny) & (lat <= maxy)]
+        inside.sort()
+        return inside
 
 
 def _all_points(geoms: np.ndarray) -> bool:
@@ -199,6 +230,12 @@ def select(table: FeatureTable, query: Query) -> Selection:
 def feature_collection(table: FeatureTable, selection: Selection, query: Query,
                        links: list[dict], timestamp: str | None = None) -> bytes:
     """A GeoJSON FeatureCollection of the selected rows, with paging members, as bytes."""
+    return collection_page(table, selection, query, links, timestamp).body
+
+
+def collection_page(table: FeatureTable, selection: Selection, query: Query,
+                    links: list[dict], timestamp: str | None = None) -> Page:
+    """:func:`feature_collection` as a :class:`Page`, tagged when the query is plain."""
     positions = selection.positions
     features, bbox = _features(table, positions, query)
     tail = {"numberMatched": selection.matched, "numberReturned": len(positions),
@@ -207,8 +244,21 @@ def feature_collection(table: FeatureTable, selection: Selection, query: Query,
         tail["timeStamp"] = timestamp
     if bbox is not None:
         tail["bbox"] = bbox
-    return (b'{"type":"FeatureCollection","features":[' + b",".join(features) + b"],"
-            + json_bytes(tail)[1:])
+    tail_bytes = json_bytes(tail)
+    body = _COLLECTION_HEAD + b",".join(features) + b"]," + tail_bytes[1:]
+    if not query.plain:
+        return Page(body)
+    return Page(body, _page_tag(table, positions, tail_bytes))
+
+
+def _page_tag(table: FeatureTable, positions: np.ndarray, tail: bytes) -> str:
+    rows = positions.astype(np.int64, copy=False).tobytes()
+    sha = hashlib.sha1(table.digest, usedforsecurity=False)
+    sha.update(_COLLECTION_HEAD)
+    sha.update(len(rows).to_bytes(8, "little"))
+    sha.update(rows)
+    sha.update(tail)
+    return sha.hexdigest()
 
 
 def feature(table: FeatureTable, position: int, query: Query, links: list[dict]) -> bytes:
@@ -266,11 +316,11 @@ def _geometry_json(geoms: np.ndarray) -> list[str | None]:
 def _envelope(bounds: np.ndarray) -> list[float] | None:
     if len(bounds) == 0:
         return None
-    low = np.fmin.reduce(bounds[:, :2], axis=0)  # fmin/fmax skip missing (NaN) bounds
-    high = np.fmax.reduce(bounds[:, 2:], axis=0)
-    if np.isnan(low[0]):
+    low = np.fmin.reduce(bounds, axis=0).tolist()  # fmin/fmax skip missing (NaN) bounds
+    high = np.fmax.reduce(bounds, axis=0).tolist()
+    if math.isnan(low[0]):
         return None
-    return [float(low[0]), float(low[1]), float(high[0]), float(high[1])]
+    return [low[0], low[1], high[2], high[3]]
 
 
 def _sorted(table: FeatureTable, positions: np.ndarray, sortby) -> np.ndarray:

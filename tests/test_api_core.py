@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from shapely.geometry import Point, Polygon
 
-from geo.features import FeatureTable, Query, QueryError, coerce, feature_collection, select
+from geo.features import (FeatureTable, Query, QueryError, coerce, collection_page,
+                          feature_collection, select)
 
 # An L-shaped polygon given clockwise: its bounds cover (119.5, 34.5) but it does not.
 L_SHAPE_CW = Polygon([(119, 34), (119, 35), (119.2, 35), (119.2, 34.2), (120, 34.2),
@@ -88,3 +89,21 @@ def test_point_bbox_search_keeps_boundary_points_and_table_order():
         y0, y1 = sorted(rng.uniform(33.9, 35.1, 2))
         inside = [i for i, (x, y) in enumerate(zip(lon, lat)) if x0 <= x <= x1 and y0 <= y <= y1]
         assert points.intersecting((x0, y0, x1, y1)).tolist() == inside
+
+
+def page_tag(table, query, links=()):
+    return collection_page(table, select(table, query), query, list(links)).tag
+
+
+def test_page_tag_follows_the_body(table):
+    query = Query(limit=2, bbox=(118.0, 33.0, 122.0, 36.0))
+    assert page_tag(table, query) == page_tag(table, query)
+    tags = {page_tag(table, query), page_tag(table, Query(limit=1, bbox=query.bbox)),
+            page_tag(table, Query(limit=2, offset=1, bbox=query.bbox)),
+            page_tag(table, query, [{"href": "http://other/", "rel": "self"}])}
+    assert len(tags) == 4  # rows, paging members or links differ: the tag does too
+    changed = table.frame.copy()
+    changed.loc[0, "year"] = 2026  # same rows, one property value changed
+    other = FeatureTable(frame=changed, id_field="id", queryable_names=["id", "year"])
+    assert page_tag(other, query) not in tags
+    assert page_tag(table, Query(limit=2, skip_geometry=True)) is None  # hashed from the body

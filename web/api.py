@@ -142,14 +142,14 @@ def _document(name, build, template, versions=(), media_type=JSON):
     return to_response(cached(state(), request, (name, versions), make))
 
 
-def _items_body(req, layer, table, query, fmt) -> bytes:
+def _items_body(req, layer, table, query, fmt) -> bytes | features.Page:
     selection = features.select(table, query)
     links = _items_links(req, layer, query, selection)
     if fmt == "html":
         rows = features.feature_collection(table, selection, query, links)
         return render_template("api/items.html", layer=layer, query=query,
                                collection=_loads(rows), links=links).encode()
-    return features.feature_collection(table, selection, query, links)
+    return features.collection_page(table, selection, query, links)
 
 
 def _item_body(req, layer, table, position, query, fmt) -> bytes:

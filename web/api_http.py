@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from flask import Response, current_app
 from werkzeug.http import parse_accept_header
 
-from geo.features import FeatureTable
+from geo.features import FeatureTable, Page
 from web.api_docs import ITEM_PARAMETERS
 
 CACHE_CONTROL = "public, max-age=60"
@@ -33,7 +33,11 @@ CORS_HEADERS = (("Access-Control-Allow-Origin", "*"),
 
 @dataclass
 class Entry:
-    """One ready response body: its bytes, ETag and, once asked for, its gzip form."""
+    """One ready response body: its bytes, ETag and, once asked for, its gzip form.
+
+    ``etag`` may be given as a content tag that identifies the body (see
+    ``geo.features.Page``); otherwise it is the SHA-1 of the body.
+    """
 
     body: bytes
     media_type: str
@@ -42,7 +46,7 @@ class Entry:
     gz: bytes | None = None
 
     def __post_init__(self):
-        self.etag = etag_of(self.body)
+        self.etag = f'"{self.etag}"' if self.etag else etag_of(self.body)
 
     def gzipped(self) -> bytes:
         if self.gz is None:
@@ -134,13 +138,17 @@ def cached(api: ApiState, req, key, build) -> Reply:
 
     The cache is looked up before the request is parsed; on a miss ``build()``
     validates the request and returns ``(body, media_type, headers, keep)``,
-    and the body is kept for the next identical request only when ``keep``.
+    and the body is kept for the next identical request only when ``keep``;
+    ``body`` may be a ``geo.features.Page`` carrying its content tag.
     """
     full_key = (root_url(req), req.query_string, *key)
     entry = api.entries.get(full_key)
     if entry is None:
         body, media_type, headers, keep = build()
-        entry = Entry(body, media_type, headers)
+        if isinstance(body, Page):
+            entry = Entry(body.body, media_type, headers, etag=body.tag or "")
+        else:
+            entry = Entry(body, media_type, headers)
         if keep:
             api.entries.put(full_key, entry)
     return respond(req, entry)
