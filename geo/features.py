@@ -27,6 +27,11 @@ MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 10
 _versions = itertools.count(1)
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+# The C encoder behind _ENCODER, made once instead of on every call; no check for
+# circular structures (the values written here are built from table cells).
+_C_ENCODE = (json.encoder.c_make_encoder(None, _ENCODER.default, json.encoder.encode_basestring,
+                                          None, ":", ",", False, False, False)
+             if json.encoder.c_make_encoder is not None else None)
 _COLLECTION_HEAD = b'{"type":"FeatureCollection","features":['
 
 
@@ -79,6 +84,7 @@ class FeatureTable:
     def __post_init__(self):
         self.geometry = _rfc7946_geometry(self.frame.geometry.to_numpy())
         self.bounds = shapely.bounds(self.geometry)
+        self.bounds_by_column = np.ascontiguousarray(self.bounds.T)  # (4, n): fast page takes
         self.ids = [_json_value(v) for v in self.frame[self.id_field]]
         self.id_index = {str(v): i for i, v in enumerate(self.ids)}
         self.records = _records(self.frame.drop(columns=self.frame.geometry.name))
@@ -273,7 +279,7 @@ def feature(table: FeatureTable, position: int, query: Query, links: list[dict])
 def _features(table: FeatureTable, positions: np.ndarray, query: Query):
     if query.plain:
         fragments = table.fragments()
-        return [fragments[i] for i in positions.tolist()], _envelope(table.bounds[positions])
+        return [fragments[i] for i in positions.tolist()], _page_envelope(table, positions)
     geometry_json: list[str | None] = [None] * len(positions)
     bbox = None
     if not query.skip_geometry:
@@ -300,7 +306,9 @@ def _feature_bytes(fid, geometry: str | None, properties: dict) -> bytes:
 
 def json_bytes(value) -> bytes:
     """Compact UTF-8 JSON (Chinese unescaped, no NaN) as bytes."""
-    return _ENCODER.encode(value).encode()
+    if _C_ENCODE is None or isinstance(value, str):
+        return _ENCODER.encode(value).encode()
+    return "".join(_C_ENCODE(value, 0)).encode()
 
 
 def _rfc7946_geometry(geoms: np.ndarray) -> np.ndarray:
@@ -311,6 +319,18 @@ def _rfc7946_geometry(geoms: np.ndarray) -> np.ndarray:
 
 def _geometry_json(geoms: np.ndarray) -> list[str | None]:
     return list(shapely.to_geojson(geoms))
+
+
+def _page_envelope(table: FeatureTable, positions: np.ndarray) -> list[float] | None:
+    """:func:`_envelope` of the rows at ``positions``, from the column-wise bounds."""
+    if len(positions) == 0:
+        return None
+    columns = table.bounds_by_column.take(positions, axis=1)
+    low = np.fmin.reduce(columns, axis=1).tolist()  # fmin/fmax skip missing (NaN) bounds
+    high = np.fmax.reduce(columns, axis=1).tolist()
+    if math.isnan(low[0]):
+        return None
+    return [low[0], low[1], high[2], high[3]]
 
 
 def _envelope(bounds: np.ndarray) -> list[float] | None:

@@ -4,14 +4,17 @@ the same bytes and headers, private reading, fresh data after a refresh or an im
 from __future__ import annotations
 
 import time
+from urllib.parse import parse_qsl
 
 import pandas as pd
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from layers.imported import METRICS_LAYER
 from store import open_store
 from web import admin, auth, create_app, services
-from web.api_fast import FastReads
+from web.api_fast import FastReads, plain_pairs
 
 TOKEN = "fast-path-reader-token-0123"
 ITEMS = "/api/collections/boundaries-county/items"
@@ -142,3 +145,13 @@ def test_import_by_another_worker_is_seen_within_a_second(fast_app):
         assert time.monotonic() - start < admin.POLL_SECONDS + 0.5, "import not seen"
         time.sleep(0.02)
     assert time.monotonic() - start <= admin.POLL_SECONDS + 0.5
+
+
+@given(st.text(alphabet="ab=&;,.%+2C中", max_size=24))
+@example("bbox=1,2,3,4&&f=json&flag&=x&limit=")
+def test_plain_query_strings_parse_as_parse_qsl(query):
+    pairs = plain_pairs(query)
+    if pairs is not None:
+        assert pairs == parse_qsl(query, keep_blank_values=True)
+    else:
+        assert not query.isascii() or "%" in query or "+" in query

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
+from werkzeug.utils import cached_property
 from werkzeug.wrappers import Request
 
 from web import FAST_READ_HOOKS
@@ -57,7 +58,7 @@ class FastReads:
             return None
         if not self.hooks_idle():
             return None
-        req = Request(environ)
+        req = FastRequest(environ)
         route = _route(req.path)
         if route is None or req.args.get("f", "json") != "json":
             return None
@@ -84,6 +85,31 @@ class FastReads:
         return not any(registry.get(key) for registry in (app.teardown_request_funcs,
                                                           app.url_value_preprocessors)
                        for key in (None, BLUEPRINT))
+
+class FastRequest(Request):
+    """A werkzeug Request whose ``args`` skip ``parse_qsl`` for plain query strings."""
+
+    @cached_property
+    def args(self):
+        pairs = plain_pairs(self.environ.get("QUERY_STRING", ""))
+        if pairs is None:
+            return super().args
+        return self.parameter_storage_class(pairs)
+
+
+def plain_pairs(query: str) -> list[tuple[str, str]] | None:
+    """The (name, value) pairs of an ASCII query string with nothing to decode (no
+    ``%`` or ``+``), as ``parse_qsl(query, keep_blank_values=True)`` gives them;
+    None for any other query string."""
+    if not query.isascii() or "%" in query or "+" in query:
+        return None
+    pairs = []
+    for part in query.split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            pairs.append((name, value))
+    return pairs
+
 
 def install(app, handlers: dict, allowed_after=()) -> FastReads:
     """Put the fast reads in front of ``app.wsgi_app``; ``allowed_after`` are the
