@@ -11,9 +11,10 @@ Three servers run under gunicorn with the same number of sync workers on loopbac
   the run: the ceiling for any Python server on this machine.
 
 The bbox case is the only one that does its query on every request: filtered
-responses are not kept in the response cache, so each request searches the 20,000
-points, pages, serialises and hashes the page; the other three cases are answered
-from the cache ahead of Flask's dispatch (``web.api_fast``).
+responses are not kept in the response cache, so each request parses the query,
+searches the 20,000 points, pages, joins the pre-serialised features and tags the
+page (ETag from the table digest, the rows and the paging members); the other three
+cases are answered from the cache ahead of Flask's dispatch (``web.api_fast``).
 
 The load generator is ``wrk`` when installed (Debian package ``wrk``), else a small
 threaded Python client; either way it runs in its own process, bounded by time.

@@ -251,7 +251,7 @@ def collection_page(table: FeatureTable, selection: Selection, query: Query,
     if bbox is not None:
         tail["bbox"] = bbox
     tail_bytes = json_bytes(tail)
-    body = _COLLECTION_HEAD + b",".join(features) + b"]," + tail_bytes[1:]
+    body = b"".join((_COLLECTION_HEAD, b",".join(features), b"],", memoryview(tail_bytes)[1:]))
     if not query.plain:
         return Page(body)
     return Page(body, _page_tag(table, positions, tail_bytes))
