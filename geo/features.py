@@ -10,6 +10,7 @@ rings counter-clockwise, coordinates rounded to 6 decimals, no ``crs`` member).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -244,14 +245,15 @@ def collection_page(table: FeatureTable, selection: Selection, query: Query,
     """:func:`feature_collection` as a :class:`Page`, tagged when the query is plain."""
     positions = selection.positions
     features, bbox = _features(table, positions, query)
-    tail = {"numberMatched": selection.matched, "numberReturned": len(positions),
-            "links": links}
+    tail = [b'"numberMatched":%d,"numberReturned":%d,"links":' % (selection.matched,
+                                                                   len(positions)),
+            links_json(links)]
     if timestamp:
-        tail["timeStamp"] = timestamp
+        tail.append(b',"timeStamp":' + json_bytes(timestamp))
     if bbox is not None:
-        tail["bbox"] = bbox
-    tail_bytes = json_bytes(tail)
-    body = b"".join((_COLLECTION_HEAD, b",".join(features), b"],", memoryview(tail_bytes)[1:]))
+        tail.append(b',"bbox":' + json_bytes(bbox))
+    tail_bytes = b"".join(tail)
+    body = b"".join((_COLLECTION_HEAD, b",".join(features), b"],", tail_bytes, b"}"))
     if not query.plain:
         return Page(body)
     return Page(body, _page_tag(table, positions, tail_bytes))
@@ -302,6 +304,31 @@ def _feature_bytes(fid, geometry: str | None, properties: dict) -> bytes:
     return (b'{"type":"Feature","id":' + json_bytes(fid) + b',"geometry":'
             + (geometry.encode() if geometry is not None else b"null")
             + b',"properties":' + json_bytes(properties) + b"}")
+
+
+def links_json(links: list[dict]) -> bytes:
+    """``json_bytes(links)`` for a list of link objects; members other than ``href``
+    recur from request to request and are encoded once."""
+    out = []
+    for link in links:
+        members = []
+        for name, value in link.items():
+            if type(name) is not str or type(value) is not str:
+                return json_bytes(links)
+            if name == "href":
+                members.append(b'"href":' + _encode_string(value).encode())
+            else:
+                members.append(_member(name, value))
+        out.append(b"{" + b",".join(members) + b"}")
+    return b"[" + b",".join(out) + b"]"
+
+
+_encode_string = json.encoder.encode_basestring
+
+
+@functools.lru_cache(maxsize=1024)
+def _member(name: str, value: str) -> bytes:
+    return (_encode_string(name) + ":" + _encode_string(value)).encode()
 
 
 def json_bytes(value) -> bytes:

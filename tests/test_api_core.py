@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from shapely.geometry import Point, Polygon
 
-from geo.features import (FeatureTable, Query, QueryError, coerce, collection_page,
+from geo.features import (FeatureTable, Query, QueryError, coerce, collection_page, links_json,
                           feature_collection, select)
 
 # An L-shaped polygon given clockwise: its bounds cover (119.5, 34.5) but it does not.
@@ -107,3 +107,15 @@ def test_page_tag_follows_the_body(table):
     other = FeatureTable(frame=changed, id_field="id", queryable_names=["id", "year"])
     assert page_tag(other, query) not in tags
     assert page_tag(table, Query(limit=2, skip_geometry=True)) is None  # hashed from the body
+
+
+@pytest.mark.parametrize("links", [
+    [],
+    [{"href": 'http://h/p?q="a"&b=\\中\n', "rel": "self", "type": "application/geo+json",
+      "title": "本页"}, {"href": "http://h/", "rel": "next", "type": "text/html"}],
+    [{"href": "http://h/", "rel": "self", "length": 3}],  # a non-text member
+])
+def test_links_json_is_the_json_of_the_links(links):
+    assert json.loads(links_json(links)) == links
+    assert links_json(links) == json.dumps(links, ensure_ascii=False,
+                                           separators=(",", ":")).encode()
