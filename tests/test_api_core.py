@@ -9,8 +9,16 @@ import numpy as np
 import pytest
 from shapely.geometry import Point, Polygon
 
-from geo.features import (FeatureTable, Query, QueryError, coerce, collection_page, links_json,
-                          feature_collection, select)
+from geo.features import (
+    FeatureTable,
+    Query,
+    QueryError,
+    coerce,
+    collection_page,
+    feature_collection,
+    links_json,
+    select,
+)
 
 # An L-shaped polygon given clockwise: its bounds cover (119.5, 34.5) but it does not.
 L_SHAPE_CW = Polygon([(119, 34), (119, 35), (119.2, 35), (119.2, 34.2), (120, 34.2),
