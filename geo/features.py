@@ -309,18 +309,14 @@ def _feature_bytes(fid, geometry: str | None, properties: dict) -> bytes:
 def links_json(links: list[dict]) -> bytes:
     """``json_bytes(links)`` for a list of link objects; members other than ``href``
     recur from request to request and are encoded once."""
-    out = []
-    for link in links:
-        members = []
-        for name, value in link.items():
-            if type(name) is not str or type(value) is not str:
-                return json_bytes(links)
-            if name == "href":
-                members.append(b'"href":' + _encode_string(value).encode())
-            else:
-                members.append(_member(name, value))
-        out.append(b"{" + b",".join(members) + b"}")
-    return b"[" + b",".join(out) + b"]"
+    try:
+        return b"[" + b",".join([
+            b"{" + b",".join([_member(name, value) if name != "href"
+                              else b'"href":' + _encode_string(value).encode()
+                              for name, value in link.items()]) + b"}"
+            for link in links]) + b"]"
+    except TypeError:  # a member that is not text
+        return json_bytes(links)
 
 
 _encode_string = json.encoder.encode_basestring
