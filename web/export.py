@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlencode
@@ -35,6 +36,7 @@ from geo import thematic
 from geo.boundaries import load_boundaries, read_manifest
 from geo.cartography import FORMATS, MapDrawing, Page, Rendered, Symbol, map_crs, render_map
 from geo.fonts import CjkFont, find_cjk_font
+from layers.boundaries import display_boundaries
 from layers.plans import load_plans
 from web import maps
 from web.errors import InvalidParameter, NotFound
@@ -116,12 +118,15 @@ def _int(name: str, raw) -> int:
 class ExportState:
     """What exports share for the life of an app: font, display boundaries, cache."""
 
-    def __init__(self, data_dir: Path, font: CjkFont):
+    def __init__(self, data_dir: Path, font: CjkFont, context=None):
         self.data_dir = Path(data_dir)
         self.font = font
-        self.boundaries = load_boundaries(self.data_dir / "boundaries", "fine")
+        boundaries = (partial(display_boundaries, context) if context is not None
+                      else partial(load_boundaries, self.data_dir / "boundaries"))
+        self.boundaries = boundaries("fine")
         # Surroundings and the locator are small or grey: the coarse version will do.
-        self.coarse = load_boundaries(self.data_dir / "boundaries", "coarse")
+        self.coarse = boundaries("coarse")
+        self.types = maps.entity_types(self.data_dir)
         self.manifest = read_manifest(self.data_dir / "boundaries")
         self.plans = load_plans(self.data_dir)
         self._cache: OrderedDict[tuple, Rendered] = OrderedDict()
@@ -163,8 +168,10 @@ def _setup(state) -> None:
     from web import services
 
     app = state.app
-    app.extensions[EXTENSION] = ExportState(services(app).settings.data_dir, find_cjk_font())
-    services(app).add_link("静态地图导出", "江苏省地图（PNG，A4 横向 300 dpi）",
+    svc = services(app)
+    app.extensions[EXTENSION] = ExportState(svc.settings.data_dir, find_cjk_font(),
+                                            svc.catalog.context)
+    svc.add_link("静态地图导出", "江苏省地图（PNG，A4 横向 300 dpi）",
                            f"/export/{PROVINCE_MAP}.png")
 
 
@@ -308,12 +315,12 @@ def carriers_in(catalog, shape) -> gpd.GeoDataFrame | None:
     return points[points.within(shape)]
 
 
-def carrier_symbols(catalog, carriers) -> dict[str, Symbol]:
+def carrier_symbols(state: ExportState, carriers) -> dict[str, Symbol]:
     """Label, shape and colour per type: the knowledge base's, else the interactive
     map's fallback for the n-th type shown (same order, same colours)."""
     if carriers is None or carriers.empty:
         return {}
-    known = maps.entity_types(catalog)
+    known = state.types
     symbols = {}
     for i, kind in enumerate(sorted(carriers["type"].dropna().unique())):
         style = known.get(kind, {})
@@ -343,7 +350,7 @@ def build_drawing(state: ExportState, catalog, req: ExportRequest) -> MapDrawing
         subtitle=_subtitle(choice, legend),
         units=units, extent=extent, legend=legend, outlines=area.outlines,
         context=pd.concat([provinces, area.context]),
-        carriers=carriers, symbols=carrier_symbols(catalog, carriers), corridors=corridors,
+        carriers=carriers, symbols=carrier_symbols(state, carriers), corridors=corridors,
         locator=provinces, locator_highlight=area.extent_shape,
         note=source_note(state, plan_ids, extent),
         corridor_label=area.title if area.corridor is not None else "科技创新走廊")

@@ -22,6 +22,7 @@ import abc
 import gzip
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import folium
@@ -32,8 +33,9 @@ import shapely
 from flask import Blueprint, current_app, render_template, request, url_for
 
 from geo import thematic
-from geo.boundaries import load_boundaries
 from geo.datum import geometry_wgs84_to_gcj02
+from layers.boundaries import display_boundaries
+from layers.entities import read_entity_types
 from layers.plans import load_plans
 from web import services
 from web.assets import vendor_url
@@ -237,23 +239,21 @@ def indicators(app=None) -> dict[str, Indicator]:
     return data.indicator_cache[1]
 
 
-def entity_types(catalog) -> dict[str, dict]:
+def entity_types(data_dir: Path) -> dict[str, dict]:
     """Label, symbol and colour per entity type from ``data/kb/entity_types.csv``.
 
     The static exports draw the same symbols and colours from the same file.
     """
-    path = catalog.context.data_dir / "kb" / "entity_types.csv"
-    if not path.exists():
+    if not (Path(data_dir) / "kb" / "entity_types.csv").exists():
         return {}
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return {row["id"]: {"label": row.get("label") or row["id"],
-                        "shape": row.get("symbol") or "",
-                        "color": row.get("colour") or ""}
-            for row in table.to_dict("records")}
+    return {row["id"]: {"label": row["label"] or row["id"], "shape": row["symbol"],
+                        "color": row["colour"]}
+            for row in read_entity_types(data_dir).to_dict("records")}
 
 
 def entity_type_labels(catalog) -> dict[str, str]:
-    return {key: value["label"] for key, value in entity_types(catalog).items()}
+    return {key: value["label"]
+            for key, value in entity_types(catalog.context.data_dir).items()}
 
 
 # ---------------------------------------------------------------- per-app data
@@ -276,11 +276,10 @@ def map_data(app=None) -> MapData:
 def _setup(state) -> None:
     app = state.app
     svc = services(app)
-    directory = svc.settings.data_dir / "boundaries"
     app.extensions[EXTENSION] = MapData(
-        boundaries={r: load_boundaries(directory, r) for r in ("fine", "medium")},
+        boundaries={r: display_boundaries(svc.catalog.context, r) for r in ("fine", "medium")},
         plan_titles={p.id: p.title for p in load_plans(svc.settings.data_dir).values()},
-        types=entity_types(svc.catalog))
+        types=entity_types(svc.settings.data_dir))
     indicators(app)  # once here, so that no visitor waits for it
     _add_links(app)
 
