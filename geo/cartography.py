@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import matplotlib as mpl
 import numpy as np
+import pandas as pd
 import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import FigureCanvasPdf
@@ -35,6 +36,7 @@ from matplotlib.font_manager import findfont, get_font
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, PathPatch, Patch, Rectangle
 from matplotlib.path import Path as MplPath
+from matplotlib.patheffects import withStroke
 from matplotlib.transforms import Bbox
 from pyproj import CRS, Proj, Transformer
 from shapely.ops import polylabel
@@ -48,6 +50,7 @@ FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 MM_PER_INCH = 25.4
 WGS84 = "EPSG:4326"
 NICE_KM = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500)
+STANDARD_STEPS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
 # Output settings read at save time: text stays text in SVG, fonts are embedded
 # as TrueType (Type 42) in PDF; fixed ids and no dates make files reproducible.
 OUTPUT_RC = {"svg.fonttype": "none", "pdf.fonttype": 42, "svg.hashsalt": "innomap"}
@@ -56,10 +59,10 @@ CONTEXT_FILL = "#f2f2f2"
 CONTEXT_EDGE = "#b3b3b3"
 UNIT_EDGE = "#ffffff"
 OUTLINE_EDGE = "#4d4d4d"
-CORRIDOR_COLOR = "#d7301f"
 HIGHLIGHT = "#d7301f"
-# Positions that stand for a whole county or city, drawn as hollow symbols.
-SCHEMATIC_PRECISIONS = ("county_centroid", "city_centroid")
+HIGHLIGHT_FILL = "#fcbba1"  # the map's area on the locator: light fill, red outline
+HOLLOW_LABEL = "空心：示意位置（县、市中心）"
+ZONE_FILLS = ("#fdd0a2", "#c6dbef")  # the two zones of a corridor, told apart
 
 
 @dataclass(frozen=True)
@@ -102,12 +105,30 @@ class Page:
 
 @dataclass(frozen=True)
 class Symbol:
-    """How one carrier type is drawn and named in the legend."""
+    """How one symbol family is drawn and named in the legend.
+
+    ``kind`` is ``points`` (a marker), ``lines`` or ``areas`` (an outline).
+    """
 
     label: str
     marker: str = "o"
     color: str = "#000000"
     size: float = 5.0
+    kind: str = "points"
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """Features drawn alike on top of the units, in WGS84.
+
+    ``kind``: ``points`` (markers; rows with ``hollow`` True drawn hollow),
+    ``areas`` (dashed outlines), ``lines`` or ``corridor`` (zones, lines and nodes
+    of a corridor). Rows with a non-empty ``label`` get it written beside them.
+    """
+
+    kind: str
+    frame: gpd.GeoDataFrame
+    symbol: Symbol
 
 
 @dataclass
@@ -116,8 +137,9 @@ class MapDrawing:
 
     ``units`` are the classified polygons with columns ``color`` (hex fill)
     and ``label`` (the name written inside, or empty). ``extent`` is the
-    lon/lat box the map must show. ``locator`` are the polygons of the inset map
-    and ``locator_highlight`` the area drawn in red on it.
+    lon/lat box the map must show. ``overlays`` are drawn in order above the
+    units; ``symbols`` are their legend entries. ``locator`` are the polygons of
+    the inset map and ``locator_highlight`` the area outlined in red on it.
     """
 
     title: str
@@ -127,13 +149,16 @@ class MapDrawing:
     legend: object | None = None
     outlines: gpd.GeoDataFrame | None = None
     context: gpd.GeoDataFrame | None = None
-    carriers: gpd.GeoDataFrame | None = None
-    symbols: dict[str, Symbol] = field(default_factory=dict)
-    corridors: gpd.GeoDataFrame | None = None
+    overlays: list[Overlay] = field(default_factory=list)
+    symbols: list[Symbol] = field(default_factory=list)
     locator: gpd.GeoDataFrame | None = None
     locator_highlight: object | None = None
     note: str = ""
-    corridor_label: str = "科技创新走廊"
+
+    def points(self) -> gpd.GeoDataFrame | None:
+        """Every point feature of the point overlays (for label avoidance)."""
+        frames = [o.frame for o in self.overlays if o.kind == "points" and len(o.frame)]
+        return pd.concat(frames) if frames else None
 
 
 @dataclass(frozen=True)
@@ -155,7 +180,8 @@ class Rendered:
     scale_bar: ScaleBar
     legend_labels: tuple[str, ...]
     labels_placed: tuple[str, ...]
-    scale_denominator: float
+    scale_denominator: int
+    contents: dict = field(default_factory=dict)
 
 
 def map_crs(lon: float) -> CRS:
@@ -215,7 +241,19 @@ def render_map(drawing: MapDrawing, page: Page, fmt: str, font: CjkFont) -> Rend
     crs = map_crs((drawing.extent[0] + drawing.extent[2]) / 2)
     figure, parts = _compose(drawing, page, fmt, crs, font)
     data = _save(figure, page, fmt)
-    return Rendered(data=data, mimetype=FORMATS[fmt], crs=crs, **parts)
+    return Rendered(data=data, mimetype=FORMATS[fmt], crs=crs, contents=contents(drawing),
+                    **parts)
+
+
+def contents(drawing: MapDrawing) -> dict:
+    """What a drawing shows, for checks: unit fills by adcode, feature ids by overlay."""
+    units = drawing.units
+    fills = dict(zip(units["adcode"], units["color"])) if "adcode" in units else {}
+    features = [sorted(map(str, o.frame["id"])) if "id" in o.frame else []
+                for o in drawing.overlays]
+    return {"units": fills, "features": features,
+            "symbols": [symbol.label for symbol in drawing.symbols]}
+
 
 
 # -- layout ---------------------------------------------------------------------------
@@ -233,15 +271,16 @@ def _compose(drawing: MapDrawing, page: Page, fmt: str, crs: CRS, font: CjkFont)
     project = Transformer.from_crs(WGS84, crs, always_xy=True)
     _draw_map(ax, drawing, crs, s)
     _fit_extent(ax, drawing.extent, project)
-    labels = _place_labels(ax, drawing.units.to_crs(crs), font, s,
-                           _symbol_boxes(ax, drawing, crs, s))
+    denominator = _standard_scale(ax, crs)
+    taken = _symbol_boxes(ax, drawing, crs, s)
+    labels = _place_labels(ax, drawing.units.to_crs(crs), font, s, taken)
+    labels += _feature_labels(ax, drawing, crs, font, s, taken)
     bar = _scale_bar(ax, crs, font, s)
     _north_arrow(ax, crs, font, s)
     legend_labels = _legends(figure, frames.legend_rect, drawing, font, s)
     _locator(figure, frames.inset_rect, drawing, crs)
     _note(figure, frames, drawing.note, font, s)
-    denominator = _scale_denominator(ax, bar, figure)
-    figure.text(frames.right, 1 - frames.mm_y(15), f"比例尺 1:{denominator:,.0f}",
+    figure.text(frames.right, 1 - frames.mm_y(15), f"比例尺 1:{denominator:,}",
                 ha="right", va="baseline", color="#333333",
                 fontproperties=font.properties(9 * s))
     return figure, {"scale_bar": bar, "legend_labels": legend_labels,
@@ -308,10 +347,16 @@ def _draw_map(ax, drawing: MapDrawing, crs: CRS, s: float) -> None:
     _polygons(ax, units, list(units["color"]), UNIT_EDGE, 0.5 * s, 2)
     if drawing.outlines is not None and len(drawing.outlines):
         _polygons(ax, drawing.outlines.to_crs(crs), "none", OUTLINE_EDGE, 1.0 * s, 3)
-    if drawing.corridors is not None and len(drawing.corridors):
-        _corridor(ax, drawing.corridors.to_crs(crs), s)
-    if drawing.carriers is not None and len(drawing.carriers):
-        _carriers(ax, drawing.carriers.to_crs(crs), drawing.symbols, s)
+    for overlay in drawing.overlays:
+        if not len(overlay.frame):
+            continue
+        frame = overlay.frame.to_crs(crs)
+        if overlay.kind == "points":
+            _points(ax, frame, overlay.symbol, s)
+        elif overlay.kind == "corridor":
+            _corridor(ax, frame, overlay.symbol.color, s)
+        else:
+            _outlines(ax, frame, overlay.symbol, s)
 
 
 def polygon_path(geometry) -> MplPath:
@@ -348,44 +393,56 @@ def _lines(ax, frame: gpd.GeoDataFrame, color, width, zorder) -> None:
                                      capstyle="round", zorder=zorder), autolim=False)
 
 
-def _corridor(ax, frame: gpd.GeoDataFrame, s: float) -> None:
-    """Corridor parts: zones as dashed outlines, lines in red, nodes as red dots."""
+def _corridor(ax, frame: gpd.GeoDataFrame, colour: str, s: float) -> None:
+    """Corridor parts: the buffer faint, zones in two fills with dashed edges, lines
+    in red, nodes as dots; names of the parts written beside them."""
     kinds = frame.geometry.geom_type
     zones = frame[kinds.isin(["Polygon", "MultiPolygon"])]
-    if len(zones):
-        patches = [PathPatch(polygon_path(g)) for g in zones.geometry]
-        ax.add_collection(PatchCollection(patches, facecolors=CORRIDOR_COLOR, alpha=0.12,
-                                          edgecolors="none", zorder=4), autolim=False)
-        ax.add_collection(PatchCollection(patches, facecolors="none", linestyles="--",
-                                          edgecolors=CORRIDOR_COLOR, linewidths=1.0 * s,
-                                          zorder=4), autolim=False)
+    for i, (_, zone) in enumerate(zones.iterrows()):
+        buffer = zone.get("part") == "buffer"
+        patch = [PathPatch(polygon_path(zone.geometry))]
+        ax.add_collection(PatchCollection(
+            patch, facecolors="none" if buffer else ZONE_FILLS[i % len(ZONE_FILLS)],
+            alpha=None if buffer else 0.35, edgecolors=colour,
+            linestyles=":" if buffer else "--", linewidths=(0.8 if buffer else 1.0) * s,
+            zorder=4), autolim=False)
     lines = frame[kinds.isin(["LineString", "MultiLineString"])]
     if len(lines):
-        _lines(ax, lines, CORRIDOR_COLOR, 2.4 * s, 4)
+        _lines(ax, lines, colour, 2.4 * s, 4)
     nodes = frame[kinds == "Point"]
     if len(nodes):
-        ax.scatter(nodes.geometry.x, nodes.geometry.y, s=(3.5 * s) ** 2, c=CORRIDOR_COLOR,
-                   edgecolors="white", linewidths=0.6 * s, zorder=5)
+        ax.scatter(nodes.geometry.x, nodes.geometry.y, s=(3.5 * s) ** 2, c=colour,
+                   marker="h", edgecolors="white", linewidths=0.6 * s, zorder=7)
 
 
-def _carriers(ax, frame: gpd.GeoDataFrame, symbols: dict[str, Symbol], s: float) -> None:
-    points = frame[frame.geometry.geom_type == "Point"]
-    exact = _exact(points)
-    for carrier_type, group in points.groupby("type", sort=True):
-        symbol = symbols.get(carrier_type, Symbol(carrier_type))
-        for is_exact, part in group.groupby(exact[group.index]):
+def _points(ax, frame: gpd.GeoDataFrame, symbol: Symbol, s: float) -> None:
+    """Markers of one family: filled where the position is a site or approximate,
+    hollow where it is only a county or city centre."""
+    points = frame.explode(index_parts=False)
+    points = points[points.geometry.geom_type == "Point"]
+    hollow = points["hollow"].astype(bool) if "hollow" in points else \
+        pd.Series(False, index=points.index)
+    for is_hollow, part in ((False, points[~hollow.values]), (True, points[hollow.values])):
+        if len(part):
             ax.scatter(part.geometry.x, part.geometry.y, marker=symbol.marker,
-                       s=(symbol.size * s) ** 2, zorder=6 if is_exact else 5,
-                       facecolors=symbol.color if is_exact else "none",
-                       edgecolors="white" if is_exact else symbol.color,
-                       linewidths=(0.6 if is_exact else 1.2) * s)
+                       s=(symbol.size * s) ** 2, zorder=5 if is_hollow else 6,
+                       facecolors="none" if is_hollow else symbol.color,
+                       edgecolors=symbol.color if is_hollow else "white",
+                       linewidths=(1.2 if is_hollow else 0.6) * s)
 
 
-def _exact(points: gpd.GeoDataFrame):
-    """True where a carrier's position is its site; False where it is approximate."""
-    if "precision" not in points.columns:
-        return points.geometry.geom_type == "Point"
-    return ~points["precision"].isin(SCHEMATIC_PRECISIONS)
+def _outlines(ax, frame: gpd.GeoDataFrame, symbol: Symbol, s: float) -> None:
+    """Areas and lines of context overlays: dashed outlines, points as hollow markers."""
+    kinds = frame.geometry.geom_type
+    areas = frame[kinds.isin(["Polygon", "MultiPolygon"])]
+    if len(areas):
+        _polygons(ax, areas, "none", symbol.color, 0.9 * s, 4)
+    lines = frame[kinds.isin(["LineString", "MultiLineString"])]
+    if len(lines):
+        _lines(ax, lines, symbol.color, 1.2 * s, 4)
+    points = frame[kinds.isin(["Point", "MultiPoint"])]
+    if len(points):
+        _points(ax, points.assign(hollow=True), symbol, s)
 
 
 def _fit_extent(ax, extent, project: Transformer) -> None:
@@ -450,9 +507,10 @@ def _polygonal(geometry):
 
 def _symbol_boxes(ax, drawing: MapDrawing, crs: CRS, s: float) -> list:
     """Display boxes around the carrier symbols, so labels keep clear of them."""
-    if drawing.carriers is None or not len(drawing.carriers):
+    points = drawing.points()
+    if points is None or not len(points):
         return []
-    points = drawing.carriers.to_crs(crs)
+    points = points.explode(index_parts=False).to_crs(crs)
     points = points[points.geometry.geom_type == "Point"]
     xy = ax.transData.transform(np.column_stack([points.geometry.x, points.geometry.y]))
     half = 6.0 * s * ax.figure.dpi / 72 / 2 * 1.3
@@ -571,12 +629,70 @@ def _north_arrow(ax, crs: CRS, font: CjkFont, s: float) -> None:
             fontproperties=font.properties(9 * s))
 
 
-def _scale_denominator(ax, bar: ScaleBar, figure: Figure) -> float:
-    """1:n at the scale bar: ground metres per metre of paper."""
+def scale_denominator(ax, crs: CRS) -> float:
+    """1:n at the map's centre: ground metres per metre of paper."""
     x0, x1 = ax.get_xlim()
-    paper_m = ax.get_position().width * figure.get_figwidth() * MM_PER_INCH / 1000
-    metres_per_map_unit = bar.km * 1000 / (bar.end[0] - bar.start[0])
-    return (x1 - x0) * metres_per_map_unit / paper_m
+    y0, y1 = ax.get_ylim()
+    lon, lat = Transformer.from_crs(crs, WGS84, always_xy=True).transform(
+        (x0 + x1) / 2, (y0 + y1) / 2)
+    k = Proj(crs).get_factors(lon, lat).parallel_scale
+    paper_m = ax.get_position().width * ax.figure.get_figwidth() * MM_PER_INCH / 1000
+    return (x1 - x0) / k / paper_m
+
+
+def standard_scale(denominator: float) -> int:
+    """The first standard scale at least ``denominator``: 1, 1.2, 1.5, 2, 2.5, 3, 4, 5,
+    6 or 8 times a power of ten.
+
+    >>> standard_scale(789_262)
+    800000
+    """
+    power = 10 ** math.floor(math.log10(denominator))
+    for step in STANDARD_STEPS:
+        if step * power >= denominator * (1 - 1e-9):
+            return int(round(step * power))
+    return int(10 * power)
+
+
+def _standard_scale(ax, crs: CRS) -> int:
+    """Widen the view around its centre to the next standard scale; return it.
+
+    The scale is then one number in every format of the same map (PNG, SVG, PDF).
+    """
+    exact = scale_denominator(ax, crs)
+    target = standard_scale(exact)
+    factor = target / exact
+    for get, set_ in ((ax.get_xlim, ax.set_xlim), (ax.get_ylim, ax.set_ylim)):
+        low, high = get()
+        centre, half = (low + high) / 2, (high - low) / 2 * factor
+        set_(centre - half, centre + half)
+    return target
+
+
+def _feature_labels(ax, drawing: MapDrawing, crs: CRS, font: CjkFont, s: float,
+                    taken: list) -> tuple[str, ...]:
+    """Names of labelled overlay features (corridor parts), beside their shapes."""
+    placed = []
+    for overlay in drawing.overlays:
+        if "label" not in overlay.frame.columns:
+            continue
+        rows = overlay.frame[overlay.frame["label"].fillna("") != ""]
+        for label, geometry in zip(rows["label"], rows.to_crs(crs).geometry):
+            anchor = _label_anchor(geometry)
+            artist = ax.text(anchor.x, anchor.y, label, ha="left", va="bottom", zorder=9,
+                             color="#67000d", fontproperties=font.properties(7 * s),
+                             clip_on=True)
+            artist.set_path_effects([withStroke(linewidth=2 * s, foreground="white")])
+            placed.append(label)
+    return tuple(placed)
+
+
+def _label_anchor(geometry):
+    """Where a part's name goes: a point itself, a line's middle, an area's inner point."""
+    if geometry.geom_type in ("LineString", "MultiLineString"):
+        line = max(getattr(geometry, "geoms", [geometry]), key=lambda g: g.length)
+        return line.interpolate(0.5, normalized=True)
+    return geometry.representative_point()
 
 
 # -- legend, inset, note --------------------------------------------------------------
@@ -608,20 +724,19 @@ def _legends(figure: Figure, rect, drawing: MapDrawing, font: CjkFont,
 
 def _symbol_entries(drawing: MapDrawing, s: float):
     handles, labels = [], []
-    shown = set(drawing.carriers["type"]) if drawing.carriers is not None else set()
-    for carrier_type, symbol in drawing.symbols.items():
-        if carrier_type in shown:
+    for symbol in drawing.symbols:
+        if symbol.kind == "points":
             handles.append(Line2D([], [], marker=symbol.marker, ls="", color=symbol.color,
                                   markeredgecolor="white", markersize=symbol.size * s))
-            labels.append(symbol.label)
-    if drawing.carriers is not None and len(drawing.carriers) \
-            and not _exact(drawing.carriers).all():
+        else:
+            handles.append(Line2D([], [], color=symbol.color, lw=2.0 * s,
+                                  ls="-" if symbol.kind == "corridor" else "--"))
+        labels.append(symbol.label)
+    points = drawing.points()
+    if points is not None and "hollow" in points and points["hollow"].astype(bool).any():
         handles.append(Line2D([], [], marker="o", ls="", markerfacecolor="none",
                               markeredgecolor="#333333", markersize=5 * s))
-        labels.append("空心：示意位置（县、市中心）")
-    if drawing.corridors is not None and len(drawing.corridors):
-        handles.append(Line2D([], [], color=CORRIDOR_COLOR, lw=2.4 * s))
-        labels.append(drawing.corridor_label)
+        labels.append(HOLLOW_LABEL)
     return handles, labels
 
 
@@ -690,7 +805,7 @@ def _locator(figure: Figure, rect, drawing: MapDrawing, crs: CRS) -> None:
     _polygons(ax, locator, "#ffffff", "#808080", 0.5, 1)
     if drawing.locator_highlight is not None:
         shape = gpd.GeoSeries([drawing.locator_highlight], crs=WGS84).to_crs(crs)
-        _polygons(ax, gpd.GeoDataFrame(geometry=shape), HIGHLIGHT, HIGHLIGHT, 0.5, 2)
+        _polygons(ax, gpd.GeoDataFrame(geometry=shape), HIGHLIGHT_FILL, HIGHLIGHT, 1.2, 2)
     set_equal_limits(ax, locator.total_bounds, pad=0.04)
 
 

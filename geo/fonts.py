@@ -26,8 +26,11 @@ DEBIAN_FONTS = (
     Path("/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc"),
 )
 MPLFONTS_FILE = "NotoSansCJKsc-Regular.otf"
-# The generic fallbacks an SVG viewer may use if it lacks the named family.
-SVG_FALLBACK = ["Noto Sans CJK SC", "Source Han Sans SC", "sans-serif"]
+# The families an SVG names after the drawn one, for viewers that lack it: the same
+# design under its other name, the Chinese UI fonts of Windows (Word, Illustrator)
+# and macOS, then the generic family.
+SVG_FALLBACK = ["Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "SimHei",
+                "PingFang SC", "sans-serif"]
 
 
 class FontNotFound(RuntimeError):

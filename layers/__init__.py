@@ -5,13 +5,15 @@ Adding a layer is one module with a Layer subclass and one entry here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 
-from layers.base import Layer, LayerContext, LayerError
+from layers.base import Layer, LayerContext, LayerError, check_layer_class
 from layers.boundaries import CityBoundaries, CountyBoundaries, ProvinceBoundaries
+from layers.carriers import CarriersLayer, StructuresLayer
 from layers.corridors import CorridorsLayer
 from layers.county_metrics import CountyMetricsLayer
 from layers.entities import EntitiesLayer
@@ -24,6 +26,8 @@ LAYER_CLASSES: tuple[type[Layer], ...] = (
     CityBoundaries,
     CountyBoundaries,
     EntitiesLayer,
+    CarriersLayer,
+    StructuresLayer,
     CorridorsLayer,
     CountyMetricsLayer,
     TargetsLayer,
@@ -32,6 +36,8 @@ LAYER_CLASSES: tuple[type[Layer], ...] = (
     ImportedCarriers,
 )
 
+for _cls in LAYER_CLASSES:
+    check_layer_class(_cls)
 REGISTRY: dict[str, Layer] = {cls.id: cls() for cls in LAYER_CLASSES}
 
 
@@ -47,31 +53,52 @@ def get_layer(layer_id: str) -> Layer:
 class Catalog:
     """All layers loaded once for an app: ``frames[id]`` is the GeoDataFrame.
 
+    ``layers`` are the app's layers (the registry plus any an app was given);
     ``generation`` counts reloads, so caches can tell fresh data from stale.
     """
 
     frames: dict[str, gpd.GeoDataFrame]
     context: LayerContext
+    layers: dict[str, Layer] = field(default_factory=lambda: dict(REGISTRY))
     generation: int = 0
 
+    def layer(self, layer_id: str) -> Layer:
+        """The app's layer ``layer_id``; LayerError if there is none."""
+        try:
+            return self.layers[layer_id]
+        except KeyError:
+            raise LayerError(f"unknown layer {layer_id!r}") from None
+
     def frame(self, layer_id: str) -> gpd.GeoDataFrame:
-        get_layer(layer_id)
+        self.layer(layer_id)
         return self.frames[layer_id]
 
     def refresh(self, layer_id: str) -> gpd.GeoDataFrame:
-        """Load ``layer_id`` again (its data changed) and swap the new frame in."""
-        layer = get_layer(layer_id)
+        """Load ``layer_id`` again (its data changed) and swap the new frame in.
+
+        Layers loaded from it (e.g. ``county-metrics`` from ``carriers``) are kept:
+        refresh is for leaf data such as the imported layers.
+        """
+        layer = self.layer(layer_id)
         self.context._cache.pop(layer_id, None)
         self.frames[layer_id] = self.context.layer(layer.id)
         self.generation += 1
         return self.frames[layer_id]
 
 
-def load_catalog(data_dir: Path, options: dict | None = None) -> Catalog:
-    """Load and check every registered layer from ``data_dir``."""
-    ctx = LayerContext(data_dir=Path(data_dir), resolve=get_layer, options=options or {})
-    frames = {layer_id: ctx.layer(layer_id) for layer_id in REGISTRY}
-    return Catalog(frames=frames, context=ctx)
+def load_catalog(data_dir: Path, options: dict | None = None,
+                 extra_layers: Iterable[Layer] = ()) -> Catalog:
+    """Load and check every registered layer (and ``extra_layers``) from ``data_dir``."""
+    layers = dict(REGISTRY)
+    for layer in extra_layers:
+        check_layer_class(layer)
+        if layer.id in layers:
+            raise LayerError(f"layer id {layer.id!r} is already registered")
+        layers[layer.id] = layer
+    resolve = layers.__getitem__
+    ctx = LayerContext(data_dir=Path(data_dir), resolve=resolve, options=options or {})
+    frames = {layer_id: ctx.layer(layer_id) for layer_id in layers}
+    return Catalog(frames=frames, context=ctx, layers=layers)
 
 
 __all__ = ["REGISTRY", "Catalog", "Layer", "LayerContext", "LayerError",

@@ -14,6 +14,19 @@ class LayerError(Exception):
     """A layer could not be loaded or failed its checks."""
 
 
+#: Map roles a layer can declare (``Layer.map_role``).
+MAP_ROLES = {
+    "units": "统计单元：地图按它分级设色，也是底图",
+    "values": "区域数值：分级设色的指标来源",
+    "points": "点状叠加层（载体符号）",
+    "areas": "面状叠加层（画作轮廓，不拦截点击）",
+    "lines": "线状叠加层",
+    "corridor": "走廊组成（中轴线、分界线、片区、节点、缓冲区）",
+    "none": "不上地图（map_reason 说明原因）",
+}
+OVERLAY_ROLES = ("points", "areas", "lines", "corridor")
+
+
 @dataclass
 class LayerContext:
     """What a layer may use while loading: the data directory and other layers.
@@ -45,7 +58,25 @@ class Layer(abc.ABC):
     title: ClassVar[str]
     description: ClassVar[str]
     id_field: ClassVar[str] = "id"
-    group: ClassVar[str] = ""
+    #: What the layer is on a map: one of :data:`MAP_ROLES`. The map core
+    #: (``mapcore``) iterates the registry by role; nothing names a layer id.
+    map_role: ClassVar[str] = "none"
+    #: Why a layer with role ``none`` is on no map (shown in the docs and tests).
+    map_reason: ClassVar[str] = ""
+    #: Overlays only: shown when a map opens (False: listed in the layer list, off).
+    map_default_visible: ClassVar[bool] = True
+    #: Overlays only: (column, 中文 label) rows of a feature's popup, after its
+    #: type, county and precision grade; empty values are left out.
+    popup_fields: ClassVar[tuple[tuple[str, str], ...]] = ()
+    #: Overlays only: the symbol family of every feature unless the frame has a
+    #: ``family`` column (families: ``data/kb/symbol_families.csv``).
+    family: ClassVar[str] = "other"
+    #: Value layers only: ``long`` (region, indicator, year, kind, value rows, as the
+    #: targets) or ``counts`` (one row per county with ``n_<type>`` columns).
+    values_format: ClassVar[str] = ""
+    #: Value layers only: prefix of its indicator ids and suffix of their names.
+    indicator_prefix: ClassVar[str] = ""
+    indicator_label: ClassVar[str] = ""
 
     @abc.abstractmethod
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
@@ -60,6 +91,18 @@ class Layer(abc.ABC):
         gdf = self.load(ctx)
         check_layer_frame(self, gdf)
         return gdf
+
+
+def check_layer_class(layer: type[Layer] | Layer) -> None:
+    """Raise LayerError unless the layer's declarations are complete."""
+    if layer.map_role not in MAP_ROLES:
+        raise LayerError(f"layer {layer.id}: map_role {layer.map_role!r} is not one of "
+                         f"{', '.join(MAP_ROLES)}")
+    if layer.map_role == "none" and not layer.map_reason:
+        raise LayerError(f"layer {layer.id}: map_role none needs a map_reason")
+    if layer.map_role == "values" and layer.values_format not in ("long", "counts"):
+        raise LayerError(f"layer {layer.id}: values layers declare values_format "
+                         f"long or counts")
 
 
 def check_layer_frame(layer: Layer, gdf: gpd.GeoDataFrame) -> None:

@@ -40,7 +40,7 @@ def region_shapes(ctx: LayerContext, resolution: str = "fine") -> gpd.GeoSeries:
 class _BoundaryLayer(Layer):
     level: str
     id_field = "adcode"
-    group = "行政区划"
+    map_role = "units"
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         gdf = all_boundaries(ctx)

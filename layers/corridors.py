@@ -85,7 +85,8 @@ class CorridorsLayer(Layer):
     title = "科技创新走廊"
     description = ("花果山大道科技创新走廊（“一道两区多节点”：中轴线、港城大道分界线、南北片区、"
                    "四个节点、缓冲区与沿线载体），以及沿海科技走廊等走廊、产业带的示意几何。")
-    group = "规划知识库"
+    map_role = "corridor"
+    family = "corridor"
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         entities = ctx.layer("entities")

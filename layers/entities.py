@@ -4,7 +4,8 @@ Every row is one place-like entity a plan names — a high-tech zone, park,
 base, university, platform, corridor or a named part of a spatial structure —
 with its geometry (WGS84 WKT), a precision grade and the plan passage it is
 cited from. ``citations.csv`` adds further passages per entity;
-``entity_types.csv`` gives each type its Chinese label and a map symbol hint.
+``entity_types.csv`` gives each type its Chinese label, its role (carrier,
+structure or corridor part) and its symbol family.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import pandas as pd
 import shapely
 
 from layers.base import Layer, LayerContext, LayerError
+from layers.kb import KB_DIR, read_csv
 
-KB_DIR = "kb"
 ENTITY_COLUMNS = ["id", "name", "aliases", "type", "parent_id", "province_adcode",
                   "city_adcode", "county_adcode", "precision", "wkt", "plan_id", "section",
                   "quote", "note"]
@@ -26,34 +27,25 @@ CITATION_COLUMNS = ["entity_id", "plan_id", "section", "quote"]
 CARRIER_COLUMNS = ["corridor_id", "entity_id", "plan_id", "section", "quote"]
 
 
-def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
-    if not path.exists():
-        raise LayerError(f"{path.name} not found in {path.parent}")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise LayerError(f"{path.name}: missing columns {missing}")
-    return frame
-
-
 def read_entity_types(data_dir: Path) -> pd.DataFrame:
-    """``entity_types.csv``: id, label, group, symbol, colour, description."""
-    return _read_csv(Path(data_dir) / KB_DIR / "entity_types.csv",
-                     ["id", "label", "group", "symbol", "colour"])
+    """``entity_types.csv``: id, label, group, role (carrier, structure or corridor),
+    family (of ``symbol_families.csv``), description."""
+    return read_csv(Path(data_dir) / KB_DIR / "entity_types.csv",
+                    ["id", "label", "group", "role", "family"])
 
 
 def read_citations(data_dir: Path) -> pd.DataFrame:
     """Every passage citing an entity: its main quote first, then ``citations.csv``."""
-    entities = _read_csv(Path(data_dir) / KB_DIR / "entities.csv", ENTITY_COLUMNS)
+    entities = read_csv(Path(data_dir) / KB_DIR / "entities.csv", ENTITY_COLUMNS)
     main = entities.rename(columns={"id": "entity_id"})[CITATION_COLUMNS]
     path = Path(data_dir) / KB_DIR / "citations.csv"
-    extra = _read_csv(path, CITATION_COLUMNS)[CITATION_COLUMNS] if path.exists() else None
+    extra = read_csv(path, CITATION_COLUMNS)[CITATION_COLUMNS] if path.exists() else None
     return pd.concat([main, extra], ignore_index=True) if extra is not None else main
 
 
 def read_carriers(data_dir: Path) -> pd.DataFrame:
     """``corridor_carriers.csv``: which entities a plan places along which corridor."""
-    return _read_csv(Path(data_dir) / KB_DIR / "corridor_carriers.csv", CARRIER_COLUMNS)
+    return read_csv(Path(data_dir) / KB_DIR / "corridor_carriers.csv", CARRIER_COLUMNS)
 
 
 def read_entities(data_dir: Path) -> gpd.GeoDataFrame:
@@ -65,7 +57,7 @@ def read_entities(data_dir: Path) -> gpd.GeoDataFrame:
         Naming the entity id for an unknown type or precision, bad WKT, a
         duplicate id or a dangling ``parent_id``.
     """
-    frame = _read_csv(Path(data_dir) / KB_DIR / "entities.csv", ENTITY_COLUMNS)
+    frame = read_csv(Path(data_dir) / KB_DIR / "entities.csv", ENTITY_COLUMNS)
     types = read_entity_types(data_dir).set_index("id")
     _validate(frame, set(types.index))
     geometry = [_parse_wkt(row.id, row.wkt) for row in frame.itertuples()]
@@ -105,7 +97,9 @@ class EntitiesLayer(Layer):
     description = ("五份规划提及的高新区、开发区、科技产业园、农高区、大学科技园、自贸片区、基地、"
                    "特色小镇、创新平台、高校、走廊等创新载体；每条附规划原文引文与定位精度"
                    "（site / approximate / county_centroid / city_centroid）。")
-    group = "规划知识库"
+    map_role = "none"
+    map_reason = ("全部实体的原始表：地图上由 carriers（载体）、structures（区域与空间结构）"
+                  "和 corridors（走廊组成）三个图层分别绘制，不重复绘制。")
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         return read_entities(ctx.data_dir)

@@ -87,7 +87,10 @@ class ImportedMetrics(Layer):
     title = "导入的区县指标"
     description = ("管理员导入的县（市、区）与市级统计指标：每个地区、指标、年份一个要素，"
                    "带所在版本与来源文件行号；默认显示最新版本。")
-    group = "导入数据"
+    map_role = "values"
+    values_format = "long"
+    indicator_prefix = "imported."
+    indicator_label = "（导入数据）"
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         store = context_store(ctx)
@@ -100,7 +103,10 @@ class ImportedCarriers(Layer):
     title = "导入的创新载体"
     description = ("管理员导入的企业、平台等创新载体：坐标已转换为 WGS84 并关联到所在县区，"
                    "precision 说明位置精度（site 为提供的坐标，county_centroid 等为地址只能定位到的区划）。")
-    group = "导入数据"
+    map_role = "points"
+    family = "other"
+    popup_fields = (("type", "类型"), ("address", "地址"), ("source", "数据来源"),
+                    ("version", "导入版本"))
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         store = context_store(ctx)

@@ -143,7 +143,8 @@ class TargetsLayer(Layer):
     description = ("五份规划中的每个基期值与目标值（指标表与正文），按行政区代码连接到市、县、省边界；"
                    "含指标、年份、数值、限定词及规划原文引文。属于园区等主体的指标使用所在行政区边界，"
                    "并在 geometry_note 中说明。边界为约 50 米精度的显示版本。")
-    group = "规划目标"
+    map_role = "values"
+    values_format = "long"
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         targets = read_targets(ctx.data_dir)

@@ -105,7 +105,9 @@ class Tasks2023Layer(Layer):
     description = ("《宿迁市2023年度国家创新型城市建设重点任务推进计划》的主要工作目标与重点工作："
                    "具体任务、一至四季度节点、牵头与配合单位及所服务的指标；"
                    "几何为宿迁市边界，任务点名某一县区时为该县区边界。")
-    group = "规划目标"
+    map_role = "none"
+    map_reason = ("任务没有自己的位置：几何是牵头地区的边界。任务表与其服务的目标"
+                  "见目标、地区页面与 API。")
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         tasks = read_tasks(ctx.data_dir)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterable
 from typing import Callable
 
 from flask import Flask
 
 from layers import load_catalog
+from mapcore import MapResources
 from web.errors import register_error_handlers
 from web.settings import Settings, from_environment
 
@@ -15,21 +17,22 @@ EXTENSION = "innomap"
 FAST_READ_HOOKS = "innomap.fast_read_hooks"
 
 
-def create_app(config: dict | Settings | None = None) -> Flask:
+def create_app(config: dict | Settings | None = None, layers: Iterable = ()) -> Flask:
     """Build the app: settings, layers loaded once, blueprints, error handlers.
 
     ``config`` is a Settings instance or a mapping of setting overrides; the
-    environment (``INNOMAP_*``) is read here and nowhere else.
+    environment (``INNOMAP_*``) is read here and nowhere else. ``layers`` are
+    Layer instances this app serves and maps besides the registry's.
     """
     settings = config if isinstance(config, Settings) else from_environment(overrides=config)
     app = Flask(__name__)
     app.config["TESTING"] = settings.testing
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False
-    app.extensions[EXTENSION] = Services(settings=settings,
-                                         catalog=load_catalog(settings.data_dir, options={
-                                             "store_url": settings.store_url,
-                                             "corridor_buffer_m": settings.corridor_buffer_m}))
+    catalog = load_catalog(settings.data_dir, extra_layers=layers, options={
+        "store_url": settings.store_url, "corridor_buffer_m": settings.corridor_buffer_m})
+    app.extensions[EXTENSION] = Services(settings=settings, catalog=catalog,
+                                         maps=MapResources.load(catalog))
     register_error_handlers(app)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
@@ -57,11 +60,13 @@ def _blueprints():
 
 
 class Services:
-    """What routes share for the life of the app: settings and the loaded catalog."""
+    """What routes share for the life of the app: settings, the loaded catalog and the
+    map core's resources (display boundaries, plans, symbol families)."""
 
-    def __init__(self, settings: Settings, catalog):
+    def __init__(self, settings: Settings, catalog, maps: MapResources):
         self.settings = settings
         self.catalog = catalog
+        self.maps = maps
         self.links: list[tuple[str, str, str]] = []
         self.health: dict[str, Callable[[], dict]] = {}
 

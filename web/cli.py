@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from web import import_cli
+from mapcore.errors import MapError
 from web.errors import ServiceError
 
 
@@ -35,7 +36,9 @@ def _parser() -> argparse.ArgumentParser:
                        ("breaks", "comma-separated upper class bounds for user_defined"),
                        ("size", "A4 | A3 (default A4)"),
                        ("orientation", "portrait | landscape (default landscape)"),
-                       ("dpi", "72–600 (default 300)")):
+                       ("dpi", "72–600, snapped to 72/150/300/600 (default 300)"),
+                       ("title", "title replacing the map's own (up to 60 characters)"),
+                       ("note", "a line such as a 审图号 or 内部用图 before the source note")):
         export.add_argument(f"--{name}", help=text)
     import_cli.add_parsers(commands)
     return parser
@@ -43,16 +46,17 @@ def _parser() -> argparse.ArgumentParser:
 
 def run_export(args: argparse.Namespace) -> Path:
     """Render the export ``args`` describe and write it; ServiceError on bad input."""
-    from web import create_app, services
-    from web.export import export_map, export_state, parse_request
+    from mapcore.export import parse_export
+    from web import create_app
+    from web.export import export_map
 
     fmt = args.format or args.output.suffix.lstrip(".").lower()
     options = {name: getattr(args, name) for name in
                ("indicator", "kind", "year", "scheme", "k", "breaks", "size", "orientation",
-                "dpi") if getattr(args, name) is not None}
+                "dpi", "title", "note") if getattr(args, name) is not None}
     app = create_app()
-    req = parse_request(args.map, fmt, options)
-    rendered = export_map(export_state(app), services(app).catalog, req)
+    req = parse_export(args.map, fmt, options)
+    rendered = export_map(app, req)
     args.output.write_bytes(rendered.data)
     return args.output
 
@@ -63,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         return import_cli.run(args)
     try:
         path = run_export(args)
-    except ServiceError as exc:
+    except (ServiceError, MapError) as exc:
         print(f"innomap export: {exc.description}", file=sys.stderr)
         return 2
     print(path)

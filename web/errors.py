@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from mapcore.errors import InvalidChoice, MapError, UnknownMap
+
 
 class ServiceError(Exception):
     """Base of all errors shown to clients: ``http_status`` and an OGC-style code."""
@@ -63,12 +65,23 @@ def error_response(status: int, code: str, description: str):
                            description=description), status
 
 
+# Domain errors of the core packages and the HTTP errors they are answered with.
+DOMAIN_ERRORS = {UnknownMap: NotFound, InvalidChoice: InvalidParameter}
+
+
 def register_error_handlers(app: Flask) -> None:
-    """Turn ServiceError and every HTTP error into a proper response; never a bare 500."""
+    """Turn ServiceError, the core's domain errors and every HTTP error into a proper
+    response; never a bare 500."""
 
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
         return error_response(exc.http_status, exc.code, exc.description)
+
+    @app.errorhandler(MapError)
+    def _map_error(exc: MapError):
+        kind = next((v for k, v in DOMAIN_ERRORS.items() if isinstance(exc, k)),
+                    InvalidParameter)
+        return error_response(kind.http_status, kind.code, exc.description)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -88,9 +88,13 @@ def offline_map(js: list[tuple[str, str]], css: list[tuple[str, str]], bounds,
     return m
 
 
-def popup_html(title: str, rows: list[tuple[str, object]], citations: list[dict]) -> str:
-    """Popup HTML: a title, label/value rows and plan citations, every text escaped."""
+def popup_html(title: str, rows: list[tuple[str, object]], citations: list[dict],
+               link: tuple[str, str] | None = None) -> str:
+    """Popup HTML: a title, label/value rows, plan citations and an optional (url, text)
+    link, every text escaped."""
     parts = [Markup("<div class='im-popup'><h3>{}</h3>").format(title)]
+    if link:
+        parts.append(Markup("<p class='im-link'><a href='{}'>{}</a></p>").format(*link))
     if rows:
         parts.append(Markup("<table>"))
         parts += [Markup("<tr><th>{}</th><td>{}</td></tr>").format(label, value)

@@ -1,0 +1,72 @@
+"""A :class:`mapcore.spec.MapSpec` as a print drawing (:class:`geo.cartography.MapDrawing`).
+
+Only translation: the units, legend and overlays are the spec's, so the export shows
+what the interactive map shows. Symbol shapes become matplotlib markers here.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+
+from geo.cartography import MapDrawing, Overlay, Symbol, map_crs
+from mapcore.resources import Family
+from mapcore.spec import MapSpec
+
+# Symbol family shapes as matplotlib markers.
+MARKERS = {"circle": "o", "square": "s", "triangle": "^", "diamond": "D", "star": "*",
+           "hexagon": "h", "triangle-down": "v", "cross": "P", "line": "_"}
+SIZES = {"star": 7.5}
+KINDS = {"points": "points", "corridor": "corridor", "areas": "areas", "lines": "lines"}
+
+
+def symbol(family: Family, role: str) -> Symbol:
+    return Symbol(family.label, MARKERS.get(family.shape, "o"), family.color,
+                  SIZES.get(family.shape, 5.5), "points" if role == "points" else role)
+
+
+def _overlay_frame(overlay) -> gpd.GeoDataFrame:
+    features = overlay.features
+    return gpd.GeoDataFrame(
+        {"id": [f.id for f in features], "name": [f.name for f in features],
+         "hollow": [f.hollow for f in features], "label": [f.label for f in features],
+         "part": [f.part for f in features], "county": [f.county for f in features]},
+        geometry=[f.geometry for f in features], crs="EPSG:4326")
+
+
+def legend_symbols(spec: MapSpec) -> list[Symbol]:
+    """One legend entry per symbol family drawn, in the families' order."""
+    roles = {}
+    for overlay in spec.overlays:
+        if overlay.features and overlay.visible:
+            roles.setdefault(overlay.family.id, overlay.role)
+    return [symbol(f, roles[f.id]) for f in spec.families() if f.id in roles]
+
+
+def source_note(resources, spec: MapSpec) -> str:
+    """Plans the map rests on, the boundary source, the data datum and the projection."""
+    plans = [resources.plans[p] for p in sorted(spec.plan_ids) if p in resources.plans]
+    titles = "、".join(f"《{p.title}》" + (f"（{p.doc_number}）" if p.doc_number else "")
+                       for p in plans) or "无（本图未使用规划数据）"
+    m = resources.manifest
+    epsg = map_crs((spec.extent[0] + spec.extent[2]) / 2).to_epsg()
+    meridian = 75 + 3 * (epsg - 4534)
+    return (f"资料来源：{titles}。行政区划：{m['source']} {m['source_version']}"
+            f"（{m['source_datum']} 已转换为 {m['datum']}）。数据坐标系：WGS84（RFC 7946 经纬度）；"
+            f"投影：CGCS2000 3度带高斯-克吕格，中央经线 {meridian}°E（EPSG:{epsg}）。"
+            f"空心符号为示意位置（县、市中心），非实际地址。")
+
+
+def to_drawing(resources, spec: MapSpec, title: str = "", note: str = "") -> MapDrawing:
+    """The print drawing of ``spec``; ``title`` replaces the map's title, ``note`` (e.g.
+    a 审图号 or 内部用图) is written before the source note."""
+    units = spec.units.assign(label=spec.units["short_name"])
+    coarse = resources.units("coarse")
+    provinces = coarse[coarse["level"] == "province"]
+    overlays = [Overlay(KINDS[o.role], _overlay_frame(o), symbol(o.family, o.role))
+                for o in spec.overlays if o.features and o.visible]
+    lead = f"{note}。" if note else ""
+    return MapDrawing(
+        title=title or spec.title, subtitle=spec.subtitle, units=units, extent=spec.extent,
+        legend=spec.legend, outlines=spec.outlines, context=spec.context, overlays=overlays,
+        symbols=legend_symbols(spec), locator=provinces, locator_highlight=spec.area,
+        note=lead + source_note(resources, spec))

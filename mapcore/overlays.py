@@ -1,0 +1,177 @@
+"""Overlays of a map, built from every layer whose ``map_role`` is an overlay role.
+
+``points`` layers give one overlay per symbol family (the family of each row, or the
+layer's ``family``); ``areas`` and ``lines`` one outline overlay; ``corridor`` one
+overlay per corridor, its parts drawn bottom up and labelled by name. Each feature
+carries what every renderer needs: id, name, search names, geometry (WGS84), family,
+hollow (a centroid position), precision grade, the county it counts for, popup rows
+and citations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+
+from mapcore.resources import Family
+from mapcore.texts import citation, text, unique_citations
+
+PART_LABELS = {"corridor": "走廊", "centre_line": "中心线（一道）", "divider": "分界线",
+               "zone": "片区", "node": "节点", "buffer": "缓冲区"}
+PART_ORDER = ("buffer", "zone", "corridor", "centre_line", "divider", "node")  # bottom up
+LABELLED_PARTS = ("centre_line", "divider", "zone", "node")
+
+
+@dataclass
+class MapFeature:
+    """One drawn feature with the texts of its popup (plain text, not HTML)."""
+
+    id: str
+    name: str
+    geometry: object
+    family: str
+    rows: list[tuple[str, str]]
+    citations: list[dict]
+    search: tuple[str, ...] = ()
+    hollow: bool = False
+    grade: str = ""
+    county: str = ""
+    part: str = ""
+    label: str = ""
+
+
+@dataclass
+class Overlay:
+    """A group of features drawn alike: one entry in the layer list and the legend."""
+
+    id: str
+    layer_id: str
+    role: str
+    title: str
+    family: Family
+    features: list[MapFeature] = field(default_factory=list)
+    visible: bool = True
+
+    @property
+    def plan_ids(self) -> set[str]:
+        return {c["plan_id"] for f in self.features for c in f.citations} - {""}
+
+
+def region_names(resources) -> dict[str, str]:
+    fine = resources.units("fine")
+    return dict(zip(fine["adcode"], fine["name"]))
+
+
+def _grade_rows(row, resources, names: dict[str, str]) -> list[tuple[str, str]]:
+    county = text(getattr(row, "county_counted", "")) or text(getattr(row, "county_adcode", ""))
+    place = names.get(county) or names.get(text(getattr(row, "city_adcode", "")), "")
+    grade = text(getattr(row, "precision", ""))
+    return [("所在县区", place or "未注明"),
+            ("位置精度", resources.precision_labels.get(grade, grade or "未注明"))]
+
+
+def feature_of(row, layer, resources, names: dict[str, str], family: str) -> MapFeature:
+    """A feature of a point, area or line layer row (a namedtuple of the frame)."""
+    name = text(getattr(row, "name", "")) or text(getattr(row, layer.id_field, ""))
+    aliases = [a for a in text(getattr(row, "aliases", "")).split("|") if a]
+    rows = [(label, text(getattr(row, column, ""))) for column, label in layer.popup_fields]
+    rows = [(label, value) for label, value in rows if value and label != "别名"]
+    rows += _grade_rows(row, resources, names)
+    if aliases:
+        rows.append(("别名", "、".join(aliases)))
+    cite = citation(row, resources)
+    return MapFeature(
+        id=text(getattr(row, layer.id_field, "")), name=name, geometry=row.geometry,
+        family=family, rows=rows, citations=unique_citations([cite]),
+        search=tuple([name, *aliases]), hollow=bool(getattr(row, "hollow", False)),
+        grade=text(getattr(row, "precision", "")),
+        county=text(getattr(row, "county_counted", "")))
+
+
+def point_overlays(resources, layer, frame: gpd.GeoDataFrame) -> list[Overlay]:
+    """One overlay per symbol family, in the families' legend order."""
+    names = region_names(resources)
+    families = frame["family"] if "family" in frame.columns else \
+        pd.Series(layer.family, index=frame.index)
+    out = []
+    for family_id in sorted(set(families), key=lambda f: resources.family(f).order):
+        family = resources.family(family_id)
+        rows = frame[families == family_id].sort_values(layer.id_field)
+        features = [feature_of(r, layer, resources, names, family.id)
+                    for r in rows.itertuples()]
+        title = family.label if layer.id == "carriers" else f"{layer.title}：{family.label}"
+        out.append(Overlay(f"{layer.id}:{family.id}", layer.id, layer.map_role,
+                           f"{title}（{len(features)}）", family, features,
+                           layer.map_default_visible))
+    return out
+
+
+def shape_overlay(resources, layer, frame: gpd.GeoDataFrame, visible: bool) -> Overlay:
+    """Areas or lines of a layer as one outline overlay."""
+    names = region_names(resources)
+    family = resources.family(layer.family)
+    features = [feature_of(r, layer, resources, names,
+                           text(getattr(r, "family", "")) or family.id)
+                for r in frame.sort_values(layer.id_field).itertuples()]
+    return Overlay(layer.id, layer.id, layer.map_role, f"{layer.title}（{len(features)}）",
+                   family, features, visible)
+
+
+def corridor_names(frame: gpd.GeoDataFrame | None) -> list[tuple[str, str]]:
+    """(corridor_id, name) of every corridor, the name from its ``corridor`` part."""
+    if frame is None or frame.empty:
+        return []
+    out = []
+    for corridor_id, group in frame.groupby("corridor_id", sort=True):
+        whole = group[group["part"] == "corridor"]
+        out.append((str(corridor_id), str((whole if not whole.empty else group)["name"].iloc[0])))
+    return out
+
+
+def corridor_overlay(resources, layer, parts: gpd.GeoDataFrame, name: str) -> Overlay:
+    """A corridor's parts (buffer, zones, lines, divider, nodes) bottom up, labelled."""
+    family = resources.family(layer.family)
+    order = {p: i for i, p in enumerate(PART_ORDER)}
+    parts = parts.assign(_order=parts["part"].map(order).fillna(len(order)))
+    features = []
+    for row in parts.sort_values(["_order", "id"]).itertuples():
+        title = text(row.name) or name
+        part = PART_LABELS.get(row.part, row.part)
+        rows = [("组成", part), ("位置精度", resources.precision_labels.get(
+            text(row.precision), text(row.precision)))]
+        if row.part == "buffer" and not pd.isna(row.buffer_m):
+            rows.append(("缓冲半宽", f"{row.buffer_m:,.0f} 米"))
+        features.append(MapFeature(
+            id=text(row.id), name=title, geometry=row.geometry, family=family.id, rows=rows,
+            citations=unique_citations([citation(row, resources)]), search=(title,),
+            hollow=True, grade=text(row.precision), part=row.part,
+            label=title if row.part in LABELLED_PARTS else ""))
+    return Overlay(f"{layer.id}:{parts['corridor_id'].iloc[0]}", layer.id, "corridor",
+                   f"走廊：{name}", family, features, True)
+
+
+def region_overlays(resources, area, with_choropleth: bool) -> list[Overlay]:
+    """Every overlay layer's features that intersect ``area`` (WGS84 polygon)."""
+    out: list[Overlay] = []
+    for layer in resources.layers_with_role("points", "areas", "lines", "corridor"):
+        frame = resources.catalog.frames.get(layer.id)
+        if frame is None or frame.empty:
+            continue
+        frame = frame[frame.geometry.notna()]
+        inside = frame[frame.intersects(area)]
+        if inside.empty:
+            continue
+        if layer.map_role == "points":
+            out += point_overlays(resources, layer, inside)
+        elif layer.map_role == "corridor":
+            names = dict(corridor_names(frame))
+            for corridor_id in sorted(set(inside["corridor_id"])):
+                out.append(corridor_overlay(resources, layer,
+                                            frame[frame["corridor_id"] == corridor_id],
+                                            names[corridor_id]))
+        else:
+            visible = layer.map_default_visible or not with_choropleth
+            out.append(shape_overlay(resources, layer, inside, visible))
+    return out

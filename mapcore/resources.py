@@ -1,0 +1,89 @@
+"""What every map of an app shares, loaded once from the catalog (no request needed)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+
+from geo.boundaries import read_manifest
+from layers import Catalog
+from layers.boundaries import display_boundaries
+from layers.carriers import read_families
+from layers.entities import read_entity_types
+from layers.plans import Plan, load_plans
+
+RESOLUTIONS = ("fine", "medium", "coarse")
+PRECISION_LABELS = {"site": "精确位置", "approximate": "大致位置",
+                    "schematic": "示意位置（据规划空间结构推定）",
+                    "county_centroid": "县区中心（示意位置）",
+                    "city_centroid": "城市中心（示意位置）"}
+
+
+@dataclass(frozen=True)
+class Family:
+    """A symbol family: how every carrier of its types is drawn and named in legends."""
+
+    id: str
+    label: str
+    shape: str
+    color: str
+    order: int
+
+
+@dataclass
+class MapResources:
+    """Display boundaries, plans, symbol families and labels; built once per app.
+
+    ``indicators`` is a cache the value sources fill, keyed by the catalog's
+    generation, so it is rebuilt after an import and never otherwise.
+    """
+
+    catalog: Catalog
+    boundaries: dict[str, gpd.GeoDataFrame]
+    plans: dict[str, Plan]
+    families: dict[str, Family]
+    type_labels: dict[str, str]
+    manifest: dict
+    precision_labels: dict[str, str] = field(default_factory=lambda: dict(PRECISION_LABELS))
+    _cache: dict = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def load(cls, catalog: Catalog) -> MapResources:
+        data_dir = catalog.context.data_dir
+        families = {row["id"]: Family(row["id"], row["label"], row["shape"], row["colour"], i)
+                    for i, row in enumerate(read_families(data_dir).to_dict("records"))}
+        types = read_entity_types(data_dir)
+        return cls(catalog=catalog,
+                   boundaries={r: display_boundaries(catalog.context, r) for r in RESOLUTIONS},
+                   plans=load_plans(data_dir), families=families,
+                   type_labels=dict(zip(types["id"], types["label"])),
+                   manifest=read_manifest(data_dir / "boundaries"))
+
+    def plan_title(self, plan_id) -> str:
+        plan = self.plans.get(plan_id)
+        return plan.title if plan else str(plan_id or "")
+
+    def family(self, family_id: str) -> Family:
+        return self.families.get(family_id) or self.families["other"]
+
+    def cached(self, name: str, make):
+        """``make()`` once per catalog generation (shared by every request of the app)."""
+        key = (name, self.catalog.generation)
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        value = make()
+        with self._lock:
+            self._cache = {k: v for k, v in self._cache.items() if k[1] == key[1]}
+            self._cache[key] = value
+        return value
+
+    def layers_with_role(self, *roles: str) -> list:
+        """Registered layers whose ``map_role`` is one of ``roles``, in registry order."""
+        return [layer for layer in self.catalog.layers.values() if layer.map_role in roles]
+
+    def units(self, resolution: str = "fine") -> gpd.GeoDataFrame:
+        return self.boundaries[resolution]

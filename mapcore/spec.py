@@ -1,0 +1,221 @@
+"""The plain description of one map: :class:`MapSpec`, built by :func:`build_map`.
+
+Map ids: a province or city adcode (``320000``, ``320700``…) maps the region by its
+counties (or by its cities where it has no county boundaries here);
+``corridor/<id>`` maps one corridor with its carriers and the counties around it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geo import thematic
+from mapcore.choice import DEFAULT_SCHEME, LEVEL_LABELS, Choice, default_indicator, parse_choice
+from mapcore.errors import UnknownMap
+from mapcore.overlays import (MapFeature, Overlay, corridor_names, corridor_overlay,
+                              point_overlays, region_overlays)
+from mapcore.resources import Family, MapResources
+from mapcore.units import classify_units, level_with_data, unit_rows
+from mapcore.values import MapIndicator, indicators
+
+CORRIDOR_PREFIX = "corridor/"
+PROVINCE = "320000"
+CORRIDOR_PAD = 0.03  # degrees around a corridor's parts
+
+
+@dataclass
+class MapSpec:
+    """Everything a map shows, in WGS84, for every renderer.
+
+    ``units`` has one row per unit with ``adcode``, ``name``, ``short_name``,
+    ``value``, ``color``, ``shown`` (the value as text), ``rows`` and ``citations``
+    (popup), ``entity_ids`` (carriers counted) and the fine display geometry.
+    """
+
+    map_id: str
+    title: str
+    subtitle: str
+    choice: Choice
+    levels: tuple[str, ...]
+    units: gpd.GeoDataFrame
+    legend: object | None
+    classes: object | None
+    overlays: list[Overlay]
+    extent: tuple[float, float, float, float]
+    area: object
+    outlines: gpd.GeoDataFrame
+    context: gpd.GeoDataFrame
+    region: dict | None = None
+    notice: str = ""
+    options: list[MapIndicator] = field(default_factory=list)
+    members: list[dict] = field(default_factory=list)
+
+    @property
+    def is_corridor(self) -> bool:
+        return self.map_id.startswith(CORRIDOR_PREFIX)
+
+    @property
+    def plan_ids(self) -> set[str]:
+        """Every plan a value or a drawn feature of the map is cited from."""
+        ids = set().union(*self.units["plan_ids"]) if len(self.units) else set()
+        for overlay in self.overlays:
+            ids |= overlay.plan_ids
+        return ids
+
+    def features(self, role: str | None = None) -> list[MapFeature]:
+        return [f for o in self.overlays if role in (None, o.role) for f in o.features]
+
+    def families(self) -> list[Family]:
+        """The symbol families drawn, in legend order (each once)."""
+        seen = {o.family.id: o.family for o in self.overlays if o.features}
+        return sorted(seen.values(), key=lambda f: f.order)
+
+
+def map_ids(resources: MapResources) -> list[tuple[str, str]]:
+    """(map id, title) of every map the service offers, province first."""
+    fine = resources.units("fine")
+    out = [(PROVINCE, "江苏省")]
+    for row in fine[fine["level"] == "city"].sort_values("adcode").itertuples():
+        if (fine["city_adcode"] == row.adcode).any() and \
+                ((fine["level"] == "county") & (fine["city_adcode"] == row.adcode)).any():
+            out.append((row.adcode, row.name))
+    for row in fine[(fine["level"] == "province") & (fine["adcode"] != PROVINCE)].itertuples():
+        out.append((row.adcode, row.name))
+    corridors = resources.catalog.frames.get("corridors")
+    out += [(CORRIDOR_PREFIX + cid, name) for cid, name in corridor_names(corridors)]
+    return out
+
+
+def build_map(resources: MapResources, map_id: str, args: Mapping | None = None) -> MapSpec:
+    """The description of map ``map_id`` for the query ``args``.
+
+    Raises UnknownMap for a map the service does not have, InvalidChoice for bad args.
+    """
+    args = args or {}
+    if map_id.startswith(CORRIDOR_PREFIX):
+        return _corridor_spec(resources, map_id[len(CORRIDOR_PREFIX):], args)
+    return _region_spec(resources, map_id, args)
+
+
+def _region(resources: MapResources, adcode: str) -> dict:
+    fine = resources.units("fine")
+    match = fine[fine["adcode"] == adcode]
+    if not (len(adcode) == 6 and adcode.isdigit()):
+        raise UnknownMap(f"行政区划代码应为 6 位数字，收到 {adcode!r}")
+    if match.empty:
+        raise UnknownMap(f"没有行政区划代码为 {adcode} 的地图")
+    region = match.iloc[0].drop(fine.geometry.name).to_dict()
+    region["geometry"] = match.geometry.iloc[0]
+    if region["level"] == "county":
+        raise UnknownMap(f"{region['name']}（{adcode}）是县级单位：请打开其所在设区市的地图")
+    return region
+
+
+def _levels(resources: MapResources, region: dict) -> tuple[str, ...]:
+    fine = resources.units("fine")
+    levels = tuple(lvl for lvl in ("county", "city") if not unit_rows(fine, region, lvl).empty)
+    if not levels:
+        raise UnknownMap(f"{region['name']}（{region['adcode']}）下没有可显示的区划")
+    return levels
+
+
+def _region_spec(resources: MapResources, adcode: str, args: Mapping) -> MapSpec:
+    region = _region(resources, adcode)
+    levels = _levels(resources, region)
+    fine = resources.units("fine")
+    available = indicators(resources)
+    adcodes_at = {lvl: set(unit_rows(fine, region, lvl)["adcode"]) for lvl in levels}
+    choice = parse_choice(args, available, levels,
+                          lambda lvl: default_indicator(available, adcodes_at[lvl]))
+    choice, notice = level_with_data(choice, levels, adcodes_at)
+    units, legend, classes = classify_units(resources, unit_rows(fine, region, choice.level),
+                                            choice)
+    area = region["geometry"]
+    overlays = region_overlays(resources, area, choice.indicator is not None)
+    on_map = set().union(*adcodes_at.values())
+    options = sorted((i for i in available.values() if i.adcodes & on_map
+                      or i == choice.indicator), key=lambda i: (not i.derived, i.name))
+    title = f"{region['name']} · {choice.indicator.name}" if choice.indicator \
+        else f"{region['name']} 创新布局"
+    outlines = unit_rows(fine, region, "city") if region["level"] == "province" else \
+        fine[fine["adcode"] == adcode]
+    return MapSpec(map_id=adcode, title=title, subtitle=subtitle(choice, legend),
+                   choice=choice, levels=levels, units=units, legend=legend, classes=classes,
+                   overlays=overlays, extent=tuple(shapely.bounds(area)), area=area,
+                   outlines=outlines, context=_context(resources, region, area), region=region,
+                   notice=notice, options=options)
+
+
+def _context(resources: MapResources, region: dict, area) -> gpd.GeoDataFrame:
+    """Grey surroundings: the other provinces, and the other cities of a city's province."""
+    coarse = resources.units("coarse")
+    provinces = coarse[coarse["level"] == "province"]
+    frames = [provinces[provinces["adcode"] != region["adcode"]]]
+    if region["level"] == "city":
+        cities = coarse[coarse["level"] == "city"]
+        frames.append(cities[cities["adcode"] != region["adcode"]])
+    return pd.concat(frames)
+
+
+def subtitle(choice: Choice, legend) -> str:
+    level = LEVEL_LABELS.get(choice.level, choice.level)
+    if legend is None:
+        return f"行政区划（{level}）与创新载体"
+    if choice.indicator.derived:
+        what = "载体数量"
+    else:
+        year = f"{choice.year}年" if choice.year else "各地最新年份"
+        what = f"{thematic.VALUE_KIND_LABELS[choice.kind]} · {year}"
+    count = f"（{len(legend.entries)}级）" if legend.entries else ""
+    return f"{what} · {thematic.SCHEME_LABELS[choice.scheme]}{count} · 统计单元：{level}"
+
+
+def _corridor_spec(resources: MapResources, corridor_id: str, args: Mapping) -> MapSpec:
+    corridors = resources.catalog.frames.get("corridors")
+    names = dict(corridor_names(corridors))
+    if corridor_id not in names:
+        raise UnknownMap(f"没有编号为 {corridor_id!r} 的走廊")
+    parts = corridors[corridors["corridor_id"] == corridor_id]
+    west, south, east, north = parts.total_bounds
+    pad = max(east - west, north - south) * 0.25 + CORRIDOR_PAD
+    box = shapely.box(west - pad, south - pad, east + pad, north + pad)
+    fine = resources.units("fine")
+    counties = fine[(fine["level"] == "county") & fine.intersects(box)].sort_values("adcode")
+    choice = Choice(None, "target", None, DEFAULT_SCHEME, 5, None, "county")
+    units, legend, classes = classify_units(resources, counties, choice)
+    layer = resources.catalog.layer("corridors")
+    overlays = [corridor_overlay(resources, layer, parts, names[corridor_id])]
+    carriers, members = _corridor_carriers(resources, parts)
+    if carriers is not None and not carriers.empty:
+        overlays += point_overlays(resources, resources.catalog.layer("carriers"), carriers)
+    cities = fine[(fine["level"] == "city") & fine.intersects(box)]
+    coarse = resources.units("coarse")
+    far = coarse[(coarse["level"] == "city") & ~coarse["adcode"].isin(cities["adcode"])]
+    return MapSpec(map_id=CORRIDOR_PREFIX + corridor_id, title=names[corridor_id],
+                   subtitle="走廊组成与沿线创新载体", choice=choice, levels=("county",),
+                   units=units, legend=legend, classes=classes, overlays=overlays,
+                   extent=tuple(shapely.bounds(box)), area=box, outlines=cities, context=far,
+                   members=members)
+
+
+def _split(values) -> set[str]:
+    return {i for v in values if isinstance(v, str) for i in v.split("|") if i}
+
+
+def _corridor_carriers(resources, parts) -> tuple[gpd.GeoDataFrame | None, list[dict]]:
+    """The carriers the plan names along the corridor or inside its buffer, with
+    membership both ways (named by the plan; inside the buffer)."""
+    carriers = resources.catalog.frames.get("carriers")
+    if carriers is None or carriers.empty:
+        return None, []
+    named = _split(parts.get("carriers", []))
+    inside = _split(parts.get("members", []))
+    rows = carriers[carriers["id"].isin(named | inside)].sort_values("name")
+    members = [{"id": r.id, "name": r.name, "type": r.type_label, "family": r.family,
+                "named": r.id in named, "inside": r.id in inside} for r in rows.itertuples()]
+    return rows, members
