@@ -36,7 +36,6 @@ from matplotlib.font_manager import findfont, get_font
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, PathPatch, Patch, Rectangle
 from matplotlib.path import Path as MplPath
-from matplotlib.patheffects import withStroke
 from matplotlib.transforms import Bbox
 from pyproj import CRS, Proj, Transformer
 from shapely.ops import polylabel
@@ -62,6 +61,7 @@ OUTLINE_EDGE = "#4d4d4d"
 HIGHLIGHT = "#d7301f"
 HIGHLIGHT_FILL = "#fcbba1"  # the map's area on the locator: light fill, red outline
 HOLLOW_LABEL = "空心：示意位置（县、市中心）"
+DIVIDER_COLOR = "#333333"
 ZONE_FILLS = ("#fdd0a2", "#c6dbef")  # the two zones of a corridor, told apart
 
 
@@ -383,14 +383,15 @@ def _polygons(ax, frame: gpd.GeoDataFrame, facecolor, edgecolor, width, zorder) 
                                       linewidths=width, zorder=zorder), autolim=False)
 
 
-def _lines(ax, frame: gpd.GeoDataFrame, color, width, zorder) -> None:
+def _lines(ax, frame: gpd.GeoDataFrame, color, width, zorder, dashes="solid") -> None:
     segments = []
     for geometry in frame.geometry:
         for line in getattr(geometry, "geoms", [geometry]):
             if line.geom_type == "LineString":
                 segments.append(np.asarray(line.coords)[:, :2])
     ax.add_collection(LineCollection(segments, colors=color, linewidths=width,
-                                     capstyle="round", zorder=zorder), autolim=False)
+                                     linestyles=dashes, capstyle="round", zorder=zorder),
+                      autolim=False)
 
 
 def _corridor(ax, frame: gpd.GeoDataFrame, colour: str, s: float) -> None:
@@ -407,12 +408,15 @@ def _corridor(ax, frame: gpd.GeoDataFrame, colour: str, s: float) -> None:
             linestyles=":" if buffer else "--", linewidths=(0.8 if buffer else 1.0) * s,
             zorder=4), autolim=False)
     lines = frame[kinds.isin(["LineString", "MultiLineString"])]
-    if len(lines):
-        _lines(ax, lines, colour, 2.4 * s, 4)
+    divider = lines["part"] == "divider" if "part" in lines else pd.Series(False, lines.index)
+    if len(lines[~divider]):
+        _lines(ax, lines[~divider], colour, 2.4 * s, 4)
+    if len(lines[divider]):
+        _lines(ax, lines[divider], DIVIDER_COLOR, 1.6 * s, 4, dashes=(0, (4, 2)))
     nodes = frame[kinds == "Point"]
     if len(nodes):
-        ax.scatter(nodes.geometry.x, nodes.geometry.y, s=(3.5 * s) ** 2, c=colour,
-                   marker="h", edgecolors="white", linewidths=0.6 * s, zorder=7)
+        ax.scatter(nodes.geometry.x, nodes.geometry.y, s=(4.5 * s) ** 2, c="white",
+                   marker="h", edgecolors=colour, linewidths=1.4 * s, zorder=7)
 
 
 def _points(ax, frame: gpd.GeoDataFrame, symbol: Symbol, s: float) -> None:
@@ -679,10 +683,10 @@ def _feature_labels(ax, drawing: MapDrawing, crs: CRS, font: CjkFont, s: float,
         rows = overlay.frame[overlay.frame["label"].fillna("") != ""]
         for label, geometry in zip(rows["label"], rows.to_crs(crs).geometry):
             anchor = _label_anchor(geometry)
-            artist = ax.text(anchor.x, anchor.y, label, ha="left", va="bottom", zorder=9,
-                             color="#67000d", fontproperties=font.properties(7 * s),
-                             clip_on=True)
-            artist.set_path_effects([withStroke(linewidth=2 * s, foreground="white")])
+            ax.text(anchor.x, anchor.y, label, ha="left", va="bottom", zorder=9,
+                    color="#67000d", fontproperties=font.properties(7 * s), clip_on=True,
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
+                          "edgecolor": "none", "alpha": 0.75})
             placed.append(label)
     return tuple(placed)
 

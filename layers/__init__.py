@@ -88,12 +88,14 @@ class Catalog:
 
 def load_catalog(data_dir: Path, options: dict | None = None,
                  extra_layers: Iterable[Layer] = ()) -> Catalog:
-    """Load and check every registered layer (and ``extra_layers``) from ``data_dir``."""
+    """Load and check every registered layer and ``extra_layers`` from ``data_dir``.
+
+    An extra layer with a registered id takes that layer's place (another source of
+    the same data, e.g. a test fixture); layers loaded from it then use it.
+    """
     layers = dict(REGISTRY)
     for layer in extra_layers:
         check_layer_class(layer)
-        if layer.id in layers:
-            raise LayerError(f"layer id {layer.id!r} is already registered")
         layers[layer.id] = layer
     resolve = layers.__getitem__
     ctx = LayerContext(data_dir=Path(data_dir), resolve=resolve, options=options or {})

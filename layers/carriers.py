@@ -63,12 +63,22 @@ def counted_county(carriers: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> pd
     return pd.Series(carriers.index.map(first), index=carriers.index).fillna("")
 
 
+def _with_columns(rows: gpd.GeoDataFrame, types: pd.DataFrame) -> gpd.GeoDataFrame:
+    """``rows`` with family and type label from ``types``, missing text columns as ""."""
+    rows = rows.copy()
+    rows["family"] = rows["type"].map(types["family"])
+    rows["type_label"] = rows["type"].map(types["label"])
+    for column in CARRIER_COLUMNS:
+        if column not in rows.columns:
+            rows[column] = ""
+    return rows
+
+
 def select_carriers(entities: gpd.GeoDataFrame, types: pd.DataFrame,
                     counties: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The carriers among ``entities`` with family, hollow flag and counted county."""
     role = entities["type"].map(types["role"])
-    rows = entities[(role == "carrier") & entities.geometry.notna()].copy()
-    rows["family"] = rows["type"].map(types["family"])
+    rows = _with_columns(entities[(role == "carrier") & entities.geometry.notna()], types)
     rows["hollow"] = rows["precision"].isin(CENTROID_PRECISIONS)
     rows["county_counted"] = counted_county(rows, counties)
     return gpd.GeoDataFrame(rows[CARRIER_COLUMNS].reset_index(drop=True),
@@ -77,8 +87,7 @@ def select_carriers(entities: gpd.GeoDataFrame, types: pd.DataFrame,
 
 def select_structures(entities: gpd.GeoDataFrame, types: pd.DataFrame) -> gpd.GeoDataFrame:
     """Regions, belts, spatial structures and clusters (role ``structure``)."""
-    rows = entities[entities["type"].map(types["role"]) == "structure"].copy()
-    rows["family"] = rows["type"].map(types["family"])
+    rows = _with_columns(entities[entities["type"].map(types["role"]) == "structure"], types)
     rows["hollow"] = True
     columns = [c for c in CARRIER_COLUMNS if c != "county_counted"]
     return gpd.GeoDataFrame(rows[columns].reset_index(drop=True), geometry="geometry",

@@ -101,7 +101,8 @@ def point_overlays(resources, layer, frame: gpd.GeoDataFrame) -> list[Overlay]:
         rows = frame[families == family_id].sort_values(layer.id_field)
         features = [feature_of(r, layer, resources, names, family.id)
                     for r in rows.itertuples()]
-        title = family.label if layer.id == "carriers" else f"{layer.title}：{family.label}"
+        by_type = "family" in frame.columns  # the layer's rows name their own families
+        title = family.label if by_type else layer.title
         out.append(Overlay(f"{layer.id}:{family.id}", layer.id, layer.map_role,
                            f"{title}（{len(features)}）", family, features,
                            layer.map_default_visible))
@@ -130,8 +131,10 @@ def corridor_names(frame: gpd.GeoDataFrame | None) -> list[tuple[str, str]]:
     return out
 
 
-def corridor_overlay(resources, layer, parts: gpd.GeoDataFrame, name: str) -> Overlay:
-    """A corridor's parts (buffer, zones, lines, divider, nodes) bottom up, labelled."""
+def corridor_overlay(resources, layer, parts: gpd.GeoDataFrame, name: str,
+                     labelled: bool = True) -> Overlay:
+    """A corridor's parts (buffer, zones, lines, divider, nodes) bottom up; the named
+    parts labelled where ``labelled`` (the corridor's own map)."""
     family = resources.family(layer.family)
     order = {p: i for i, p in enumerate(PART_ORDER)}
     parts = parts.assign(_order=parts["part"].map(order).fillna(len(order)))
@@ -147,7 +150,7 @@ def corridor_overlay(resources, layer, parts: gpd.GeoDataFrame, name: str) -> Ov
             id=text(row.id), name=title, geometry=row.geometry, family=family.id, rows=rows,
             citations=unique_citations([citation(row, resources)]), search=(title,),
             hollow=True, grade=text(row.precision), part=row.part,
-            label=title if row.part in LABELLED_PARTS else ""))
+            label=title if labelled and row.part in LABELLED_PARTS else ""))
     return Overlay(f"{layer.id}:{parts['corridor_id'].iloc[0]}", layer.id, "corridor",
                    f"走廊：{name}", family, features, True)
 
@@ -170,7 +173,7 @@ def region_overlays(resources, area, with_choropleth: bool) -> list[Overlay]:
             for corridor_id in sorted(set(inside["corridor_id"])):
                 out.append(corridor_overlay(resources, layer,
                                             frame[frame["corridor_id"] == corridor_id],
-                                            names[corridor_id]))
+                                            names[corridor_id], labelled=False))
         else:
             visible = layer.map_default_visible or not with_choropleth
             out.append(shape_overlay(resources, layer, inside, visible))

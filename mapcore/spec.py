@@ -86,8 +86,18 @@ def map_ids(resources: MapResources) -> list[tuple[str, str]]:
             out.append((row.adcode, row.name))
     for row in fine[(fine["level"] == "province") & (fine["adcode"] != PROVINCE)].itertuples():
         out.append((row.adcode, row.name))
-    corridors = resources.catalog.frames.get("corridors")
-    out += [(CORRIDOR_PREFIX + cid, name) for cid, name in corridor_names(corridors)]
+    for layer, frame in corridor_frames(resources):
+        out += [(CORRIDOR_PREFIX + cid, name) for cid, name in corridor_names(frame)]
+    return out
+
+
+def corridor_frames(resources: MapResources) -> list[tuple[object, gpd.GeoDataFrame]]:
+    """(layer, frame) of every layer with ``map_role == "corridor"`` that has rows."""
+    out = []
+    for layer in resources.layers_with_role("corridor"):
+        frame = resources.catalog.frames.get(layer.id)
+        if frame is not None and not frame.empty:
+            out.append((layer, frame))
     return out
 
 
@@ -176,11 +186,13 @@ def subtitle(choice: Choice, legend) -> str:
 
 
 def _corridor_spec(resources: MapResources, corridor_id: str, args: Mapping) -> MapSpec:
-    corridors = resources.catalog.frames.get("corridors")
-    names = dict(corridor_names(corridors))
-    if corridor_id not in names:
+    found = [(layer, frame, dict(corridor_names(frame))) for layer, frame in
+             corridor_frames(resources)]
+    found = [(layer, frame, names) for layer, frame, names in found if corridor_id in names]
+    if not found:
         raise UnknownMap(f"没有编号为 {corridor_id!r} 的走廊")
-    parts = corridors[corridors["corridor_id"] == corridor_id]
+    layer, frame, names = found[0]
+    parts = frame[frame["corridor_id"] == corridor_id]
     west, south, east, north = parts.total_bounds
     pad = max(east - west, north - south) * 0.25 + CORRIDOR_PAD
     box = shapely.box(west - pad, south - pad, east + pad, north + pad)
@@ -188,11 +200,14 @@ def _corridor_spec(resources: MapResources, corridor_id: str, args: Mapping) -> 
     counties = fine[(fine["level"] == "county") & fine.intersects(box)].sort_values("adcode")
     choice = Choice(None, "target", None, DEFAULT_SCHEME, 5, None, "county")
     units, legend, classes = classify_units(resources, counties, choice)
-    layer = resources.catalog.layer("corridors")
     overlays = [corridor_overlay(resources, layer, parts, names[corridor_id])]
-    carriers, members = _corridor_carriers(resources, parts)
-    if carriers is not None and not carriers.empty:
-        overlays += point_overlays(resources, resources.catalog.layer("carriers"), carriers)
+    named, inside = _split(parts.get("carriers", [])), _split(parts.get("members", []))
+    members = []
+    for points_layer in resources.layers_with_role("points"):
+        rows = _listed(resources, points_layer, named | inside)
+        if rows is not None:
+            overlays += point_overlays(resources, points_layer, rows)
+            members += _members(rows, points_layer, named, inside)
     cities = fine[(fine["level"] == "city") & fine.intersects(box)]
     coarse = resources.units("coarse")
     far = coarse[(coarse["level"] == "city") & ~coarse["adcode"].isin(cities["adcode"])]
@@ -207,15 +222,23 @@ def _split(values) -> set[str]:
     return {i for v in values if isinstance(v, str) for i in v.split("|") if i}
 
 
-def _corridor_carriers(resources, parts) -> tuple[gpd.GeoDataFrame | None, list[dict]]:
-    """The carriers the plan names along the corridor or inside its buffer, with
-    membership both ways (named by the plan; inside the buffer)."""
-    carriers = resources.catalog.frames.get("carriers")
-    if carriers is None or carriers.empty:
-        return None, []
-    named = _split(parts.get("carriers", []))
-    inside = _split(parts.get("members", []))
-    rows = carriers[carriers["id"].isin(named | inside)].sort_values("name")
-    members = [{"id": r.id, "name": r.name, "type": r.type_label, "family": r.family,
-                "named": r.id in named, "inside": r.id in inside} for r in rows.itertuples()]
-    return rows, members
+def _listed(resources, layer, ids: set[str]) -> gpd.GeoDataFrame | None:
+    """The rows of a point layer whose id is among ``ids`` (None if there are none)."""
+    frame = resources.catalog.frames.get(layer.id)
+    if frame is None or frame.empty or not ids:
+        return None
+    rows = frame[frame[layer.id_field].astype(str).isin(ids) & frame.geometry.notna()]
+    return None if rows.empty else rows.sort_values("name" if "name" in rows else layer.id_field)
+
+
+def _members(rows, layer, named: set[str], inside: set[str]) -> list[dict]:
+    """The corridor's carriers with membership both ways: named by the plan as 沿线,
+    and inside the buffer."""
+    out = []
+    for r in rows.itertuples():
+        rid = str(getattr(r, layer.id_field))
+        out.append({"id": rid, "name": getattr(r, "name", rid),
+                    "type": getattr(r, "type_label", "") or getattr(r, "type", ""),
+                    "family": getattr(r, "family", layer.family),
+                    "named": rid in named, "inside": rid in inside})
+    return out

@@ -93,9 +93,14 @@ def classify_units(resources, units: gpd.GeoDataFrame, choice: Choice):
 
 
 def carrier_names(resources) -> dict[str, str]:
+    """Names of the features of every point layer by id (counted carriers are listed)."""
     def make():
-        frame = resources.catalog.frames.get("carriers")
-        return {} if frame is None else dict(zip(frame["id"], frame["name"]))
+        names = {}
+        for layer in resources.layers_with_role("points"):
+            frame = resources.catalog.frames.get(layer.id)
+            if frame is not None and "name" in frame.columns:
+                names.update(zip(frame[layer.id_field].astype(str), frame["name"]))
+        return names
 
     return resources.cached("carrier-names", make)
 

@@ -137,13 +137,26 @@ class CarrierCounts(ValueSource):
     def table(self, catalog, indicator, kind, year):
         frame = self.raw(catalog)
         column = self.columns(frame)[indicator.id]
+        wanted = indicator.id.removeprefix(CARRIER_PREFIX)
+        types = _feature_types(catalog)
+        keep = (lambda i: True) if wanted == "total" else (lambda i: types.get(i) == wanted)
         return pd.DataFrame({
             "region_adcode": frame["adcode"].astype(str), "value": frame[column].astype(float),
             "unit": "个", "year": np.nan, "baseline": np.nan, "baseline_year": np.nan,
             "target": np.nan, "target_year": np.nan, "qualifier": None,
             "sources": [[] for _ in range(len(frame))],
-            "entity_ids": [[i for i in str(v or "").split("|") if i]
+            "entity_ids": [[i for i in str(v or "").split("|") if i and keep(i)]
                            for v in frame.get("entity_ids", [""] * len(frame))]})
+
+
+def _feature_types(catalog) -> dict[str, str]:
+    """Type by feature id, over every point layer with a ``type`` column."""
+    out = {}
+    for layer in catalog.layers.values():
+        frame = catalog.frames.get(layer.id)
+        if layer.map_role == "points" and frame is not None and "type" in frame.columns:
+            out.update(zip(frame[layer.id_field].astype(str), frame["type"]))
+    return out
 
 
 def carrier_label(key: str, labels: dict[str, str]) -> str:

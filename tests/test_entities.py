@@ -8,7 +8,7 @@ import shapely
 
 from geo.boundaries import load_boundaries
 from layers.base import LayerError
-from layers.county_metrics import countable
+from layers.carriers import read_families
 from layers.entities import read_carriers, read_citations, read_entities, read_entity_types
 from layers.plans import load_plans, plan_text
 
@@ -123,29 +123,38 @@ def test_spatial_structures_and_their_parts(entities):
     assert set(nodes["parent_id"]) == {"lyg-hgs-south", "lyg-hgs-north"}
 
 
-def test_types_have_labels_and_symbols(entities):
+def test_types_have_labels_roles_and_families(entities):
     types = read_entity_types(DATA)
-    assert types["id"].is_unique and set(entities["type"]) == set(types["id"])
+    assert types["id"].is_unique and set(entities["type"]) <= set(types["id"])
     assert types["label"].str.match(r"^[\u4e00-\u9fff/（）]+$").all()
-    assert types["colour"].str.match(r"^#[0-9a-f]{6}$").all()
+    assert set(types["role"]) == {"carrier", "structure", "corridor"}
+    families = read_families(DATA)
+    assert set(types["family"]) <= set(families["id"]) and len(families) <= 8
+    assert families["colour"].str.match(r"^#[0-9a-fA-F]{6}$").all()
+    assert families["shape"].is_unique and families["colour"].is_unique
 
 
-def test_county_metrics_agree_with_the_entities(catalog, entities):
+def test_county_metrics_count_exactly_the_carriers_attributed_to_each_county(catalog):
     metrics = catalog.frame("county-metrics").set_index("adcode")
-    counted = countable(entities)
-    with_county = entities.loc[counted.index]
-    with_county = with_county[with_county["county_adcode"] != ""]
-    for adcode, group in with_county.groupby("county_adcode"):
-        listed = set(metrics.loc[adcode, "entity_ids"].split("|"))
-        assert set(group["id"]) <= listed, adcode
-    counties = catalog.frame("boundaries-county")
-    on_land = [p for p in counted.geometry if counties.contains(p).any()]
-    assert metrics["carriers"].sum() == len(on_land)
-    assert len(counted) - len(on_land) == 1  # 海州湾 marine ranch: offshore, in no county
-    haizhou = metrics.loc["320706"]
-    assert haizhou["n_university"] == len(with_county[(with_county["county_adcode"] == "320706")
-                                                      & (with_county["type"] == "university")])
+    carriers = catalog.frame("carriers")
+    counted = carriers[carriers["county_counted"] != ""]
+    for adcode, row in metrics.iterrows():
+        expected = set(counted.loc[counted["county_counted"] == adcode, "id"])
+        assert set(filter(None, row["entity_ids"].split("|"))) == expected, adcode
+    counties = catalog.frame("boundaries-county").set_index("adcode").geometry
+    assert all(counties[a].contains(p) for a, p in zip(counted["county_counted"],
+                                                       counted.geometry))
+    assert metrics["carriers"].sum() == len(counted)
     assert (metrics.filter(like="n_").sum(axis=1) == metrics["carriers"]).all()
+    # a city centre says nothing about the county, nor does a carrier at several places
+    loose = carriers[(carriers["precision"] == "city_centroid")
+                     | (carriers.geometry.geom_type != "Point")]
+    assert len(loose) and (loose["county_counted"] == "").all()
+    # the 海州湾 marine ranch is offshore: in no county
+    ranch = carriers[carriers["name"].str.contains("海洋牧场")]
+    assert len(ranch) == 1 and ranch["county_counted"].item() == ""
+    structures = catalog.frame("structures")
+    assert not set(structures["id"]) & set(carriers["id"])
 
 
 def test_entities_layer_serves_every_row(catalog):

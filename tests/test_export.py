@@ -24,73 +24,116 @@ from pyproj import Geod, Transformer
 from geo import thematic
 from geo.cartography import Page, render_map
 from geo.fonts import CjkFont, FontNotFound, find_cjk_font, missing_characters
-from web import services
+from layers.base import Layer
+from mapcore import build_map
+from mapcore.drawing import to_drawing
+from mapcore.errors import InvalidChoice
+from mapcore.export import parse_export, render_export
+from web import create_app, services
 from web.cli import main as cli_main
-from web.export import (ExportState, build_drawing, export_links, export_map, export_state,
-                        parse_request)
+from web.export import export_map, export_state
+from web.maps import export_links
 
 LYG = "320700"
 LYG_PLAN = "003_4e3fe20dd1e81567"
 SVG_NS = "{http://www.w3.org/2000/svg}"
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+TARGETS = [1.2, 2.5, 3.1, 0.8, 4.4]
 
 
-@dataclass
-class StubCatalog:
-    """The app's catalog with test layers in place of its targets, corridors, entities."""
-
-    frames: dict
-    context: object
-    generation: int = 0
+def lyg_counties_of(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return frame[(frame["level"] == "county") & (frame["city_adcode"] == LYG)].sort_values(
+        "adcode")
 
 
-@pytest.fixture(scope="module")
-def state(app) -> ExportState:
-    return export_state(app)
-
-
-@pytest.fixture(scope="module")
-def lyg_counties(state) -> gpd.GeoDataFrame:
-    counties = state.level("county")
-    return counties[counties["city_adcode"] == LYG].sort_values("adcode")
-
-
-@pytest.fixture(scope="module")
-def values(lyg_counties) -> pd.DataFrame:
+class TestValues(Layer):
     """Baselines and targets of a test indicator for 连云港's counties; the last has none."""
-    adcodes = list(lyg_counties["adcode"])
-    targets = [1.2, 2.5, 3.1, 0.8, 4.4][: len(adcodes) - 1]
-    rows = []
-    common = dict(indicator_id="test-rd", indicator_name="研发投入强度", unit="%",
-                  plan_id=LYG_PLAN)
-    for adcode, target in zip(adcodes, targets):
-        rows.append(dict(region_adcode=adcode, year=2025, value=target, kind="target", **common))
-        rows.append(dict(region_adcode=adcode, year=2020, value=target / 2, kind="baseline",
-                         **common))
-    return pd.DataFrame(rows)
+
+    id = "test-values"
+    title = "测试指标"
+    description = "测试用的县区基期值与目标值"
+    map_role = "values"
+    values_format = "long"
+
+    def load(self, ctx):
+        adcodes = list(lyg_counties_of(ctx.layer("boundaries-county"))["adcode"])
+        rows = []
+        common = dict(indicator_id="test-rd", indicator_name="研发投入强度", unit="%",
+                      plan_id=LYG_PLAN)
+        for i, (adcode, target) in enumerate(zip(adcodes, TARGETS[: len(adcodes) - 1])):
+            rows.append(dict(id=f"t{i}", region_adcode=adcode, year=2025, value=target,
+                             kind="target", **common))
+            rows.append(dict(id=f"b{i}", region_adcode=adcode, year=2020, value=target / 2,
+                             kind="baseline", **common))
+        return gpd.GeoDataFrame(rows, geometry=[None] * len(rows), crs="EPSG:4326")
+
+
+class TestCorridor(Layer):
+    """A corridor between two 连云港 county interiors."""
+
+    id = "test-corridor-parts"
+    title = "测试走廊"
+    description = "测试用的走廊"
+    map_role = "corridor"
+    family = "corridor"
+
+    def load(self, ctx):
+        counties = lyg_counties_of(ctx.layer("boundaries-county"))
+        a, b = (counties.geometry.iloc[i].representative_point() for i in (0, 1))
+        line = shapely.LineString([a, b])
+        return gpd.GeoDataFrame(
+            {"id": ["test-corridor", "test-road"], "corridor_id": ["test-corridor"] * 2,
+             "name": ["测试走廊", "测试大道"], "part": ["corridor", "centre_line"],
+             "precision": ["approximate"] * 2, "buffer_m": [float("nan")] * 2,
+             "members": ["", ""], "carriers": ["e1|e2", ""], "plan_id": [LYG_PLAN] * 2,
+             "section": ["一", "一"], "quote": ["测试", "测试"]},
+            geometry=[line, line], crs="EPSG:4326")
+
+
+class TestPoints(Layer):
+    """Two carriers, one at its site and one at a county centre."""
+
+    id = "test-points"
+    title = "测试载体"
+    description = "测试用的两个载体"
+    map_role = "points"
+
+    def load(self, ctx):
+        counties = lyg_counties_of(ctx.layer("boundaries-county"))
+        points = [counties.geometry.iloc[i].representative_point() for i in (2, 3)]
+        return gpd.GeoDataFrame(
+            {"id": ["e1", "e2"], "name": ["测试高新区", "测试高校"],
+             "family": ["zone", "university"], "precision": ["site", "county_centroid"],
+             "hollow": [False, True], "county_counted": list(counties["adcode"].iloc[2:4]),
+             "plan_id": [LYG_PLAN, LYG_PLAN], "section": ["一", "一"],
+             "quote": ["测试", "测试"]}, geometry=points, crs="EPSG:4326")
 
 
 @pytest.fixture(scope="module")
-def stub_catalog(catalog, lyg_counties, values) -> StubCatalog:
-    """A corridor between two 连云港 county interiors, two carriers, the test values."""
-    a, b = (lyg_counties.geometry.iloc[i].representative_point() for i in (0, 1))
-    corridors = gpd.GeoDataFrame(
-        {"id": ["test-corridor", "test-road"], "corridor_id": ["test-corridor"] * 2,
-         "name": ["测试走廊", "测试大道"], "part": ["corridor", "centre_line"],
-         "plan_id": [LYG_PLAN] * 2},
-        geometry=[shapely.LineString([a, b]), shapely.LineString([a, b])], crs="EPSG:4326")
-    points = [lyg_counties.geometry.iloc[i].representative_point() for i in (2, 3)]
-    entities = gpd.GeoDataFrame(
-        {"id": ["e1", "e2"], "name": ["测试高新区", "测试高校"],
-         "type": ["high_tech_zone", "university"], "precision": ["site", "county_centroid"],
-         "plan_id": [LYG_PLAN, LYG_PLAN]}, geometry=points, crs="EPSG:4326")
-    return StubCatalog({**catalog.frames, "corridors": corridors, "entities": entities,
-                        "targets": values}, catalog.context)
+def stub_app(sample_store):
+    """An app that also serves and maps the three test layers above."""
+    return create_app({"testing": True, "store_url": str(sample_store)},
+                      layers=[TestValues(), TestCorridor(), TestPoints()])
 
 
-def render(state, catalog, map_id, fmt, **args):
-    req = parse_request(map_id, fmt, {k: str(v) for k, v in args.items()})
-    return render_map(build_drawing(state, catalog, req), req.page, fmt, state.font)
+@pytest.fixture(scope="module")
+def font(app):
+    return export_state(app).font
+
+
+@pytest.fixture(scope="module")
+def values(stub_app) -> pd.DataFrame:
+    return services(stub_app).catalog.frame("test-values")
+
+
+def render(app, map_id, fmt, **args):
+    req = parse_export(map_id, fmt, {k: str(v) for k, v in args.items()})
+    return render_export(services(app).maps, req, export_state(app).font)
+
+
+def drawing_of(app, map_id, **args):
+    resources = services(app).maps
+    return to_drawing(resources, build_map(resources, map_id, args))
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -132,17 +175,16 @@ def test_a4_300dpi_png_has_exact_pixel_size(client):
 
 
 @pytest.mark.parametrize("map_id", ["320000", LYG, "341300", "corridor/test-corridor"])
-def test_every_map_type_exports_valid_png_svg_pdf(state, stub_catalog, values, map_id,
-                                                   tmp_path):
-    indicator = {"indicator": "test-rd"} if map_id != "341300" else {}
-    png = render(state, stub_catalog, map_id, "png", dpi=96, **indicator)
-    assert png_size(png.data) == Page("A4", "landscape", 96).pixels
-    svg = render(state, stub_catalog, map_id, "svg", **indicator)
+def test_every_map_type_exports_valid_png_svg_pdf(stub_app, map_id, tmp_path):
+    indicator = {"indicator": "test-rd"} if map_id in ("320000", LYG) else {}
+    png = render(stub_app, map_id, "png", dpi=150, **indicator)
+    assert png_size(png.data) == Page("A4", "landscape", 150).pixels
+    svg = render(stub_app, map_id, "svg", **indicator)
     texts = svg_texts(svg.data)
-    title = build_drawing(state, stub_catalog, parse_request(map_id, "svg", indicator)).title
+    title = drawing_of(stub_app, map_id, **indicator).title
     assert title in texts
     assert any("资料来源" in t for t in texts)
-    pdf = render(state, stub_catalog, map_id, "pdf", **indicator)
+    pdf = render(stub_app, map_id, "pdf", **indicator)
     assert pdf.data.startswith(b"%PDF-")
     assert pdf.data.rstrip().endswith(b"%%EOF")
     if shutil.which("pdffonts"):
@@ -179,20 +221,19 @@ def test_no_font_is_a_clear_error(tmp_path):
         find_cjk_font([tmp_path / "none.otf", DEJAVU])
 
 
-def _glyph_warnings(state, catalog, font) -> list[str]:
-    req = parse_request(LYG, "png", {"dpi": "72", "indicator": "test-rd"})
-    drawing = build_drawing(state, catalog, req)
+def _glyph_warnings(app, font) -> list[str]:
+    drawing = drawing_of(app, LYG, indicator="test-rd")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        render_map(drawing, req.page, "png", font)
+        render_map(drawing, Page(dpi=72), "png", font)
     return [str(w.message) for w in caught if "missing from font" in str(w.message)]
 
 
 @pytest.mark.skipif(not DEJAVU.is_file(), reason="needs DejaVu Sans to show the check fails")
-def test_chinese_renders_without_missing_glyphs(state, stub_catalog):
-    assert _glyph_warnings(state, stub_catalog, state.font) == []
+def test_chinese_renders_without_missing_glyphs(stub_app, font):
+    assert _glyph_warnings(stub_app, font) == []
     latin_only = CjkFont(path=DEJAVU, family="DejaVu Sans")
-    assert _glyph_warnings(state, stub_catalog, latin_only)
+    assert _glyph_warnings(stub_app, latin_only)
 
 
 # -- legend and scale bar ---------------------------------------------------------
@@ -200,11 +241,9 @@ def test_chinese_renders_without_missing_glyphs(state, stub_catalog):
 @pytest.mark.parametrize("scheme,k,extra", [("quantiles", 3, {}),
                                             ("equal_interval", 4, {}),
                                             ("user_defined", 5, {"breaks": "1,2,3"})])
-def test_legend_breaks_are_the_classifier_breaks(state, stub_catalog, values, scheme, k,
-                                                 extra):
-    req = parse_request(LYG, "svg", {"indicator": "test-rd", "scheme": scheme, "k": str(k),
-                                     "year": "2025", **extra})
-    drawing = build_drawing(state, stub_catalog, req)
+def test_legend_breaks_are_the_classifier_breaks(stub_app, font, values, scheme, k, extra):
+    drawing = drawing_of(stub_app, LYG, indicator="test-rd", scheme=scheme, k=str(k),
+                         year="2025", **extra)
     targets = values[values["kind"] == "target"]["value"].to_numpy()
     expected = {"quantiles": lambda: mapclassify.Quantiles(targets, k=k),
                 "equal_interval": lambda: mapclassify.EqualInterval(targets, k=k),
@@ -213,7 +252,7 @@ def test_legend_breaks_are_the_classifier_breaks(state, stub_catalog, values, sc
     np.testing.assert_allclose(uppers, expected.bins)
     assert drawing.legend.no_data.label == "无数据"
     assert drawing.legend.no_data.count == 1
-    rendered = render_map(drawing, req.page, "svg", state.font)
+    rendered = render_map(drawing, Page(), "svg", font)
     texts = svg_texts(rendered.data)
     for entry in drawing.legend.entries:
         assert entry.label in texts
@@ -222,10 +261,9 @@ def test_legend_breaks_are_the_classifier_breaks(state, stub_catalog, values, sc
         [e.label for e in drawing.legend.entries] + ["无数据"])
 
 
-def test_gap_and_cagr_use_thematic_values(state, stub_catalog, values):
+def test_gap_and_cagr_use_thematic_values(stub_app, values):
     for kind, unit in (("gap", "个百分点"), ("cagr", "%/年")):
-        req = parse_request(LYG, "png", {"indicator": "test-rd", "kind": kind})
-        drawing = build_drawing(state, stub_catalog, req)
+        drawing = drawing_of(stub_app, LYG, indicator="test-rd", kind=kind)
         table = thematic.value_table(values, "test-rd", kind)
         assert drawing.legend.unit == unit
         assert drawing.legend.entries[-1].upper == pytest.approx(table["value"].max())
@@ -234,8 +272,8 @@ def test_gap_and_cagr_use_thematic_values(state, stub_catalog, values):
 @pytest.mark.parametrize("map_id,size,orientation", [("320000", "A4", "landscape"),
                                                      ("341300", "A3", "portrait"),
                                                      (LYG, "A4", "portrait")])
-def test_scale_bar_matches_geodesic_distance(state, catalog, map_id, size, orientation):
-    rendered = render(state, catalog, map_id, "png", size=size, orientation=orientation,
+def test_scale_bar_matches_geodesic_distance(app, map_id, size, orientation):
+    rendered = render(app, map_id, "png", size=size, orientation=orientation,
                       dpi=72)
     bar = rendered.scale_bar
     to_lonlat = Transformer.from_crs(rendered.crs, "EPSG:4326", always_xy=True)
@@ -245,8 +283,8 @@ def test_scale_bar_matches_geodesic_distance(state, catalog, map_id, size, orien
     assert rendered.crs.to_epsg() == (4548 if map_id == "341300" else 4549)
 
 
-def test_county_labels_do_not_overlap_and_are_drawn(state, catalog):
-    rendered = render(state, catalog, "320000", "svg")
+def test_county_labels_do_not_overlap_and_are_drawn(app):
+    rendered = render(app, "320000", "svg")
     texts = svg_texts(rendered.data)
     placed = rendered.labels_placed
     assert len(placed) > 40          # most of Jiangsu's 95 counties get a label
@@ -261,14 +299,16 @@ def test_county_labels_do_not_overlap_and_are_drawn(state, catalog):
     ("/export/320000.png?dpi=high", 400, "dpi"),
     ("/export/320000.png?size=B5", 400, "size"),
     ("/export/320000.png?orientation=diagonal", 400, "orientation"),
-    ("/export/320000.gif", 400, "format"),
+    ("/export/320000.gif", 400, "格式"),
     ("/export/320000.png?kind=peak", 400, "kind"),
     ("/export/320000.png?scheme=jenks", 400, "scheme"),
     ("/export/320000.png?scheme=user_defined", 400, "breaks"),
     ("/export/320000.png?breaks=1,x&scheme=user_defined", 400, "breaks"),
     ("/export/320000.png?indicator=no-such-indicator", 400, "indicator"),
-    ("/export/999999.png", 404, "map"),
-    ("/export/corridor/no-such-corridor.png", 404, "corridor"),
+    ("/export/999999.png", 404, "地图"),
+    ("/export/corridor/no-such-corridor.png", 404, "走廊"),
+    ("/export/320000.png?title=" + "长" * 61, 400, "title"),
+    ("/export/320000.png?note=%E5%86%85%0A%E9%83%A8", 400, "note"),
 ])
 def test_bad_parameters_get_a_message(client, url, status, word):
     response = client.get(url, headers={"Accept": "application/json"})
@@ -276,13 +316,36 @@ def test_bad_parameters_get_a_message(client, url, status, word):
     assert word in response.get_json()["description"]
 
 
-def test_user_breaks_that_do_not_increase_are_rejected(state, stub_catalog):
-    from web.errors import InvalidParameter
+def test_user_breaks_that_do_not_increase_are_rejected(stub_app):
+    with pytest.raises(InvalidChoice, match="breaks"):
+        drawing_of(stub_app, LYG, indicator="test-rd", scheme="user_defined", breaks="3,2")
 
-    req = parse_request(LYG, "png", {"indicator": "test-rd", "scheme": "user_defined",
-                                     "breaks": "3,2"})
-    with pytest.raises(InvalidParameter, match="breaks"):
-        build_drawing(state, stub_catalog, req)
+
+@pytest.mark.parametrize("asked,used", [(72, 72), (96, 72), (120, 150), (200, 150),
+                                        (240, 300), (450, 600), (600, 600)])
+def test_dpi_snaps_to_the_offered_resolutions(asked, used):
+    assert parse_export(LYG, "png", {"dpi": str(asked)}).page.dpi == used
+
+
+def test_scale_is_one_standard_value_in_every_format(app):
+    scales = {fmt: render(app, LYG, fmt, dpi=72).scale_denominator
+              for fmt in ("png", "svg", "pdf")}
+    assert len(set(scales.values())) == 1, scales
+    scale = scales["svg"]
+    assert str(scale)[0] in "1234568" and set(str(scale)[2:]) <= {"0"}
+    texts = svg_texts(render(app, LYG, "svg").data)
+    assert f"比例尺 1:{scale:,}" in texts
+
+
+def test_title_and_note_are_printed(app):
+    texts = svg_texts(render(app, LYG, "svg", title="连云港市创新布局", note="内部用图").data)
+    assert "连云港市创新布局" in texts
+    assert any(t.startswith("内部用图。资料来源") for t in texts)
+
+
+def test_svg_names_windows_fonts(app):
+    svg = render(app, LYG, "svg").data.decode()
+    assert "Microsoft YaHei" in svg and "SimHei" in svg
 
 
 def test_export_links_point_at_working_exports(client):
@@ -292,7 +355,7 @@ def test_export_links_point_at_working_exports(client):
     assert all("zoom" not in url for _, url in links)
     for _, url in links:
         assert client.get(url).status_code == 200
-    assert export_links("corridor/lyg-hgs-corridor")[0][1] == \
+    assert export_links("corridor/lyg-hgs-corridor", {})[0][1] == \
         "/export/corridor/lyg-hgs-corridor.png"
 
 
@@ -306,17 +369,15 @@ def test_cli_writes_the_same_bytes_as_http(client, tmp_path, capsys):
 
 # -- concurrency ------------------------------------------------------------------
 
-JOBS = [(LYG, "png", {"dpi": "72"}), ("321300", "png", {"dpi": "80"}),
+JOBS = [(LYG, "png", {"dpi": "72"}), ("321300", "png", {"dpi": "150"}),
         ("341300", "svg", {"orientation": "portrait"}), (LYG, "pdf", {})]
 
 
-def test_parallel_renders_in_threads_are_correct_and_distinct(app, catalog):
-    fresh = ExportState(services(app).settings.data_dir, export_state(app).font)
-    expected = [render(fresh, catalog, m, f, **a).data for m, f, a in JOBS]  # not cached
+def test_parallel_renders_in_threads_are_correct_and_distinct(app):
+    expected = [render(app, m, f, **a).data for m, f, a in JOBS]  # not cached
     assert len({hashlib.sha256(d).hexdigest() for d in expected}) == len(JOBS)
     with ThreadPoolExecutor(max_workers=4) as pool:
-        got = list(pool.map(lambda job: export_map(fresh, catalog,
-                                                   parse_request(*job)).data, JOBS))
+        got = list(pool.map(lambda job: render(app, job[0], job[1], **job[2]).data, JOBS))
     assert got == expected
 
 
@@ -324,8 +385,8 @@ def test_parallel_renders_in_threads_are_correct_and_distinct(app, catalog):
 def test_parallel_requests_to_the_server(live_url, client):
     import urllib.request
 
-    urls = [f"/export/{m}.png?dpi={72 + 8 * i}" for i, m in
-            enumerate([LYG, "321300", "341300", "320100"])]
+    urls = [f"/export/{m}.png?dpi={dpi}" for m, dpi in
+            zip([LYG, "321300", "341300", "320100"], (72, 150, 72, 150))]
 
     def fetch(url):
         with urllib.request.urlopen(live_url + url, timeout=60) as response:
@@ -333,15 +394,15 @@ def test_parallel_requests_to_the_server(live_url, client):
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         got = list(pool.map(fetch, urls))
-    for i, (url, data) in enumerate(zip(urls, got)):
-        assert png_size(data) == Page("A4", "landscape", 72 + 8 * i).pixels
+    for url, data, dpi in zip(urls, got, (72, 150, 72, 150)):
+        assert png_size(data) == Page("A4", "landscape", dpi).pixels
         assert data == client.get(url).data
     assert len({hashlib.sha256(d).hexdigest() for d in got}) == len(urls)
 
 
 # -- samples to look at -----------------------------------------------------------
 
-def test_sample_exports_for_people_to_read(state, stub_catalog, client, artifacts_dir):
+def test_sample_exports_for_people_to_read(stub_app, client, artifacts_dir):
     """One file per map type from the real knowledge base, and one with test values."""
     samples = {"province-320000": "/export/320000.png?dpi=150",
                "city-320700": f"/export/{LYG}.png?dpi=150&orientation=portrait",
@@ -355,6 +416,6 @@ def test_sample_exports_for_people_to_read(state, stub_catalog, client, artifact
     pdf = client.get(f"/export/{LYG}.pdf")
     assert pdf.status_code == 200
     (artifacts_dir / "export-city-320700.pdf").write_bytes(pdf.data)
-    rendered = render(state, stub_catalog, LYG, "png", dpi=150, indicator="test-rd", k=3)
+    rendered = render(stub_app, LYG, "png", dpi=150, indicator="test-rd", k=3)
     (artifacts_dir / "export-city-320700-test-values.png").write_bytes(rendered.data)
     assert "无数据" in rendered.legend_labels

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import json
 import re
 from html.parser import HTMLParser
+from urllib.parse import parse_qsl
 
 import folium
 import geopandas as gpd
@@ -18,8 +18,16 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point, box
 
+from layers.base import Layer
+from layers.corridors import CorridorsLayer
+from layers.entities import EntitiesLayer
+from layers.imported import ImportedMetrics
+from layers.targets import TargetsLayer
+from mapcore import build_map
 from tests.conftest import ROOT
 from web import create_app, services
+from web.basemaps import basemap_tiles
+from web.folium_map import build_folium
 from web.map_elements import DataLayer, MapControls
 
 LYG = "320700"  # 连云港市
@@ -51,7 +59,10 @@ def fake_entities() -> gpd.GeoDataFrame:
              geometry=Point(119.10, 34.84)),
         dict(id="park", name="中华药港", aliases="", type="high_tech_zone",
              county_adcode="320706", precision="approximate", quote="建设中华药港",
-             geometry=box(119.24, 34.595, 119.26, 34.605)),
+             geometry=Point(119.25, 34.60)),
+        dict(id="belt", name="沿海示范带", aliases="", type="innovation_region",
+             county_adcode="", precision="approximate", quote="建设沿海示范带",
+             geometry=box(119.2, 34.5, 119.4, 34.7)),
     ]
     return gpd.GeoDataFrame([{**base, **r} for r in rows], crs=4326)
 
@@ -74,29 +85,41 @@ def fake_corridors() -> gpd.GeoDataFrame:
     return frame
 
 
-def fake_county_metrics(catalog) -> gpd.GeoDataFrame:
-    counties = catalog.frame("boundaries-county")
-    counties = counties[counties["city_adcode"] == LYG]
-    n = len(counties)
-    return gpd.GeoDataFrame({"adcode": counties["adcode"].to_numpy(),
-                             "name": counties["name"].to_numpy(), "city_adcode": LYG,
-                             "n_university": np.ones(n, dtype=int),
-                             "n_lab": np.zeros(n, dtype=int),
-                             "carriers": np.arange(n),
-                             "entity_ids": np.where(counties["adcode"] == "320706", "hhu|park",
-                                                    "")},
-                            geometry=counties.geometry.to_numpy(), crs=4326)
+class Fixed(Layer):
+    """A layer in place of a registered one, serving a fixed frame."""
+
+    def __init__(self, base: type[Layer], frame):
+        self.id, self.title, self.description = base.id, base.title, base.description
+        for name in ("id_field", "map_role", "map_reason", "values_format", "family",
+                     "indicator_prefix", "indicator_label", "popup_fields",
+                     "map_default_visible"):
+            setattr(self, name, getattr(base, name))
+        self._frame = frame
+
+    def load(self, ctx):
+        frame = self._frame
+        if not isinstance(frame, gpd.GeoDataFrame):
+            frame = gpd.GeoDataFrame(frame, geometry=[None] * len(frame), crs=4326)
+        return frame
 
 
-def make_fake_app():
-    """An app whose plan layers are tiny fixtures (including a hostile name)."""
-    app = create_app({"testing": True})
-    frames = services(app).catalog.frames
-    frames["targets"] = fake_targets()
-    frames["entities"] = fake_entities()
-    frames["corridors"] = fake_corridors()
-    frames["county-metrics"] = fake_county_metrics(services(app).catalog)
-    return app
+def fake_imported() -> pd.DataFrame:
+    return pd.DataFrame({"id": ["m1"], "region_adcode": ["320703"], "indicator_id": [EVIL],
+                         "year": [2023], "value": [1.0], "unit": ["%"],
+                         "source": ["x.csv 第 2 行"]})
+
+
+def fake_layers(targets=None) -> list[Layer]:
+    """The plan layers as tiny fixtures (including a hostile name)."""
+    targets = fake_targets() if targets is None else targets
+    return [Fixed(TargetsLayer, targets.assign(id=[f"t{i}" for i in range(len(targets))])),
+            Fixed(EntitiesLayer, fake_entities()), Fixed(CorridorsLayer, fake_corridors()),
+            Fixed(ImportedMetrics, fake_imported())]
+
+
+def make_fake_app(targets=None, **settings):
+    """An app whose plan layers are tiny fixtures, injected through create_app."""
+    return create_app({"testing": True, **settings}, layers=fake_layers(targets))
 
 
 @pytest.fixture(scope="module")
@@ -109,13 +132,15 @@ def fake(fake_app):
     return fake_app.test_client()
 
 
-def build(app, url: str):
-    from web.maps import build_region_map
-
+def build(app, url: str, basemap: str = "none"):
+    """The map page's parts: the folium Map and the spec's legend, classes, choice."""
     path, _, query = url.partition("?")
-    with app.test_request_context(url):
-        from flask import request
-        return build_region_map(path.rsplit("/", 1)[1], request.args)
+    resources = services(app).maps
+    spec = build_map(resources, path.removeprefix("/maps/"), dict(parse_qsl(query)))
+    m = build_folium(spec, resources, ([], []), basemap_tiles(basemap, "k123"),
+                     gcj02=basemap == "amap")
+    return {"map": m, "legend": spec.legend, "classes": spec.classes, "choice": spec.choice,
+            "indicators": spec.options, "spec": spec}
 
 
 def data_layers(m: folium.Map, factory: str) -> list[DataLayer]:
@@ -166,10 +191,13 @@ def test_region_map_has_its_layers(fake_app):
         lyg_counties(fake_app)
     assert len(data_layers(m, "labels")) == 1
     entity_layers = {layer.layer_name: layer for layer in data_layers(m, "entities")}
-    assert len(entity_layers) == 2  # university, high_tech_zone
+    assert len(entity_layers) == 3  # the university and zone families; the belt's outline
+    markers = [layer for layer in entity_layers.values() if not layer.options["outline"]]
     styles = [(layer.options["style"]["shape"], layer.options["style"]["color"])
-              for layer in entity_layers.values()]
+              for layer in markers]
     assert len(set(s[0] for s in styles)) == 2 and len(set(s[1] for s in styles)) == 2
+    outline, = (layer for layer in entity_layers.values() if layer.options["outline"])
+    assert outline.show is False  # a belt over a choropleth is off until asked for
     corridor, = data_layers(m, "corridor")
     assert [f["properties"]["k"] for f in corridor.data["features"]] == \
         ["buffer", "corridor", "centre_line", "node"]  # drawn bottom up
@@ -219,15 +247,9 @@ def test_popups_carry_citations(fake_app):
     assert popup["320703"].count("<blockquote>") == 2  # baseline and target quotes
 
 
-def test_a_quote_shared_by_baseline_and_target_is_cited_once(fake_app):
-    svc = services(fake_app)
-    saved = svc.catalog.frames["targets"]
-    shared = saved.assign(quote="研发投入强度（%） 1 2")
-    svc.catalog.frames["targets"] = shared
-    try:
-        page = build(fake_app, f"/maps/{LYG}?indicator=rd&kind=gap")
-    finally:
-        svc.catalog.frames["targets"] = saved
+def test_a_quote_shared_by_baseline_and_target_is_cited_once():
+    shared = make_fake_app(fake_targets().assign(quote="研发投入强度（%） 1 2"))
+    page = build(shared, f"/maps/{LYG}?indicator=rd&kind=gap")
     regions, = data_layers(page["map"], "regions")
     popup = next(f["properties"]["p"] for f in regions.data["features"]
                  if f["properties"]["a"] == "320703")
@@ -279,14 +301,8 @@ def test_pages_load_nothing_from_outside(fake, client):
 
 
 def test_amap_basemap_shifts_every_overlay_to_gcj02(fake_app):
-    svc = services(fake_app)
     plain = build(fake_app, f"/maps/{LYG}")
-    saved = svc.settings
-    svc.settings = dataclasses.replace(saved, map_basemap="amap")
-    try:
-        shifted = build(fake_app, f"/maps/{LYG}")
-    finally:
-        svc.settings = saved
+    shifted = build(fake_app, f"/maps/{LYG}", basemap="amap")
     assert any(isinstance(c, folium.TileLayer) for c in shifted["map"]._children.values())
 
     def first_point(page, factory):
@@ -365,13 +381,7 @@ def test_imported_data_is_mapped_with_its_source(client):
 @pytest.mark.parametrize("basemap,key,host", [("osm", "", "tile.openstreetmap.org"),
                                               ("tianditu", "k123", "tianditu.gov.cn")])
 def test_tile_basemaps_are_opt_in(fake_app, basemap, key, host):
-    svc = services(fake_app)
-    saved = svc.settings
-    svc.settings = dataclasses.replace(saved, map_basemap=basemap, tianditu_key=key)
-    try:
-        page = build(fake_app, f"/maps/{LYG}")
-    finally:
-        svc.settings = saved
+    page = build(fake_app, f"/maps/{LYG}", basemap=basemap)
     tiles = [c.tiles for c in page["map"]._children.values() if isinstance(c, folium.TileLayer)]
     assert tiles and all(host in t for t in tiles)
     assert basemap != "tianditu" or all("tk=k123" in t for t in tiles)
@@ -410,16 +420,8 @@ def test_pages_are_gzipped_when_accepted(fake):
 
 
 def test_imported_indicator_names_are_escaped_in_the_layer_list(fake_app):
-    svc = services(fake_app)
-    saved = svc.catalog.frames.get("imported-metrics")
-    svc.catalog.frames["imported-metrics"] = pd.DataFrame({
-        "region_adcode": ["320703"], "indicator_id": [EVIL], "year": [2023], "value": [1.0],
-        "unit": ["%"], "source": ["x.csv 第 2 行"]})
-    try:
-        page = build(fake_app, f"/maps/{LYG}?indicator=imported.{EVIL}")
-        html = page["map"].get_root().render()
-    finally:
-        svc.catalog.frames["imported-metrics"] = saved
+    page = build(fake_app, f"/maps/{LYG}?indicator=imported.{EVIL}")
+    html = page["map"].get_root().render()
     regions, = data_layers(page["map"], "regions")
     assert "&lt;img src=x" in regions.layer_name and "<img" not in regions.layer_name
     assert "<img src=x" not in html

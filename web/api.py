@@ -16,7 +16,6 @@ import json
 from flask import Blueprint, current_app, render_template, request
 
 from geo import features
-from layers import REGISTRY
 from web import api_docs as docs
 from web import api_fast, services
 from web.api_http import CORS_HEADERS, ApiState, absolute, cached, state, to_response
@@ -60,7 +59,7 @@ def conformance():
 @bp.get("/openapi")
 def openapi():
     def build(base):
-        layers = list(REGISTRY.values())
+        layers = list(_layers(current_app).values())
         return docs.openapi(base, layers, {layer.id: _table(current_app, layer.id)
                                            for layer in layers})
 
@@ -72,7 +71,7 @@ def collections():
     def build(base):
         return docs.collections(base, [docs.collection(base, layer, _table(current_app,
                                                                            layer.id))
-                                       for layer in REGISTRY.values()])
+                                       for layer in _layers(current_app).values()])
 
     return _document("collections", build, "api/collections.html", _versions())
 
@@ -186,18 +185,23 @@ def _items_links(req, layer, query, selection) -> list[dict]:
 
 
 def _layer_table(app, cid):
-    layer = REGISTRY.get(cid)
+    layer = _layers(app).get(cid)
     if layer is None:
         raise NotFound(f"没有 id 为 {cid!r} 的图层；全部图层见 /api/collections。")
     return layer, _table(app, cid)
 
 
 def _table(app, cid) -> features.FeatureTable:
-    return state(app).table(REGISTRY[cid], services(app).catalog.frame(cid))
+    return state(app).table(_layers(app)[cid], services(app).catalog.frame(cid))
 
 
 def _versions() -> tuple:
-    return tuple(_table(current_app, cid).version for cid in REGISTRY)
+    return tuple(_table(current_app, cid).version for cid in _layers(current_app))
+
+
+def _layers(app) -> dict:
+    """The app's layers: the registry's and any it was created with."""
+    return services(app).catalog.layers
 
 
 def _base() -> str:

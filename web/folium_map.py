@@ -25,6 +25,9 @@ CLUSTER_OVER = 8  # a family with more markers than this is clustered
 
 
 def _resolution(spec: MapSpec) -> tuple[str, int]:
+    """Boundaries and decimals: a province or a wide corridor coarser than a city."""
+    if spec.region is not None:
+        return RESOLUTION["wide" if spec.region["level"] == "province" else "city"]
     west, south, east, north = spec.extent
     return RESOLUTION["wide" if max(east - west, north - south) > WIDE_DEGREES else "city"]
 

@@ -11,6 +11,7 @@ Folium (:mod:`web.folium_map`) into a page that loads only assets served by inno
 
 from __future__ import annotations
 
+import gzip
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, render_template, request, url_for
@@ -27,6 +28,7 @@ from web.folium_map import build_folium
 
 bp = Blueprint("maps", __name__, url_prefix="/maps")
 LINK_SECTION = "交互地图"
+GZIP_MIN_BYTES = 1400
 
 
 @bp.record_once
@@ -94,6 +96,21 @@ def page_of(spec) -> dict:
             "classes": spec.classes, "levels": spec.levels, "units": spec.units,
             "indicators": spec.options, "notice": spec.notice, "families": spec.families(),
             "own_values": own_values(services().maps, spec.map_id), "spec": spec}
+
+
+@bp.after_request
+def _compress(response):
+    """gzip a map page when the client accepts it: the page is a few hundred kB of text."""
+    accepts = "gzip" in request.headers.get("Accept-Encoding", "")
+    if (not accepts or response.status_code != 200 or response.direct_passthrough
+            or "Content-Encoding" in response.headers or response.mimetype != "text/html"):
+        return response
+    body = response.get_data()
+    if len(body) >= GZIP_MIN_BYTES:
+        response.set_data(gzip.compress(body, compresslevel=6, mtime=0))
+        response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    return response
 
 
 @bp.get("/<adcode>")

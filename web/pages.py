@@ -8,7 +8,6 @@ from pathlib import Path
 from flask import Blueprint, jsonify, render_template
 
 from geo.boundaries import read_manifest
-from layers import REGISTRY
 from web import services
 
 bp = Blueprint("pages", __name__)
@@ -38,7 +37,8 @@ def _setup(state) -> None:
 @bp.get("/")
 def index():
     svc = services()
-    layers = [(layer.id, layer.title, layer.description) for layer in REGISTRY.values()]
+    layers = [(layer.id, layer.title, layer.description)
+              for layer in svc.catalog.layers.values()]
     sections: dict[str, list[tuple[str, str]]] = {}
     for section, title, url in svc.links:
         sections.setdefault(section, []).append((title, url))
