@@ -1,7 +1,7 @@
 """Carriers per county and type: a spatial join of entity points to county polygons.
 
 Only entities whose point says something about the county are counted: Point
-geometries graded ``site``, ``approximate`` or ``county_centroid``. A
+geometries graded ``site``, ``approximate``, ``schematic`` or ``county_centroid``. A
 ``city_centroid`` point only says "somewhere in the city" and would land in
 whichever county holds the city's representative point, so it is left out;
 so are lines, areas, multi-city clusters and the parts of corridors and
@@ -16,7 +16,7 @@ import pandas as pd
 from layers.base import Layer, LayerContext
 from layers.entities import read_entity_types
 
-COUNTED_PRECISIONS = ("site", "approximate", "county_centroid")
+COUNTED_PRECISIONS = ("site", "approximate", "schematic", "county_centroid")
 NOT_CARRIERS = ("corridor", "corridor_line", "corridor_divider", "corridor_zone",
                 "corridor_node", "structure", "functional_area", "innovation_region", "cluster")
 
@@ -60,7 +60,7 @@ class CountyMetricsLayer(Layer):
     id = "county-metrics"
     title = "各县（市、区）创新载体数"
     description = ("按县（市、区）统计的创新载体数量（分类型）：由载体点位与县界空间叠加得到；"
-                   "只计入定位精度为 site / approximate / county_centroid 的点。")
+                   "只计入定位精度为 site / approximate / schematic / county_centroid 的点。")
     id_field = "adcode"
     group = "规划知识库"
 

@@ -163,7 +163,8 @@ def test_entities_layer_serves_every_row(catalog):
 def test_bad_rows_are_rejected_naming_the_entity(tmp_path, column, value, message):
     kb = tmp_path / "kb"
     kb.mkdir()
-    for name in ("entity_types.csv", "citations.csv", "corridor_carriers.csv"):
+    for name in ("entity_types.csv", "citations.csv", "corridor_carriers.csv",
+                 "precision_grades.csv"):
         shutil.copy(KB / name, kb / name)
     rows = pd.read_csv(KB / "entities.csv", dtype=str, keep_default_na=False)
     rows.loc[rows.index[5], column] = value
