@@ -5,9 +5,10 @@ and says what it measures (``scope``, ``population``, ``measure``, ``unit``:
 two rows of one indicator are comparable on one axis); ``data/kb/targets.csv``
 holds every numeric baseline and target with the exact quote it comes from;
 ``data/kb/statements.csv`` keeps numbers the plans state that are not targets
-(slogans, counts of selected projects) as citations. ``value_text`` is the number as the quote writes it
-("3.2 万", "2—3", "百"); ``value``/``value_max`` are that number in the
-indicator's unit, so ``parse_value_text`` can check one against the other.
+(slogans, counts of selected projects) as citations. ``value_text`` is the
+number as the quote writes it ("3.2 万", "2—3", "百"); ``value``/``value_max``
+are that number in the indicator's unit, so ``parse_value_text`` can check one
+against the other.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The cooperation network: partner institutions outside the regions and one line per partnership."""
+"""The cooperation network: partners outside the regions, one line per partnership."""
 
 import re
 import shutil

@@ -1,4 +1,4 @@
-"""Every named place: each place-name occurrence in the plans is an entity, a partner or excluded."""
+"""Every named place: each place-name occurrence is an entity, a partner or excluded."""
 
 from collections import Counter
 from pathlib import Path
