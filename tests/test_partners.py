@@ -87,7 +87,7 @@ def test_partner_grades_are_honest(partners, units):
             assert units.geometry[row.city_adcode].contains(row.geometry), row.Index
             assert units.loc[row.city_adcode, "province_adcode"] == row.province_adcode
         else:  # outside the boundary data: the note says so and where it is
-            assert "Outside the boundary data" in row.note and row.location, row.Index
+            assert "outside the boundary data" in row.note and row.location, row.Index
         assert row.precision in {"approximate", "city_centroid"} and len(row.note) > 30
     assert not (partners["precision"] == "site").any()
 
