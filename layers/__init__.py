@@ -18,6 +18,7 @@ from layers.corridors import CorridorsLayer
 from layers.county_metrics import CountyMetricsLayer
 from layers.entities import EntitiesLayer
 from layers.imported import ImportedCarriers, ImportedMetrics
+from layers.partners import PartnershipsLayer, PartnersLayer
 from layers.targets import TargetsLayer
 from layers.tasks import Tasks2023Layer
 
@@ -32,6 +33,8 @@ LAYER_CLASSES: tuple[type[Layer], ...] = (
     CountyMetricsLayer,
     TargetsLayer,
     Tasks2023Layer,
+    PartnersLayer,
+    PartnershipsLayer,
     ImportedMetrics,
     ImportedCarriers,
 )

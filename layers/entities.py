@@ -5,7 +5,10 @@ base, university, platform, corridor or a named part of a spatial structure —
 with its geometry (WGS84 WKT), a precision grade and the plan passage it is
 cited from. ``citations.csv`` adds further passages per entity;
 ``entity_types.csv`` gives each type its Chinese label, its role (carrier,
-structure or corridor part) and its symbol family.
+structure or corridor part) and its symbol family;
+``precision_grades.csv`` is the one list of precision grades with their Chinese
+labels and meanings (every map, popup and export reads it through
+:func:`read_precision_grades`).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from layers.kb import KB_DIR, read_csv
 ENTITY_COLUMNS = ["id", "name", "aliases", "type", "parent_id", "province_adcode",
                   "city_adcode", "county_adcode", "precision", "wkt", "plan_id", "section",
                   "quote", "note"]
-PRECISIONS = ("site", "approximate", "county_centroid", "city_centroid")
+PRECISION_COLUMNS = ["id", "label", "meaning"]
 CITATION_COLUMNS = ["entity_id", "plan_id", "section", "quote"]
 CARRIER_COLUMNS = ["corridor_id", "entity_id", "plan_id", "section", "quote"]
 
@@ -32,6 +35,20 @@ def read_entity_types(data_dir: Path) -> pd.DataFrame:
     family (of ``symbol_families.csv``), description."""
     return read_csv(Path(data_dir) / KB_DIR / "entity_types.csv",
                     ["id", "label", "group", "role", "family"])
+
+
+def read_precision_grades(data_dir: Path) -> pd.DataFrame:
+    """``precision_grades.csv``: id, label, meaning (Chinese), in order from most to least exact.
+
+    LayerError when the file is missing, lacks a column, repeats an id or leaves
+    a label or meaning empty.
+    """
+    grades = read_csv(Path(data_dir) / KB_DIR / "precision_grades.csv", PRECISION_COLUMNS)
+    if grades["id"].duplicated().any() or (grades[PRECISION_COLUMNS] == "").any(axis=None):
+        raise LayerError("precision_grades.csv: ids must be unique, labels and meanings non-empty")
+    if "order" in grades.columns:
+        grades = grades.sort_values("order", key=lambda c: c.astype(int), kind="stable")
+    return grades.reset_index(drop=True)
 
 
 def read_citations(data_dir: Path) -> pd.DataFrame:
@@ -49,7 +66,8 @@ def read_carriers(data_dir: Path) -> pd.DataFrame:
 
 
 def read_entities(data_dir: Path) -> gpd.GeoDataFrame:
-    """All entities as a GeoDataFrame in EPSG:4326, with ``type_label`` added.
+    """All entities as a GeoDataFrame in EPSG:4326, with ``type_label`` and
+    ``precision_label`` (from ``precision_grades.csv``) added.
 
     Raises
     ------
@@ -59,20 +77,23 @@ def read_entities(data_dir: Path) -> gpd.GeoDataFrame:
     """
     frame = read_csv(Path(data_dir) / KB_DIR / "entities.csv", ENTITY_COLUMNS)
     types = read_entity_types(data_dir).set_index("id")
-    _validate(frame, set(types.index))
+    grades = read_precision_grades(data_dir).set_index("id")
+    _validate(frame, set(types.index), set(grades.index))
     geometry = [_parse_wkt(row.id, row.wkt) for row in frame.itertuples()]
     frame = frame.drop(columns="wkt")
     frame.insert(4, "type_label", frame["type"].map(types["label"]))
+    frame.insert(frame.columns.get_loc("precision") + 1, "precision_label",
+                 frame["precision"].map(grades["label"]))
     return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
 
 
-def _validate(frame: pd.DataFrame, types: set[str]) -> None:
+def _validate(frame: pd.DataFrame, types: set[str], grades: set[str]) -> None:
     dupes = frame.loc[frame["id"].duplicated(), "id"].tolist()
     if dupes:
         raise LayerError(f"entities.csv: duplicate ids {dupes[:5]}")
     checks = [
         (~frame["type"].isin(types), "unknown type"),
-        (~frame["precision"].isin(PRECISIONS), "unknown precision"),
+        (~frame["precision"].isin(grades), "unknown precision"),
         ((frame["parent_id"] != "") & ~frame["parent_id"].isin(frame["id"]), "unknown parent_id"),
         (frame["quote"].str.strip() == "", "empty quote"),
     ]
@@ -96,7 +117,8 @@ class EntitiesLayer(Layer):
     title = "创新载体"
     description = ("五份规划提及的高新区、开发区、科技产业园、农高区、大学科技园、自贸片区、基地、"
                    "特色小镇、创新平台、高校、走廊等创新载体；每条附规划原文引文与定位精度"
-                   "（site / approximate / county_centroid / city_centroid）。")
+                   "（precision，其中文含义见 precision_label：精确位置、大致位置、示意位置、"
+                   "县区代表点、城市代表点）。")
     map_role = "none"
     map_reason = ("全部实体的原始表：地图上由 carriers（载体）、structures（区域与空间结构）"
                   "和 corridors（走廊组成）三个图层分别绘制，不重复绘制。")

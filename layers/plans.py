@@ -123,3 +123,29 @@ def _line_at(text: str, position: int) -> str:
     start = text.rfind("\n", 0, position) + 1
     end = text.find("\n", position)
     return text[start:end if end >= 0 else len(text)]
+
+
+# Words that end the name of a place or institution in the plans (…示范区, …产业园,
+# …实验室, …大学 …); compound endings come first so that 科技园区 is one ending.
+PLACE_SUFFIXES = re.compile(
+    r"科技园区|产业园区|工业园区|示范园区|创新园区|示范区|联动发展区|产业园|科技园|创新园|科创园"
+    r"|园区|基地|岛|小镇|高新区|开发区|实验室|研究院|研究所|大学(?!科技园|科创园|生|城)|学院"
+    r"|科技城|科学城|创新港|试验区|实验区|集聚区|新区|片区")
+_NAME_BREAK = re.compile(r"[\s，。；：、！？,;:!?《》【】…／|]")
+_NAME_MAX = 30
+
+
+def place_name_runs(text: str) -> list[tuple[int, str]]:
+    """Every place-name ending in ``text`` with the words before it: (end, run).
+
+    A run is the text from the last break (punctuation, space) before the ending
+    up to the ending, at most 30 characters: "推进南京工业大学新材料研究院" for the
+    ending 研究院. A run names a known place when it ends with that place's name
+    or alias; the words before the name (verbs, qualifiers) do not matter.
+    """
+    runs = []
+    for match in PLACE_SUFFIXES.finditer(text):
+        window = text[max(match.end() - _NAME_MAX, 0):match.end()]
+        breaks = [b.end() for b in _NAME_BREAK.finditer(window)]
+        runs.append((match.end(), window[breaks[-1] if breaks else 0:]))
+    return runs

@@ -1,10 +1,14 @@
 """Plan targets and baselines: the indicator list, the target table, its map layer.
 
-``data/kb/indicators.csv`` lines up the names the plans use for one indicator;
-``data/kb/targets.csv`` holds every numeric baseline and target with the exact
-quote it comes from. ``value_text`` is the number as the quote writes it
-("3.2 万", "2—3", "百"); ``value``/``value_max`` are that number in the
-indicator's unit, so ``parse_value_text`` can check one against the other.
+``data/kb/indicators.csv`` lines up the names the plans use for one indicator
+and says what it measures (``scope``, ``population``, ``measure``, ``unit``:
+two rows of one indicator are comparable on one axis); ``data/kb/targets.csv``
+holds every numeric baseline and target with the exact quote it comes from;
+``data/kb/statements.csv`` keeps numbers the plans state that are not targets
+(slogans, counts of selected projects) as citations. ``value_text`` is the
+number as the quote writes it ("3.2 万", "2—3", "百"); ``value``/``value_max``
+are that number in the indicator's unit, so ``parse_value_text`` can check one
+against the other.
 """
 
 from __future__ import annotations
@@ -20,10 +24,28 @@ from layers.boundaries import region_shapes
 from layers.plans import load_plans
 
 KB_DIR = Path("kb")
-INDICATOR_COLUMNS = ("id", "name", "variants", "unit", "higher_is_better")
+INDICATOR_COLUMNS = ("id", "name", "variants", "unit", "higher_is_better", "scope",
+                     "population", "measure")
 TARGET_COLUMNS = ("id", "region_adcode", "entity_id", "subject", "indicator_id", "year",
                   "value", "value_max", "value_text", "qualifier", "kind", "unit", "source",
-                  "plan_id", "section", "quote", "note")
+                  "plan_id", "section", "quote", "note", "restates")
+STATEMENT_COLUMNS = ("former_target_id", "region_adcode", "subject", "indicator_id",
+                     "value_text", "plan_id", "section", "quote", "reason")
+# What one value of an indicator is (documented in data/kb/README.md).
+MEASURES = {
+    "stock": "存量：某一时点的数量或规模（到2025年达到…家）",
+    "annual_flow": "年度流量：一年之内发生的数量或金额（年技术合同成交额、每年引进…）",
+    "period_increment": "期间增量：规划期内新增的数量（新增、新引进、五年内培育），不是期末存量",
+    "period_total": "期间合计：一段时期内累计发生的流量之和（“十三五”期间累计发放…）",
+    "ratio": "比率：比重、强度、人均或每单位的数量（%、件/万人、家/重点产业）",
+    "growth_rate": "增速：年均增长或下降的百分比",
+    "rank": "位次：排名（数值越小越好）",
+}
+INCREMENT_MEASURES = ("annual_flow", "period_increment", "period_total")
+# Words that make a number an increment over a period or a year, never a level.
+_INCREMENT_WORDS = re.compile(r"新增|新引进|新建|五年内|累计引进|期间累计|“十四五”累计|年内新|每年新增")
+_CLAUSE_BREAK = re.compile(r"[，；。、：\n]")
+TARGET_KEY = ("region_adcode", "subject", "entity_id", "indicator_id", "year", "kind")
 SOURCES = ("table", "text")
 KINDS = ("baseline", "target")
 VALUE_COLUMNS = ("region_adcode", "value", "value_max", "qualifier", "unit", "plan_id", "quote")
@@ -92,8 +114,16 @@ def _in_unit(text: str, unit: str) -> float:
 
 
 def read_indicators(data_dir: Path) -> pd.DataFrame:
-    """``data/kb/indicators.csv`` with ``higher_is_better`` as bool."""
+    """``data/kb/indicators.csv`` with ``higher_is_better`` as bool.
+
+    LayerError naming the indicators whose measure is not one of ``MEASURES``
+    or whose scope or unit is empty.
+    """
     frame = _read_csv(Path(data_dir) / KB_DIR / "indicators.csv", INDICATOR_COLUMNS)
+    bad = frame[~frame["measure"].isin(MEASURES) | (frame["scope"] == "") | (frame["unit"] == "")]
+    if len(bad):
+        raise LayerError(f"indicators.csv: measure, scope or unit missing or unknown for "
+                         f"{bad['id'].tolist()[:5]}")
     frame["higher_is_better"] = frame["higher_is_better"].str.lower() == "true"
     return frame
 
@@ -105,6 +135,66 @@ def read_targets(data_dir: Path) -> pd.DataFrame:
     for column in ("value", "value_max"):
         frame[column] = pd.to_numeric(frame[column].replace("", None), errors="raise")
     return frame
+
+
+def read_statements(data_dir: Path) -> pd.DataFrame:
+    """``data/kb/statements.csv``: numbers a plan states that are not targets, with the reason."""
+    return _read_csv(Path(data_dir) / KB_DIR / "statements.csv", STATEMENT_COLUMNS)
+
+
+def conflicting_keys(targets: pd.DataFrame) -> list[tuple]:
+    """Keys (``TARGET_KEY``) held by more than one row that restates no other row.
+
+    A plan may state one value twice (text and table); all but one row then name
+    that row in ``restates``. A key left with two such rows is two different
+    values for one thing, which no comparison can use.
+    """
+    primary = targets[targets["restates"] == ""]
+    counts = primary.groupby(list(TARGET_KEY)).size()
+    return counts[counts > 1].index.tolist()
+
+
+def misplaced_restatements(targets: pd.DataFrame) -> list[str]:
+    """Ids of rows whose ``restates`` is not a primary row of the same key."""
+    by_id = targets.set_index("id")
+    bad = []
+    for row in targets[targets["restates"] != ""].itertuples():
+        other = by_id.loc[row.restates] if row.restates in by_id.index else None
+        if other is None or other["restates"] != "" or any(
+                getattr(row, k) != other[k] for k in TARGET_KEY):
+            bad.append(row.id)
+    return bad
+
+
+def is_increment(quote: str, value_text: str, note: str = "") -> bool:
+    """True when the clause a number stands in (or the note) says it is an increment.
+
+    "新增 1-2家…" or "累计新引进…300人以上" is a change over a period, never a level.
+    """
+    at = quote.find(value_text)
+    before = quote[:at if at >= 0 else len(quote)]
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(before)]
+    clause = before[breaks[-1] if breaks else 0:]
+    return bool(_INCREMENT_WORDS.search(clause) or _INCREMENT_WORDS.search(note))
+
+
+def increments_filed_as_levels(targets: pd.DataFrame, indicators: pd.DataFrame) -> list[str]:
+    """Ids of increment rows (``is_increment``) whose indicator's measure is not an increment."""
+    measure = indicators.set_index("id")["measure"]
+    return [row.id for row in targets.itertuples()
+            if is_increment(row.quote, row.value_text, row.note)
+            and measure[row.indicator_id] not in INCREMENT_MEASURES]
+
+
+def check_targets(targets: pd.DataFrame, indicators: pd.DataFrame) -> None:
+    """LayerError naming the rows that break the one-indicator-one-measure rules."""
+    problems = [("two different rows for one key", conflicting_keys(targets)),
+                ("restates no primary row of its key", misplaced_restatements(targets)),
+                ("increment filed under a level indicator",
+                 increments_filed_as_levels(targets, indicators))]
+    for what, rows in problems:
+        if rows:
+            raise LayerError(f"targets.csv: {what}: {rows[:5]}")
 
 
 def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -152,7 +242,9 @@ class TargetsLayer(Layer):
         unknown = set(targets["indicator_id"]) - set(indicators.index)
         if unknown:
             raise LayerError(f"targets: unknown indicator ids {sorted(unknown)}")
-        targets["indicator_name"] = indicators.loc[targets["indicator_id"], "name"].values
+        check_targets(targets, indicators.reset_index())
+        for column in ("name", "measure", "scope", "population"):
+            targets[f"indicator_{column}"] = indicators.loc[targets["indicator_id"], column].values
         plans = load_plans(ctx.data_dir)
         targets["citation"] = [f"《{plans[row.plan_id].title}》{row.section}：“{row.quote}”"
                                for row in targets.itertuples()]

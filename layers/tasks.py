@@ -23,11 +23,15 @@ CITY_ADCODE = "321300"
 TASKS_FILE = Path("kb") / "tasks_2023.csv"
 QUARTERS = ("q1", "q2", "q3", "q4")
 COLUMNS = ("id", "no", "kind", "group", "work", "task", *QUARTERS, "lead", "partners",
-           "indicator_id", "target_id", "region_adcode", "plan_id", "section", "quote")
+           "lead_units", "partner_units", "indicator_id", "target_id", "region_adcode",
+           "plan_id", "section", "quote")
 GOALS_GROUP = "主要工作目标"
 COUNTIES = {"宿城区": "321302", "宿豫区": "321311", "沭阳县": "321322",
             "泗阳县": "321323", "泗洪县": "321324"}
 _TASK_CELL = re.compile(r"^(\d+)\.")
+_UNIT_SEPARATORS = re.compile(r"[、，,；;\s]+")
+# "市住房城乡建设局市交通局市卫健委": a unit name ends in 局/委/办…, the next begins with 市.
+_RUN_TOGETHER = re.compile(r"(?<=[局委办院会行处队])(?=市)")
 _TABLE_START = "\n\t" + GOALS_GROUP
 
 
@@ -79,6 +83,19 @@ def _row(cells: list[str]) -> dict:
             "lead": cells[at + 5], "partners": cells[at + 6]}
 
 
+def split_units(text: str) -> list[str]:
+    """One unit per value of a 牵头单位 / 配合单位 cell, in the order written.
+
+    "各县（区）、市各功能区，市科技局" → ["各县（区）", "市各功能区", "市科技局"];
+    names written without a separator ("市住房城乡建设局市交通局") are split where
+    one unit name ends and the next 市… begins; stray separators leave nothing.
+    """
+    units: list[str] = []
+    for part in _UNIT_SEPARATORS.split(text):
+        units.extend(unit for unit in _RUN_TOGETHER.split(part) if unit)
+    return units
+
+
 def county_of(row: dict) -> str:
     """The county adcode when a row names exactly one 宿迁 county, else the city's."""
     text = "".join(str(row.get(k, "")) for k in ("task", *QUARTERS, "lead", "partners"))
@@ -103,7 +120,8 @@ class Tasks2023Layer(Layer):
     id = "tasks-2023"
     title = "宿迁市2023年度创新型城市建设重点任务"
     description = ("《宿迁市2023年度国家创新型城市建设重点任务推进计划》的主要工作目标与重点工作："
-                   "具体任务、一至四季度节点、牵头与配合单位及所服务的指标；"
+                   "具体任务、一至四季度节点、牵头与配合单位（lead_units / partner_units 每个值一个单位，"
+                   "以 | 分隔）及所服务的全部指标与目标（indicator_id / target_id，以 | 分隔）；"
                    "几何为宿迁市边界，任务点名某一县区时为该县区边界。")
     map_role = "none"
     map_reason = ("任务没有自己的位置：几何是牵头地区的边界。任务表与其服务的目标"

@@ -11,14 +11,10 @@ from geo.boundaries import read_manifest
 from layers import Catalog
 from layers.boundaries import display_boundaries
 from layers.carriers import read_families
-from layers.entities import read_entity_types
+from layers.entities import read_entity_types, read_precision_grades
 from layers.plans import Plan, load_plans
 
 RESOLUTIONS = ("fine", "medium", "coarse")
-PRECISION_LABELS = {"site": "精确位置", "approximate": "大致位置",
-                    "schematic": "示意位置（据规划空间结构推定）",
-                    "county_centroid": "县区中心（示意位置）",
-                    "city_centroid": "城市中心（示意位置）"}
 
 
 @dataclass(frozen=True)
@@ -46,7 +42,7 @@ class MapResources:
     families: dict[str, Family]
     type_labels: dict[str, str]
     manifest: dict
-    precision_labels: dict[str, str] = field(default_factory=lambda: dict(PRECISION_LABELS))
+    precision_labels: dict[str, str] = field(default_factory=dict)
     _cache: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -56,11 +52,13 @@ class MapResources:
         families = {row["id"]: Family(row["id"], row["label"], row["shape"], row["colour"], i)
                     for i, row in enumerate(read_families(data_dir).to_dict("records"))}
         types = read_entity_types(data_dir)
+        grades = read_precision_grades(data_dir)
         return cls(catalog=catalog,
                    boundaries={r: display_boundaries(catalog.context, r) for r in RESOLUTIONS},
                    plans=load_plans(data_dir), families=families,
                    type_labels=dict(zip(types["id"], types["label"])),
-                   manifest=read_manifest(data_dir / "boundaries"))
+                   manifest=read_manifest(data_dir / "boundaries"),
+                   precision_labels=dict(zip(grades["id"], grades["label"])))
 
     def plan_title(self, plan_id) -> str:
         plan = self.plans.get(plan_id)

@@ -9,7 +9,8 @@ import shapely
 from geo.boundaries import load_boundaries
 from layers.base import LayerError
 from layers.carriers import read_families
-from layers.entities import read_carriers, read_citations, read_entities, read_entity_types
+from layers.entities import (read_carriers, read_citations, read_entities, read_entity_types,
+                             read_precision_grades)
 from layers.plans import load_plans, plan_text
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -172,7 +173,8 @@ def test_entities_layer_serves_every_row(catalog):
 def test_bad_rows_are_rejected_naming_the_entity(tmp_path, column, value, message):
     kb = tmp_path / "kb"
     kb.mkdir()
-    for name in ("entity_types.csv", "citations.csv", "corridor_carriers.csv"):
+    for name in ("entity_types.csv", "citations.csv", "corridor_carriers.csv",
+                 "precision_grades.csv"):
         shutil.copy(KB / name, kb / name)
     rows = pd.read_csv(KB / "entities.csv", dtype=str, keep_default_na=False)
     rows.loc[rows.index[5], column] = value
@@ -187,3 +189,36 @@ def test_points_do_not_round_to_a_shared_spot_by_accident(entities):
     points = entities.set_index("id").geometry[list(carriers)]
     assert len({(round(p.x, 5), round(p.y, 5)) for p in points}) == len(points)
     assert all(isinstance(p, shapely.Point) for p in points)
+
+
+def test_precision_grades_are_one_table_with_chinese_labels(entities):
+    grades = read_precision_grades(DATA)
+    assert grades["id"].tolist() == ["site", "approximate", "schematic", "county_centroid",
+                                     "city_centroid"]
+    assert grades["label"].str.match(r"^[\u4e00-\u9fff（）]+$").all()
+    assert (grades["meaning"].str.len() > 15).all()
+    assert set(entities["precision"]) <= set(grades["id"])
+    labels = dict(zip(grades["id"], grades["label"]))
+    assert (entities["precision_label"] == entities["precision"].map(labels)).all()
+
+
+def test_positions_from_a_plans_structure_are_schematic(entities):
+    """A point on 花果山大道 only because the plan names a 片区 is not an approximate site."""
+    by_id = entities.set_index("id")
+    for entity_id in ("lyg-hgs-node-usp", "lyg-hgs-milciv-base", "lyg-716", "lyg-kangda",
+                      "lyg-hgs-south"):
+        assert by_id.loc[entity_id, "precision"] == "schematic", entity_id
+    schematic = entities[entities["precision"] == "schematic"]
+    assert schematic["note"].str.contains("chematic|no extent").all()
+    assert by_id.loc["lyg-hitech", "precision"] == "approximate"
+
+
+def test_designations_are_only_what_the_plan_says(entities):
+    zones = entities[entities["id"].str.startswith("js-ai-zone-")]
+    assert len(zones) == 3 and not zones["name"].str.contains("国家").any()
+
+
+def test_a_missing_precision_table_is_named(tmp_path):
+    (tmp_path / "kb").mkdir()
+    with pytest.raises(LayerError, match="precision_grades.csv"):
+        read_precision_grades(tmp_path)

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -6,7 +7,7 @@ from geo.boundaries import load_boundaries
 from layers.plans import plan_text
 from layers.targets import read_indicators, read_targets
 from layers.tasks import (COLUMNS, QUARTERS, TASK_PLAN_ID, county_of, parse_task_table,
-                          read_tasks)
+                          read_tasks, split_units)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -102,12 +103,51 @@ def test_task_quotes_are_in_the_plan(tasks):
 def test_tasks_link_to_indicators_and_targets_they_serve(tasks):
     indicators = set(read_indicators(DATA)["id"])
     targets = read_targets(DATA).set_index("id")
-    assert set(tasks["indicator_id"]) - {""} <= indicators
+    linked = {i for ids in tasks["indicator_id"] for i in ids.split("|") if i}
+    assert linked <= indicators
     for row in tasks[tasks["target_id"] != ""].itertuples():
         cells = " ".join(getattr(row, k) for k in ("task", *QUARTERS))
+        served = row.indicator_id.split("|")
         for target_id in row.target_id.split("|"):
             target = targets.loc[target_id]
             assert target.quote in cells and target.year == 2023, target_id
+            assert target.indicator_id in served, (row.no, target_id)
+
+
+@pytest.mark.parametrize("no", [26, 31, 34, 61, 64])
+def test_a_task_serving_two_targets_links_both_indicators(tasks, no):
+    row = tasks.set_index("no").loc[no]
+    targets = read_targets(DATA).set_index("id")
+    ids = row.target_id.split("|")
+    assert len(ids) == 2
+    assert row.indicator_id.split("|") == [targets.loc[i, "indicator_id"] for i in ids]
+    assert len(set(row.indicator_id.split("|"))) == 2
+
+
+@pytest.mark.parametrize("text,units", [
+    ("市住房城乡建设局市交通局市卫健委", ["市住房城乡建设局", "市交通局", "市卫健委"]),
+    ("各县（区）、市各功能区、", ["各县（区）", "市各功能区"]),
+    ("各县（区）、市各功能区，市科技局、市地方金融监管局",
+     ["各县（区）", "市各功能区", "市科技局", "市地方金融监管局"]),
+    ("市市场监管局", ["市市场监管局"]),
+    ("市委组织部", ["市委组织部"]),
+    ("", []),
+])
+def test_split_units_gives_one_unit_per_value(text, units):
+    assert split_units(text) == units
+
+
+def test_unit_columns_hold_one_unit_per_value(tasks):
+    by_no = tasks.set_index("no")
+    assert by_no.loc[36, "lead_units"].split("|") == [
+        "市发展改革委", "市住房城乡建设局", "市交通局", "市卫健委"]
+    assert by_no.loc[98, "partner_units"] == "各县（区）|市各功能区"
+    for row in tasks.itertuples():
+        assert row.lead_units == "|".join(split_units(row.lead)), row.no
+        assert row.partner_units == "|".join(split_units(row.partners)), row.no
+        for unit in filter(None, (row.lead_units + "|" + row.partner_units).split("|")):
+            assert unit in row.lead + row.partners and not re.search(r"[、，,\s]", unit)
+            assert len(unit) <= 12, (row.no, unit)  # no two names run together
     goal = tasks.set_index("no").loc[1]
     assert (goal.indicator_id, goal.target_id) == ("rd_intensity",
                                                    "sq2023-rd-intensity-2023-target")
