@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from layers.base import Layer, LayerContext, LayerError
+from layers.base import Layer, LayerContext, LayerError, typed_collections
 
 KB_DIR = "kb"
 ENTITY_COLUMNS = ["id", "name", "aliases", "type", "parent_id", "province_adcode",
@@ -106,6 +106,11 @@ class EntitiesLayer(Layer):
                    "特色小镇、创新平台、高校、走廊等创新载体；每条附规划原文引文与定位精度"
                    "（site / approximate / county_centroid / city_centroid）。")
     group = "规划知识库"
+    geometry_type = "Point"
+
+    def collections(self):
+        return typed_collections(self, {"point": "sites", "line": "lines", "area": "areas"},
+                                 "标注点")
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         return read_entities(ctx.data_dir)

@@ -88,6 +88,8 @@ class ImportedMetrics(Layer):
     description = ("管理员导入的县（市、区）与市级统计指标：每个地区、指标、年份一个要素，"
                    "带所在版本与来源文件行号；默认显示最新版本。")
     group = "导入数据"
+    year_field = "year"
+    region_field = "region_adcode"
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         store = context_store(ctx)
@@ -101,6 +103,7 @@ class ImportedCarriers(Layer):
     description = ("管理员导入的企业、平台等创新载体：坐标已转换为 WGS84 并关联到所在县区，"
                    "precision 说明位置精度（site 为提供的坐标，county_centroid 等为地址只能定位到的区划）。")
     group = "导入数据"
+    geometry_type = "Point"
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         store = context_store(ctx)

@@ -15,7 +15,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from layers.base import Layer, LayerContext, LayerError
+from layers.base import Layer, LayerContext, LayerError, region_point_collection
 from layers.boundaries import region_shapes
 from layers.plans import load_plans
 
@@ -144,6 +144,12 @@ class TargetsLayer(Layer):
                    "含指标、年份、数值、限定词及规划原文引文。属于园区等主体的指标使用所在行政区边界，"
                    "并在 geometry_note 中说明。边界为约 50 米精度的显示版本。")
     group = "规划目标"
+    geometry_type = "Point"
+    year_field = "year"
+    region_field = "region_adcode"
+
+    def collections(self):
+        return region_point_collection(self)
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         targets = read_targets(ctx.data_dir)

@@ -15,7 +15,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from layers.base import Layer, LayerContext, LayerError
+from layers.base import Layer, LayerContext, LayerError, region_point_collection
 from layers.boundaries import region_shapes
 
 TASK_PLAN_ID = "002_29b2058011f3f7c1"
@@ -106,6 +106,12 @@ class Tasks2023Layer(Layer):
                    "具体任务、一至四季度节点、牵头与配合单位及所服务的指标；"
                    "几何为宿迁市边界，任务点名某一县区时为该县区边界。")
     group = "规划目标"
+    geometry_type = "Point"
+    year = 2023  # every task is of the 2023 plan year
+    region_field = "region_adcode"
+
+    def collections(self):
+        return region_point_collection(self)
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         tasks = read_tasks(ctx.data_dir)
