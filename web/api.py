@@ -100,6 +100,13 @@ def schema(cid):
                      media_type=docs.SCHEMA_JSON)
 
 
+@bp.get("/collections/<cid>/feature-schema")
+def feature_schema(cid):
+    coll, table = _collection_table(current_app, cid)
+    return _document(lambda base: docs.feature_schema(base, coll, table), None,
+                     media_type=docs.SCHEMA_JSON)
+
+
 @bp.get("/collections/<cid>/items")
 def items(cid):
     coll, table = _collection_table(current_app, cid)

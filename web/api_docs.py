@@ -108,7 +108,10 @@ def collection(base: str, layer, table: FeatureTable) -> dict:
             link(f"{href}/items", "items", GEOJSON, "要素（GeoJSON）"),
             link(f"{href}/items?f=html", "items", HTML, "要素（HTML）"),
             link(f"{href}/queryables", REL_QUERYABLES, SCHEMA_JSON, "可筛选属性"),
-            link(f"{href}/schema", "describedby", SCHEMA_JSON, "属性与几何类型（JSON Schema）"),
+            # A GeoJSON Feature schema of the items; GDAL 3.6 (OAPIF) reads it to fix the
+            # field types and looks for the relation spelt exactly "describedBy".
+            link(f"{href}/feature-schema", "describedBy", SCHEMA_JSON,
+                 "要素的 JSON Schema（GeoJSON Feature）"),
             link(f"{href}/schema", REL_SCHEMA, SCHEMA_JSON, "属性与几何类型（JSON Schema）"),
         ],
     }
@@ -149,6 +152,26 @@ def schema(base: str, layer, table: FeatureTable) -> dict:
     return _schema_doc(f"{base}/collections/{layer.id}/schema", layer, props)
 
 
+def feature_schema(base: str, layer, table: FeatureTable) -> dict:
+    """The JSON Schema of one item as a GeoJSON Feature: its geometry type and every
+    property with its type (the form GDAL's OAPIF driver reads)."""
+    # A property named "id" is the feature's own id: GDAL makes that field itself.
+    props = {name: {"type": kind, "title": name} for name, kind in table.schema.items()
+             if name != "id"}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{base}/collections/{layer.id}/feature-schema",
+        "title": layer.title,
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "geometry": {"$ref": f"https://geojson.org/schema/{layer.geometry_type}.json"},
+            "properties": {"type": "object", "properties": props},
+        },
+    }
+
+
 def _geometry_property(layer) -> dict:
     return {"format": GEOMETRY_FORMATS[layer.geometry_type], "x-ogc-role": "primary-geometry",
             "$ref": f"https://geojson.org/schema/{layer.geometry_type}.json"}
@@ -178,7 +201,8 @@ def openapi(base: str, collections: list, tables: dict[str, FeatureTable]) -> di
         p = f"/collections/{layer.id}"
         paths[p] = _get(f"describe-{layer.id}", layer.title, "Collection", JSON, ["f"],
                         tag=layer.id)
-        for doc, title in (("queryables", "可筛选属性"), ("schema", "属性与几何类型")):
+        for doc, title in (("queryables", "可筛选属性"), ("schema", "属性与几何类型"),
+                           ("feature-schema", "要素的 JSON Schema")):
             paths[f"{p}/{doc}"] = _get(f"{doc}-{layer.id}", f"{layer.title}：{title}", None,
                                        SCHEMA_JSON, ["f-json"], tag=layer.id, html=False)
         paths[f"{p}/items"] = _get(
