@@ -258,6 +258,7 @@ def test_gzip_when_accepted(client):
 @pytest.mark.parametrize("url", [
     "/api/?f=html", "/api/conformance?f=html", "/api/collections?f=html",
     "/api/collections/boundaries-county?f=html", f"{ITEMS}?f=html&limit=3",
+    "/api/collections/imported-carriers?f=html", "/api/collections/targets?f=html",
     f"{ITEMS}/320703?f=html",
 ])
 def test_html_pages_are_chinese_and_offline(client, url):

@@ -241,7 +241,8 @@ def _get(op_id, summary, schema, media, params, tag=None, description="", extra=
         + list(extra),
         "responses": {"200": ok, "304": {"description": "未修改（If-None-Match）"},
                       "400": {"$ref": f"#/components/responses/BadRequest{suffix}"},
-                      "404": {"$ref": f"#/components/responses/NotFound{suffix}"}},
+                      "404": {"$ref": f"#/components/responses/NotFound{suffix}"},
+                      "414": {"description": "请求行过长（服务器前端拒绝）"}},
     }
     if description:
         op["description"] = description

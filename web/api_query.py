@@ -68,7 +68,7 @@ def parse_items_query(args, table: FeatureTable, accept=None) -> tuple[Query, st
         offset=_integer(args, "offset", 0, 0, None),
         bbox=_bbox(args),
         filters=_filters(args, table),
-        years=parse_datetime(args.get("datetime")),
+        years=parse_datetime(args.get("datetime") or None),  # empty: not given
         cql=_cql(args, table),
         filter_crs=_crs(args, "filter-crs"),
         properties=_properties(args, table),
@@ -124,7 +124,7 @@ def _instant(raw: str, text: str) -> datetime:
 
 
 def _cql(args, table: FeatureTable):
-    text = args.get("filter")
+    text = args.get("filter") or None  # empty: no filter
     language = args.get("filter-lang", "cql2-text")
     if language not in cql2.LANGUAGES:
         raise InvalidParameter(f"filter-lang={language!r} 无效；可用：{', '.join(cql2.LANGUAGES)}")
