@@ -26,7 +26,7 @@ dev: install
 	$(BIN)/flask --app 'web:create_app()' run --debug --host $(HOST) --port $(PORT)
 
 # Debian packages the tests and benchmarks use for real: Chromium, chromedriver,
-# CJK fonts, PostgreSQL + PostGIS, poppler, wrk.
+# CJK fonts, PostgreSQL + PostGIS, poppler, wrk, GDAL (gdal-bin) and QGIS (python3-qgis).
 system-packages:
 	bash scripts/install_system_packages.sh
 

@@ -10,11 +10,11 @@ Three servers run under gunicorn with the same number of sync workers on loopbac
 * a bare WSGI app returning innomap's response bytes for each URL, built before
   the run: the ceiling for any Python server on this machine.
 
-The bbox case is the only one that does its query on every request: filtered
-responses are not kept in the response cache, so each request parses the query,
-searches the 20,000 points, pages, joins the pre-serialised features and tags the
-page (ETag from the table digest, the rows and the paging members); the other three
-cases are answered from the cache ahead of Flask's dispatch (``web.api_fast``).
+All four cases are answered from the response cache in front of the app
+(``web.cache``): after the warm-up request each is a lookup keyed on the URL and
+the negotiated variant, checked against the catalog generation, without entering
+Flask. A filtered request the cache has not seen (a new bbox) runs the query:
+parse, search the 20,000 points, page, join the pre-serialised features, tag.
 
 The load generator is ``wrk`` when installed (Debian package ``wrk``), else a small
 threaded Python client; either way it runs in its own process, bounded by time.

@@ -44,15 +44,21 @@ class QueryError(ValueError):
 class Query:
     """One items request, already parsed: every field has a checked value.
 
-    ``bbox`` is in CRS84 (minlon, minlat, maxlon, maxlat); ``filters`` maps a
-    queryable to the value (already of the column's type) it must equal;
-    ``sortby`` is a tuple of (property, ascending); ``properties`` None means all.
+    ``bbox`` is in CRS84 (minlon, minlat, maxlon, maxlat; minlon > maxlon crosses
+    the antimeridian); ``filters`` maps a queryable to the value (already of the
+    column's type) it must equal; ``years`` is the closed range of years (either
+    end None: open) a yearly record must fall in; ``cql`` a parsed CQL2 expression
+    (``geo.cql2``); ``sortby`` is a tuple of (property, ascending); ``properties``
+    None means all.
     """
 
     limit: int = DEFAULT_LIMIT
     offset: int = 0
     bbox: tuple[float, float, float, float] | None = None
     filters: tuple[tuple[str, object], ...] = ()
+    years: tuple[int | None, int | None] | None = None
+    cql: object = None
+    filter_crs: OutputCrs = SUPPORTED[CRS84]
     properties: tuple[str, ...] | None = None
     skip_geometry: bool = False
     sortby: tuple[tuple[str, bool], ...] = ()
@@ -80,6 +86,8 @@ class FeatureTable:
     frame: gpd.GeoDataFrame
     id_field: str
     queryable_names: list[str]
+    year_field: str | None = None
+    year: int | None = None
     version: int = field(default_factory=lambda: next(_versions))
 
     def __post_init__(self):
@@ -90,6 +98,8 @@ class FeatureTable:
         self.id_index = {str(v): i for i, v in enumerate(self.ids)}
         self.records = _records(self.frame.drop(columns=self.frame.geometry.name))
         self.kinds = {name: column_kind(self.frame[name]) for name in self.queryable_names}
+        self.schema = {name: column_kind(self.frame[name]) for name in self.frame.columns
+                       if name != self.frame.geometry.name}
         self._columns: dict[str, np.ndarray] = {}
         self._fragments: list[bytes] | None = None
         self._digest: bytes | None = None
@@ -98,6 +108,26 @@ class FeatureTable:
 
     def __len__(self) -> int:
         return len(self.frame)
+
+    @property
+    def temporal(self) -> bool:
+        """True when the records are yearly (a year column or one year for all)."""
+        return self.year_field is not None or self.year is not None
+
+    def years(self) -> np.ndarray:
+        """The year of each record (float, NaN where unknown)."""
+        if self.year_field is not None:
+            return self.frame[self.year_field].to_numpy(dtype=float, na_value=np.nan)
+        return np.full(len(self), np.nan if self.year is None else float(self.year))
+
+    @property
+    def year_range(self) -> tuple[int, int] | None:
+        """First and last year of the records, or None (not yearly, or no records)."""
+        years = self.years()
+        years = years[~np.isnan(years)]
+        if not self.temporal or len(years) == 0:
+            return None
+        return int(years.min()), int(years.max())
 
     @property
     def extent(self) -> list[float] | None:
@@ -208,9 +238,7 @@ def coerce(kind: str, name: str, raw: str):
     if kind == "string":
         return raw
     if kind == "boolean":
-        if raw.lower() not in ("true", "false", "1", "0"):
-            raise QueryError(f"{name}: expected true or false, got {raw!r}")
-        return raw.lower() in ("true", "1")
+        return parse_boolean(name, raw)
     try:
         value = int(raw) if kind == "integer" else float(raw)
     except ValueError:
@@ -220,18 +248,49 @@ def coerce(kind: str, name: str, raw: str):
     return value
 
 
+TRUE_WORDS = ("true", "1", "yes", "on")
+FALSE_WORDS = ("false", "0", "no", "off")
+
+
+def parse_boolean(name: str, raw: str) -> bool:
+    """``true/1/yes/on`` → True, ``false/0/no/off`` → False (any case); QueryError else."""
+    word = raw.strip().lower()
+    if word not in TRUE_WORDS + FALSE_WORDS:
+        raise QueryError(f"{name}: expected true or false, got {raw!r}")
+    return word in TRUE_WORDS
+
+
 def select(table: FeatureTable, query: Query) -> Selection:
     """Filter by bbox and property equality, sort, then page ``table``."""
-    if query.bbox is not None:
-        positions = table.intersecting(query.bbox)
-    else:
+    if query.bbox is None:
         positions = np.arange(len(table))
+    elif query.bbox[0] > query.bbox[2]:  # across the antimeridian: two boxes
+        west, south, east, north = query.bbox
+        positions = np.union1d(table.intersecting((west, south, 180.0, north)),
+                               table.intersecting((-180.0, south, east, north)))
+    else:
+        positions = table.intersecting(query.bbox)
     for name, value in query.filters:
         positions = positions[table.column(name)[positions] == value]
+    if query.years is not None and table.temporal:
+        positions = positions[_in_years(table.years()[positions], *query.years)]
+    if query.cql is not None:
+        from geo.cql2 import evaluate
+
+        positions = positions[evaluate(query.cql, table, query.filter_crs)[positions]]
     if query.sortby:
         positions = _sorted(table, positions, query.sortby)
     page = positions[query.offset:query.offset + query.limit]
     return Selection(positions=page, matched=len(positions))
+
+
+def _in_years(years: np.ndarray, first: int | None, last: int | None) -> np.ndarray:
+    keep = ~np.isnan(years)
+    if first is not None:
+        keep &= years >= first
+    if last is not None:
+        keep &= years <= last
+    return keep
 
 
 def feature_collection(table: FeatureTable, selection: Selection, query: Query,

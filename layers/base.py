@@ -8,6 +8,12 @@ from pathlib import Path
 from typing import Callable, ClassVar
 
 import geopandas as gpd
+import shapely
+
+# The geometry type a collection declares, by the family of its rows' geometries.
+FAMILY_TYPES = {"point": "MultiPoint", "line": "MultiLineString", "area": "MultiPolygon"}
+_FAMILY = {"Point": "point", "MultiPoint": "point", "LineString": "line",
+           "MultiLineString": "line", "Polygon": "area", "MultiPolygon": "area"}
 
 
 class LayerError(Exception):
@@ -77,6 +83,14 @@ class Layer(abc.ABC):
     #: Value layers only: prefix of its indicator ids and suffix of their names.
     indicator_prefix: ClassVar[str] = ""
     indicator_label: ClassVar[str] = ""
+    # The one geometry type of every feature ("Point", "MultiPolygon", ...), as served.
+    geometry_type: ClassVar[str] = "MultiPolygon"
+    # The column holding the year of a yearly record, if the rows are yearly, or the
+    # one year of every record (``year``).
+    year_field: ClassVar[str | None] = None
+    year: ClassVar[int | None] = None
+    # The column holding the adcode of the region a record belongs to, if any.
+    region_field: ClassVar[str | None] = None
 
     @abc.abstractmethod
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
@@ -85,6 +99,13 @@ class Layer(abc.ABC):
     def queryables(self, gdf: gpd.GeoDataFrame) -> list[str]:
         """Property names a client may filter on; all non-geometry columns by default."""
         return [c for c in gdf.columns if c != gdf.geometry.name]
+
+    def collections(self) -> tuple["Collection", ...]:
+        """The feature collections the API serves from this layer's frame: by default
+        one, the layer itself with its declared geometry type."""
+        return (Collection(self.id, self.title, self.description, self.geometry_type,
+                           shape=as_multi if self.geometry_type.startswith("Multi")
+                           else None),)
 
     def load_checked(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         """Load and enforce the contract, naming the layer in any failure."""
@@ -120,3 +141,89 @@ def check_layer_frame(layer: Layer, gdf: gpd.GeoDataFrame) -> None:
     if invalid.any():
         raise LayerError(f"layer {layer.id}: invalid geometry for ids "
                          f"{gdf.loc[invalid, layer.id_field].tolist()[:5]}")
+
+
+@dataclass(frozen=True)
+class Collection:
+    """One API feature collection built from a layer's frame, with one geometry type.
+
+    ``shape(frame)`` returns the rows and geometries served (None: the frame as is);
+    it never changes the layer's frame, which the maps read.
+    """
+
+    id: str
+    title: str
+    description: str
+    geometry_type: str
+    shape: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame] | None = None
+
+    def frame(self, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        return frame if self.shape is None else self.shape(frame)
+
+
+def family(frame: gpd.GeoDataFrame):
+    """``point``, ``line`` or ``area`` for each row (None for a missing geometry)."""
+    return frame.geometry.geom_type.map(_FAMILY)
+
+
+def as_multi(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Every Point, LineString, Polygon of ``frame`` as a one-part Multi geometry."""
+    geoms = frame.geometry.to_numpy()
+    single = shapely.get_type_id(geoms)
+    out = geoms.copy()
+    for type_id, make in ((0, shapely.multipoints), (1, shapely.multilinestrings),
+                          (3, shapely.multipolygons)):
+        pick = single == type_id
+        if pick.any():
+            out[pick] = [make([g]) for g in geoms[pick]]
+    return frame.set_geometry(gpd.GeoSeries(out, index=frame.index, crs=frame.crs))
+
+
+def of_family(name: str) -> Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame]:
+    """A shape function: the rows whose geometry is of family ``name`` and not a
+    single Point, as Multi types."""
+    def shape(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        pick = (family(frame) == name) & (frame.geometry.geom_type != "Point")
+        return as_multi(frame[pick.to_numpy()])
+
+    return shape
+
+
+def label_points(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Each row's geometry replaced by a point inside it (its label point)."""
+    points = shapely.point_on_surface(frame.geometry.to_numpy())
+    return frame.set_geometry(gpd.GeoSeries(points, index=frame.index, crs=frame.crs))
+
+
+def typed_collections(layer: Layer, families: dict[str, str],
+                      points_title: str) -> tuple[Collection, ...]:
+    """A layer of mixed geometries served as typed collections: ``<id>`` with every row
+    at its label point (``shape_collection`` naming where its true shape is), and
+    ``<id>-<suffix>`` per family in ``families`` (family → suffix) with the true shapes."""
+    companions = {name: f"{layer.id}-{suffix}" for name, suffix in families.items()}
+
+    def points(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        simple = frame.geometry.geom_type.to_numpy() == "Point"
+        return label_points(frame).assign(shape_collection=[
+            "" if plain else companions.get(kind, "")
+            for plain, kind in zip(simple, family(frame))])
+
+    names = {"point": "点", "line": "线", "area": "面"}
+    out = [Collection(layer.id, f"{layer.title}（{points_title}）",
+                      f"{layer.description}每个要素为一个点（线、面取其内部的标注点）；"
+                      f"真实形状见 shape_collection 指出的集合。", "Point", points)]
+    for name, cid in companions.items():
+        out.append(Collection(cid, f"{layer.title}（{names[name]}状，真实形状）",
+                              f"{layer.description}本集合为其中{names[name]}状要素的真实形状。",
+                              FAMILY_TYPES[name], of_family(name)))
+    return tuple(out)
+
+
+def region_point_collection(layer: Layer) -> tuple[Collection, ...]:
+    """Records of a region (targets, tasks) served at the region's label point instead of
+    a copy of its polygon; the polygon is one link away (the boundary with that adcode)."""
+    note = (f"接口中每条记录的几何为所在行政区的标注点（不复制边界多边形）；行政区边界按 "
+            f"{layer.region_field} 见 boundaries-province / boundaries-city / "
+            f"boundaries-county 集合中 id 相同的要素（单个要素的 links 中 rel=related）。")
+    return (Collection(layer.id, layer.title, f"{layer.description}{note}", "Point",
+                       label_points),)

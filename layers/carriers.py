@@ -24,7 +24,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from layers.base import Layer, LayerContext, LayerError
+from layers.base import Layer, LayerContext, LayerError, typed_collections
 from layers.entities import read_entity_types
 from layers.kb import KB_DIR, read_csv
 
@@ -101,6 +101,7 @@ class CarriersLayer(Layer):
                    "附符号类别、定位精度和计入的县（市、区）：地图、导出与县区统计共用这一规则。")
     map_role = "points"
     popup_fields = (("type_label", "类型"), ("aliases", "别名"))
+    geometry_type = "MultiPoint"  # a carrier at several places is one feature
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         return select_carriers(ctx.layer("entities"), type_roles(ctx.data_dir),
@@ -115,6 +116,11 @@ class StructuresLayer(Layer):
     map_role = "areas"
     map_default_visible = False
     popup_fields = (("type_label", "类型"), ("note", "说明"))
+    geometry_type = "Point"
+
+    def collections(self):
+        return typed_collections(self, {"point": "sites", "line": "lines", "area": "areas"},
+                                 "标注点")
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         return select_structures(ctx.layer("entities"), type_roles(ctx.data_dir))

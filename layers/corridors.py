@@ -16,7 +16,7 @@ import pandas as pd
 
 from geo.corridor import (DEFAULT_BUFFER_M, check_buffer_m, corridor_buffer, distances_m,
                           split_zones)
-from layers.base import Layer, LayerContext, LayerError
+from layers.base import Layer, LayerContext, LayerError, typed_collections
 from layers.entities import read_carriers
 
 PART_OF_TYPE = {"corridor": "corridor", "corridor_line": "centre_line",
@@ -87,6 +87,10 @@ class CorridorsLayer(Layer):
                    "四个节点、缓冲区与沿线载体），以及沿海科技走廊等走廊、产业带的示意几何。")
     map_role = "corridor"
     family = "corridor"
+    geometry_type = "Point"
+
+    def collections(self):
+        return typed_collections(self, {"line": "lines", "area": "areas"}, "各部分的标注点")
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         entities = ctx.layer("entities")

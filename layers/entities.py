@@ -19,7 +19,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from layers.base import Layer, LayerContext, LayerError
+from layers.base import Layer, LayerContext, LayerError, typed_collections
 from layers.kb import KB_DIR, read_csv
 
 ENTITY_COLUMNS = ["id", "name", "aliases", "type", "parent_id", "province_adcode",
@@ -122,6 +122,11 @@ class EntitiesLayer(Layer):
     map_role = "none"
     map_reason = ("全部实体的原始表：地图上由 carriers（载体）、structures（区域与空间结构）"
                   "和 corridors（走廊组成）三个图层分别绘制，不重复绘制。")
+    geometry_type = "Point"
+
+    def collections(self):
+        return typed_collections(self, {"point": "sites", "line": "lines", "area": "areas"},
+                                 "标注点")
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         return read_entities(ctx.data_dir)

@@ -91,6 +91,8 @@ class ImportedMetrics(Layer):
     values_format = "long"
     indicator_prefix = "imported."
     indicator_label = "（导入数据）"
+    year_field = "year"
+    region_field = "region_adcode"
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         store = context_store(ctx)
@@ -107,6 +109,7 @@ class ImportedCarriers(Layer):
     family = "other"
     popup_fields = (("type", "类型"), ("address", "地址"), ("source", "数据来源"),
                     ("version", "导入版本"))
+    geometry_type = "Point"
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         store = context_store(ctx)

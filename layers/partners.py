@@ -124,6 +124,7 @@ class PartnersLayer(Layer):
                    "第一条合作引文；每条合作见 partnerships 图层。")
     map_role = "points"
     family = "university"
+    geometry_type = "Point"
     popup_fields = (("location", "所在地"), ("region_names", "合作地区"), ("kinds", "合作方式"))
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
@@ -157,6 +158,7 @@ class PartnershipsLayer(Layer):
                    "与规划原文引文；线的起点精度见 partner_precision。")
     map_role = "lines"
     family = "other"
+    geometry_type = "LineString"
     map_default_visible = False
     popup_fields = (("kind", "合作方式"),)
 

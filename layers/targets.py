@@ -19,7 +19,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from layers.base import Layer, LayerContext, LayerError
+from layers.base import Layer, LayerContext, LayerError, region_point_collection
 from layers.boundaries import region_shapes
 from layers.plans import load_plans
 
@@ -235,6 +235,12 @@ class TargetsLayer(Layer):
                    "并在 geometry_note 中说明。边界为约 50 米精度的显示版本。")
     map_role = "values"
     values_format = "long"
+    geometry_type = "Point"
+    year_field = "year"
+    region_field = "region_adcode"
+
+    def collections(self):
+        return region_point_collection(self)
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         targets = read_targets(ctx.data_dir)

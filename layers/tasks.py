@@ -15,7 +15,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from layers.base import Layer, LayerContext, LayerError
+from layers.base import Layer, LayerContext, LayerError, region_point_collection
 from layers.boundaries import region_shapes
 
 TASK_PLAN_ID = "002_29b2058011f3f7c1"
@@ -126,6 +126,12 @@ class Tasks2023Layer(Layer):
     map_role = "none"
     map_reason = ("任务没有自己的位置：几何是牵头地区的边界。任务表与其服务的目标"
                   "见目标、地区页面与 API。")
+    geometry_type = "Point"
+    year = 2023  # every task is of the 2023 plan year
+    region_field = "region_adcode"
+
+    def collections(self):
+        return region_point_collection(self)
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         tasks = read_tasks(ctx.data_dir)

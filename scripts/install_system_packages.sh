@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages the test suite drives for real (browser, fonts for screenshots,
-# PostgreSQL + PostGIS for the store tests, which start a throwaway cluster).
+# PostgreSQL + PostGIS for the store tests, which start a throwaway cluster; GDAL and
+# QGIS (system python3) for the GIS-client tests of the feature API).
 # Installs only what is missing; needs root (or sudo) and the Debian registry.
 set -euo pipefail
-PACKAGES=(chromium chromium-driver fonts-noto-cjk poppler-utils postgresql postgresql-postgis wrk)
+PACKAGES=(chromium chromium-driver fonts-noto-cjk poppler-utils postgresql postgresql-postgis wrk
+          gdal-bin python3-qgis qgis-providers)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

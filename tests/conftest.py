@@ -122,3 +122,17 @@ def _wait(url, proc, seconds=60):
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.3)
     raise TimeoutError(f"server at {url} did not answer in {seconds}s")
+
+
+_GENERATIONS = iter(range(10**6, 10**9))
+
+
+@pytest.fixture()
+def replace_frame(monkeypatch, catalog):
+    """``replace_frame(layer_id, frame)``: serve ``frame`` for the test's length, as a
+    refresh would (a new catalog generation, so no cached response survives it)."""
+    def replace(layer_id, frame):
+        monkeypatch.setitem(catalog.frames, layer_id, frame)
+        monkeypatch.setattr(catalog, "generation", next(_GENERATIONS))
+
+    return replace

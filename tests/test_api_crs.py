@@ -13,7 +13,7 @@ from shapely.geometry import Point, Polygon
 
 from geo.crs import SUPPORTED, bbox_to_lonlat, parse_crs, transform_geometries
 
-ITEMS = "/api/collections/boundaries-county/items"
+ITEMS = "/api/collections/imported-carriers/items"  # a Point collection
 LON, LAT = 119.221611, 34.596653  # 连云港市海州区, WGS84
 R = 6378137.0
 
@@ -35,10 +35,10 @@ def expected(crs_uri):
 
 
 @pytest.fixture()
-def one_point(monkeypatch, catalog):
-    frame = gpd.GeoDataFrame({"adcode": ["320706"], "name": ["海州区"]},
+def one_point(replace_frame):
+    frame = gpd.GeoDataFrame({"id": ["320706"], "name": ["海州区"]},
                              geometry=[Point(LON, LAT)], crs="EPSG:4326")
-    monkeypatch.setitem(catalog.frames, "boundaries-county", frame)
+    replace_frame("imported-carriers", frame)
 
 
 @pytest.mark.parametrize("crs_uri", list(SUPPORTED))

@@ -10,11 +10,11 @@ from flask import Flask
 
 from layers import load_catalog
 from mapcore import MapResources
+from web import auth, cache
 from web.errors import register_error_handlers
 from web.settings import Settings, from_environment
 
 EXTENSION = "innomap"
-FAST_READ_HOOKS = "innomap.fast_read_hooks"
 
 
 def create_app(config: dict | Settings | None = None, layers: Iterable = ()) -> Flask:
@@ -34,8 +34,10 @@ def create_app(config: dict | Settings | None = None, layers: Iterable = ()) -> 
     app.extensions[EXTENSION] = Services(settings=settings, catalog=catalog,
                                          maps=MapResources.load(catalog))
     register_error_handlers(app)
+    app.before_request(lambda: services(app).refresh(app))
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
+    cache.install(app, public=auth.reading_is_public)
     if not settings.testing:
         _settle_heap()
     return app
@@ -69,6 +71,7 @@ class Services:
         self.maps = maps
         self.links: list[tuple[str, str, str]] = []
         self.health: dict[str, Callable[[], dict]] = {}
+        self.refreshers: list[Callable[[Flask], None]] = []
 
     def add_link(self, section: str, title: str, url: str) -> None:
         """List a page on the index: section heading, link text, URL."""
@@ -78,16 +81,20 @@ class Services:
         """Add a part to ``/healthz``: ``report()`` returns what is loaded, cheaply."""
         self.health[name] = report
 
+    def add_refresher(self, refresh: Callable[[Flask], None]) -> None:
+        """Run ``refresh(app)`` before every request (in Flask and ahead of the response
+        cache): it brings the catalog up to date, e.g. with imports of other workers,
+        and must be cheap when nothing changed."""
+        self.refreshers.append(refresh)
+
+    def refresh(self, app: Flask) -> None:
+        """Run every refresher, in the order they were added."""
+        for refresh in self.refreshers:
+            refresh(app)
+
 
 def services(app: Flask | None = None) -> Services:
     """The Services of ``app`` (default: the current app)."""
     from flask import current_app
 
     return (app or current_app).extensions[EXTENSION]
-
-
-def fast_read_hook(app: Flask, hook: Callable, idle: Callable[[Flask], bool]) -> None:
-    """Declare that the ``before_request`` function ``hook`` does nothing for a GET
-    request while ``idle(app)`` is true, so feature reads may skip Flask's dispatch
-    (see ``web.api_fast``). An undeclared app-wide hook keeps every read in Flask."""
-    app.extensions.setdefault(FAST_READ_HOOKS, {})[hook] = idle

@@ -20,7 +20,7 @@ from geo.imports import (ImportContext, ImportOptions, ImportRejected, PreparedI
 from geo.tabular import Limits, safe_csv
 from layers.imported import CARRIERS_LAYER, METRICS_LAYER, version_frame
 from store import RollbackConflict, Store, StoreError, VersionNotFound, open_store
-from web import auth, fast_read_hook, services
+from web import auth, services
 from web.errors import Conflict, InvalidParameter, NotFound, Unauthorized, wants_json
 
 bp = Blueprint("admin", __name__)
@@ -50,8 +50,7 @@ def _setup(state) -> None:
     store = open_store(settings.store_url)
     app.extensions[EXTENSION] = ImportState(store=store, seen=store.latest_version_id(),
                                             checked=time.monotonic())
-    app.before_request(_follow_store)
-    fast_read_hook(app, _follow_store, _poll_not_due)
+    services(app).add_refresher(_follow_store)
     services(app).add_health("store", lambda: {"latest_version": app.extensions[EXTENSION].seen})
     services(app).add_link("导入数据", "导入区县指标与创新载体（需登录）", "/admin/")
     services(app).add_link("导入数据", "导入版本列表（JSON）", "/data/versions")
@@ -61,14 +60,9 @@ def _state() -> ImportState:
     return current_app.extensions[EXTENSION]
 
 
-def _poll_not_due(app) -> bool:
-    """The store poll does nothing now: the last one was less than a second ago."""
-    return time.monotonic() - app.extensions[EXTENSION].checked < POLL_SECONDS
-
-
-def _follow_store() -> None:
+def _follow_store(app) -> None:
     """Reload the imported layers when another process changed the store (polled ≤ 1/s)."""
-    state = _state()
+    state = app.extensions[EXTENSION]
     now = time.monotonic()
     if now - state.checked < POLL_SECONDS:
         return
@@ -76,15 +70,16 @@ def _follow_store() -> None:
     try:
         latest = state.store.latest_version_id()
     except StoreError:
-        current_app.logger.warning("store unreachable; imported layers not refreshed")
+        app.logger.warning("store unreachable; imported layers not refreshed")
         return
     if latest != state.seen:
-        _refresh_layers(latest)
+        _refresh_layers(latest, app)
 
 
-def _refresh_layers(latest: int | None = None) -> None:
-    state = _state()
-    catalog = services().catalog
+def _refresh_layers(latest: int | None = None, app=None) -> None:
+    app = app or current_app
+    state = app.extensions[EXTENSION]
+    catalog = services(app).catalog
     for layer_id in KIND_LAYERS.values():
         catalog.refresh(layer_id)
     state.seen = state.store.latest_version_id() if latest is None else latest

@@ -1,12 +1,13 @@
-"""The feature API under /api: OGC API – Features Part 1 (Core) and Part 2 (CRS).
+"""The feature API under /api: OGC API – Features Part 1 (Core, 1.0.1), Part 2 (CRS)
+and Part 3 (CQL2 filters).
 
 Routes are thin: they parse the request with :mod:`web.api_query`, call the core in
 :mod:`geo.features` or build a document with :mod:`web.api_docs`, and hand the bytes
-to :func:`web.api_http.cached`, which does the response cache, ETags, 304s, gzip and
-CORS. The items and single-feature answers are plain functions of (app, request) so
-that :mod:`web.api_fast` can also call them ahead of Flask's dispatch.
-Everything is built from ``layers.REGISTRY`` and the loaded catalog, so a new layer
-appears here without a change to this module.
+to :func:`web.api_http.respond`, which does ETags, 304s, gzip and CORS; finished
+responses are kept by the app's response cache (:mod:`web.cache`). Collections are
+built from the app's layers (``layers.REGISTRY`` and any given to ``create_app``): each layer serves the typed collections its
+``collections()`` declares, so a new layer appears here without a change to this
+module.
 """
 
 from __future__ import annotations
@@ -17,22 +18,26 @@ from flask import Blueprint, current_app, render_template, request
 
 from geo import features
 from web import api_docs as docs
-from web import api_fast, services
-from web.api_http import CORS_HEADERS, ApiState, absolute, cached, state, to_response
+from web import services
+from web.api_http import (CORS_HEADERS, PREFLIGHT_HEADERS, ApiState, Entry, absolute, respond,
+                          state, to_response)
 from web.api_query import (FORMATS, check_known, parse_feature_query, parse_format,
                            parse_items_query, query_string)
-from web.errors import NotFound
+from web.errors import InvalidParameter, NotFound
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 JSON = "application/json"
+REGION_LAYERS = {"province": "boundaries-province", "city": "boundaries-city",
+                 "county": "boundaries-county"}
 
 
 @bp.record_once
 def _on_register(setup_state):
     app = setup_state.app
-    app.extensions[ApiState.KEY] = ApiState()
-    api_fast.install(app, {"items": items_reply, "item": item_reply}, allowed_after=(_cors,))
     svc = services(app)
+    app.extensions[ApiState.KEY] = ApiState(collections={
+        coll.id: (layer, coll) for layer in svc.catalog.layers.values()
+        for coll in layer.collections()})
     section = "GeoJSON 接口（OGC API – Features）"
     svc.add_link(section, "接口首页 /api/（供 QGIS、GDAL、OWSLib 等程序使用）", "/api/?f=html")
     svc.add_link(section, "全部图层 /api/collections", "/api/collections?f=html")
@@ -42,103 +47,107 @@ def _on_register(setup_state):
 @bp.after_request
 def _cors(response):
     response.headers.update(CORS_HEADERS)
+    if request.method == "OPTIONS":
+        response.headers.update(PREFLIGHT_HEADERS)
     return response
 
 
 @bp.get("/")
 def landing():
-    return _document("landing", lambda base: docs.landing(base), "api/landing.html")
+    return _document(lambda base: docs.landing(base), "api/landing.html")
 
 
 @bp.get("/conformance")
 def conformance():
-    return _document("conformance", lambda base: docs.conformance(),
-                     "api/conformance.html")
+    return _document(lambda base: docs.conformance(), "api/conformance.html")
 
 
 @bp.get("/openapi")
 def openapi():
     def build(base):
-        layers = list(_layers(current_app).values())
-        return docs.openapi(base, layers, {layer.id: _table(current_app, layer.id)
-                                           for layer in layers})
+        colls = [coll for _, coll in state().collections.values()]
+        return docs.openapi(base, colls, {c.id: _table(current_app, c.id) for c in colls})
 
-    return _document("openapi", build, None, _versions(), media_type=docs.OPENAPI)
+    return _document(build, None, media_type=docs.OPENAPI)
 
 
 @bp.get("/collections")
 def collections():
     def build(base):
-        return docs.collections(base, [docs.collection(base, layer, _table(current_app,
-                                                                           layer.id))
-                                       for layer in _layers(current_app).values()])
+        return docs.collections(base, [docs.collection(base, coll, _table(current_app, cid))
+                                       for cid, (_, coll) in state().collections.items()])
 
-    return _document("collections", build, "api/collections.html", _versions())
+    return _document(build, "api/collections.html")
 
 
 @bp.get("/collections/<cid>")
 def collection(cid):
-    layer, table = _layer_table(current_app, cid)
-    return _document(f"collection:{cid}", lambda base: docs.collection(base, layer, table),
-                     "api/collection.html", (table.version,))
+    coll, table = _collection_table(current_app, cid)
+    return _document(lambda base: docs.collection(base, coll, table), "api/collection.html")
 
 
 @bp.get("/collections/<cid>/queryables")
 def queryables(cid):
-    layer, table = _layer_table(current_app, cid)
-    return _document(f"queryables:{cid}", lambda base: docs.queryables(base, layer, table),
-                     None, (table.version,), media_type="application/schema+json")
+    coll, table = _collection_table(current_app, cid)
+    return _document(lambda base: docs.queryables(base, coll, table), None,
+                     media_type=docs.SCHEMA_JSON)
+
+
+@bp.get("/collections/<cid>/schema")
+def schema(cid):
+    coll, table = _collection_table(current_app, cid)
+    return _document(lambda base: docs.schema(base, coll, table), None,
+                     media_type=docs.SCHEMA_JSON)
+
+
+@bp.get("/collections/<cid>/feature-schema")
+def feature_schema(cid):
+    coll, table = _collection_table(current_app, cid)
+    return _document(lambda base: docs.feature_schema(base, coll, table), None,
+                     media_type=docs.SCHEMA_JSON)
 
 
 @bp.get("/collections/<cid>/items")
 def items(cid):
-    return to_response(items_reply(current_app, request, cid))
+    coll, table = _collection_table(current_app, cid)
+    query, fmt = parse_items_query(request.args, table, request.accept_mimetypes)
+    try:
+        body = _items_body(request, coll, table, query, fmt)
+    except features.QueryError as exc:  # a filter whose values do not fit the columns
+        raise InvalidParameter(f"filter 无效：{exc}") from None
+    return _respond(body, fmt, query)
 
 
 @bp.get("/collections/<cid>/items/<path:fid>")
 def item(cid, fid):
-    return to_response(item_reply(current_app, request, cid, fid))
-
-
-def items_reply(app, req, cid):
-    """The items of collection ``cid`` for request ``req`` (needs an app context for HTML)."""
-    layer, table = _layer_table(app, cid)
-
-    def build():
-        query, fmt = parse_items_query(req.args, table)
-        unfiltered = query.bbox is None and not query.filters
-        return (_items_body(req, layer, table, query, fmt), _media(fmt),
-                _crs_header(query, fmt), unfiltered)
-
-    return cached(state(app), req, ("items", cid, table.version), build)
-
-
-def item_reply(app, req, cid, fid):
-    """One feature of collection ``cid`` (needs an app context for HTML)."""
-    layer, table = _layer_table(app, cid)
+    coll, table = _collection_table(current_app, cid)
     position = table.id_index.get(fid)
     if position is None:
-        raise NotFound(f"图层 {cid} 中没有 id 为 {fid!r} 的要素。")
-
-    def build():
-        query, fmt = parse_feature_query(req.args, table)
-        return (_item_body(req, layer, table, position, query, fmt), _media(fmt),
-                _crs_header(query, fmt), True)
-
-    return cached(state(app), req, ("item", cid, table.version, fid), build)
+        raise NotFound(f"集合 {cid} 中没有 id 为 {fid!r} 的要素。")
+    query, fmt = parse_feature_query(request.args, table, request.accept_mimetypes)
+    return _respond(_item_body(request, coll, table, position, query, fmt), fmt, query)
 
 
-def _document(name, build, template, versions=(), media_type=JSON):
-    """A request-independent document, JSON or (with a template) HTML, built once."""
-    def make():
-        check_known(request.args, ("f",))
-        fmt = parse_format(request.args, allowed=FORMATS if template else ("json",))
-        if fmt == "html":
-            return (render_template(template, doc=build(_base())).encode(),
-                    "text/html; charset=utf-8", {}, True)
-        return _json_body(build(_base())), media_type, {}, True
+def _respond(body, fmt, query):
+    headers = {} if fmt == "html" else {"Content-Crs": f"<{query.crs.uri}>"}
+    if isinstance(body, features.Page):
+        entry = Entry(body.body, _media(fmt), headers, etag=body.tag or "")
+    else:
+        entry = Entry(body, _media(fmt), headers)
+    return to_response(respond(request, entry))
 
-    return to_response(cached(state(), request, (name, versions), make))
+
+def _document(build, template, media_type=JSON):
+    """A request-independent document, JSON or (with a template) HTML."""
+    check_known(request.args, ("f",))
+    allowed = FORMATS if template else ("json",)
+    fmt = parse_format(request.args, allowed=allowed, accept=request.accept_mimetypes)
+    if fmt == "html":
+        body, media = render_template(template, doc=build(_base())).encode(), docs.HTML
+        media += "; charset=utf-8"
+    else:
+        body, media = features.json_bytes(build(_base())), media_type
+    return to_response(respond(request, Entry(body, media, {})))
 
 
 def _items_body(req, layer, table, query, fmt) -> bytes | features.Page:
@@ -157,15 +166,34 @@ def _item_body(req, layer, table, position, query, fmt) -> bytes:
     links = [docs.link(href, "self", docs.GEOJSON), docs.link(f"{href}?f=html", "alternate",
                                                               docs.HTML),
              docs.link(coll, "collection", docs.JSON, layer.title)]
+    region = _region_link(req, state().collections[layer.id][0], table, position)
+    if region:
+        links.append(region)
     body = features.feature(table, position, query, links)
     if fmt == "html":
         return render_template("api/item.html", layer=layer, feature=_loads(body)).encode()
     return body
 
 
+def _region_link(req, layer, table, position) -> dict | None:
+    """The boundary of the region a record belongs to (targets, tasks: their polygon)."""
+    if not layer.region_field:
+        return None
+    adcode = str(table.records[position].get(layer.region_field) or "")
+    if len(adcode) != 6 or not adcode.isdigit():
+        return None
+    level = "province" if adcode.endswith("0000") else "city" if adcode.endswith("00") \
+        else "county"
+    href = absolute(req, f"/api/collections/{REGION_LAYERS[level]}/items/{adcode}")
+    return docs.link(href, "related", docs.GEOJSON, f"所在行政区边界（{adcode}）")
+
+
 def _items_links(req, layer, query, selection) -> list[dict]:
     here = absolute(req, req.path)
-    rest = query_string(req.args, without=("f", "offset"))
+    args = req.args.to_dict()
+    if "limit" in args:
+        args["limit"] = str(query.limit)  # a limit above the maximum is the maximum
+    rest = query_string(args, without=("f", "offset"))
 
     def href(offset: int, fmt: str = "json") -> str:
         page = f"&offset={offset}" if offset else ""
@@ -184,24 +212,16 @@ def _items_links(req, layer, query, selection) -> list[dict]:
     return links
 
 
-def _layer_table(app, cid):
-    layer = _layers(app).get(cid)
-    if layer is None:
-        raise NotFound(f"没有 id 为 {cid!r} 的图层；全部图层见 /api/collections。")
-    return layer, _table(app, cid)
+def _collection_table(app, cid):
+    found = state(app).collections.get(cid)
+    if found is None:
+        raise NotFound(f"没有 id 为 {cid!r} 的集合；全部集合见 /api/collections。")
+    return found[1], _table(app, cid)
 
 
 def _table(app, cid) -> features.FeatureTable:
-    return state(app).table(_layers(app)[cid], services(app).catalog.frame(cid))
-
-
-def _versions() -> tuple:
-    return tuple(_table(current_app, cid).version for cid in _layers(current_app))
-
-
-def _layers(app) -> dict:
-    """The app's layers: the registry's and any it was created with."""
-    return services(app).catalog.layers
+    layer, _ = state(app).collections[cid]
+    return state(app).table(cid, services(app).catalog.frame(layer.id))
 
 
 def _base() -> str:
@@ -210,14 +230,6 @@ def _base() -> str:
 
 def _media(fmt: str) -> str:
     return "text/html; charset=utf-8" if fmt == "html" else docs.GEOJSON
-
-
-def _crs_header(query, fmt) -> dict:
-    return {} if fmt == "html" else {"Content-Crs": f"<{query.crs.uri}>"}
-
-
-def _json_body(doc) -> bytes:
-    return features.json_bytes(doc)
 
 
 def _loads(body: bytes):

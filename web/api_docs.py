@@ -18,6 +18,9 @@ OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 REL_CONFORMANCE = "http://www.opengis.net/def/rel/ogc/1.0/conformance"
 REL_DATA = "http://www.opengis.net/def/rel/ogc/1.0/data"
 REL_QUERYABLES = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+REL_SCHEMA = "http://www.opengis.net/def/rel/ogc/1.0/schema"
+SCHEMA_JSON = "application/schema+json"
+TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -27,16 +30,28 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
 ]
 
 # Parameters of the items endpoint other than the per-collection property filters.
-ITEM_PARAMETERS = ("f", "limit", "offset", "bbox", "bbox-crs", "crs", "properties",
-                   "skipGeometry", "sortby")
+ITEM_PARAMETERS = ("f", "limit", "offset", "bbox", "bbox-crs", "datetime", "filter",
+                   "filter-lang", "filter-crs", "crs", "properties", "skipGeometry", "sortby")
 FEATURE_PARAMETERS = ("f", "crs", "properties", "skipGeometry")
 TITLE = "innomap 创新布局地图服务 – 要素接口"
 DESCRIPTION = ("江苏省、连云港市、宿迁市与安徽省宿州市“十四五”科技创新规划的图层，"
                "以 GeoJSON（RFC 7946，WGS84 经纬度）提供，符合 OGC API – Features "
-               "第 1 部分（核心）与第 2 部分（坐标参考系）。")
+               "第 1 部分（核心，1.0.1）、第 2 部分（坐标参考系）与第 3 部分（CQL2 筛选）；"
+               "每个集合只有一种几何类型。")
 GCJ02_NOTE = ("crs=urn:x-innomap:def:crs:GCJ-02 为非标准选项：输出高德/DataV 等国内底图使用的 "
               "GCJ-02 偏移坐标，仅供叠加此类底图，切勿当作 WGS84 保存或回传。")
 
@@ -69,14 +84,21 @@ def conformance() -> dict:
 
 
 def collection(base: str, layer, table: FeatureTable) -> dict:
+    """The description of one collection (``layer`` is a ``layers.base.Collection``)."""
     href = f"{base}/collections/{layer.id}"
-    extent = table.extent or [-180.0, -90.0, 180.0, 90.0]
-    return {
+    extent = {}
+    if table.extent is not None:
+        extent["spatial"] = {"bbox": [table.extent], "crs": CRS84}
+    years = table.year_range
+    if years is not None:
+        extent["temporal"] = {"interval": [[f"{years[0]}-01-01T00:00:00Z",
+                                            f"{years[1]}-12-31T23:59:59Z"]], "trs": TRS}
+    doc = {
         "id": layer.id,
         "title": layer.title,
         "description": layer.description,
         "itemType": "feature",
-        "extent": {"spatial": {"bbox": [extent], "crs": CRS84}},
+        "geometryType": layer.geometry_type,
         "crs": list(SUPPORTED),
         "storageCrs": CRS84,
         "numberOfFeatures": len(table),
@@ -85,10 +107,17 @@ def collection(base: str, layer, table: FeatureTable) -> dict:
             link(f"{href}?f=html", "alternate", HTML, layer.title),
             link(f"{href}/items", "items", GEOJSON, "要素（GeoJSON）"),
             link(f"{href}/items?f=html", "items", HTML, "要素（HTML）"),
-            link(f"{href}/queryables", REL_QUERYABLES, "application/schema+json",
-                 "可筛选属性"),
+            link(f"{href}/queryables", REL_QUERYABLES, SCHEMA_JSON, "可筛选属性"),
+            # A GeoJSON Feature schema of the items; GDAL 3.6 (OAPIF) reads it to fix the
+            # field types and looks for the relation spelt exactly "describedBy".
+            link(f"{href}/feature-schema", "describedBy", SCHEMA_JSON,
+                 "要素的 JSON Schema（GeoJSON Feature）"),
+            link(f"{href}/schema", REL_SCHEMA, SCHEMA_JSON, "属性与几何类型（JSON Schema）"),
         ],
     }
+    if extent:
+        doc["extent"] = extent
+    return doc
 
 
 def collections(base: str, docs: list[dict]) -> dict:
@@ -100,12 +129,58 @@ def collections(base: str, docs: list[dict]) -> dict:
     }
 
 
+GEOMETRY_FORMATS = {"Point": "geometry-point", "MultiPoint": "geometry-multipoint",
+                    "LineString": "geometry-linestring",
+                    "MultiLineString": "geometry-multilinestring",
+                    "Polygon": "geometry-polygon", "MultiPolygon": "geometry-multipolygon"}
+
+
 def queryables(base: str, layer, table: FeatureTable) -> dict:
+    """The queryables: every property a filter may name, with its type, and the geometry."""
     props = {name: {"type": kind, "title": name} for name, kind in table.kinds.items()}
-    props["geometry"] = {"$ref": "https://geojson.org/schema/Geometry.json"}
+    props["geometry"] = _geometry_property(layer)
+    return _schema_doc(f"{base}/collections/{layer.id}/queryables", layer, props)
+
+
+def schema(base: str, layer, table: FeatureTable) -> dict:
+    """The schema of the features (Part 5 style): every property with its type, the same
+    whatever a page holds, and the one geometry type."""
+    props = {name: {"type": kind, "title": name} for name, kind in table.schema.items()}
+    if table.id_field in props:
+        props[table.id_field]["x-ogc-role"] = "id"
+    props["geometry"] = _geometry_property(layer)
+    return _schema_doc(f"{base}/collections/{layer.id}/schema", layer, props)
+
+
+def feature_schema(base: str, layer, table: FeatureTable) -> dict:
+    """The JSON Schema of one item as a GeoJSON Feature: its geometry type and every
+    property with its type (the form GDAL's OAPIF driver reads)."""
+    # A property named "id" is the feature's own id: GDAL makes that field itself.
+    props = {name: {"type": kind, "title": name} for name, kind in table.schema.items()
+             if name != "id"}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": f"{base}/collections/{layer.id}/queryables",
+        "$id": f"{base}/collections/{layer.id}/feature-schema",
+        "title": layer.title,
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "geometry": {"$ref": f"https://geojson.org/schema/{layer.geometry_type}.json"},
+            "properties": {"type": "object", "properties": props},
+        },
+    }
+
+
+def _geometry_property(layer) -> dict:
+    return {"format": GEOMETRY_FORMATS[layer.geometry_type], "x-ogc-role": "primary-geometry",
+            "$ref": f"https://geojson.org/schema/{layer.geometry_type}.json"}
+
+
+def _schema_doc(uri: str, layer, props: dict) -> dict:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": uri,
         "type": "object",
         "title": layer.title,
         "properties": props,
@@ -113,54 +188,61 @@ def queryables(base: str, layer, table: FeatureTable) -> dict:
     }
 
 
-def openapi(base: str, layers: list, tables: dict[str, FeatureTable]) -> dict:
-    """The OpenAPI 3.0 document: shared paths plus one set of paths per layer."""
+def openapi(base: str, collections: list, tables: dict[str, FeatureTable]) -> dict:
+    """The OpenAPI 3.0 document: shared paths plus one set of paths per collection."""
     paths = {
         "/": _get("landing", "API 首页", "LandingPage", JSON, ["f"]),
         "/conformance": _get("conformance", "符合的标准类", "ConfClasses", JSON, ["f"]),
-        "/openapi": _get("openapi", "本接口定义", None, OPENAPI, ["f"]),
+        "/openapi": _get("openapi", "本接口定义", None, OPENAPI, ["f-json"], html=False),
         "/collections": _get("collections", "全部图层", "Collections", JSON, ["f"]),
     }
-    for layer in layers:
+    for layer in collections:
         table = tables[layer.id]
         p = f"/collections/{layer.id}"
         paths[p] = _get(f"describe-{layer.id}", layer.title, "Collection", JSON, ["f"],
                         tag=layer.id)
-        paths[f"{p}/queryables"] = _get(f"queryables-{layer.id}",
-                                        f"{layer.title}：可筛选属性", None,
-                                        "application/schema+json", ["f"], tag=layer.id)
+        for doc, title in (("queryables", "可筛选属性"), ("schema", "属性与几何类型"),
+                           ("feature-schema", "要素的 JSON Schema")):
+            paths[f"{p}/{doc}"] = _get(f"{doc}-{layer.id}", f"{layer.title}：{title}", None,
+                                       SCHEMA_JSON, ["f-json"], tag=layer.id, html=False)
         paths[f"{p}/items"] = _get(
-            f"items-{layer.id}", f"{layer.title}：要素", "FeatureCollection", GEOJSON,
-            list(ITEM_PARAMETERS), tag=layer.id, description=layer.description,
+            f"items-{layer.id}", f"{layer.title}：要素（{layer.geometry_type}）",
+            "FeatureCollection", GEOJSON, list(ITEM_PARAMETERS), tag=layer.id,
+            description=layer.description,
             extra=[_queryable_parameter(name, kind) for name, kind in table.kinds.items()])
         paths[f"{p}/items/{{featureId}}"] = _get(
-            f"item-{layer.id}", f"{layer.title}：单个要素（id = {layer.id_field}）",
+            f"item-{layer.id}", f"{layer.title}：单个要素（id = {table.id_field}）",
             "Feature", GEOJSON, ["featureId", *FEATURE_PARAMETERS], tag=layer.id)
     return {
         "openapi": "3.0.3",
         "info": {"title": TITLE, "description": f"{DESCRIPTION}\n\n{GCJ02_NOTE}",
-                 "version": "1.0.0"},
+                 "version": "1.1.0"},
         "servers": [{"url": base}],
-        "tags": [{"name": layer.id, "description": layer.title} for layer in layers],
+        "tags": [{"name": layer.id, "description": layer.title} for layer in collections],
         "paths": paths,
         "components": {"parameters": _parameters(), "schemas": _schemas(),
                        "responses": _responses()},
     }
 
 
-def _get(op_id, summary, schema, media, params, tag=None, description="", extra=()):
+def _get(op_id, summary, schema, media, params, tag=None, description="", extra=(),
+         html=True):
+    """One GET operation; ``html``: it also answers ``f=html`` (and its errors) in HTML."""
     ok = {"description": "成功"}
     ok["content"] = {media: {"schema": {"$ref": f"#/components/schemas/{schema}"}
                              if schema else {"type": "object"}}}
-    ok["content"][HTML] = {"schema": {"type": "string"}}
+    if html:
+        ok["content"][HTML] = {"schema": {"type": "string"}}
+    suffix = "" if html else "Json"
     op = {
         "operationId": op_id,
         "summary": summary,
         "parameters": [{"$ref": f"#/components/parameters/{name}"} for name in params]
         + list(extra),
         "responses": {"200": ok, "304": {"description": "未修改（If-None-Match）"},
-                      "400": {"$ref": "#/components/responses/BadRequest"},
-                      "404": {"$ref": "#/components/responses/NotFound"}},
+                      "400": {"$ref": f"#/components/responses/BadRequest{suffix}"},
+                      "404": {"$ref": f"#/components/responses/NotFound{suffix}"},
+                      "414": {"description": "请求行过长（服务器前端拒绝）"}},
     }
     if description:
         op["description"] = description
@@ -184,10 +266,11 @@ def _parameters() -> dict:
     crs_schema = {"type": "string", "enum": list(SUPPORTED), "default": CRS84}
     return {
         "f": _query("f", {"type": "string", "enum": ["json", "html"]},
-                    "响应格式：json（默认）或 html"),
-        "limit": _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
-                                  "default": DEFAULT_LIMIT},
-                        f"每页要素数，最多 {MAX_LIMIT}；超出为 400 错误，不会静默截断"),
+                    "响应格式：json 或 html；不给出时按 Accept 头（浏览器得到 html）"),
+        "f-json": _query("f", {"type": "string", "enum": ["json"]}, "响应格式：仅 json"),
+        "limit": _query("limit", {"type": "integer", "minimum": 1, "default": DEFAULT_LIMIT},
+                        f"每页要素数，最多 {MAX_LIMIT}；更大的值按 {MAX_LIMIT} 处理"
+                        f"（numberReturned 与 next 链接如实反映）"),
         "offset": _query("offset", {"type": "integer", "minimum": 0, "default": 0},
                          "跳过的要素数（分页）"),
         "bbox": _query("bbox", {"type": "array", "minItems": 4, "maxItems": 6,
@@ -195,11 +278,20 @@ def _parameters() -> dict:
                        "范围：minx,miny,maxx,maxy，按 bbox-crs 的轴序", style="form",
                        explode=False),
         "bbox-crs": _query("bbox-crs", crs_schema, "bbox 的坐标参考系，默认 CRS84"),
+        "datetime": _query("datetime", {"type": "string"},
+                           "时刻或区间（RFC 3339，.. 或空为开放端），如 2025-01-01/2025-12-31；"
+                           "按年的记录（目标、任务、导入指标）按其年份筛选，其他集合不受影响"),
+        "filter": _query("filter", {"type": "string"},
+                         "CQL2 筛选条件，如 indicator_id='rd_intensity' AND year=2025"),
+        "filter-lang": _query("filter-lang", {"type": "string",
+                                              "enum": ["cql2-text", "cql2-json"],
+                                              "default": "cql2-text"}, "filter 的语言"),
+        "filter-crs": _query("filter-crs", crs_schema, "filter 中几何的坐标参考系，默认 CRS84"),
         "crs": _query("crs", crs_schema, "输出坐标参考系，默认 CRS84。" + GCJ02_NOTE),
         "properties": _query("properties", {"type": "array", "items": {"type": "string"}},
                              "只返回这些属性（逗号分隔）", style="form", explode=False),
         "skipGeometry": _query("skipGeometry", {"type": "boolean", "default": False},
-                               "为 true 时不返回几何"),
+                               "为 true（或 1、yes）时不返回几何"),
         "sortby": _query("sortby", {"type": "array", "items": {"type": "string"}},
                          "排序属性，逗号分隔，前缀 - 为降序", style="form", explode=False),
         "featureId": {"name": "featureId", "in": "path", "required": True,
@@ -260,6 +352,10 @@ def _schemas() -> dict:
 
 
 def _responses() -> dict:
-    body = {"content": {JSON: {"schema": {"$ref": "#/components/schemas/Exception"}}}}
-    return {"BadRequest": {"description": "参数无效", **body},
-            "NotFound": {"description": "图层或要素不存在", **body}}
+    error = {"schema": {"$ref": "#/components/schemas/Exception"}}
+    both = {"content": {JSON: error, HTML: {"schema": {"type": "string"}}}}
+    json_only = {"content": {JSON: error}}
+    return {"BadRequest": {"description": "参数无效", **both},
+            "NotFound": {"description": "图层或要素不存在", **both},
+            "BadRequestJson": {"description": "参数无效", **json_only},
+            "NotFoundJson": {"description": "图层或要素不存在", **json_only}}

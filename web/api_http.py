@@ -1,11 +1,8 @@
-"""HTTP side of the feature API: prepared tables, the response cache, ``respond``.
+"""HTTP side of the feature API: prepared tables and ``respond``.
 
 ``respond`` turns a body into a :class:`Reply` with a strong ETag, ``If-None-Match`` →
-304, ``Cache-Control``, ``Vary``, CORS and gzip when the client accepts it. ``cached``
-looks a response up by host, query string and table versions before the request
-is even parsed, and keeps the bodies that do not depend on a filter (bounded
-LRU; a layer frame replaced at run time gets a new table version, so fresh
-responses).
+304, ``Cache-Control``, ``Vary``, CORS and gzip when the client accepts it. Finished
+responses are kept by the app-wide response cache (:mod:`web.cache`), not here.
 """
 
 from __future__ import annotations
@@ -13,22 +10,23 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from flask import Response, current_app
 from werkzeug.http import parse_accept_header
 
-from geo.features import FeatureTable, Page
+from geo.features import FeatureTable
 from web.api_docs import ITEM_PARAMETERS
 
 CACHE_CONTROL = "public, max-age=60"
 GZIP_MIN_BYTES = 1024
-CACHE_MAX_ENTRIES = 512
-CACHE_MAX_BYTES = 128 * 1024 * 1024  # per worker
 CORS_HEADERS = (("Access-Control-Allow-Origin", "*"),
                 ("Access-Control-Expose-Headers", "ETag, Content-Crs, Link"))
+# What a browser script may send: a preflight (OPTIONS) answer carries these.
+PREFLIGHT_HEADERS = (("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS"),
+                     ("Access-Control-Allow-Headers",
+                      "Accept, Accept-Language, Content-Type, If-None-Match, If-Modified-Since"),
+                     ("Access-Control-Max-Age", "86400"))
 
 
 @dataclass
@@ -54,52 +52,32 @@ class Entry:
         return self.gz
 
 
-class LRU:
-    """A bounded mapping, least recently used out first, limited in entries and bytes."""
-
-    def __init__(self, max_entries: int = CACHE_MAX_ENTRIES, max_bytes: int = CACHE_MAX_BYTES):
-        self.entries: OrderedDict = OrderedDict()
-        self.size = 0
-        self.max_entries, self.max_bytes = max_entries, max_bytes
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            entry = self.entries.get(key)
-            if entry is not None:
-                self.entries.move_to_end(key)
-            return entry
-
-    def put(self, key, entry) -> None:
-        with self.lock:
-            if key in self.entries:
-                return
-            self.entries[key] = entry
-            self.size += len(entry.body)
-            while self.entries and (len(self.entries) > self.max_entries
-                                    or self.size > self.max_bytes):
-                _, old = self.entries.popitem(last=False)
-                self.size -= len(old.body)
-
-
 @dataclass
 class ApiState:
-    """Per-app state of the API: one FeatureTable per layer frame, the response caches."""
+    """Per-app state of the API: its collections and one FeatureTable per collection.
+
+    ``collections`` maps a collection id to (layer, ``layers.base.Collection``).
+    """
 
     KEY = "innomap.api"
+    collections: dict = field(default_factory=dict)
     tables: dict = field(default_factory=dict)
-    entries: LRU = field(default_factory=LRU)
 
-    def table(self, layer, frame) -> FeatureTable:
-        """The prepared table of ``frame``, rebuilt when the catalog holds a new frame."""
-        current = self.tables.get(layer.id)
-        if current is None or current.frame is not frame:
-            names = [n for n in layer.queryables(frame)
-                     if n in frame.columns and n != frame.geometry.name
+    def table(self, cid: str, frame) -> FeatureTable:
+        """The prepared table of collection ``cid``, rebuilt when the catalog holds a
+        new frame of its layer."""
+        current = self.tables.get(cid)
+        if current is None or current.source is not frame:
+            layer, coll = self.collections[cid]
+            shaped = coll.frame(frame)
+            names = [n for n in layer.queryables(shaped)
+                     if n in shaped.columns and n != shaped.geometry.name
                      and n not in ITEM_PARAMETERS]
-            current = FeatureTable(frame=frame, id_field=layer.id_field,
-                                   queryable_names=names)
-            self.tables[layer.id] = current
+            current = FeatureTable(frame=shaped, id_field=layer.id_field,
+                                   queryable_names=names, year_field=layer.year_field,
+                                   year=layer.year)
+            current.source = frame
+            self.tables[cid] = current
         return current
 
 
@@ -133,33 +111,12 @@ def etag_of(body: bytes) -> str:
     return '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest() + '"'
 
 
-def cached(api: ApiState, req, key, build) -> Reply:
-    """Answer a request whose response depends only on ``key``, the host and the query.
-
-    The cache is looked up before the request is parsed; on a miss ``build()``
-    validates the request and returns ``(body, media_type, headers, keep)``,
-    and the body is kept for the next identical request only when ``keep``;
-    ``body`` may be a ``geo.features.Page`` carrying its content tag.
-    """
-    full_key = (root_url(req), req.query_string, *key)
-    entry = api.entries.get(full_key)
-    if entry is None:
-        body, media_type, headers, keep = build()
-        if isinstance(body, Page):
-            entry = Entry(body.body, media_type, headers, etag=body.tag or "")
-        else:
-            entry = Entry(body, media_type, headers)
-        if keep:
-            api.entries.put(full_key, entry)
-    return respond(req, entry)
-
-
 def respond(req, entry: Entry) -> Reply:
     """The answer for ``entry``: 304 when the client has it, gzip when accepted."""
     use_gzip = len(entry.body) >= GZIP_MIN_BYTES and _accepts_gzip(req)
     etag = entry.etag[:-1] + '-gzip"' if use_gzip else entry.etag
     headers = [*entry.headers.items(), ("ETag", etag), ("Cache-Control", CACHE_CONTROL),
-               ("Vary", "Accept-Encoding"), *CORS_HEADERS]
+               ("Vary", "Accept, Accept-Encoding"), *CORS_HEADERS]
     if _not_modified(req, etag):
         return Reply(304, headers, b"")
     body = entry.gzipped() if use_gzip else entry.body

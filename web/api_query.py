@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import functools
 import math
+from datetime import date, datetime, timezone
 from urllib.parse import quote_plus
 
 import numpy as np
 
+from geo import cql2
 from geo.crs import CRS84, EPSG_3857, SUPPORTED, bbox_to_lonlat, parse_crs
-from geo.features import DEFAULT_LIMIT, MAX_LIMIT, FeatureTable, Query, QueryError, coerce
+from geo.features import (DEFAULT_LIMIT, MAX_LIMIT, FeatureTable, Query, QueryError, coerce,
+                          parse_boolean)
 from web.api_docs import FEATURE_PARAMETERS, ITEM_PARAMETERS
 from web.errors import InvalidParameter
 
 FORMATS = ("json", "html")
 MERCATOR_LIMIT = 20037508.342789244
+OPEN_ENDS = ("", "..")
 
 
 def check_known(args, allowed) -> None:
@@ -32,24 +36,41 @@ def check_known(args, allowed) -> None:
             raise InvalidParameter(f"参数 {name!r} 只能出现一次（given more than once）")
 
 
-def parse_format(args, allowed=FORMATS) -> str:
-    value = args.get("f", "json")
+def parse_format(args, allowed=FORMATS, accept=None) -> str:
+    """``f`` when given, else what ``accept`` (the request's accept_mimetypes) prefers."""
+    value = args.get("f")
+    if value is None:
+        return preferred_format(accept) if "html" in allowed else "json"
     if value not in allowed:
         raise InvalidParameter(f"f={value!r} 无效；可用：{', '.join(allowed)}")
     return value
 
 
-def parse_items_query(args, table: FeatureTable) -> tuple[Query, str]:
-    """The Query and format of an items request; InvalidParameter on any bad value."""
+def preferred_format(accept) -> str:
+    """``html`` when the Accept header ranks HTML above JSON (a browser), else ``json``."""
+    if accept is None:
+        return "json"
+    best = accept.best_match(["application/geo+json", "application/json", "text/html"])
+    return "html" if best == "text/html" else "json"
+
+
+def parse_items_query(args, table: FeatureTable, accept=None) -> tuple[Query, str]:
+    """The Query and format of an items request; InvalidParameter on any bad value.
+
+    ``limit`` above the maximum is the maximum (OGC API – Features 1.0.1, Req. 22C).
+    """
     check_known(args, (*ITEM_PARAMETERS, *table.kinds))
     args = args.to_dict()  # plain dict: a MultiDict builds an exception per missing key
-    fmt = parse_format(args)
+    fmt = parse_format(args, accept=accept)
     crs = _crs(args, "crs")
     query = Query(
-        limit=_integer(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+        limit=min(_integer(args, "limit", DEFAULT_LIMIT, 1, None), MAX_LIMIT),
         offset=_integer(args, "offset", 0, 0, None),
         bbox=_bbox(args),
         filters=_filters(args, table),
+        years=parse_datetime(args.get("datetime") or None),  # empty: not given
+        cql=_cql(args, table),
+        filter_crs=_crs(args, "filter-crs"),
         properties=_properties(args, table),
         skip_geometry=_boolean(args, "skipGeometry"),
         sortby=_sortby(args, table),
@@ -58,13 +79,63 @@ def parse_items_query(args, table: FeatureTable) -> tuple[Query, str]:
     return query, fmt
 
 
-def parse_feature_query(args, table: FeatureTable) -> tuple[Query, str]:
+def parse_feature_query(args, table: FeatureTable, accept=None) -> tuple[Query, str]:
     """The Query and format of a single-feature request."""
     check_known(args, FEATURE_PARAMETERS)
     args = args.to_dict()
     query = Query(limit=1, crs=_crs(args, "crs"), properties=_properties(args, table),
                   skip_geometry=_boolean(args, "skipGeometry"))
-    return query, parse_format(args)
+    return query, parse_format(args, accept=accept)
+
+
+def parse_datetime(raw: str | None) -> tuple[int | None, int | None] | None:
+    """The closed range of years a ``datetime`` instant or interval meets (None: no
+    parameter; either end None: open). Yearly records are whole calendar years (UTC).
+
+    ``2025-06-01`` → (2025, 2025); ``2024-07-01/..`` → (2024, None);
+    ``2025-01-01/2025-12-31`` → (2025, 2025).
+    """
+    if raw is None:
+        return None
+    parts = raw.split("/")
+    if len(parts) > 2 or (len(parts) == 2 and all(p in OPEN_ENDS for p in parts)):
+        raise InvalidParameter(f"datetime={raw!r} 应为 RFC 3339 时刻或区间（如 "
+                               f"2025-01-01/2025-12-31、2024-01-01/..）")
+    ends = [None if p in OPEN_ENDS and len(parts) == 2 else _instant(raw, p) for p in parts]
+    if len(ends) == 1:
+        return ends[0].year, ends[0].year
+    if ends[0] is not None and ends[1] is not None and ends[0] > ends[1]:
+        raise InvalidParameter(f"datetime={raw!r}：开始晚于结束（start after end）")
+    return tuple(None if e is None else e.year for e in ends)
+
+
+def _instant(raw: str, text: str) -> datetime:
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or "T" not in text.upper() or moment.tzinfo is None:
+        raise InvalidParameter(f"datetime={raw!r}：{text!r} 不是 RFC 3339 日期或带时区的时刻"
+                               f"（如 2025-01-01 或 2025-01-01T00:00:00Z）")
+    return moment.astimezone(timezone.utc)
+
+
+def _cql(args, table: FeatureTable):
+    text = args.get("filter") or None  # empty: no filter
+    language = args.get("filter-lang", "cql2-text")
+    if language not in cql2.LANGUAGES:
+        raise InvalidParameter(f"filter-lang={language!r} 无效；可用：{', '.join(cql2.LANGUAGES)}")
+    if text is None:
+        return None
+    try:
+        node = cql2.parse(text, language)
+        cql2.check(node, table)
+    except QueryError as exc:
+        raise InvalidParameter(f"filter 无效：{exc}") from None
+    return node
 
 
 def query_string(args, without=()) -> str:
@@ -99,9 +170,10 @@ def _boolean(args, name) -> bool:
     raw = args.get(name)
     if raw is None:
         return False
-    if raw.lower() not in ("true", "false"):
-        raise InvalidParameter(f"{name}={raw!r} 应为 true 或 false")
-    return raw.lower() == "true"
+    try:
+        return parse_boolean(name, raw)
+    except QueryError:
+        raise InvalidParameter(f"{name}={raw!r} 应为 true 或 false（也可 1/0、yes/no）") from None
 
 
 def _crs(args, name):
@@ -125,10 +197,22 @@ def _bbox(args):
         numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
     if len(numbers) != 4 or not all(math.isfinite(v) for v in numbers):
         raise InvalidParameter(f"bbox={raw!r} 应为 4 个（或 6 个）有限的数")
-    if numbers[0] > numbers[2] or numbers[1] > numbers[3]:
-        raise InvalidParameter(f"bbox={raw!r}：最小值大于最大值（跨越 180° 经线的范围不受支持）")
+    lon, lat = ((1, 3), (0, 2)) if crs.lat_first else ((0, 2), (1, 3))
+    if numbers[lat[0]] > numbers[lat[1]]:
+        raise InvalidParameter(f"bbox={raw!r}：南边界大于北边界（min latitude above max）")
     if not _in_range(numbers, crs):
         raise InvalidParameter(f"bbox={raw!r} 超出 {crs.uri} 的有效范围（检查 bbox-crs 与轴序）")
+    if numbers[lon[0]] <= numbers[lon[1]]:
+        return _to_lonlat(raw, numbers, crs)
+    # min longitude > max longitude: the box crosses the antimeridian (Part 1, 7.15.3)
+    edge = MERCATOR_LIMIT if crs.uri == EPSG_3857 else 180.0
+    east, west = list(numbers), list(numbers)
+    east[lon[1]], west[lon[0]] = edge, -edge
+    first, second = _to_lonlat(raw, east, crs), _to_lonlat(raw, west, crs)
+    return (first[0], min(first[1], second[1]), second[2], max(first[3], second[3]))
+
+
+def _to_lonlat(raw, numbers, crs):
     if crs.uri == CRS84:
         return tuple(numbers)
     with np.errstate(all="ignore"):

@@ -19,7 +19,6 @@ import secrets
 
 from flask import Flask, current_app, g, request, session
 
-from web import fast_read_hook
 from web.errors import Forbidden, PayloadTooLarge, Unauthorized
 
 EXTENSION = "innomap.auth"
@@ -65,13 +64,12 @@ def init_app(app: Flask, settings) -> None:
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       MAX_CONTENT_LENGTH=settings.import_max_bytes + FORM_OVERHEAD_BYTES)
     app.before_request(_guard)
-    fast_read_hook(app, _guard, _reading_is_public)
     app.context_processor(lambda: {"csrf_token": csrf_token, "current_user": current_user})
 
 
-def _reading_is_public(app: Flask) -> bool:
-    """The guard lets every GET through (it only checks reads when they are private)."""
-    return app.extensions[EXTENSION]["public_read"]
+def reading_is_public(app: Flask) -> bool:
+    """True unless the ``public_read`` setting is off (then every read needs a user)."""
+    return app.extensions.get(EXTENSION, {}).get("public_read", True)
 
 
 def _derived_key(admin_tokens: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from mapcore.errors import InvalidChoice, MapError, UnknownMap
@@ -51,8 +51,11 @@ class PayloadTooLarge(ServiceError):
 
 def wants_json() -> bool:
     """True when the client should get JSON rather than an HTML error page."""
-    if request.path.startswith("/api") or request.args.get("f") == "json":
-        return request.args.get("f") != "html"
+    if request.args.get("f") in ("json", "html"):
+        return request.args.get("f") == "json"
+    if request.path.startswith("/api"):  # JSON unless the client ranks HTML first
+        best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+        return best != "text/html"
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"
 
@@ -85,8 +88,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        return error_response(exc.code or 500, exc.name.replace(" ", ""),
-                              exc.description or exc.name)
+        body, status = error_response(exc.code or 500, exc.name.replace(" ", ""),
+                                      exc.description or exc.name)
+        response = make_response(body, status)
+        for name, value in exc.get_headers():  # e.g. Allow on a 405
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
