@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 4
 
-.PHONY: install system-packages serve dev test bench boundaries lock clean
+.PHONY: install system-packages serve dev test lint bench boundaries lock clean
 
 $(STAMP): pyproject.toml requirements.lock scripts/check_python.py
 	$(PYTHON) scripts/check_python.py
@@ -32,6 +32,10 @@ system-packages:
 
 test: install system-packages
 	$(BIN)/python -m pytest
+
+# House rules: import order, pyupgrade, bugbear, numpy docstrings in geo/ (pyproject.toml).
+lint: install
+	$(BIN)/ruff check .
 
 bench: install system-packages
 	$(BIN)/python -m benchmarks

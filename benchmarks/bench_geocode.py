@@ -64,7 +64,7 @@ def run_innomap(texts: list[str]) -> tuple[list[str | None], float]:
     """Best county adcode per text (None unless matched), and seconds taken."""
     geocoder = Geocoder(load_boundaries(ROOT / "data" / "boundaries", "full"))
     start = time.perf_counter()
-    results = geocoder.geocode_many(texts)
+    results = [geocoder.geocode(t) for t in texts]
     seconds = time.perf_counter() - start
     return [r.best.adcode if r.status == "matched" else None for r in results], seconds
 

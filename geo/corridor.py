@@ -146,19 +146,3 @@ def _away(a, b, reach):
     dx, dy = b[0] - a[0], b[1] - a[1]
     norm = (dx * dx + dy * dy) ** 0.5 or 1.0
     return (b[0] + dx / norm * reach, b[1] + dy / norm * reach)
-
-
-def point_along(line: BaseGeometry, fraction: float) -> BaseGeometry:
-    """The point at ``fraction`` (0 = start, 1 = end) of ``line``'s metric length."""
-    crs = metric_crs(line)
-    metric = _to([line], WGS84, crs).iloc[0]
-    return _to([metric.interpolate(fraction, normalized=True)], crs, WGS84).iloc[0]
-
-
-def bearing_deg(line: BaseGeometry) -> float:
-    """Compass bearing of the straight start→end chord of ``line``, degrees from north."""
-    from pyproj import Geod
-
-    (lon0, lat0), (lon1, lat1) = line.coords[0], line.coords[-1]
-    azimuth, _, _ = Geod(ellps="WGS84").inv(lon0, lat0, lon1, lat1)
-    return azimuth % 360

@@ -186,7 +186,7 @@ class FeatureTable:
 
 
 @dataclass
-class Page:
+class FeaturePage:
     """A response body and, when it is known without reading the body, its content tag.
 
     ``tag`` is a hex SHA-1 over everything the body is built from (the table's
@@ -300,8 +300,8 @@ def feature_collection(table: FeatureTable, selection: Selection, query: Query,
 
 
 def collection_page(table: FeatureTable, selection: Selection, query: Query,
-                    links: list[dict], timestamp: str | None = None) -> Page:
-    """:func:`feature_collection` as a :class:`Page`, tagged when the query is plain."""
+                    links: list[dict], timestamp: str | None = None) -> FeaturePage:
+    """:func:`feature_collection` as a :class:`FeaturePage`, tagged when the query is plain."""
     positions = selection.positions
     features, bbox = _features(table, positions, query)
     tail = [b'"numberMatched":%d,"numberReturned":%d,"links":' % (selection.matched,
@@ -314,8 +314,8 @@ def collection_page(table: FeatureTable, selection: Selection, query: Query,
     tail_bytes = b"".join(tail)
     body = b"".join((_COLLECTION_HEAD, b",".join(features), b"],", tail_bytes, b"}"))
     if not query.plain:
-        return Page(body)
-    return Page(body, _page_tag(table, positions, tail_bytes))
+        return FeaturePage(body)
+    return FeaturePage(body, _page_tag(table, positions, tail_bytes))
 
 
 def _page_tag(table: FeatureTable, positions: np.ndarray, tail: bytes) -> str:

@@ -319,10 +319,6 @@ class Geocoder:
             self._cache[query] = result
         return result
 
-    def geocode_many(self, texts: Iterable[str]) -> list[GeocodeResult]:
-        """:meth:`geocode` over ``texts``, in order."""
-        return [self.geocode(t) for t in texts]
-
     def _resolve(self, query: str) -> GeocodeResult:
         q = normalize(query)
         if not q:

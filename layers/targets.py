@@ -207,26 +207,6 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     return frame
 
 
-def indicator_values(targets: pd.DataFrame, indicator_id: str, kind: str = "target",
-                     year: int = 2025) -> pd.DataFrame:
-    """One value per row of ``targets`` for a choropleth of ``indicator_id``.
-
-    ``targets`` is the ``targets`` layer (or ``read_targets``); the result has
-    the columns region_adcode, value, value_max, qualifier, unit, plan_id,
-    quote and only region-wide rows (no subject such as a zone). A plan that
-    states one target in several places gives one row per region: the one from
-    its indicator table if there is one. ValueError names a bad ``kind``.
-    """
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    rows = targets[(targets["indicator_id"] == indicator_id) & (targets["kind"] == kind)
-                   & (targets["year"] == int(year)) & (targets["subject"] == "")
-                   & (targets["entity_id"] == "")]
-    rows = rows.assign(_rank=(rows["source"] != "table").astype(int))
-    rows = rows.sort_values(["_rank", "id"]).drop_duplicates("region_adcode")
-    return pd.DataFrame(rows[list(VALUE_COLUMNS)]).reset_index(drop=True)
-
-
 class TargetsLayer(Layer):
     id = "targets"
     title = "规划指标：基期值与目标值"

@@ -19,15 +19,12 @@ from layers.base import Layer, LayerContext, LayerError, region_point_collection
 from layers.boundaries import region_shapes
 
 TASK_PLAN_ID = "002_29b2058011f3f7c1"
-CITY_ADCODE = "321300"
 TASKS_FILE = Path("kb") / "tasks_2023.csv"
 QUARTERS = ("q1", "q2", "q3", "q4")
 COLUMNS = ("id", "no", "kind", "group", "work", "task", *QUARTERS, "lead", "partners",
            "lead_units", "partner_units", "indicator_id", "target_id", "region_adcode",
            "plan_id", "section", "quote")
 GOALS_GROUP = "主要工作目标"
-COUNTIES = {"宿城区": "321302", "宿豫区": "321311", "沭阳县": "321322",
-            "泗阳县": "321323", "泗洪县": "321324"}
 _TASK_CELL = re.compile(r"^(\d+)\.")
 _UNIT_SEPARATORS = re.compile(r"[、，,；;\s]+")
 # "市住房城乡建设局市交通局市卫健委": a unit name ends in 局/委/办…, the next begins with 市.
@@ -94,13 +91,6 @@ def split_units(text: str) -> list[str]:
     for part in _UNIT_SEPARATORS.split(text):
         units.extend(unit for unit in _RUN_TOGETHER.split(part) if unit)
     return units
-
-
-def county_of(row: dict) -> str:
-    """The county adcode when a row names exactly one 宿迁 county, else the city's."""
-    text = "".join(str(row.get(k, "")) for k in ("task", *QUARTERS, "lead", "partners"))
-    named = {code for name, code in COUNTIES.items() if name in text}
-    return named.pop() if len(named) == 1 else CITY_ADCODE
 
 
 def read_tasks(data_dir: Path) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from geo.cartography import FORMATS, Page, Rendered, render_map
 from mapcore.choice import parse_int
 from mapcore.drawing import to_drawing
 from mapcore.errors import InvalidChoice
-from mapcore.spec import CORRIDOR_PREFIX, build_map
+from mapcore.spec import build_map
 
 PAGE_DEFAULTS = {"size": "A4", "orientation": "landscape", "dpi": "300"}
 THEMATIC_ARGS = ("indicator", "kind", "year", "scheme", "k", "breaks", "level")

@@ -81,10 +81,11 @@ def feature_of(row, layer, resources, names: dict[str, str], family: str) -> Map
     rows += _grade_rows(row, resources, names)
     if aliases:
         rows.append(("别名", "、".join(aliases)))
-    cite = citation(row, resources)
+    feature_id = text(getattr(row, layer.id_field, ""))
+    more = [citation(c, resources) for c in resources.citations.get(feature_id, [])]
     return MapFeature(
-        id=text(getattr(row, layer.id_field, "")), name=name, geometry=row.geometry,
-        family=family, rows=rows, citations=unique_citations([cite]),
+        id=feature_id, name=name, geometry=row.geometry,
+        family=family, rows=rows, citations=unique_citations([citation(row, resources), *more]),
         search=tuple([name, *aliases]), hollow=bool(getattr(row, "hollow", False)),
         grade=text(getattr(row, "precision", "")),
         county=text(getattr(row, "county_counted", "")))

@@ -11,7 +11,7 @@ from geo.boundaries import read_manifest
 from layers import Catalog
 from layers.boundaries import display_boundaries
 from layers.carriers import read_families
-from layers.entities import read_entity_types, read_precision_grades
+from layers.entities import read_citations, read_entity_types, read_precision_grades
 from layers.plans import Plan, load_plans
 
 RESOLUTIONS = ("fine", "medium", "coarse")
@@ -26,6 +26,14 @@ class Family:
     shape: str
     color: str
     order: int
+
+
+def _entity_citations(data_dir) -> dict[str, list[dict]]:
+    """Every passage citing each entity (its main quote, then ``citations.csv``)."""
+    out: dict[str, list[dict]] = {}
+    for row in read_citations(data_dir).to_dict("records"):
+        out.setdefault(row["entity_id"], []).append(row)
+    return out
 
 
 @dataclass
@@ -43,6 +51,7 @@ class MapResources:
     type_labels: dict[str, str]
     manifest: dict
     precision_labels: dict[str, str] = field(default_factory=dict)
+    citations: dict[str, list[dict]] = field(default_factory=dict)
     _cache: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -58,7 +67,8 @@ class MapResources:
                    plans=load_plans(data_dir), families=families,
                    type_labels=dict(zip(types["id"], types["label"])),
                    manifest=read_manifest(data_dir / "boundaries"),
-                   precision_labels=dict(zip(grades["id"], grades["label"])))
+                   precision_labels=dict(zip(grades["id"], grades["label"])),
+                   citations=_entity_citations(data_dir))
 
     def plan_title(self, plan_id) -> str:
         plan = self.plans.get(plan_id)

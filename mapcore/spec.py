@@ -17,8 +17,14 @@ import shapely
 from geo import thematic
 from mapcore.choice import DEFAULT_SCHEME, LEVEL_LABELS, Choice, default_indicator, parse_choice
 from mapcore.errors import UnknownMap
-from mapcore.overlays import (MapFeature, Overlay, corridor_names, corridor_overlay,
-                              point_overlays, region_overlays)
+from mapcore.overlays import (
+    MapFeature,
+    Overlay,
+    corridor_names,
+    corridor_overlay,
+    point_overlays,
+    region_overlays,
+)
 from mapcore.resources import Family, MapResources
 from mapcore.units import classify_units, level_with_data, unit_rows
 from mapcore.values import MapIndicator, indicators

@@ -16,6 +16,8 @@ import pytest
 from web import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
+# Scripts that run under other interpreters (QGIS's system Python), not test modules.
+collect_ignore = ["clients"]
 ARTIFACTS = ROOT / "test-artifacts"
 
 

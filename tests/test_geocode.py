@@ -98,8 +98,8 @@ def test_rejects_projected_frames(boundaries):
         Geocoder(boundaries.to_crs(3857))
 
 
-def test_geocode_many_keeps_order(geocoder):
-    out = geocoder.geocode_many(["沭阳", "xyz", "Suzhou"])
+def test_statuses_of_a_name_nothing_and_an_ambiguous_pinyin(geocoder):
+    out = [geocoder.geocode(t) for t in ["沭阳", "xyz", "Suzhou"]]
     assert [r.status for r in out] == ["matched", "unmatched", "ambiguous"]
 
 

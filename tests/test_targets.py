@@ -7,7 +7,8 @@ import pytest
 
 from geo.boundaries import load_boundaries
 from layers.plans import load_plans, plan_text, section_of
-from layers.targets import (KINDS, SOURCES, TARGET_COLUMNS, indicator_values, parse_number,
+from geo import thematic
+from layers.targets import (KINDS, SOURCES, TARGET_COLUMNS, parse_number,
                             parse_value_text, read_indicators, read_targets)
 from layers.tasks import TASK_PLAN_ID, parse_task_table
 
@@ -199,24 +200,8 @@ def _frame(rows):
     return pd.DataFrame(rows, columns=columns)
 
 
-def test_indicator_values_one_row_per_region_table_first():
-    frame = _frame([
-        ("a", "x", "target", 2025, "", "", "text", "321300", 1.0, None, "", "%", "p", "q1"),
-        ("b", "x", "target", 2025, "", "", "table", "321300", 2.0, None, "", "%", "p", "q2"),
-        ("c", "x", "target", 2025, "园区", "", "text", "320700", 9.0, None, "", "%", "p", "q3"),
-        ("d", "x", "baseline", 2020, "", "", "text", "320700", 3.0, None, "", "%", "p", "q4"),
-        ("e", "y", "target", 2025, "", "", "text", "320700", 4.0, None, "", "%", "p", "q5"),
-    ])
-    result = indicator_values(frame, "x", "target", 2025)
-    assert list(result.columns) == ["region_adcode", "value", "value_max", "qualifier", "unit",
-                                    "plan_id", "quote"]
-    assert result[["region_adcode", "value", "quote"]].values.tolist() == [["321300", 2.0, "q2"]]
-    with pytest.raises(ValueError, match="kind"):
-        indicator_values(frame, "x", "goal", 2025)
-
-
-def test_indicator_values_for_rd_intensity_across_plans(catalog):
-    result = indicator_values(catalog.frame("targets"), "rd_intensity", "target", 2025)
+def test_rd_intensity_targets_across_plans(catalog):
+    result = thematic.value_table(catalog.frame("targets"), "rd_intensity", "target", 2025)
     assert dict(zip(result["region_adcode"], result["value"])) == {
         "320000": 3.2, "320700": 2.5, "321300": 2.2, "341300": 1.0}
     assert result.set_index("region_adcode").loc["341300", "qualifier"] == "左右"

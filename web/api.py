@@ -21,7 +21,7 @@ from web import api_docs as docs
 from web import services
 from web.api_http import (CORS_HEADERS, PREFLIGHT_HEADERS, ApiState, Entry, absolute, respond,
                           state, to_response)
-from web.api_query import (FORMATS, check_known, parse_feature_query, parse_format,
+from web.api_query import (RESPONSE_FORMATS, check_known, parse_feature_query, parse_format,
                            parse_items_query, query_string)
 from web.errors import InvalidParameter, NotFound
 
@@ -130,7 +130,7 @@ def item(cid, fid):
 
 def _respond(body, fmt, query):
     headers = {} if fmt == "html" else {"Content-Crs": f"<{query.crs.uri}>"}
-    if isinstance(body, features.Page):
+    if isinstance(body, features.FeaturePage):
         entry = Entry(body.body, _media(fmt), headers, etag=body.tag or "")
     else:
         entry = Entry(body, _media(fmt), headers)
@@ -140,7 +140,7 @@ def _respond(body, fmt, query):
 def _document(build, template, media_type=JSON):
     """A request-independent document, JSON or (with a template) HTML."""
     check_known(request.args, ("f",))
-    allowed = FORMATS if template else ("json",)
+    allowed = RESPONSE_FORMATS if template else ("json",)
     fmt = parse_format(request.args, allowed=allowed, accept=request.accept_mimetypes)
     if fmt == "html":
         body, media = render_template(template, doc=build(_base())).encode(), docs.HTML
@@ -150,7 +150,7 @@ def _document(build, template, media_type=JSON):
     return to_response(respond(request, Entry(body, media, {})))
 
 
-def _items_body(req, layer, table, query, fmt) -> bytes | features.Page:
+def _items_body(req, layer, table, query, fmt) -> bytes | features.FeaturePage:
     selection = features.select(table, query)
     links = _items_links(req, layer, query, selection)
     if fmt == "html":

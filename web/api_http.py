@@ -34,7 +34,7 @@ class Entry:
     """One ready response body: its bytes, ETag and, once asked for, its gzip form.
 
     ``etag`` may be given as a content tag that identifies the body (see
-    ``geo.features.Page``); otherwise it is the SHA-1 of the body.
+    ``geo.features.FeaturePage``); otherwise it is the SHA-1 of the body.
     """
 
     body: bytes

@@ -21,7 +21,7 @@ from geo.features import (DEFAULT_LIMIT, MAX_LIMIT, FeatureTable, Query, QueryEr
 from web.api_docs import FEATURE_PARAMETERS, ITEM_PARAMETERS
 from web.errors import InvalidParameter
 
-FORMATS = ("json", "html")
+RESPONSE_FORMATS = ("json", "html")
 MERCATOR_LIMIT = 20037508.342789244
 OPEN_ENDS = ("", "..")
 
@@ -36,7 +36,7 @@ def check_known(args, allowed) -> None:
             raise InvalidParameter(f"参数 {name!r} 只能出现一次（given more than once）")
 
 
-def parse_format(args, allowed=FORMATS, accept=None) -> str:
+def parse_format(args, allowed=RESPONSE_FORMATS, accept=None) -> str:
     """``f`` when given, else what ``accept`` (the request's accept_mimetypes) prefers."""
     value = args.get("f")
     if value is None:

@@ -18,7 +18,8 @@ from flask import Blueprint, Response, current_app, request
 
 from geo.cartography import Rendered
 from geo.fonts import CjkFont, find_cjk_font
-from mapcore.export import CORRIDOR_PREFIX, ExportRequest, parse_export, render_export
+from mapcore.export import ExportRequest, parse_export, render_export
+from mapcore.spec import CORRIDOR_PREFIX
 from web import services
 
 EXTENSION = "innomap.export"
