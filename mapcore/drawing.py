@@ -34,12 +34,9 @@ def _overlay_frame(overlay) -> gpd.GeoDataFrame:
 
 
 def legend_symbols(spec: MapSpec) -> list[Symbol]:
-    """One legend entry per symbol family drawn, in the families' order."""
-    roles = {}
-    for overlay in spec.overlays:
-        if overlay.features and overlay.visible:
-            roles.setdefault(overlay.family.id, overlay.role)
-    return [symbol(f, roles[f.id]) for f in spec.families() if f.id in roles]
+    """The spec's symbol legend (what is drawn), as print symbols."""
+    return [Symbol(e["label"], MARKERS.get(e["shape"], "o"), e["color"],
+                   SIZES.get(e["shape"], 5.5), e["role"]) for e in spec.legend_entries()]
 
 
 def source_note(resources, spec: MapSpec) -> str:

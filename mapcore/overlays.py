@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
+from layers.carriers import CENTROID_PRECISIONS
 from mapcore.resources import Family
 from mapcore.texts import citation, text, unique_citations
 
@@ -55,6 +56,14 @@ class Overlay:
     visible: bool = True
 
     @property
+    def legend_label(self) -> str:
+        """Its legend entry: the symbol family for markers and corridors, else what the
+        layer is (an outline of 创新区域 is no family of carriers)."""
+        if self.role in ("points", "corridor"):
+            return self.family.label
+        return self.title.rsplit("（", 1)[0]
+
+    @property
     def plan_ids(self) -> set[str]:
         return {c["plan_id"] for f in self.features for c in f.citations} - {""}
 
@@ -86,9 +95,16 @@ def feature_of(row, layer, resources, names: dict[str, str], family: str) -> Map
     return MapFeature(
         id=feature_id, name=name, geometry=row.geometry,
         family=family, rows=rows, citations=unique_citations([citation(row, resources), *more]),
-        search=tuple([name, *aliases]), hollow=bool(getattr(row, "hollow", False)),
+        search=tuple([name, *aliases]), hollow=_hollow(row),
         grade=text(getattr(row, "precision", "")),
         county=text(getattr(row, "county_counted", "")))
+
+
+def _hollow(row) -> bool:
+    """Drawn hollow: the row says so, or its position is only a county or city centre."""
+    if hasattr(row, "hollow"):
+        return bool(row.hollow)
+    return text(getattr(row, "precision", "")) in CENTROID_PRECISIONS
 
 
 def point_overlays(resources, layer, frame: gpd.GeoDataFrame) -> list[Overlay]:

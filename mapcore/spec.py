@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from geo import thematic
+from mapcore import partners
 from mapcore.choice import DEFAULT_SCHEME, LEVEL_LABELS, Choice, default_indicator, parse_choice
 from mapcore.errors import UnknownMap
 from mapcore.overlays import (
@@ -81,6 +82,19 @@ class MapSpec:
         seen = {o.family.id: o.family for o in self.overlays if o.features}
         return sorted(seen.values(), key=lambda f: f.order)
 
+    def legend_entries(self, visible_only: bool = True) -> list[dict]:
+        """The symbol legend: one entry per family of markers and corridors drawn, then
+        one per outline or line layer; each with label, shape, colour and role."""
+        rank = {"points": 0, "corridor": 1, "areas": 2, "lines": 2}
+        shown = [o for o in self.overlays if o.features and (o.visible or not visible_only)]
+        shown.sort(key=lambda o: (rank[o.role], o.family.order))
+        entries: dict[str, dict] = {}
+        for o in shown:
+            entries.setdefault(o.legend_label, {
+                "label": o.legend_label, "family": o.family.id, "shape": o.family.shape,
+                "color": o.family.color, "role": o.role})
+        return list(entries.values())
+
 
 def map_ids(resources: MapResources) -> list[tuple[str, str]]:
     """(map id, title) of every map the service offers, province first."""
@@ -94,6 +108,8 @@ def map_ids(resources: MapResources) -> list[tuple[str, str]]:
         out.append((row.adcode, row.name))
     for layer, frame in corridor_frames(resources):
         out += [(CORRIDOR_PREFIX + cid, name) for cid, name in corridor_names(frame)]
+    out += [(partners.PREFIX + adcode, f"{name}创新合作网络")
+            for adcode, name in partners.partner_regions(resources)]
     return out
 
 
@@ -113,6 +129,9 @@ def build_map(resources: MapResources, map_id: str, args: Mapping | None = None)
     Raises UnknownMap for a map the service does not have, InvalidChoice for bad args.
     """
     args = args or {}
+    if map_id.startswith(partners.PREFIX):
+        return partners.partners_spec(resources, map_id.removeprefix(partners.PREFIX), MapSpec,
+                                      "规划所列合作高校院所与合作关系（每条线一项合作）")
     if map_id.startswith(CORRIDOR_PREFIX):
         return _corridor_spec(resources, map_id[len(CORRIDOR_PREFIX):], args)
     return _region_spec(resources, map_id, args)

@@ -191,13 +191,14 @@ def test_region_map_has_its_layers(fake_app):
         lyg_counties(fake_app)
     assert len(data_layers(m, "labels")) == 1
     entity_layers = {layer.layer_name: layer for layer in data_layers(m, "entities")}
-    assert len(entity_layers) == 3  # the university and zone families; the belt's outline
+    # the university and zone families; the belt's outline; the plan's partnership lines
+    assert len(entity_layers) == 4
     markers = [layer for layer in entity_layers.values() if not layer.options["outline"]]
     styles = [(layer.options["style"]["shape"], layer.options["style"]["color"])
               for layer in markers]
     assert len(set(s[0] for s in styles)) == 2 and len(set(s[1] for s in styles)) == 2
-    outline, = (layer for layer in entity_layers.values() if layer.options["outline"])
-    assert outline.show is False  # a belt over a choropleth is off until asked for
+    outlines = [layer for layer in entity_layers.values() if layer.options["outline"]]
+    assert len(outlines) == 2 and not any(layer.show for layer in outlines)  # off until asked
     corridor, = data_layers(m, "corridor")
     assert [f["properties"]["k"] for f in corridor.data["features"]] == \
         ["buffer", "corridor", "centre_line", "node"]  # drawn bottom up

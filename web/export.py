@@ -84,6 +84,11 @@ def export_region(map_id: str, fmt: str):
     return _respond(map_id, fmt)
 
 
+@bp.get("/export/partners/<adcode>.<fmt>")
+def export_partners(adcode: str, fmt: str):
+    return _respond(f"partners/{adcode}", fmt)
+
+
 @bp.get("/export/corridor/<corridor_id>.<fmt>")
 def export_corridor(corridor_id: str, fmt: str):
     return _respond(CORRIDOR_PREFIX + corridor_id, fmt)

@@ -85,7 +85,7 @@ def _overlay_layer(overlay, decimals: int, gcj02: bool) -> DataLayer:
         "p": popup_html(f.name, f.rows, f.citations)})
         for f, geom in zip(overlay.features, geoms)]
     family = overlay.family
-    style = {"label": family.label, "color": family.color, "shape": family.shape,
+    style = {"label": overlay.legend_label, "color": family.color, "shape": family.shape,
              "family": family.id, "role": overlay.role}
     factory = "corridor" if overlay.role == "corridor" else "entities"
     options = {"style": style, "cluster": overlay.role == "points" and
@@ -112,7 +112,6 @@ def build_folium(spec: MapSpec, resources, assets: tuple[list, list], tiles: lis
     overlays = sum(isinstance(c, DataLayer) for c in m._children.values())
     folium.LayerControl(collapsed=overlays > MAX_OPEN_LAYER_LIST).add_to(m)
     legend = "im-legend" if spec.legend is not None or not spec.is_corridor else None
-    families = [{"id": f.id, "label": f.label, "shape": f.shape, "color": f.color}
-                for f in spec.families()]
-    MapControls({"legend": legend, "families": families}, js, css).add_to(m)
+    MapControls({"legend": legend, "families": spec.legend_entries(visible_only=False)},
+                js, css).add_to(m)
     return m

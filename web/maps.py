@@ -36,9 +36,10 @@ def _setup(state) -> None:
     """Index links to every map (routes are not built yet here, so plain paths)."""
     svc = services(state.app)
     for map_id, name in map_ids(svc.maps):
-        if map_id.startswith("corridor/"):
-            title = f"走廊：{name}"
-            path = f"{bp.url_prefix}/corridor/{quote(map_id.removeprefix('corridor/'), safe='')}"
+        if map_id.startswith(("corridor/", "partners/")):
+            kind, _, key = map_id.partition("/")
+            title = f"走廊：{name}" if kind == "corridor" else f"合作网络：{name}"
+            path = f"{bp.url_prefix}/{kind}/{quote(key, safe='')}"
         else:
             title = f"{name}：创新布局与规划指标"
             path = f"{bp.url_prefix}/{map_id}"
@@ -118,6 +119,14 @@ def region_map(adcode: str):
     spec = build_map(services().maps, adcode, request.args)
     return _render(spec, "maps/region.html", page=page_of(spec), thematic=thematic,
                    query_with=_query_with, level_labels=LEVEL_LABELS)
+
+
+@bp.get("/partners/<adcode>")
+def partners_map(adcode: str):
+    spec = build_map(services().maps, f"partners/{adcode}", request.args)
+    page = {"name": spec.title, "members": spec.members, "families": spec.families(),
+            "spec": spec}
+    return _render(spec, "maps/partners.html", page=page)
 
 
 @bp.get("/corridor/<corridor_id>")
