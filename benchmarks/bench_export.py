@@ -29,17 +29,20 @@ FOLIUM_DELAY = 1
 
 def _ours(app) -> tuple[list[float], bytes, object]:
     from geo.cartography import render_map
+    from mapcore import build_map
+    from mapcore.drawing import to_drawing
+    from mapcore.export import parse_export
     from web import services
-    from web.export import build_drawing, export_state, parse_request
+    from web.export import export_state
 
-    state, catalog = export_state(app), services(app).catalog
-    req = parse_request("320000", "png", {"dpi": "300", "size": "A4",
-                                          "orientation": "landscape"})
+    font, resources = export_state(app).font, services(app).maps
+    req = parse_export("320000", "png", {"dpi": "300", "size": "A4",
+                                         "orientation": "landscape"})
     times, data, drawing = [], b"", None
     for _ in range(RUNS):
         start = time.perf_counter()
-        drawing = build_drawing(state, catalog, req)
-        data = render_map(drawing, req.page, "png", state.font).data
+        drawing = to_drawing(resources, build_map(resources, req.map_id, req.args))
+        data = render_map(drawing, req.page, "png", font).data
         times.append(time.perf_counter() - start)
     return times, data, drawing
 

@@ -7,6 +7,7 @@ what the interactive map shows. Symbol shapes become matplotlib markers here.
 from __future__ import annotations
 
 import geopandas as gpd
+import shapely
 
 from geo.cartography import MapDrawing, Overlay, Symbol, map_crs
 from mapcore.resources import Family
@@ -62,8 +63,12 @@ def to_drawing(resources, spec: MapSpec, title: str = "", note: str = "") -> Map
     overlays = [Overlay(KINDS[o.role], _overlay_frame(o), symbol(o.family, o.role))
                 for o in spec.overlays if o.features and o.visible]
     lead = f"{note}。" if note else ""
+    # A locator shows where a map lies in the provinces; a map wider than them has none.
+    if not shapely.box(*provinces.total_bounds).buffer(0.5).contains(spec.area):
+        provinces = None
     return MapDrawing(
         title=title or spec.title, subtitle=spec.subtitle, units=units, extent=spec.extent,
         legend=spec.legend, outlines=spec.outlines, context=spec.context, overlays=overlays,
-        symbols=legend_symbols(spec), locator=provinces, locator_highlight=spec.area,
+        symbols=legend_symbols(spec), locator=provinces,
+        locator_highlight=spec.area if provinces is not None else None,
         note=lead + source_note(resources, spec))
