@@ -59,11 +59,18 @@ class Catalog:
         return self.frames[layer_id]
 
     def refresh(self, layer_id: str) -> gpd.GeoDataFrame:
-        """Load ``layer_id`` again (its data changed) and swap the new frame in."""
+        """Load ``layer_id`` again (its data changed) and swap the new frame in.
+
+        Every loaded layer that ``depends_on`` it (the targets' progress on the
+        imported metrics) is reloaded after it, so both change together.
+        """
         layer = get_layer(layer_id)
         self.context._cache.pop(layer_id, None)
         self.frames[layer_id] = self.context.layer(layer.id)
         self.generation += 1
+        for dependent in REGISTRY.values():
+            if layer_id in dependent.depends_on and dependent.id in self.frames:
+                self.refresh(dependent.id)
         return self.frames[layer_id]
 
 

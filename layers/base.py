@@ -46,6 +46,9 @@ class Layer(abc.ABC):
     description: ClassVar[str]
     id_field: ClassVar[str] = "id"
     group: ClassVar[str] = ""
+    # Layers this one is computed from: when the catalog reloads one of them
+    # (an import changed it), it reloads this layer too.
+    depends_on: ClassVar[tuple[str, ...]] = ()
 
     @abc.abstractmethod
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:

@@ -15,9 +15,12 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geo.numbers import format_value
 from layers.base import Layer, LayerContext, LayerError
 from layers.boundaries import region_shapes
+from layers.imported import METRICS_LAYER
 from layers.plans import load_plans
+from monitor.progress import target_progress
 
 KB_DIR = Path("kb")
 INDICATOR_COLUMNS = ("id", "name", "variants", "unit", "higher_is_better")
@@ -144,6 +147,7 @@ class TargetsLayer(Layer):
                    "含指标、年份、数值、限定词及规划原文引文。属于园区等主体的指标使用所在行政区边界，"
                    "并在 geometry_note 中说明。边界为约 50 米精度的显示版本。")
     group = "规划目标"
+    depends_on = (METRICS_LAYER,)
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         targets = read_targets(ctx.data_dir)
@@ -162,5 +166,21 @@ class TargetsLayer(Layer):
         unknown = set(targets["region_adcode"]) - set(shapes.index)
         if unknown:
             raise LayerError(f"targets: no boundary for adcodes {sorted(unknown)}")
+        targets = with_progress(targets, ctx.layer(METRICS_LAYER), indicators)
         return gpd.GeoDataFrame(targets, geometry=list(shapes.loc[targets["region_adcode"]].values),
                                 crs=4326)
+
+
+def with_progress(targets: pd.DataFrame, actuals: pd.DataFrame,
+                  indicators: pd.DataFrame) -> pd.DataFrame:
+    """``targets`` plus ``value_label`` (the value written the Chinese way) and, on
+    target rows, the latest actual, 完成率, 时序进度 and 状态 (``monitor.progress``)."""
+    labels = [format_value(row.value, row.unit, row.qualifier, row.value_max)
+              for row in targets.itertuples()]
+    progress = target_progress(targets, actuals, indicators["higher_is_better"].to_dict())
+    merged = targets.assign(value_label=labels).merge(
+        progress, on="id", how="left")
+    for column in ("baseline_id", "actual_unit", "actual_source", "status"):
+        merged[column] = merged[column].fillna("")
+    merged.index = targets.index
+    return merged
