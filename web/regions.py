@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
 
+from layers.plans import plan_text
 from monitor.compare import comparison
 from monitor.report import progress_spec, report_pdf
 from monitor.table import Query, display_frame, display_record, select
@@ -44,10 +45,18 @@ def region_context(adcode: str) -> dict:
             "actuals": actuals[actuals["region_adcode"] == adcode]}
 
 
+def _chapter_position(plan_id: str, chapter: str) -> int:
+    """Where a chapter heading stands in its plan's text (unknown: last)."""
+    position = plan_text(services().settings.data_dir, plan_id).find(chapter)
+    return position if position >= 0 else 1 << 30
+
+
 def _chapters(rows) -> list[tuple[str, str, list]]:
     """(plan title, chapter, [(row, cells)]) in plan order, chapters as the plan orders them."""
     groups: dict[tuple[str, str], list] = {}
-    for row in rows.sort_values(["plan_id"], kind="stable").to_dict("records"):
+    ordered = rows.assign(_at=[_chapter_position(p, c) for p, c in zip(rows["plan_id"],
+                                                                        rows["chapter"])])
+    for row in ordered.sort_values(["plan_id", "_at"], kind="stable").to_dict("records"):
         groups.setdefault((row["plan_title"], row["chapter"]), []).append(
             (row, display_record(row)))
     return [(plan, chapter, items) for (plan, chapter), items in groups.items()]

@@ -12,7 +12,7 @@
                    label: { show: true, position: "top", formatter: function (p) { return fmt(p.value); } } };
       if (i === 1 && spec.reference) {
         item.markLine = { symbol: "none", lineStyle: { type: "dashed", color: "#a1281b" },
-                          label: { formatter: spec.reference.name + " " + fmt(spec.reference.value) + spec.unit },
+                          label: { position: "insideEndTop", formatter: spec.reference.name + " " + fmt(spec.reference.value) + spec.unit },
                           data: [{ yAxis: spec.reference.value }] };
       }
       return item;
