@@ -108,6 +108,22 @@ def region(adcode: str):
         echarts=vendor_url("echarts", "echarts.min.js"), total=len(rows))
 
 
+def _map_png(map_adcode: str | None) -> bytes | None:
+    """The region's static map for the report (the existing export, as a PNG).
+
+    PROGRESS MAP HOOK: once the map core has a ``progress`` value kind, ask for it
+    here (``{"kind": "progress", "indicator": ...}``) so the report shows the
+    traffic-light map; until then this is the map's default view.
+    """
+    if map_adcode is None:
+        return None
+    from web.export import export_map, export_state, parse_request
+
+    request_ = parse_request(map_adcode, "png", {"dpi": "110", "size": "A4",
+                                                 "orientation": "landscape"})
+    return export_map(export_state(), services().catalog, request_).data
+
+
 @bp.get("/regions/<adcode>/report.xlsx")
 def report_xlsx(adcode: str):
     ctx = region_context(adcode)
@@ -126,9 +142,7 @@ def report(adcode: str):
     charts = [spec for i in dict.fromkeys(rows["indicator_id"])
               if data.rows.loc[data.rows["indicator_id"] == i, "region_adcode"].nunique() > 1
               for spec in comparison(data.rows, i, data.indicators)][:6]
-    # Progress map hook: once the map core has a ``progress`` value kind, pass its
-    # static export (web.export.export_map, PNG) as map_image; until then no map page.
     body = report_pdf(ctx["name"], display_frame(rows), rows, charts, find_cjk_font(),
-                      map_image=None)
+                      map_image=_map_png(_map_adcode(adcode, data)))
     return Response(body, mimetype="application/pdf",
                     headers={"Content-Disposition": f"inline; filename=report-{adcode}.pdf"})

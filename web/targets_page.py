@@ -30,7 +30,7 @@ SORT_LABELS = {"region": "地区", "plan": "规划", "indicator": "指标", "gro
 def _setup(state) -> None:
     svc = services(state.app)
     svc.add_link("规划实施监测评估", "规划指标总表：基期值、目标值、实际值、完成率与状态", "/targets")
-    svc.add_link("规划实施监测评估", "宿迁市全社会研发投入强度：江苏、连云港、宿迁、宿州对比",
+    svc.add_link("规划实施监测评估", "全社会研发投入强度：江苏、连云港、宿迁、宿州对比",
                  "/targets?indicator=rd_intensity")
 
 
