@@ -187,6 +187,8 @@ def test_task_plan_filters_by_lead_and_links_targets(client):
     served = client.get("/tasks/2023?target=sq2023-rd-intensity-2023-target").data.decode()
     assert len(re.findall(r'<tr id="task-\d+"', served)) >= 1
     assert client.get("/tasks/2023?lead=火星局").status_code == 400
+    back = client.get("/targets?region=321300&plan=002_29b2058011f3f7c1").data.decode()
+    assert 'href="/tasks/2023?target=sq2023-rd-intensity-2023-target"' in back
 
 
 def test_region_pages_and_index_links(client):

@@ -16,6 +16,7 @@ from monitor.compare import comparison
 from monitor.progress import STATUSES
 from monitor.table import DISPLAY_COLUMNS, SORT_KEYS, parse_query, select
 from monitor.table import display_frame, display_record
+from monitor.tasks import split_ids
 from web import services
 from web.assets import vendor_url
 from web.errors import InvalidParameter
@@ -57,7 +58,9 @@ def targets():
                              for r in data.rows.itertuples()}, key=lambda i: i[1]),
         "status": STATUSES}
     args = query.as_args()
-    return render_template("monitor/targets.html", records=records, query=query, args=args,
+    tasks = services().catalog.frame("tasks-2023")
+    served = {t for cell in tasks["target_id"] for t in split_ids(cell)}
+    return render_template("monitor/targets.html", records=records, served=served, query=query, args=args,
                            choices=choices, charts=charts, sort_labels=SORT_LABELS,
                            sort_keys=SORT_KEYS, columns=DISPLAY_COLUMNS, total=len(data.rows),
                            query_with=_query_with, echarts=vendor_url("echarts", "echarts.min.js"),
