@@ -52,14 +52,16 @@ def indicator_group(name: str) -> str:
 
 
 def target_rows(targets: pd.DataFrame, plan_titles: Mapping[str, str],
-                region_names: Mapping[str, str], indicators: pd.DataFrame) -> pd.DataFrame:
+                region_names: Mapping[str, str], indicators: pd.DataFrame,
+                entity_names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Every target row of the ``targets`` layer frame, restatements merged.
 
     ``plan_titles`` plan id → title; ``region_names`` adcode → name;
     ``indicators`` as ``layers.targets.read_indicators``. Columns: the target
     row's own (the table row of a restatement first), ``ids`` and ``citations``
     (lists of (plan title, section, quote)), ``region_name``, ``plan_title``,
-    ``group``, ``chapter``, ``baseline_row`` (a dict or None), ``lag`` (r − p).
+    ``group``, ``chapter``, ``baseline_row`` (a dict or None), ``lag`` (r − p),
+    ``holder`` (the zone or entity a target belongs to, by ``entity_names``, else "").
     """
     frame = pd.DataFrame(targets.drop(columns=targets.geometry.name, errors="ignore"))
     by_id = frame.set_index("id", drop=False)
@@ -79,6 +81,9 @@ def target_rows(targets: pd.DataFrame, plan_titles: Mapping[str, str],
     out = pd.DataFrame(rows)
     out["region_name"] = out["region_adcode"].map(lambda a: region_names.get(a, a))
     out["plan_title"] = out["plan_id"].map(lambda p: plan_titles.get(p, p))
+    names = entity_names or {}
+    out["holder"] = [subject or (names.get(entity, entity) if entity else "")
+                     for subject, entity in zip(out["subject"], out["entity_id"])]
     out["group"] = out["indicator_id"].map(lambda i: groups.get(i, OTHER_GROUP))
     out["chapter"] = out["section"].map(lambda s: s.split(" > ")[0])
     out["baseline_row"] = out["baseline_id"].map(
@@ -178,7 +183,8 @@ def required_growth(row: Mapping) -> str:
 def display_record(row: Mapping) -> dict[str, str]:
     """The text of every cell of one row, keyed as ``DISPLAY_COLUMNS``."""
     base = row.get("baseline_row")
-    region = row["region_name"] + (f" · {row['subject']}" if row.get("subject") else "")
+    holder = row.get("holder") or row.get("subject")
+    region = row["region_name"] + (f" · {holder}" if holder else "")
     actual = MISSING
     if not _missing(row.get("actual")):
         actual = _valued(row["actual"], row["unit"], row["actual_year"])

@@ -4,6 +4,7 @@ the report alike, a rollback changes them back; CSV/XLSX/PDF hold what the page 
 from __future__ import annotations
 
 import csv
+import json
 import io
 import re
 import shutil
@@ -141,8 +142,6 @@ def test_comparison_puts_every_region_with_the_indicator_on_one_axis(client):
     html = client.get("/targets?indicator=rd_intensity").data.decode()
     specs = re.findall(r'id="im-compare-\d+-spec">(.*?)</script>', html, re.S)
     assert len(specs) == 1
-    import json
-
     spec = json.loads(specs[0])
     assert spec["categories"] == ["江苏省", "连云港市", "宿迁市", "宿州市"]
     assert spec["series"][1]["data"] == [3.2, 2.5, 2.2, 1.0]
@@ -227,3 +226,57 @@ def test_report_pdf_embeds_cjk_fonts_and_its_table_equals_the_csv(client, tmp_pa
     xlsx = openpyxl.load_workbook(io.BytesIO(client.get("/regions/341300/report.xlsx").data))
     sheet = [[c or "" for c in r] for r in xlsx.active.iter_rows(values_only=True)]
     assert sheet[1:] == [list(r.values()) for r in csv_rows(client, "?region=341300")]
+
+
+@pytest.mark.live
+def test_every_worker_follows_an_import_and_a_rollback(tmp_path):
+    """Two gunicorn workers: after a CLI import each one's table, API and region page show
+    the new status (polling, at most about a second later); after a rollback the old one."""
+    import os
+    import signal
+    import urllib.request
+    from pathlib import Path
+
+    from conftest import _wait, free_port
+
+    store = tmp_path / "store.gpkg"
+    port = free_port()
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    proc = subprocess.Popen([str(gunicorn), "--preload", "--workers", "2", "--bind",
+                             f"127.0.0.1:{port}", "web:create_app()"], cwd=ROOT,
+                            env={**os.environ, "INNOMAP_STORE_URL": str(store)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+
+    def views() -> set[tuple[str, ...]]:
+        seen = set()
+        for _ in range(6):  # fresh connections, spread over both workers
+            with urllib.request.urlopen(f"{url}/api/collections/targets/items/{SQ_TARGET}",
+                                        timeout=10) as response:
+                api = json.load(response)["properties"]["status"]
+            with urllib.request.urlopen(f"{url}/targets.csv?region=321300&indicator=rd_intensity"
+                                        "&plan=000_ad48b25927ecef2e", timeout=10) as response:
+                table = list(csv.DictReader(io.StringIO(response.read().decode("utf-8-sig"))))
+            seen.add((api, table[0]["状态"], table[0]["完成率"]))
+        return seen
+
+    try:
+        _wait(url, proc)
+        assert views() == {("无实际值", "无实际值", "—")}
+        data = tmp_path / "a.csv"
+        data.write_text("地区,年份,研发投入强度(%)\n宿迁市,2023,2.0\n", encoding="utf-8")
+        assert run_cli("import", "metrics", str(data), "--user", "t", store=store).returncode == 0
+        _poll(views, lambda seen: seen == {("滞后", "滞后", "45.9%")}, seconds=5)
+        assert views() == {("滞后", "滞后", "45.9%")}
+        assert run_cli("rollback", "1", "--user", "t", store=store).returncode == 0
+        _poll(views, lambda seen: seen == {("无实际值", "无实际值", "—")}, seconds=5)
+        assert views() == {("无实际值", "无实际值", "—")}
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def test_a_county_with_imported_actuals_has_a_region_page(client):
+    page = client.get("/regions/321322")  # the session store holds 沭阳县 actuals
+    assert page.status_code == 200 and "导入的实际值" in page.data.decode()

@@ -59,6 +59,8 @@ def _build(catalog, frame, previous: MonitorData | None) -> MonitorData:
     else:
         plans, names, indicators = previous.plans, previous.region_names, previous.indicators
         levels, cities = previous.region_levels, previous.region_cities
-    rows = target_rows(frame, plans, names, indicators)
+    entities = catalog.frame("entities")
+    rows = target_rows(frame, plans, names, indicators,
+                       dict(zip(entities["id"], entities["name"])))
     return MonitorData(frame=frame, rows=rows, plans=plans, region_names=names,
                        indicators=indicators, region_levels=levels, region_cities=cities)
