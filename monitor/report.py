@@ -35,7 +35,7 @@ def progress_spec(rows: pd.DataFrame, title: str) -> dict:
     """完成率 and 时序进度 (%) of every target that has both: one bar pair per target."""
     measured = rows[rows["completion"].notna() & rows["time_progress"].notna()]
     return {"title": title,
-            "categories": [f"{r.indicator_name}（{r.year}）" for r in measured.itertuples()],
+            "categories": [f"{r.indicator_name}（{r.year}年目标）" for r in measured.itertuples()],
             "completion": [round(float(v) * 100, 1) for v in measured["completion"]],
             "time_progress": [round(float(v) * 100, 1) for v in measured["time_progress"]]}
 
@@ -198,7 +198,8 @@ def _citation_pages(pages: _Pages, table: pd.DataFrame, width: int = 95) -> None
     """Every row's citation and quote, numbered as the table; a new page when one is full."""
     fig, y = pages.figure("出处（规划原文）"), 0.88
     for n, row in enumerate(table.itertuples(index=False), 1):
-        text = _wrap(f"{n}. {row[0]} · {row[2]}：{row.出处} {row.原文}", width)
+        base = "" if row.基期值出处 == "—" else f"　基期值：{row.基期值出处}"
+        text = _wrap(f"{n}. {row[0]} · {row[2]}：{row.出处} {row.原文}{base}", width)
         height = 0.022 * (text.count("\n") + 1) + 0.01
         if y - height < 0.05:
             pages.save(fig)

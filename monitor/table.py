@@ -37,6 +37,7 @@ DISPLAY_COLUMNS = (
     ("baseline", "基期值"), ("target", "目标值"), ("required", "需年均增长"),
     ("actual", "实际值"), ("actual_source", "实际值来源"), ("completion", "完成率"),
     ("time_progress", "时序进度"), ("status", "状态"), ("citation", "出处"), ("quote", "原文"),
+    ("baseline_citation", "基期值出处"),
 )
 SORT_KEYS = {"region": "region_rank", "plan": "plan_id", "indicator": "indicator_name",
              "group": "group", "status": "status_rank", "completion": "completion",
@@ -87,7 +88,8 @@ def target_rows(targets: pd.DataFrame, plan_titles: Mapping[str, str],
     out["group"] = out["indicator_id"].map(lambda i: groups.get(i, OTHER_GROUP))
     out["chapter"] = out["section"].map(lambda s: s.split(" > ")[0])
     out["baseline_row"] = out["baseline_id"].map(
-        lambda b: by_id.loc[b].to_dict() if b else None)
+        lambda b: {**by_id.loc[b].to_dict(),
+                   "plan_title": plan_titles.get(by_id.loc[b, "plan_id"], "")} if b else None)
     out["lag"] = out["completion"] - out["time_progress"]
     out["region_rank"] = out["region_adcode"].map(_region_rank)
     out["status_rank"] = out["status"].map(lambda s: STATUSES.index(s) if s in STATUSES else 9)
@@ -202,6 +204,8 @@ def display_record(row: Mapping) -> dict[str, str]:
         "status": row["status"],
         "citation": "；".join(f"《{t}》{s}" for t, s, _ in row["citations"]),
         "quote": " / ".join(f"“{q}”" for _, _, q in row["citations"]),
+        "baseline_citation": (f"《{base['plan_title']}》{base['section']}：“{base['quote']}”"
+                              if base else MISSING),
     }
 
 

@@ -32,8 +32,9 @@
       textStyle: { fontFamily: FONT }, animation: false,
       title: { text: spec.title, left: "center", textStyle: { fontSize: 14 } },
       tooltip: { trigger: "axis" }, legend: { bottom: 0 },
-      grid: { top: 40, bottom: 50, left: 160, right: 30 },
-      yAxis: { type: "category", data: spec.categories, inverse: true },
+      grid: { top: 40, bottom: 50, left: 20, right: 40, containLabel: true },
+      yAxis: { type: "category", data: spec.categories, inverse: true,
+               axisLabel: { width: 260, overflow: "break" } },
       xAxis: { type: "value", name: "%", max: function (v) { return Math.max(100, Math.ceil(v.max / 10) * 10); } },
       series: [
         { name: "完成率", type: "bar", data: spec.completion, itemStyle: { color: "#1f4e8c" } },
@@ -46,6 +47,9 @@
   window.imCharts = [];
   document.querySelectorAll("[data-chart-kind]").forEach(function (el) {
     var spec = JSON.parse(document.getElementById(el.id + "-spec").textContent);
+    if (el.dataset.chartKind === "progress") {
+      el.style.height = Math.max(260, 110 + 70 * spec.categories.length) + "px";
+    }
     var chart = echarts.init(el, null, { renderer: "canvas" });
     chart.setOption(builders[el.dataset.chartKind](spec));
     window.imCharts.push(chart);
