@@ -172,7 +172,7 @@ def _font_axes(ax, font: CjkFont) -> None:
 
 def _table_pages(pages: _Pages, table: pd.DataFrame) -> None:
     cells = table[list(REPORT_COLUMNS)]
-    widths = (8, 12, 16, 10, 12, 10, 6, 6, 6)
+    widths = (7, 11, 18, 14, 16, 14, 6, 6, 6)
     for start in range(0, max(len(cells), 1), ROWS_PER_PAGE):
         chunk = cells.iloc[start:start + ROWS_PER_PAGE]
         fig = pages.figure(f"目标完成情况表（第 {start + 1}–{start + len(chunk)} 行，共 {len(cells)} 行）")

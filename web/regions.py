@@ -127,7 +127,11 @@ def _map_png(map_adcode: str | None) -> bytes | None:
 @bp.get("/regions/<adcode>/report.xlsx")
 def report_xlsx(adcode: str):
     ctx = region_context(adcode)
-    body = xlsx_bytes({"目标完成情况": display_frame(ctx["rows"])})
+    actuals = ctx["actuals"].drop(columns="geometry")[
+        ["indicator_id", "year", "value", "unit", "source", "version"]].rename(columns={
+            "indicator_id": "指标", "year": "年份", "value": "数值", "unit": "单位",
+            "source": "来源", "version": "导入版本"})
+    body = xlsx_bytes({"目标完成情况": display_frame(ctx["rows"]), "导入的实际值": actuals})
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument."
                                    "spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename=report-{adcode}.xlsx"})
