@@ -280,3 +280,48 @@ def test_every_worker_follows_an_import_and_a_rollback(tmp_path):
 def test_a_county_with_imported_actuals_has_a_region_page(client):
     page = client.get("/regions/321322")  # the session store holds 沭阳县 actuals
     assert page.status_code == 200 and "导入的实际值" in page.data.decode()
+
+
+def test_required_growth_in_points_for_shares_and_rates_for_counts():
+    from monitor.table import required_growth
+
+    share = {"year": 2025, "value": 2.2, "unit": "%",
+             "baseline_row": {"year": 2020, "value": 1.7}}
+    assert required_growth(share) == "年均提高0.1个百分点"
+    count = {"year": 2025, "value": 200.0, "unit": "家",
+             "baseline_row": {"year": 2020, "value": 100.0}}
+    assert required_growth(count) == "年均增长14.9%"  # 2 ** (1/5) − 1
+    assert required_growth({**count, "baseline_row": None}) == "—"
+    assert required_growth({**count, "unit": "位"}) == "—"
+
+
+def test_indicator_groups_by_specific_words_first():
+    from monitor.table import indicator_group
+
+    assert indicator_group("全社会研发投入占地区生产总值比重") == "研发投入"
+    assert indicator_group("一流企业研发机构数") == "平台载体"
+    assert indicator_group("高新技术企业数") == "企业主体"
+    assert indicator_group("每万从业人员中研发人员数") == "人才"
+    assert indicator_group("某个新指标") == "其他"
+
+
+def test_catalog_refresh_of_imported_metrics_reloads_targets(tmp_path):
+    import pandas as pd
+
+    from store import open_store
+    from web import services
+
+    store = tmp_path / "s.gpkg"
+    app = create_app({"testing": True, "store_url": str(store)})
+    catalog = services(app).catalog
+    before = catalog.frame("targets")
+    open_store(store).add_import("metrics", pd.DataFrame({
+        "region_adcode": ["341300"], "indicator_id": ["rd_intensity"], "year": [2023],
+        "value": [0.9], "unit": ["%"], "source": ["t"]}), user="t", filename="t.csv", sha256="0")
+    catalog.refresh("imported-metrics")
+    after = catalog.frame("targets")
+    assert after is not before
+    row = after.set_index("id").loc["sz-rd-intensity-2025-target"]
+    # (0.9 − 0.64) / (1 − 0.64) = 72.2 % ≥ 60 %; 0.9 is short of 1%左右 (0.95).
+    assert row["status"] == "进展正常" and row["completion"] == pytest.approx(0.26 / 0.36)
+    assert before.set_index("id").loc["sz-rd-intensity-2025-target", "status"] == "无实际值"
