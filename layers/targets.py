@@ -145,7 +145,10 @@ class TargetsLayer(Layer):
     title = "规划指标：基期值与目标值"
     description = ("五份规划中的每个基期值与目标值（指标表与正文），按行政区代码连接到市、县、省边界；"
                    "含指标、年份、数值、限定词及规划原文引文。属于园区等主体的指标使用所在行政区边界，"
-                   "并在 geometry_note 中说明。边界为约 50 米精度的显示版本。")
+                   "并在 geometry_note 中说明。边界为约 50 米精度的显示版本。"
+                   "目标行另含最新实际值（actual、actual_year、actual_source，来自导入数据）、"
+                   "完成率 completion、时序进度 time_progress 与状态 status"
+                   "（已达成 / 进展正常 / 滞后 / 无实际值 / 无基期值），导入或撤销后随之更新。")
     group = "规划目标"
     depends_on = (METRICS_LAYER,)
 
