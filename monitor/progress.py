@@ -151,6 +151,20 @@ def pick_baseline(candidates: list[tuple], plan_id: str, target_year: int):
     return None
 
 
+def reported_outcome(candidates: list[tuple], plan_id: str, target_year: int, unit: str):
+    """A plan's own value for the year of one of its targets, as an actual tuple, or None.
+
+    The provincial plan's table of 十三五 targets states each 2020 target next to
+    its 2020 outcome (a baseline row of the same year): that outcome, cited by
+    its row id, measures the target when no imported actual falls in its period.
+    """
+    same = [c for c in candidates if c[2] == target_year and c[3] == plan_id]
+    if not same:
+        return None
+    best = max(same, key=lambda c: (c[4] == "table", c[0]))
+    return (best[1], best[2], unit, f"规划所载完成值（{best[0]}）", None)
+
+
 def _key(row) -> tuple:
     return (row.region_adcode, row.entity_id, row.subject, row.indicator_id)
 
@@ -198,11 +212,14 @@ def _progress_row(row, baselines: dict, measured: dict, directions: dict) -> tup
     target = Target(value=float(row.value), year=int(row.year), qualifier=row.qualifier,
                     value_max=None if _isnan(row.value_max) else float(row.value_max),
                     higher_is_better=directions.get(row.indicator_id, True))
-    base = pick_baseline(baselines.get(_key(row), []), row.plan_id, target.year)
+    stated = baselines.get(_key(row), [])
+    base = pick_baseline(stated, row.plan_id, target.year)
     region_wide = not row.entity_id and not row.subject
     candidates = [a for a in measured.get((row.region_adcode, row.indicator_id), [])
                   if region_wide and a[2] == row.unit]
     actual = pick_actual(candidates, base[2] if base else None, target.year)
+    if actual is None or actual[1] > target.year:
+        actual = reported_outcome(stated, row.plan_id, target.year, row.unit) or actual
     r, p, status = judge(target, (base[1], base[2]) if base else None,
                          (actual[0], actual[1]) if actual else None)
     nan = float("nan")

@@ -185,3 +185,16 @@ def test_baselines_are_not_targets_and_order_is_kept():
     assert frame["id"].tolist() == ["t2", "t1"]
     assert frame["status"].tolist() == [ON_TRACK, ON_TRACK]
     # 2.4 in 2022: t2 r = 0.4 vs p = 0.4; t1 r = 0.8 vs p = 0.667
+
+
+def test_a_plans_own_outcome_for_the_target_year_measures_the_target():
+    targets = targets_frame(("o", "baseline", 2020, 2.85), ("t", "target", 2020, 2.8))
+    row = one(targets, None)
+    assert (row["actual"], row["actual_year"], row["status"]) == (2.85, 2020, ACHIEVED)
+    assert row["actual_source"] == "规划所载完成值（o）"
+    # An imported value for the year itself wins; a later one does not replace the outcome.
+    assert one(targets, actuals_frame((2020, 2.7)))["status"] == NO_BASELINE
+    assert one(targets, actuals_frame((2023, 2.7)))["actual_source"] == "规划所载完成值（o）"
+    other_plan = targets_frame(("o", "baseline", 2020, 2.85, "", None, "p2"),
+                               ("t", "target", 2020, 2.8))
+    assert one(other_plan, None)["status"] == NO_ACTUAL
