@@ -7,7 +7,7 @@ the next request here rebuilds the rows, in every worker.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from flask import current_app
@@ -32,6 +32,8 @@ class MonitorData:
     indicators: pd.DataFrame
     region_levels: dict
     region_cities: dict
+    # Documents built from these rows (a region's PDF report): dropped with the rows.
+    documents: dict = field(default_factory=dict)
 
 
 def monitor_data() -> MonitorData:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, Response, render_template
 
 from layers.plans import plan_text
@@ -139,14 +141,24 @@ def report_xlsx(adcode: str):
 
 @bp.get("/regions/<adcode>/report.pdf")
 def report(adcode: str):
+    ctx = region_context(adcode)
+    data, today = ctx["data"], date.today()
+    key = ("report.pdf", adcode, today)
+    if key not in data.documents:
+        for stale in [k for k in data.documents if k[2] != today]:
+            del data.documents[stale]
+        data.documents[key] = _report_bytes(ctx)
+    return Response(data.documents[key], mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename=report-{adcode}.pdf"})
+
+
+def _report_bytes(ctx: dict) -> bytes:
+    """The PDF of a region (seconds of matplotlib): built once per data state and day."""
     from geo.fonts import find_cjk_font
 
-    ctx = region_context(adcode)
-    data, rows = ctx["data"], ctx["rows"]
+    adcode, data, rows = ctx["adcode"], ctx["data"], ctx["rows"]
     charts = [spec for i in dict.fromkeys(rows["indicator_id"])
               if data.rows.loc[data.rows["indicator_id"] == i, "region_adcode"].nunique() > 1
               for spec in comparison(data.rows, i, data.indicators)][:6]
-    body = report_pdf(ctx["name"], display_frame(rows), rows, charts, find_cjk_font(),
+    return report_pdf(ctx["name"], display_frame(rows), rows, charts, find_cjk_font(),
                       map_image=_map_png(_map_adcode(adcode, data)))
-    return Response(body, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename=report-{adcode}.pdf"})
