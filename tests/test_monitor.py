@@ -99,7 +99,7 @@ def _poll(read, done, seconds: float = 10.0):
 
 def test_web_import_reaches_the_target_at_once(monitor_app):
     client = monitor_app.test_client()
-    body = "地区,年份,研发投入强度(%)\n宿迁市,2024,2.3\n".encode()
+    body = "地区,年份,研发投入强度(%)\n宿迁市,2024,2.3\n宿州市,2023,0.9\n".encode()
     response = client.post("/admin/import", headers=AUTH, data={
         "file": (io.BytesIO(body), "a.csv"), "kind": "metrics", "commit": "1"})
     assert response.status_code in (200, 201), response.data[:300]
@@ -107,6 +107,15 @@ def test_web_import_reaches_the_target_at_once(monitor_app):
     assert (row["状态"], row["完成率"], row["时序进度"]) == ("已达成", "127%", "80%")
     assert api_target(client, SQ_TARGET)["status"] == "已达成"
     assert "已达成" in region_card(client, SQ_TARGET)
+    # The report shows the same figures: 宿州 (0.9 − 0.64) / (1 − 0.64) = 72.2 % vs 60 %.
+    sz = [r for r in csv_rows(client, "?region=341300&indicator=rd_intensity")]
+    assert {(r["完成率"], r["状态"]) for r in sz} == {("72.2%", "进展正常")}
+    if shutil.which("pdftotext"):
+        pdf = client.get("/regions/341300/report.pdf").data
+        text = subprocess.run(["pdftotext", "-raw", "-", "-"], input=pdf, capture_output=True,
+                              check=True).stdout.decode()
+        columns = ("地区", "规划", "指标", "基期值", "目标值", "实际值", "完成率", "时序进度", "状态")
+        assert re.sub(r"\s+", "", "".join(sz[0][c] for c in columns)) in re.sub(r"\s+", "", text)
 
 
 def test_restated_target_is_one_row_with_both_citations(client):
