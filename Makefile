@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+NPM    ?= npm
+NODE_STAMP := node_modules/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 4
@@ -16,7 +18,12 @@ $(STAMP): pyproject.toml requirements.lock scripts/check_python.py
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+# Front-end libraries from npm (ECharts), served by the app from node_modules/.
+$(NODE_STAMP): package.json package-lock.json
+	$(NPM) ci --omit=dev --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 serve: install
 	$(BIN)/gunicorn --preload --workers $(WORKERS) --bind $(HOST):$(PORT) \
@@ -52,4 +59,4 @@ lock:
 	rm -rf .lockenv
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache node_modules

@@ -79,13 +79,16 @@ class Catalog:
     def refresh(self, layer_id: str) -> gpd.GeoDataFrame:
         """Load ``layer_id`` again (its data changed) and swap the new frame in.
 
-        Layers loaded from it (e.g. ``county-metrics`` from ``carriers``) are kept:
-        refresh is for leaf data such as the imported layers.
+        Every loaded layer that ``depends_on`` it (the targets' progress on the
+        imported metrics) is reloaded after it, so both change together.
         """
         layer = self.layer(layer_id)
         self.context._cache.pop(layer_id, None)
         self.frames[layer_id] = self.context.layer(layer.id)
         self.generation += 1
+        for dependent in self.layers.values():
+            if layer_id in dependent.depends_on and dependent.id in self.frames:
+                self.refresh(dependent.id)
         return self.frames[layer_id]
 
 

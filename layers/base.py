@@ -91,6 +91,9 @@ class Layer(abc.ABC):
     year: ClassVar[int | None] = None
     # The column holding the adcode of the region a record belongs to, if any.
     region_field: ClassVar[str | None] = None
+    # Layers this one is computed from: when the catalog reloads one of them
+    # (an import changed it), it reloads this layer too.
+    depends_on: ClassVar[tuple[str, ...]] = ()
 
     @abc.abstractmethod
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:

@@ -19,9 +19,12 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geo.numbers import format_value
 from layers.base import Layer, LayerContext, LayerError, region_point_collection
 from layers.boundaries import region_shapes
+from layers.imported import METRICS_LAYER
 from layers.plans import load_plans
+from monitor.progress import target_progress
 
 KB_DIR = Path("kb")
 INDICATOR_COLUMNS = ("id", "name", "variants", "unit", "higher_is_better", "scope",
@@ -212,7 +215,11 @@ class TargetsLayer(Layer):
     title = "规划指标：基期值与目标值"
     description = ("五份规划中的每个基期值与目标值（指标表与正文），按行政区代码连接到市、县、省边界；"
                    "含指标、年份、数值、限定词及规划原文引文。属于园区等主体的指标使用所在行政区边界，"
-                   "并在 geometry_note 中说明。边界为约 50 米精度的显示版本。")
+                   "并在 geometry_note 中说明。边界为约 50 米精度的显示版本。"
+                   "目标行另含最新实际值（actual、actual_year、actual_source，来自导入数据）、"
+                   "完成率 completion、时序进度 time_progress 与状态 status"
+                   "（已达成 / 进展正常 / 滞后 / 无实际值 / 无基期值），导入或撤销后随之更新。")
+    depends_on = (METRICS_LAYER,)
     map_role = "values"
     values_format = "long"
     geometry_type = "Point"
@@ -241,5 +248,21 @@ class TargetsLayer(Layer):
         unknown = set(targets["region_adcode"]) - set(shapes.index)
         if unknown:
             raise LayerError(f"targets: no boundary for adcodes {sorted(unknown)}")
+        targets = with_progress(targets, ctx.layer(METRICS_LAYER), indicators)
         return gpd.GeoDataFrame(targets, geometry=list(shapes.loc[targets["region_adcode"]].values),
                                 crs=4326)
+
+
+def with_progress(targets: pd.DataFrame, actuals: pd.DataFrame,
+                  indicators: pd.DataFrame) -> pd.DataFrame:
+    """``targets`` plus ``value_label`` (the value written the Chinese way) and, on
+    target rows, the latest actual, 完成率, 时序进度 and 状态 (``monitor.progress``)."""
+    labels = [format_value(row.value, row.unit, row.qualifier, row.value_max)
+              for row in targets.itertuples()]
+    progress = target_progress(targets, actuals, indicators["higher_is_better"].to_dict())
+    merged = targets.assign(value_label=labels).merge(
+        progress, on="id", how="left")
+    for column in ("baseline_id", "actual_unit", "actual_source", "status"):
+        merged[column] = merged[column].fillna("")
+    merged.index = targets.index
+    return merged

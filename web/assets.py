@@ -1,13 +1,16 @@
 """Vendor JavaScript, CSS and images served by innomap from installed packages.
 
 Pages never load anything from an outside host: Leaflet and its plugins come
-from PyPI ``XStatic-*`` packages that the setup installs, served under
-``/vendor/<package>/<version>/<file>``. Nothing is copied into the repository.
+from PyPI ``XStatic-*`` packages that the setup installs, ECharts from npm
+(``package-lock.json``, installed into ``node_modules/`` by ``make install``),
+served under ``/vendor/<package>/<version>/<file>``. Nothing is copied into the
+repository.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -15,6 +18,7 @@ from pathlib import Path
 from flask import Blueprint, send_from_directory, url_for
 
 from web.errors import NotFound
+from web.settings import ROOT
 
 bp = Blueprint("assets", __name__, url_prefix="/vendor")
 
@@ -35,9 +39,34 @@ class VendorPackage:
         return str(_module(self.module).VERSION)
 
 
+@dataclass(frozen=True)
+class NpmPackage:
+    """A package ``npm ci`` installed into ``node_modules/``; ``subdir`` is what is served."""
+
+    name: str
+    subdir: str = "dist"
+    root: Path = ROOT / "node_modules"
+
+    @property
+    def base_dir(self) -> Path:
+        return self.root / self.name / self.subdir
+
+    @property
+    def version(self) -> str:
+        return _npm_version(self.root / self.name / "package.json")
+
+
+@cache
+def _npm_version(manifest: Path) -> str:
+    if not manifest.is_file():
+        raise NotFound(f"前端资源包 {manifest.parent.name} 未安装：请运行 make install（npm ci）")
+    return str(json.loads(manifest.read_text(encoding="utf-8"))["version"])
+
+
 VENDOR = {p.name: p for p in (
     VendorPackage("leaflet", "xstatic.pkg.leaflet"),
     VendorPackage("leaflet.markercluster", "xstatic.pkg.leaflet_markercluster"),
+    NpmPackage("echarts"),
 )}
 
 

@@ -1,0 +1,229 @@
+"""Progress of plan targets against actual values: 完成率 versus 时序进度.
+
+The official review rule (时间过半、任务过半): a target is on course when the
+share of the way from baseline to target already covered (完成率) is at least
+the share of the plan period already elapsed (时序进度). For a target ``t`` in
+year ``y1`` with baseline ``b`` in year ``y0`` and an actual ``a`` in year ``y``:
+
+- 时序进度 ``p = (y − y0) / (y1 − y0)``, capped at 1 for an actual after ``y1``;
+- 完成率 ``r = (a − b) / (t − b)``; for a lower-is-better target the same formula
+  holds with the signs it gives; when ``t == b`` (a 保持 target) r is 1 if the
+  target is met, else 0;
+- 状态: 无实际值 (no usable actual), 已达成 (the actual meets the target, see
+  :func:`meets`; needs no baseline), 无基期值 (not met and no baseline to measure
+  the way from), 进展正常 (r ≥ p), 滞后 (r < p).
+
+How each qualifier is read is :func:`meets` and ``monitor/README.md``.
+Everything here is plain pandas: no Flask, no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pandas as pd
+
+ACHIEVED, ON_TRACK, BEHIND, NO_ACTUAL, NO_BASELINE = "已达成", "进展正常", "滞后", "无实际值", "无基期值"
+STATUSES = (ACHIEVED, ON_TRACK, BEHIND, NO_ACTUAL, NO_BASELINE)
+ACTUAL_COLUMNS = ("region_adcode", "indicator_id", "year", "value", "unit", "source", "version")
+PROGRESS_COLUMNS = ("id", "baseline_id", "baseline_value", "baseline_year", "actual",
+                    "actual_year", "actual_unit", "actual_source", "actual_version",
+                    "completion", "time_progress", "status")
+# Words after which the target number itself does not count as reached ("超过1000家").
+STRICT_WORDS = ("超过", "突破", "超", "余")
+# 左右: an actual within this share of the target number counts as reached.
+ABOUT_TOLERANCE = 0.05
+UPPER_BOUND_WORDS = ("以下",)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the rules need of one target row."""
+
+    value: float
+    year: int
+    qualifier: str = ""
+    value_max: float | None = None
+    higher_is_better: bool = True
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return tuple(w for w in (self.qualifier or "").split("|") if w)
+
+    @property
+    def direction(self) -> int:
+        """+1 when more is better, −1 when less is (a lower-is-better indicator, 以下)."""
+        if any(w in UPPER_BOUND_WORDS for w in self.words):
+            return -1
+        return 1 if self.higher_is_better else -1
+
+    @property
+    def threshold(self) -> float:
+        """The number to reach: a range's lower end (higher-is-better) or upper end."""
+        if self.value_max is not None and not _isnan(self.value_max) and self.direction < 0:
+            return float(self.value_max)
+        return float(self.value)
+
+
+def _isnan(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def meets(actual: float, target: Target) -> bool:
+    """True when ``actual`` reaches ``target`` as its qualifier reads.
+
+    No qualifier, 力争/争取 (the number is the target), 以上/不少于/不低于/至少/≥/级/
+    保持/进入/高于全市: at least the number (at most, for lower-is-better).
+    超过/突破/超/余: strictly beyond it. 以下: at most the number. 左右: within
+    ``ABOUT_TOLERANCE`` of it on the short side. A range (1—2家): its lower end
+    (its upper end for lower-is-better).
+    """
+    t, d = target.threshold, target.direction
+    if "左右" in target.words:
+        t -= d * ABOUT_TOLERANCE * abs(t)
+    gap = d * (float(actual) - t)
+    if any(w in STRICT_WORDS for w in target.words):
+        return gap > 0
+    return gap >= -1e-9
+
+
+def time_progress(baseline_year: int, target_year: int, actual_year: int) -> float:
+    """时序进度 p = (y − y0) / (y1 − y0), within [0, 1]. ValueError if y1 ≤ y0."""
+    if target_year <= baseline_year:
+        raise ValueError(f"target year {target_year} is not after baseline year {baseline_year}")
+    share = (actual_year - baseline_year) / (target_year - baseline_year)
+    return min(max(share, 0.0), 1.0)
+
+
+def completion(baseline: float, target: Target, actual: float) -> float:
+    """完成率 r = (a − b) / (t − b); 1 or 0 (met or not) when t equals b."""
+    t = target.threshold
+    if math.isclose(t, baseline, rel_tol=0, abs_tol=1e-12):
+        return 1.0 if meets(actual, target) else 0.0
+    return (float(actual) - float(baseline)) / (t - float(baseline))
+
+
+def judge(target: Target, baseline: tuple[float, int] | None,
+          actual: tuple[float, int] | None) -> tuple[float, float, str]:
+    """(完成率, 时序进度, 状态) of one target; NaN where a figure cannot be computed.
+
+    ``baseline`` and ``actual`` are (value, year) or None.
+    """
+    nan = float("nan")
+    if actual is None:
+        return nan, nan, NO_ACTUAL
+    a, y = actual
+    r = p = nan
+    if baseline is not None:
+        b, y0 = baseline
+        r, p = completion(b, target, a), time_progress(y0, target.year, y)
+    if meets(a, target):
+        return r, p, ACHIEVED
+    if baseline is None:
+        return r, p, NO_BASELINE
+    return r, p, ON_TRACK if r >= p - 1e-9 else BEHIND
+
+
+def pick_actual(actuals: list[tuple], baseline_year: int | None, target_year: int):
+    """The actual that measures a target: the latest in (y0, y1]; else the first after y1.
+
+    ``actuals`` are tuples whose second member is the year; None if none fits.
+    """
+    after_base = [a for a in actuals if baseline_year is None or a[1] > baseline_year]
+    within = [a for a in after_base if a[1] <= target_year]
+    if within:
+        return max(within, key=lambda a: a[1])
+    later = [a for a in after_base if a[1] > target_year]
+    return min(later, key=lambda a: a[1]) if later else None
+
+
+def pick_baseline(candidates: list[tuple], plan_id: str, target_year: int):
+    """The baseline of a target: its own plan's latest before the target year, else any plan's.
+
+    ``candidates`` are (id, value, year, plan_id, source) tuples; a table row wins a tie.
+    """
+    earlier = [c for c in candidates if c[2] < target_year]
+    for pool in ([c for c in earlier if c[3] == plan_id], earlier):
+        if pool:
+            return max(pool, key=lambda c: (c[2], c[4] == "table", c[0]))
+    return None
+
+
+def reported_outcome(candidates: list[tuple], plan_id: str, target_year: int, unit: str):
+    """A plan's own value for the year of one of its targets, as an actual tuple, or None.
+
+    The provincial plan's table of 十三五 targets states each 2020 target next to
+    its 2020 outcome (a baseline row of the same year): that outcome, cited by
+    its row id, measures the target when no imported actual falls in its period.
+    """
+    same = [c for c in candidates if c[2] == target_year and c[3] == plan_id]
+    if not same:
+        return None
+    best = max(same, key=lambda c: (c[4] == "table", c[0]))
+    return (best[1], best[2], unit, f"规划所载完成值（{best[0]}）", None)
+
+
+def _key(row) -> tuple:
+    return (row.region_adcode, row.entity_id, row.subject, row.indicator_id)
+
+
+def target_progress(targets: pd.DataFrame, actuals: pd.DataFrame | None,
+                    higher_is_better: dict[str, bool] | None = None) -> pd.DataFrame:
+    """One row per target of ``targets`` (kind ``target``) with its baseline, actual and status.
+
+    Parameters: ``targets`` as ``layers.targets.read_targets`` (id, region_adcode,
+    entity_id, subject, indicator_id, year, value, value_max, qualifier, kind,
+    unit, source, plan_id); ``actuals`` the ``imported-metrics`` layer (or any
+    frame with ``ACTUAL_COLUMNS``; None or empty: no actuals); ``higher_is_better``
+    indicator id → bool (default True). Only region-wide targets (no entity, no
+    subject such as a zone) take a region's actual, and only in the target's unit.
+
+    Returns a frame with ``PROGRESS_COLUMNS`` in the order of the targets.
+    """
+    directions = higher_is_better or {}
+    baselines = defaultdict(list)
+    for row in targets[targets["kind"] == "baseline"].itertuples():
+        baselines[_key(row)].append((row.id, float(row.value), int(row.year), row.plan_id,
+                                     row.source))
+    measured = _actuals_by_region(actuals)
+    rows = [_progress_row(row, baselines, measured, directions)
+            for row in targets[targets["kind"] == "target"].itertuples()]
+    frame = pd.DataFrame(rows, columns=list(PROGRESS_COLUMNS))
+    for column in ("baseline_year", "actual_year", "actual_version"):
+        frame[column] = frame[column].astype("Int64")
+    for column in ("baseline_value", "actual", "completion", "time_progress"):
+        frame[column] = frame[column].astype("float64")
+    return frame
+
+
+def _actuals_by_region(actuals: pd.DataFrame | None) -> dict:
+    measured = defaultdict(list)
+    if actuals is None or actuals.empty:
+        return measured
+    for row in actuals.itertuples():
+        measured[(str(row.region_adcode), str(row.indicator_id))].append(
+            (float(row.value), int(row.year), row.unit, row.source, int(row.version)))
+    return measured
+
+
+def _progress_row(row, baselines: dict, measured: dict, directions: dict) -> tuple:
+    target = Target(value=float(row.value), year=int(row.year), qualifier=row.qualifier,
+                    value_max=None if _isnan(row.value_max) else float(row.value_max),
+                    higher_is_better=directions.get(row.indicator_id, True))
+    stated = baselines.get(_key(row), [])
+    base = pick_baseline(stated, row.plan_id, target.year)
+    region_wide = not row.entity_id and not row.subject
+    candidates = [a for a in measured.get((row.region_adcode, row.indicator_id), [])
+                  if region_wide and a[2] == row.unit]
+    actual = pick_actual(candidates, base[2] if base else None, target.year)
+    if actual is None or actual[1] > target.year:
+        actual = reported_outcome(stated, row.plan_id, target.year, row.unit) or actual
+    r, p, status = judge(target, (base[1], base[2]) if base else None,
+                         (actual[0], actual[1]) if actual else None)
+    nan = float("nan")
+    return (row.id, base[0] if base else "", base[1] if base else nan,
+            base[2] if base else pd.NA, actual[0] if actual else nan,
+            actual[1] if actual else pd.NA, actual[2] if actual else "",
+            actual[3] if actual else "", actual[4] if actual else pd.NA, r, p, status)

@@ -1,0 +1,220 @@
+"""The targets table: one row per (region or zone, indicator, plan, target year).
+
+Built from the ``targets`` layer (which carries ``monitor.progress``), so the web
+page, its CSV/XLSX downloads, the region pages and the PDF report all show the
+same rows and the same text in every cell (``display_frame``). A target a plan
+states twice (in its text and in its indicator table) is one row with both
+citations.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Mapping
+
+import pandas as pd
+
+from geo.numbers import MISSING, format_number, format_percent, format_value
+from monitor.progress import STATUSES
+
+# Regions in the order officials read them: the province, then its cities, then 宿州.
+REGION_ORDER = ("320000", "320700", "321300", "341300")
+# Indicator groups by words of the indicator's name, first match wins; an
+# ``group`` column of indicators.csv, when present, takes precedence.
+GROUP_RULES = (
+    ("研发投入", ("研发投入", "研发经费", "R&D", "研究与试验", "科技投入", "财政科技", "经费")),
+    ("人才", ("人才", "人员", "院士", "专家", "博士")),
+    ("知识产权与成果", ("专利", "商标", "成果", "技术合同", "标准", "品种", "新药")),
+    ("平台载体", ("平台", "实验室", "中心", "孵化", "众创", "园区", "高新区", "基地", "研究院",
+                "机构", "载体", "集群", "综合体", "科技园")),
+    ("企业主体", ("企业", "瞪羚", "独角兽", "上市")),
+    ("产业与效益", ("产业", "产值", "增加值", "收入", "贡献率", "能耗", "生产率")),
+)
+OTHER_GROUP = "其他"
+DISPLAY_COLUMNS = (
+    ("region", "地区"), ("plan", "规划"), ("indicator", "指标"), ("group", "指标类别"),
+    ("baseline", "基期值"), ("target", "目标值"), ("required", "需年均增长"),
+    ("actual", "实际值"), ("actual_source", "实际值来源"), ("completion", "完成率"),
+    ("time_progress", "时序进度"), ("status", "状态"), ("citation", "出处"), ("quote", "原文"),
+    ("baseline_citation", "基期值出处"),
+)
+SORT_KEYS = {"region": "region_rank", "plan": "plan_id", "indicator": "indicator_name",
+             "group": "group", "status": "status_rank", "completion": "completion",
+             "year": "year", "lag": "lag"}
+
+
+def indicator_group(name: str) -> str:
+    """The group of an indicator by the words of its name (研发投入, 人才, 平台载体 …)."""
+    for group, words in GROUP_RULES:
+        if any(word in name for word in words):
+            return group
+    return OTHER_GROUP
+
+
+def target_rows(targets: pd.DataFrame, plan_titles: Mapping[str, str],
+                region_names: Mapping[str, str], indicators: pd.DataFrame,
+                entity_names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Every target row of the ``targets`` layer frame, restatements merged.
+
+    ``plan_titles`` plan id → title; ``region_names`` adcode → name;
+    ``indicators`` as ``layers.targets.read_indicators``. Columns: the target
+    row's own (the table row of a restatement first), ``ids`` and ``citations``
+    (lists of (plan title, section, quote)), ``region_name``, ``plan_title``,
+    ``group``, ``chapter``, ``baseline_row`` (a dict or None), ``lag`` (r − p),
+    ``holder`` (the zone or entity a target belongs to, by ``entity_names``, else "").
+    """
+    frame = pd.DataFrame(targets.drop(columns=targets.geometry.name, errors="ignore"))
+    by_id = frame.set_index("id", drop=False)
+    groups = _groups(indicators)
+    tgt = frame[frame["kind"] == "target"].copy()
+    tgt["_rank"] = (tgt["source"] != "table").astype(int)
+    tgt["_vmax"] = tgt["value_max"].fillna(-1.0)
+    key = ["region_adcode", "entity_id", "subject", "indicator_id", "plan_id", "year", "value",
+           "_vmax"]
+    rows = []
+    for _, same in tgt.sort_values(["_rank", "id"]).groupby(key, sort=False):
+        first = same.iloc[0].to_dict()
+        first["ids"] = same["id"].tolist()
+        first["citations"] = [(plan_titles.get(r.plan_id, r.plan_id), r.section, r.quote)
+                              for r in same.itertuples()]
+        rows.append(first)
+    out = pd.DataFrame(rows)
+    out["region_name"] = out["region_adcode"].map(lambda a: region_names.get(a, a))
+    out["plan_title"] = out["plan_id"].map(lambda p: plan_titles.get(p, p))
+    names = entity_names or {}
+    out["holder"] = [subject or (names.get(entity, entity) if entity else "")
+                     for subject, entity in zip(out["subject"], out["entity_id"])]
+    out["group"] = out["indicator_id"].map(lambda i: groups.get(i, OTHER_GROUP))
+    out["chapter"] = out["section"].map(lambda s: s.split(" > ")[0])
+    out["baseline_row"] = out["baseline_id"].map(
+        lambda b: {**by_id.loc[b].to_dict(),
+                   "plan_title": plan_titles.get(by_id.loc[b, "plan_id"], "")} if b else None)
+    out["lag"] = out["completion"] - out["time_progress"]
+    out["region_rank"] = out["region_adcode"].map(_region_rank)
+    out["status_rank"] = out["status"].map(lambda s: STATUSES.index(s) if s in STATUSES else 9)
+    out = out.drop(columns=["_rank", "_vmax"])
+    return out.sort_values(["region_rank", "plan_id", "indicator_name", "year"],
+                           kind="stable").reset_index(drop=True)
+
+
+def _region_rank(adcode: str) -> tuple:
+    return (REGION_ORDER.index(adcode) if adcode in REGION_ORDER else len(REGION_ORDER), adcode)
+
+
+def _groups(indicators: pd.DataFrame) -> dict[str, str]:
+    frame = indicators.reset_index() if "id" not in indicators.columns else indicators
+    if "group" in frame.columns:
+        return {r.id: (r.group or indicator_group(r.name)) for r in frame.itertuples()}
+    return {r.id: indicator_group(r.name) for r in frame.itertuples()}
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the targets table shows: filters (empty: all) and the sort key (``-`` descending)."""
+
+    plan: str = ""
+    region: str = ""
+    group: str = ""
+    status: str = ""
+    indicator: str = ""
+    sort: str = ""
+
+    def as_args(self) -> dict[str, str]:
+        return {k: v for k, v in self.__dict__.items() if v}
+
+
+def parse_query(args: Mapping[str, str], rows: pd.DataFrame) -> Query:
+    """A Query from request arguments; ValueError with a Chinese reason for a bad one."""
+    query = Query(**{name: (args.get(name) or "").strip() for name in Query.__dataclass_fields__})
+    choices = {"plan": set(rows["plan_id"]), "region": set(rows["region_adcode"]),
+               "group": set(rows["group"]), "status": set(STATUSES),
+               "indicator": set(rows["indicator_id"])}
+    labels = {"plan": "规划", "region": "地区代码", "group": "指标类别", "status": "状态",
+              "indicator": "指标"}
+    for name, allowed in choices.items():
+        value = getattr(query, name)
+        if value and value not in allowed:
+            raise ValueError(f"未知的{labels[name]}“{value}”")
+    if query.sort and query.sort.lstrip("-") not in SORT_KEYS:
+        raise ValueError(f"无法按“{query.sort}”排序，可用：{'、'.join(SORT_KEYS)}")
+    return query
+
+
+def select(rows: pd.DataFrame, query: Query) -> pd.DataFrame:
+    """The rows ``query`` keeps, in its order (stable; missing values last)."""
+    mask = pd.Series(True, index=rows.index)
+    for name, column in (("plan", "plan_id"), ("region", "region_adcode"), ("group", "group"),
+                         ("status", "status"), ("indicator", "indicator_id")):
+        value = getattr(query, name)
+        if value:
+            mask &= rows[column] == value
+    chosen = rows[mask]
+    if query.sort:
+        column = SORT_KEYS[query.sort.lstrip("-")]
+        chosen = chosen.sort_values(column, ascending=not query.sort.startswith("-"),
+                                    kind="stable", na_position="last",
+                                    key=_sort_key if column == "region_rank" else None)
+    return chosen.reset_index(drop=True)
+
+
+def _sort_key(series: pd.Series) -> pd.Series:
+    return series.map(lambda rank: rank[0] * 1_000_000 + int(rank[1]))
+
+
+def _valued(value, unit, year, qualifier="", value_max=None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    return f"{format_value(value, unit, qualifier or None, value_max)}（{int(year)}年）"
+
+
+def required_growth(row: Mapping) -> str:
+    """需年均增长 from the baseline to the target: points a year for a %, else a rate."""
+    base = row.get("baseline_row")
+    if not base or row["year"] <= base["year"]:
+        return MISSING
+    years = row["year"] - base["year"]
+    b, t = float(base["value"]), float(row["value"])
+    if row["unit"] in ("%", "百分点"):
+        return f"年均{'提高' if t >= b else '降低'}{format_number(abs(t - b) / years, 2)}个百分点"
+    if b <= 0 or t <= 0 or row["unit"] == "位":
+        return MISSING
+    return f"年均增长{format_percent((t / b) ** (1 / years) - 1)}"
+
+
+def display_record(row: Mapping) -> dict[str, str]:
+    """The text of every cell of one row, keyed as ``DISPLAY_COLUMNS``."""
+    base = row.get("baseline_row")
+    holder = row.get("holder") or row.get("subject")
+    region = row["region_name"] + (f" · {holder}" if holder else "")
+    actual = MISSING
+    if not _missing(row.get("actual")):
+        actual = _valued(row["actual"], row["unit"], row["actual_year"])
+    return {
+        "region": region, "plan": row["plan_title"], "indicator": row["indicator_name"],
+        "group": row["group"],
+        "baseline": _valued(base["value"], base["unit"], base["year"], base["qualifier"],
+                            base["value_max"]) if base else MISSING,
+        "target": _valued(row["value"], row["unit"], row["year"], row["qualifier"],
+                          row["value_max"]),
+        "required": required_growth(row), "actual": actual,
+        "actual_source": row.get("actual_source") or MISSING,
+        "completion": format_percent(row.get("completion")),
+        "time_progress": format_percent(row.get("time_progress")),
+        "status": row["status"],
+        "citation": "；".join(f"《{t}》{s}" for t, s, _ in row["citations"]),
+        "quote": " / ".join(f"“{q}”" for _, _, q in row["citations"]),
+        "baseline_citation": (f"《{base['plan_title']}》{base['section']}：“{base['quote']}”"
+                              if base else MISSING),
+    }
+
+
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def display_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows as shown: Chinese headers, every cell as text (CSV, XLSX, PDF)."""
+    records = [display_record(row) for row in rows.to_dict("records")]
+    frame = pd.DataFrame(records, columns=[key for key, _ in DISPLAY_COLUMNS])
+    return frame.rename(columns=dict(DISPLAY_COLUMNS))

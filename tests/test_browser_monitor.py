@@ -1,0 +1,84 @@
+"""The monitoring pages in a real browser (Debian Chromium, headless, Selenium).
+
+/targets filters and sorts; the comparison chart draws one bar group per region
+(read from the ECharts instance); /tasks/2023 filters by 牵头单位; region pages
+render with no request to an outside host and no console error. Screenshots go
+to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from tests.test_browser import browser, console_errors, outside_requests, requested_urls  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.live]
+
+
+def open_page(driver, url: str, ready: str) -> None:
+    driver.get_log("browser")
+    driver.get_log("performance")
+    driver.get(url)
+    WebDriverWait(driver, 20).until(lambda d: d.execute_script(f"return {ready}"))
+
+
+def test_targets_filter_and_sort(browser, live_url, artifacts_dir):  # noqa: F811
+    open_page(browser, live_url + "/targets", "document.querySelectorAll('#im-targets tbody tr').length > 0")
+    total = len(browser.find_elements(By.CSS_SELECTOR, "#im-targets tbody tr"))
+    browser.save_screenshot(str(artifacts_dir / "targets.png"))
+    Select(browser.find_element(By.NAME, "region")).select_by_value("321300")
+    browser.find_element(By.CSS_SELECTOR, "form.im-filters button").click()
+    WebDriverWait(browser, 20).until(lambda d: "region=321300" in d.current_url)
+    regions = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#im-targets tbody tr')).map(r => r.dataset.region)")
+    assert regions and set(regions) == {"321300"} and len(regions) < total
+    browser.find_element(By.CSS_SELECTOR, 'th a[data-sort="status"]').click()
+    WebDriverWait(browser, 20).until(lambda d: "sort=status" in d.current_url)
+    order = ["已达成", "进展正常", "滞后", "无实际值", "无基期值"]
+    statuses = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#im-targets tbody tr')).map(r => r.dataset.status)")
+    assert [order.index(s) for s in statuses] == sorted(order.index(s) for s in statuses)
+    assert outside_requests(requested_urls(browser)) == []
+    assert console_errors(browser) == []
+
+
+def test_comparison_chart_draws_one_bar_group_per_region(browser, live_url, artifacts_dir):  # noqa: F811
+    open_page(browser, live_url + "/targets?indicator=rd_intensity",
+              "window.imCharts && window.imCharts.length > 0")
+    option = browser.execute_script(
+        "const o = window.imCharts[0].getOption();"
+        "return {categories: o.xAxis[0].data, series: o.series.map(s => [s.name, s.data])};")
+    assert option["categories"] == ["江苏省", "连云港市", "宿迁市", "宿州市"]
+    assert [name for name, _ in option["series"]] == ["基期值", "目标值", "实际值"]
+    assert all(len(data) == 4 for _, data in option["series"])
+    canvas = browser.execute_script(
+        "const c = document.querySelector('#im-compare-0 canvas'); return c ? c.width : 0")
+    assert canvas > 0
+    browser.save_screenshot(str(artifacts_dir / "targets_rd_intensity.png"))
+    assert outside_requests(requested_urls(browser)) == []
+    assert console_errors(browser) == []
+
+
+def test_tasks_filter_by_lead_unit(browser, live_url, artifacts_dir):  # noqa: F811
+    open_page(browser, live_url + "/tasks/2023", "document.querySelectorAll('#im-tasks tbody tr').length === 98")
+    browser.save_screenshot(str(artifacts_dir / "tasks_2023.png"))
+    Select(browser.find_element(By.ID, "im-lead")).select_by_value("市市场监管局")
+    browser.find_element(By.CSS_SELECTOR, "form.im-filters button").click()
+    WebDriverWait(browser, 20).until(lambda d: "lead=" in d.current_url)
+    leads = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#im-tasks tbody tr')).map(r => r.dataset.lead)")
+    assert 0 < len(leads) < 98 and all("市市场监管局" in lead.split("|") for lead in leads)
+    assert console_errors(browser) == []
+
+
+@pytest.mark.parametrize("adcode", ["321300", "320000", "341300"])
+def test_region_page_renders_offline_without_errors(browser, live_url, artifacts_dir, adcode):  # noqa: F811
+    open_page(browser, live_url + f"/regions/{adcode}",
+              "document.readyState === 'complete' && document.querySelectorAll('.im-card').length > 0")
+    cards = browser.find_elements(By.CSS_SELECTOR, ".im-card")
+    assert cards and cards[0].is_displayed()
+    browser.save_screenshot(str(artifacts_dir / f"region_{adcode}.png"))
+    assert outside_requests(requested_urls(browser)) == []
+    assert console_errors(browser) == []

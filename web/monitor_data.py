@@ -1,0 +1,68 @@
+"""What the monitoring pages share: the targets table of the current catalog, built once.
+
+The rows follow the ``targets`` layer frame: an import or rollback swaps that
+frame (``layers.Catalog.refresh`` reloads it after ``imported-metrics``), and
+the next request here rebuilds the rows, in every worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from flask import current_app
+
+from layers.plans import load_plans
+from layers.targets import read_indicators
+from monitor.table import target_rows
+from web import services
+
+EXTENSION = "innomap.monitor"
+BOUNDARY_LAYERS = ("boundaries-province", "boundaries-city", "boundaries-county")
+
+
+@dataclass
+class MonitorData:
+    """The targets table and what it was built from."""
+
+    frame: object
+    rows: pd.DataFrame
+    plans: dict
+    region_names: dict
+    indicators: pd.DataFrame
+    region_levels: dict
+    region_cities: dict
+    # Documents built from these rows (a region's PDF report): dropped with the rows.
+    documents: dict = field(default_factory=dict)
+
+
+def monitor_data() -> MonitorData:
+    """The table of the catalog's current targets frame (rebuilt when the frame changed)."""
+    catalog = services().catalog
+    frame = catalog.frame("targets")
+    data = current_app.extensions.get(EXTENSION)
+    if data is None or data.frame is not frame:
+        data = _build(catalog, frame, data)
+        current_app.extensions[EXTENSION] = data
+    return data
+
+
+def _build(catalog, frame, previous: MonitorData | None) -> MonitorData:
+    if previous is None:
+        data_dir = services().settings.data_dir
+        plans = {pid: plan.title for pid, plan in load_plans(data_dir).items()}
+        names, levels, cities = {}, {}, {}
+        for layer_id in BOUNDARY_LAYERS:
+            units = catalog.frame(layer_id)
+            names.update(zip(units["adcode"], units["name"]))
+            levels.update(zip(units["adcode"], units["level"]))
+            cities.update(zip(units["adcode"], units["city_adcode"].fillna("")))
+        indicators = read_indicators(data_dir).set_index("id", drop=False)
+    else:
+        plans, names, indicators = previous.plans, previous.region_names, previous.indicators
+        levels, cities = previous.region_levels, previous.region_cities
+    entities = catalog.frame("entities")
+    rows = target_rows(frame, plans, names, indicators,
+                       dict(zip(entities["id"], entities["name"])))
+    return MonitorData(frame=frame, rows=rows, plans=plans, region_names=names,
+                       indicators=indicators, region_levels=levels, region_cities=cities)

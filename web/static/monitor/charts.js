@@ -1,0 +1,58 @@
+// Draws the chart specs the server embeds (monitor.compare / monitor.report), with the
+// ECharts build served from our own /vendor path. window.imCharts holds every instance.
+(function () {
+  "use strict";
+  var COLOURS = ["#9bb7d4", "#1f4e8c", "#e08a1e"];
+  var FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif';
+  function fmt(v) { return v === null || v === undefined ? "—" : String(+v.toFixed(4)); }
+
+  function compareOption(spec) {
+    var series = spec.series.map(function (s, i) {
+      var item = { name: s.name, type: "bar", data: s.data, itemStyle: { color: COLOURS[i] },
+                   label: { show: true, position: "top", formatter: function (p) { return fmt(p.value); } } };
+      if (i === 1 && spec.reference) {
+        item.markLine = { symbol: "none", lineStyle: { type: "dashed", color: "#a1281b" },
+                          label: { position: "insideEndTop", formatter: spec.reference.name + " " + fmt(spec.reference.value) + spec.unit },
+                          data: [{ yAxis: spec.reference.value }] };
+      }
+      return item;
+    });
+    return {
+      textStyle: { fontFamily: FONT }, animation: false,
+      title: { text: spec.title, subtext: "单位：" + spec.unit, left: "center", textStyle: { fontSize: 14 } },
+      tooltip: { trigger: "axis" }, legend: { bottom: 0 },
+      grid: { top: 60, bottom: 50, left: 50, right: 30 },
+      xAxis: { type: "category", data: spec.categories },
+      yAxis: { type: "value", name: spec.unit }, series: series
+    };
+  }
+
+  function progressOption(spec) {
+    return {
+      textStyle: { fontFamily: FONT }, animation: false,
+      title: { text: spec.title, left: "center", textStyle: { fontSize: 14 } },
+      tooltip: { trigger: "axis" }, legend: { bottom: 0 },
+      grid: { top: 40, bottom: 50, left: 20, right: 40, containLabel: true },
+      yAxis: { type: "category", data: spec.categories, inverse: true,
+               axisLabel: { width: 260, overflow: "break" } },
+      xAxis: { type: "value", name: "%", max: function (v) { return Math.max(100, Math.ceil(v.max / 10) * 10); } },
+      series: [
+        { name: "完成率", type: "bar", data: spec.completion, itemStyle: { color: "#1f4e8c" } },
+        { name: "时序进度", type: "bar", data: spec.time_progress, itemStyle: { color: "#c9c9c9" } }
+      ]
+    };
+  }
+
+  var builders = { compare: compareOption, progress: progressOption };
+  window.imCharts = [];
+  document.querySelectorAll("[data-chart-kind]").forEach(function (el) {
+    var spec = JSON.parse(document.getElementById(el.id + "-spec").textContent);
+    if (el.dataset.chartKind === "progress") {
+      el.style.height = Math.max(260, 110 + 70 * spec.categories.length) + "px";
+    }
+    var chart = echarts.init(el, null, { renderer: "canvas" });
+    chart.setOption(builders[el.dataset.chartKind](spec));
+    window.imCharts.push(chart);
+  });
+  window.addEventListener("resize", function () { window.imCharts.forEach(function (c) { c.resize(); }); });
+})();

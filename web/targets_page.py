@@ -1,0 +1,97 @@
+"""``/targets``: the targets table with filters, sort, comparison chart and downloads.
+
+``/targets.csv`` and ``/targets.xlsx`` take the same query string and hold
+exactly the rows and cell text the page shows (``monitor.table.display_frame``).
+"""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, render_template, request
+
+from geo.tabular import safe_csv
+from monitor.compare import comparison
+from monitor.progress import STATUSES
+from monitor.table import DISPLAY_COLUMNS, SORT_KEYS, parse_query, select
+from monitor.table import display_frame, display_record
+from monitor.tasks import split_ids
+from web import services
+from web.assets import vendor_url
+from web.errors import InvalidParameter
+from web.monitor_data import monitor_data
+
+bp = Blueprint("targets_page", __name__)
+SORT_LABELS = {"region": "地区", "plan": "规划", "indicator": "指标", "group": "指标类别",
+               "status": "状态", "completion": "完成率", "year": "目标年份", "lag": "完成率−时序进度"}
+
+
+@bp.record_once
+def _setup(state) -> None:
+    svc = services(state.app)
+    svc.add_link("规划实施监测评估", "规划指标总表：基期值、目标值、实际值、完成率与状态", "/targets")
+    svc.add_link("规划实施监测评估", "全社会研发投入强度：江苏、连云港、宿迁、宿州对比",
+                 "/targets?indicator=rd_intensity")
+
+
+def _selection():
+    data = monitor_data()
+    try:
+        query = parse_query(request.args, data.rows)
+    except ValueError as exc:
+        raise InvalidParameter(str(exc)) from None
+    return data, query, select(data.rows, query)
+
+
+@bp.get("/targets")
+def targets():
+    data, query, rows = _selection()
+    charts = comparison(data.rows, query.indicator, data.indicators) if query.indicator else []
+    records = [(row, display_record(row)) for row in rows.to_dict("records")]
+    choices = {
+        "plan": sorted({(r.plan_id, r.plan_title) for r in data.rows.itertuples()}),
+        "region": sorted({(r.region_adcode, r.region_name) for r in data.rows.itertuples()},
+                         key=lambda item: (item[0] not in ("320000",), item[0])),
+        "group": sorted(set(data.rows["group"])),
+        "indicator": sorted({(r.indicator_id, r.indicator_name)
+                             for r in data.rows.itertuples()}, key=lambda i: i[1]),
+        "status": STATUSES}
+    args = query.as_args()
+    tasks = services().catalog.frame("tasks-2023")
+    served = {t for cell in tasks["target_id"] for t in split_ids(cell)}
+    return render_template("monitor/targets.html", records=records, served=served, query=query, args=args,
+                           choices=choices, charts=charts, sort_labels=SORT_LABELS,
+                           sort_keys=SORT_KEYS, columns=DISPLAY_COLUMNS, total=len(data.rows),
+                           query_with=_query_with, echarts=vendor_url("echarts", "echarts.min.js"),
+                           qs=urlencode(args))
+
+
+def _query_with(args: dict, **changes) -> str:
+    merged = {**args, **changes}
+    return urlencode({k: v for k, v in merged.items() if v})
+
+
+@bp.get("/targets.csv")
+def targets_csv():
+    _, _, rows = _selection()
+    body = safe_csv(display_frame(rows))
+    return Response(body, mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": "attachment; filename=targets.csv"})
+
+
+@bp.get("/targets.xlsx")
+def targets_xlsx():
+    _, _, rows = _selection()
+    return Response(xlsx_bytes({"规划指标": display_frame(rows)}),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": "attachment; filename=targets.xlsx"})
+
+
+def xlsx_bytes(sheets: dict) -> bytes:
+    """An XLSX workbook of text frames, one sheet each; cells that look like formulas escaped."""
+    from monitor.report import write_xlsx
+
+    out = io.BytesIO()
+    write_xlsx(out, sheets)
+    return out.getvalue()
