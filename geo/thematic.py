@@ -32,7 +32,9 @@ from branca.utilities import color_brewer
 
 VALUE_KINDS = ("baseline", "target", "gap", "cagr")
 VALUE_KIND_LABELS = {"baseline": "基期值", "target": "目标值", "gap": "目标差距（目标−基期）",
-                     "cagr": "实现目标所需年均增速"}
+                     "cagr": "实现目标所需年均增速",
+                     # computed by the map core from the targets' progress, not here
+                     "progress": "进展状态（完成率对比时序进度）"}
 SCHEMES = ("quantiles", "natural_breaks", "equal_interval", "user_defined")
 SCHEME_LABELS = {"quantiles": "分位数", "natural_breaks": "自然断点（Fisher-Jenks）",
                  "equal_interval": "等间距", "user_defined": "自定义断点"}

@@ -201,6 +201,9 @@ def subtitle(choice: Choice, legend) -> str:
     level = LEVEL_LABELS.get(choice.level, choice.level)
     if legend is None:
         return f"行政区划（{level}）与创新载体"
+    if choice.kind == "progress":
+        year = f"{choice.year}年目标" if choice.year else "各地最新目标年份"
+        return f"进展状态：完成率对比时序进度 · {year} · 统计单元：{level}"
     if choice.indicator.derived:
         what = "载体数量"
     else:

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from geo import thematic
+from mapcore import progress
 from mapcore.choice import LEVEL_LABELS, Choice
 from mapcore.errors import InvalidChoice
 from mapcore.texts import citation, source_value, text, unique_citations, value_text
@@ -31,7 +32,7 @@ def _values(resources, choice: Choice, adcodes: pd.Series) -> pd.DataFrame:
                                           choice.year)
     merged = base.merge(table.drop(columns=["unit"], errors="ignore"), on="region_adcode",
                         how="left")
-    for column in ("sources", "entity_ids"):
+    for column in ("sources", "entity_ids", "rows"):
         values = merged[column] if column in merged.columns else [None] * len(merged)
         merged[column] = [v if isinstance(v, list) else [] for v in values]
     merged["value"] = merged["value"].astype(float)
@@ -66,6 +67,11 @@ def classify_units(resources, units: gpd.GeoDataFrame, choice: Choice):
     if choice.indicator is None:
         colours, legend, classes = [BASE_FILL] * len(units), None, None
         decimals, unit = 2, ""
+    elif choice.kind == progress.KIND:
+        statuses = [s if isinstance(s, str) else "" for s in values["status"]]
+        colours, classes = progress.fills(statuses), None
+        legend = progress.progress_legend(statuses, legend_title(choice))
+        decimals, unit = 1, "%"
     else:
         try:
             classes = thematic.classify(values["value"], choice.scheme, choice.k, choice.breaks)
@@ -80,7 +86,11 @@ def classify_units(resources, units: gpd.GeoDataFrame, choice: Choice):
     out = units.copy()
     out["value"] = values["value"].to_numpy()
     out["color"] = colours
-    out["shown"] = [value_text(v, unit, decimals) for v in out["value"]]
+    if choice.kind == progress.KIND and choice.indicator is not None:
+        out["shown"] = [progress.shown(s if isinstance(s, str) else "", v)
+                        for s, v in zip(values["status"], out["value"])]
+    else:
+        out["shown"] = [value_text(v, unit, decimals) for v in out["value"]]
     names = carrier_names(resources)
     out["rows"] = [_popup_rows(u, v, names) for u, v in
                    zip(out.itertuples(), values.itertuples())]
@@ -106,6 +116,8 @@ def carrier_names(resources) -> dict[str, str]:
 
 
 def _popup_rows(unit, value, names: dict[str, str]) -> list[tuple[str, str]]:
+    if getattr(value, "rows", None):  # a value kind that says itself what to show
+        return [("区划代码", unit.adcode), *value.rows]
     rows = [("区划代码", unit.adcode), ("数值", unit.shown)]
     if isinstance(getattr(value, "qualifier", None), str) and value.qualifier:
         rows.append(("表述", value.qualifier))

@@ -17,6 +17,7 @@ import pandas as pd
 
 from geo import thematic
 from layers.base import Layer
+from mapcore import progress
 from mapcore.texts import citation, number_or_none, source_value, text
 
 CARRIER_PREFIX = "carriers."
@@ -88,6 +89,8 @@ class LongValues(ValueSource):
             kinds = tuple(k for k in ("baseline", "target") if k in row.kinds)
             if len(kinds) == 2:
                 kinds += ("gap", "cagr")
+            if "target" in kinds and progress.has_progress(frame):
+                kinds += (progress.KIND,)
             out.append(MapIndicator(
                 row.indicator_id, f"{row.indicator_name}{self.layer.indicator_label}",
                 str(row.unit or ""), kinds, tuple(thematic.time_steps(frame, row.indicator_id)),
@@ -95,6 +98,8 @@ class LongValues(ValueSource):
         return out
 
     def table(self, catalog, indicator, kind, year):
+        if kind == progress.KIND:
+            return progress.progress_table(self.frame(catalog), indicator.id, year)
         return thematic.value_table(self.frame(catalog), indicator.id, kind, year)
 
     def _names(self, catalog, ids: pd.Series) -> pd.Series:

@@ -25,6 +25,7 @@ from web import services
 from web.assets import vendor_url
 from web.basemaps import basemap_tiles
 from web.folium_map import build_folium
+from web.regions import region_pages
 
 bp = Blueprint("maps", __name__, url_prefix="/maps")
 LINK_SECTION = "交互地图"
@@ -71,11 +72,18 @@ def export_links(map_id: str, args) -> list[tuple[str, str]]:
             (f"下载 PDF 打印版（{size} {orientation}）", f"/export/{map_id}.pdf{suffix}")]
 
 
+def _region_links() -> dict[str, tuple[str, str]]:
+    """The popup link of every unit that has a region page (targets and progress)."""
+    return {adcode: (f"/regions/{adcode}", "查看本地区目标与进展 →")
+            for adcode in region_pages()}
+
+
 def _render(spec, template: str, **context):
     svc = services()
     basemap = svc.settings.map_basemap
     m = build_folium(spec, svc.maps, _assets(),
-                     basemap_tiles(basemap, svc.settings.tianditu_key), gcj02=basemap == "amap")
+                     basemap_tiles(basemap, svc.settings.tianditu_key), gcj02=basemap == "amap",
+                     region_urls=_region_links())
     figure = m.get_root()
     figure.render()  # fills the figure's header, html and script sections
     return render_template(template, map_header=figure.header.render(),

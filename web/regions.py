@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, current_app, render_template
+
+from geo.fonts import find_cjk_font
 
 from layers.plans import plan_text
+from mapcore.errors import MapError
+from mapcore.export import parse_export
 from monitor.compare import comparison
 from monitor.report import progress_spec, report_pdf
 from monitor.table import Query, display_frame, display_record, select
@@ -15,13 +19,13 @@ from monitor.tasks import task_rows
 from web import services
 from web.assets import vendor_url
 from web.errors import NotFound
+from web.export import export_map
 from web.monitor_data import monitor_data
 from web.targets_page import xlsx_bytes
 
 bp = Blueprint("regions", __name__)
 MAIN_REGIONS = (("320000", "江苏省"), ("320700", "连云港市"), ("321300", "宿迁市"), ("341300", "宿州市"))
-PRECISION_LABELS = {"site": "精确位置", "approximate": "近似位置", "county_centroid": "县区代表点",
-                    "city_centroid": "城市代表点"}
+HEADLINE = "rd_intensity"  # the indicator a region's progress map shows first
 
 
 @bp.record_once
@@ -68,7 +72,8 @@ def _entities(adcode: str, level: str) -> list[tuple[str, list]]:
     frame = services().catalog.frame("entities")
     column = {"province": "province_adcode", "city": "city_adcode"}.get(level, "county_adcode")
     chosen = frame[frame[column] == adcode].sort_values(["type_label", "name"])
-    return [(label, [(r.name, PRECISION_LABELS.get(r.precision, r.precision), r.section)
+    grades = services().maps.precision_labels
+    return [(label, [(r.name, grades.get(r.precision, r.precision), r.section)
                      for r in group.itertuples()])
             for label, group in chosen.groupby("type_label", sort=False)]
 
@@ -110,20 +115,40 @@ def region(adcode: str):
         echarts=vendor_url("echarts", "echarts.min.js"), total=len(rows))
 
 
-def _map_png(map_adcode: str | None) -> bytes | None:
-    """The region's static map for the report (the existing export, as a PNG).
+def region_pages() -> set[str]:
+    """Adcodes that have a region page: the four plans' regions and every region with
+    targets or imported actuals (map popups link to them)."""
+    data = monitor_data()
+    actuals = services().catalog.frame("imported-metrics")
+    return ({a for a, _ in MAIN_REGIONS} | set(data.rows["region_adcode"])
+            | set(actuals["region_adcode"])) & set(data.region_names)
 
-    PROGRESS MAP HOOK: once the map core has a ``progress`` value kind, ask for it
-    here (``{"kind": "progress", "indicator": ...}``) so the report shows the
-    traffic-light map; until then this is the map's default view.
-    """
-    if map_adcode is None:
+
+def progress_map_args(adcode: str, rows) -> tuple[str, dict] | None:
+    """The progress map of a region's headline indicator: its province by cities (a
+    city's own map has only counties, which hold no city targets)."""
+    indicators = list(dict.fromkeys(rows["indicator_id"]))
+    if not indicators:
         return None
-    from web.export import export_map, export_state, parse_request
+    indicator = HEADLINE if HEADLINE in indicators else indicators[0]
+    province = adcode[:2] + "0000"
+    level = "county" if province == adcode and province != "320000" else "city"
+    return province, {"indicator": indicator, "kind": "progress", "level": level}
 
-    request_ = parse_request(map_adcode, "png", {"dpi": "110", "size": "A4",
-                                                 "orientation": "landscape"})
-    return export_map(export_state(), services().catalog, request_).data
+
+def _map_png(adcode: str, rows) -> bytes | None:
+    """The report's map: the traffic-light progress map of the region's headline
+    indicator (the same drawing as /export/<province>.png?kind=progress)."""
+    found = progress_map_args(adcode, rows)
+    if found is None:
+        return None
+    map_id, args = found
+    try:
+        req = parse_export(map_id, "png", {"dpi": "150", "size": "A4",
+                                           "orientation": "landscape", **args})
+        return export_map(current_app, req).data
+    except MapError:  # the headline indicator has no values on that map
+        return None
 
 
 @bp.get("/regions/<adcode>/report.xlsx")
@@ -154,11 +179,9 @@ def report(adcode: str):
 
 def _report_bytes(ctx: dict) -> bytes:
     """The PDF of a region (seconds of matplotlib): built once per data state and day."""
-    from geo.fonts import find_cjk_font
-
     adcode, data, rows = ctx["adcode"], ctx["data"], ctx["rows"]
     charts = [spec for i in dict.fromkeys(rows["indicator_id"])
               if data.rows.loc[data.rows["indicator_id"] == i, "region_adcode"].nunique() > 1
               for spec in comparison(data.rows, i, data.indicators)][:6]
     return report_pdf(ctx["name"], display_frame(rows), rows, charts, find_cjk_font(),
-                      map_image=_map_png(_map_adcode(adcode, data)))
+                      map_image=_map_png(adcode, rows))
