@@ -7,6 +7,7 @@ import csv
 import json
 import io
 import re
+from urllib.parse import urlencode
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,12 @@ import pytest
 
 from conftest import ADMIN_TOKEN, ROOT
 from monitor.tasks import split_units
-from web import create_app
+from geo.thematic import NO_DATA_COLOR
+from mapcore import build_map
+from mapcore.export import parse_export, render_export
+from mapcore.progress import COLORS
+from web import create_app, services
+from web.export import export_state
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Accept": "application/json"}
 SQ_TARGET = "sq-rd-intensity-2025-target"
@@ -80,12 +86,32 @@ def test_cli_import_changes_table_region_page_and_api_then_rollback(monitor_app,
     assert props["completion"] == pytest.approx(0.17 / 0.37)
     card = region_card(client, SQ_TARGET)
     assert "完成率 45.9%" in card and "滞后" in card
+    assert progress_on_maps(monitor_app) == ("滞后（完成率 45.9%）", COLORS["滞后"])
     version = max(int(v) for v in re.findall(r'"id": (\d+)', run_cli("versions",
                                                                         store=store).stdout))
     assert run_cli("rollback", str(version), "--user", "tests", store=store).returncode == 0
     row = _poll(lambda: sq_row(client), lambda r: r["状态"] == "无实际值")
     assert row["完成率"] == "—" and api_target(client, SQ_TARGET)["status"] == "无实际值"
     assert "无实际值" in region_card(client, SQ_TARGET)
+    assert progress_on_maps(monitor_app) == ("无实际值", NO_DATA_COLOR)
+
+
+PROGRESS_MAP = {"indicator": "rd_intensity", "kind": "progress", "level": "city"}
+
+
+def progress_on_maps(app) -> tuple[str, str]:
+    """宿迁's progress as the province map page and its export show it: (text, fill)."""
+    resources = services(app).maps
+    spec = build_map(resources, "320000", PROGRESS_MAP)
+    unit = spec.units.set_index("adcode").loc["321300"]
+    page = app.test_client().get("/maps/320000?" + urlencode(PROGRESS_MAP))
+    assert f"宿迁市：{unit['shown']}" in page.get_data(as_text=True)
+    rendered = render_export(resources, parse_export("320000", "png", {"dpi": "72",
+                                                                       **PROGRESS_MAP}),
+                             export_state(app).font)
+    assert rendered.contents["units"]["321300"] == unit["color"]
+    assert {"已达成", "进展正常", "滞后", "无数据"} <= set(rendered.legend_labels)
+    return unit["shown"], unit["color"]
 
 
 def _poll(read, done, seconds: float = 10.0):
