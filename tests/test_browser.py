@@ -8,6 +8,7 @@ shows as text and runs nothing. Screenshots go to test-artifacts/.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -34,30 +35,37 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
+def start_chromium(profile_dir, downloads_dir=None) -> webdriver.Chrome:
+    """Headless Debian Chromium with browser and network logs (one per test module)."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in FLAGS:
         options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium')}")
+    options.add_argument(f"--user-data-dir={profile_dir}")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    if downloads_dir is not None:
+        options.add_experimental_option("prefs", {
+            "download.default_directory": str(downloads_dir), "download.prompt_for_download": False})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
+    return driver
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    driver = start_chromium(tmp_path_factory.mktemp("chromium"))
     try:
         yield driver
     finally:
         driver.quit()
 
 
-@pytest.fixture(scope="module")
-def fake_url():
-    """The tiny-fixture app (with a hostile entity name) on a loopback thread server."""
+@contextlib.contextmanager
+def serving(app):
+    """``app`` on a loopback thread server; yields its base URL."""
     from werkzeug.serving import make_server
 
-    from tests.test_maps import make_fake_app
-
-    server = make_server("127.0.0.1", 0, make_fake_app(), threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -66,6 +74,15 @@ def fake_url():
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+
+
+@pytest.fixture(scope="module")
+def fake_url():
+    """The tiny-fixture app (with a hostile entity name) on a loopback thread server."""
+    from tests.test_maps import make_fake_app
+
+    with serving(make_fake_app()) as url:
+        yield url
 
 
 def open_map(driver, url: str) -> None:
