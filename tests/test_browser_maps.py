@@ -26,8 +26,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.test_browser import (console_errors, index_map_links, open_map, serving,
-                                shown_popup, start_chromium)
+from tests.test_browser import (console_errors, county_count, index_map_links, open_map,
+                                outside_requests, serving, shown_popup, start_chromium)
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -108,15 +108,18 @@ def click_zoom(browser, which: str) -> None:
     settle(browser)
 
 
-def failed_responses(browser) -> list[tuple[int, str]]:
-    out = []
+def network(browser) -> tuple[list[str], list[tuple[int, str]]]:
+    """URLs requested since the last call, and the responses that failed (status ≥ 400)."""
+    urls, failed = [], []
     for entry in browser.get_log("performance"):
         message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
         if message["method"] == "Network.responseReceived":
             response = message["params"]["response"]
             if response["status"] >= 400:
-                out.append((response["status"], response["url"]))
-    return out
+                failed.append((response["status"], response["url"]))
+    return urls, failed
 
 
 def search(browser, text: str) -> None:
@@ -137,12 +140,17 @@ def first_unit_name(browser) -> str:
         return name;""")
 
 
-def test_every_page_fits_after_load_zoom_and_search(desktop, live_url, artifacts_dir):
+def test_every_page_draws_offline_and_fits_after_load_zoom_and_search(
+        desktop, live_url, catalog, artifacts_dir):
     browser = desktop
     links = index_map_links(live_url)
     assert any("/corridor/" in u for u in links) and "/maps/320000" in links
     for path in links:
         open_map(browser, live_url + path)
+        if "/corridor/" not in path:
+            drawn = browser.execute_script(
+                "return document.querySelectorAll('path.im-region').length")
+            assert drawn == county_count(catalog, path), path
         assert_whole_region(browser, f"{path} after load")
         click_zoom(browser, "in")
         assert_sized(browser, f"{path} zoomed in")
@@ -160,7 +168,8 @@ def test_every_page_fits_after_load_zoom_and_search(desktop, live_url, artifacts
         if path in SCREENSHOTS:
             browser.save_screenshot(str(artifacts_dir / f"page_{SCREENSHOTS[path]}.png"))
         assert console_errors(browser) == [], path
-        assert failed_responses(browser) == [], path  # the favicon among them
+        urls, failed = network(browser)
+        assert outside_requests(urls) == [] and failed == [], path  # the favicon among them
 
 
 def test_hiding_the_panel_gives_the_map_the_width(desktop, live_url):
@@ -216,8 +225,8 @@ for (let r = 0; r <= 60; r += 3) {
   for (let a = 0; a < 360; a += (r ? 30 : 360)) {
     const x = c.x + r * Math.cos(a * Math.PI / 180), y = c.y + r * Math.sin(a * Math.PI / 180);
     const el = document.elementFromPoint(box.left + x, box.top + y);
-    if (!el || el.closest('.leaflet-marker-pane, .leaflet-control-container, .leaflet-tooltip-pane'))
-      continue;
+    const covered = '.leaflet-marker-pane, .leaflet-control-container, .leaflet-tooltip-pane';
+    if (!el || el.closest(covered)) continue;
     const ll = map.containerPointToLatLng([x, y]);
     return {x: x - map.getSize().x / 2, y: y - map.getSize().y / 2, lat: ll.lat, lon: ll.lng,
             what: el.getAttribute('class') || el.tagName};
@@ -274,6 +283,12 @@ def family_label(overlay: dict) -> str:
     return style.get("label") or "走廊"
 
 
+def layer_boxes(browser):
+    """The checkboxes of the layer list in the panel."""
+    return browser.find_elements(By.CSS_SELECTOR,
+                                 "#im-layers input.leaflet-control-layers-selector")
+
+
 def legend_families(browser) -> list[str]:
     return browser.execute_script(
         "return Array.from(document.querySelectorAll('.im-symbols li .im-symbol-label'))"
@@ -292,10 +307,11 @@ def test_symbol_legend_lists_every_family_drawn_and_nothing_else(desktop, live_u
     assert sorted(listed) == sorted(expected)
     # Switch one family's layers off in the layer list: it leaves the legend.
     label = listed[-1]
-    boxes = desktop.find_elements(By.CSS_SELECTOR, "#im-layers input.leaflet-control-layers-selector")
+    boxes = layer_boxes(desktop)
     names = [b.find_element(By.XPATH, "following-sibling::span").text.strip() for b in boxes]
     for box, name in zip(boxes, names):
-        if re.sub(r"（\d+）$", "", name) == label or name.startswith(f"走廊：") and label == "走廊":
+        if re.sub(r"（\d+）$", "", name) == label or (name.startswith("走廊：")
+                                                     and label == "走廊"):
             box.click()
     WebDriverWait(desktop, 5).until(lambda d: label not in legend_families(d))
     assert sorted(legend_families(desktop)) == sorted(expected - {label})
@@ -311,7 +327,8 @@ def test_partial_name_lists_candidates_and_opens_the_chosen(desktop, live_url):
     assert any(t.startswith("江苏海洋大学国家大学科技园") for t in texts)
     assert not desktop.find_elements(By.CSS_SELECTOR, ".leaflet-popup")  # nothing taken yet
     next(b for b in buttons if b.text.startswith("江苏海洋大学国家大学科技园")).click()
-    assert shown_popup(desktop).find_element(By.TAG_NAME, "h3").text == "江苏海洋大学国家大学科技园"
+    title = shown_popup(desktop).find_element(By.TAG_NAME, "h3").text
+    assert title == "江苏海洋大学国家大学科技园"
 
 
 def test_a_county_centre_zooms_to_its_county_not_to_a_street(desktop, artifacts_dir):
@@ -325,7 +342,9 @@ def test_a_county_centre_zooms_to_its_county_not_to_a_street(desktop, artifacts_
         state = desktop.execute_script(MAP + """;
             const b = map.getBounds();
             let county = null;
-            map.eachLayer(l => { if (l.feature && l.feature.properties.a === '320707') county = l; });
+            map.eachLayer(l => {
+              if (l.feature && l.feature.properties.a === '320707') county = l;
+            });
             return {zoom: map.getZoom(), inView: b.contains(county.getBounds()),
                     scale: document.querySelector('.leaflet-control-scale-line').textContent};""")
         desktop.save_screenshot(str(artifacts_dir / "page_search_county_centre.png"))
@@ -345,7 +364,8 @@ def test_grades_and_families_from_the_feature_properties(desktop, live_url):
             point(119.24, 34.62, 'city_centroid', '测试城市中心点')]},
           {style: {family: {id: 'test', label: '测试族', shape: 'star', color: '#123456'}}});
         layer.addTo(map);
-        const hollow = Array.from(layer.getLayers()).map(m => m.getElement().classList.contains('im-hollow'));
+        const hollow = Array.from(layer.getLayers())
+          .map(m => m.getElement().classList.contains('im-hollow'));
         const zooms = innomap.searchable.filter(i => i.names[0].startsWith('测试')).map(i => {
           const t = innomap.search.target(i, []);
           return [i.names[0], t.zoom || t.maxZoom];
@@ -438,7 +458,7 @@ def test_permalink_restores_indicator_view_and_layers(desktop, live_url):
     open_map(desktop, live_url + "/maps/320700?indicator=carriers.university")
     click_zoom(desktop, "in")
     desktop.execute_script(MAP + "; map.panBy([120, -60], {animate: false});")
-    boxes = desktop.find_elements(By.CSS_SELECTOR, "#im-layers input.leaflet-control-layers-selector")
+    boxes = layer_boxes(desktop)
     names = [b.find_element(By.XPATH, "following-sibling::span").text.strip() for b in boxes]
     hidden = next(i for i, n in enumerate(names) if n.startswith("高校"))
     boxes[hidden].click()
@@ -452,7 +472,7 @@ def test_permalink_restores_indicator_view_and_layers(desktop, live_url):
                                    " return [map.getZoom(), c.lat, c.lng];")
     assert again[0] == view[0]
     assert abs(again[1] - view[1]) < 1e-3 and abs(again[2] - view[2]) < 1e-3
-    boxes = desktop.find_elements(By.CSS_SELECTOR, "#im-layers input.leaflet-control-layers-selector")
+    boxes = layer_boxes(desktop)
     assert [b.is_selected() for b in boxes] == [i != hidden for i in range(len(boxes))]
     selected = desktop.find_element(By.CSS_SELECTOR, "select[name=indicator] option:checked")
     assert selected.get_attribute("value") == "carriers.university"
@@ -468,3 +488,14 @@ def test_changing_the_indicator_keeps_the_view(desktop, live_url):
     WebDriverWait(desktop, 20).until(lambda d: d.execute_script(
         "return document.querySelectorAll('path.im-region').length > 0"))
     assert desktop.execute_script(MAP + "; return map.getZoom();") == zoom
+
+
+@pytest.mark.parametrize("path", ["/", "/maps/320700", "/maps/corridor/lyg-hgs-corridor"])
+def test_pages_name_an_icon_that_is_served(live_url, path):
+    with urllib.request.urlopen(live_url + path) as response:
+        html = response.read().decode()
+    icons = re.findall(r'<link rel="icon" href="([^"]+)"', html)
+    assert icons
+    for href in icons + ["/favicon.ico"]:
+        with urllib.request.urlopen(urllib.parse.urljoin(live_url + path, href)) as response:
+            assert response.status == 200 and response.headers.get_content_maintype() == "image"

@@ -94,7 +94,7 @@
 
   function offer(status, blob, name) {
     current.objectUrl = URL.createObjectURL(blob);
-    status.textContent = "已生成：";
+    say(status, "已生成：");
     var a = document.createElement("a");
     a.href = current.objectUrl;
     a.download = name;
