@@ -370,11 +370,19 @@ def test_grades_and_families_from_the_feature_properties(desktop, live_url):
           const t = innomap.search.target(i, []);
           return [i.names[0], t.zoom || t.maxZoom];
         });
-        return {hollow: hollow, zooms: zooms};""")
+        const part = (k, geometry) => ({type: 'Feature', geometry: geometry,
+          properties: {n: k, k: k, l: '标注' + k, p: '<h3>' + k + '</h3>'}});
+        innomap.corridor({type: 'FeatureCollection', features: [
+            part('centre_line', {type: 'LineString', coordinates: [[119.2, 34.5], [119.3, 34.7]]}),
+            part('node', {type: 'Point', coordinates: [119.25, 34.6]})]}, {}).addTo(map);
+        const labels = Array.from(document.querySelectorAll('.im-part-label'))
+          .map(t => t.textContent);
+        return {hollow: hollow, zooms: zooms, labels: labels};""")
     assert result["hollow"] == [False, True, True]
     zooms = dict(result["zooms"])
     assert zooms["测试精确点"] > zooms["测试县区中心点"] > zooms["测试城市中心点"]
     assert zooms["测试县区中心点"] <= 11
+    assert sorted(result["labels"]) == ["标注centre_line", "标注node"]  # parts named on the map
     WebDriverWait(desktop, 5).until(lambda d: "测试族" in legend_families(d))
     note = desktop.find_element(By.CSS_SELECTOR, ".im-symbols .im-hollow-note").text
     assert "示意位置" in note

@@ -19,12 +19,14 @@
 
   // -------------------------------------------------------------- the map itself
 
-  // Panes: area outlines above the choropleth, names above the markers, and the
+  // Panes: area outlines above the choropleth, corridor nodes and names above the
+  // markers, and the
   // first fitBounds the page asks for, kept as the map's home view.
   L.Map.addInitHook(function () {
     var map = this;
     map.options.zoomSnap = 0.25;  // a region fits its window closely, not to the next power of 2
     map.createPane("im-areas").style.zIndex = 410;
+    map.createPane("im-nodes").style.zIndex = 610;  // corridor nodes above carrier symbols
     var labelPane = map.createPane("im-labels");
     labelPane.style.zIndex = 620;
     labelPane.style.pointerEvents = "none";
@@ -226,7 +228,7 @@
     var group = L.geoJSON(data, {
       style: function (f) { return partStyle(f, f.properties.k === "zone" ? zones++ : 0); },
       pointToLayer: function (f, latlng) {
-        return L.circleMarker(latlng, Object.assign({radius: 6}, PARTS.node));
+        return L.circleMarker(latlng, Object.assign({radius: 6, pane: "im-nodes"}, PARTS.node));
       },
       onEachFeature: function (f, layer) {
         var p = f.properties;

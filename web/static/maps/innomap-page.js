@@ -12,11 +12,20 @@
 
   // -------------------------------------------------------------- sizing
 
+  // Room kept clear at the right for an open legend, when it is narrow enough to spare.
+  function legendRoom(map) {
+    var legend = map.getContainer().querySelector(".im-legend-control");
+    if (!legend || legend.classList.contains("im-collapsed")) return 0;
+    var width = legend.offsetWidth;
+    return width < 0.3 * map.getSize().x ? width + 10 : 0;
+  }
+
   function home(map) {
     if (!map.imHome) return;
     state.fitting = true;
     try {
-      map.fitBounds(map.imHome, {animate: false});
+      map.fitBounds(map.imHome, {animate: false, paddingTopLeft: [10, 10],
+                                 paddingBottomRight: [10 + legendRoom(map), 10]});
     } finally {
       state.fitting = false;
     }

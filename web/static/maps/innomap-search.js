@@ -67,8 +67,9 @@
   }
 
   // Show a marker that a cluster still hides at this zoom: spiderfy its cluster.
-  function reveal(item, done) {
-    var group = item.group;
+  function reveal(item, then) {
+    var group = item.group, called = false;
+    var done = function () { if (!called) { called = true; then(); } };
     if (!group || !group.getVisibleParent || !item.layer.getLatLng) return done();
     var tries = 0;
     (function check() {
@@ -76,6 +77,7 @@
       var parent = group.getVisibleParent(item.layer);
       if (parent && parent !== item.layer && parent.spiderfy) {
         group.once("spiderfied", done);
+        setTimeout(done, 800);   // already spread out: no event comes
         parent.spiderfy();
       } else done();
     })();
