@@ -507,3 +507,14 @@ def test_pages_name_an_icon_that_is_served(live_url, path):
     for href in icons + ["/favicon.ico"]:
         with urllib.request.urlopen(urllib.parse.urljoin(live_url + path, href)) as response:
             assert response.status == 200 and response.headers.get_content_maintype() == "image"
+
+
+def test_corridor_carrier_list_opens_each_carrier(desktop, live_url):
+    open_map(desktop, live_url + "/maps/corridor/lyg-hgs-corridor")
+    buttons = desktop.find_elements(By.CSS_SELECTOR, ".im-members button.im-member")
+    assert len(buttons) >= 2
+    for button in (buttons[0], buttons[-1]):
+        name = button.text
+        button.click()
+        WebDriverWait(desktop, 10).until(lambda d: name in [  # the last popup fades out
+            h.text for h in d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content h3")])

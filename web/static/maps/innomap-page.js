@@ -247,9 +247,24 @@
     });
   }
 
+  // The corridor's carrier list: a name shows its carrier on the map.
+  function wireMembers(map) {
+    var narrow = window.matchMedia ? window.matchMedia(NARROW) : null;
+    Array.prototype.forEach.call(document.querySelectorAll("button.im-member"), function (b) {
+      b.addEventListener("click", function () {
+        if (narrow && narrow.matches) {
+          var close = document.getElementById("im-panel-close");
+          if (close) close.click();
+        }
+        if (window.innomap.search) window.innomap.search.open(map, b.getAttribute("data-name"));
+      });
+    });
+  }
+
   function setup(map) {
     watchSize(map);
     setupPanel(map);
+    wireMembers(map);
     moveLayerList();
     wireForm();
     if (window.innomap.print) window.innomap.print.setup();

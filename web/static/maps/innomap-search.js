@@ -165,6 +165,23 @@
     return new C();
   }
 
-  window.innomap.search = {control: control, matches: matches, target: target,
+  // Show the feature named exactly `name` (a carrier before a unit of the same name).
+  function open(map, name) {
+    var found = window.innomap.searchable.filter(function (item) {
+      return item.names[0] === name;
+    }).sort(function (a, b) { return a.unit - b.unit; });
+    if (found.length) show(map, found[0], unitsOf());
+    return found.length > 0;
+  }
+
+  function unitsOf() {
+    var out = [];
+    window.innomap.maps[0].eachLayer(function (layer) {
+      if (window.innomap.isUnitLayer(layer)) out.push(layer);
+    });
+    return out;
+  }
+
+  window.innomap.search = {control: control, matches: matches, target: target, open: open,
                            MAX_ZOOM: MAX_ZOOM, DEFAULT_ZOOM: DEFAULT_ZOOM};
 }());
