@@ -207,6 +207,7 @@ def test_phone_map_takes_the_width_and_the_panel_opens_and_closes(browser, live_
         browser.save_screenshot(str(artifacts_dir / f"page_{name}.png"))
         browser.find_element(By.ID, "im-panel-toggle").click()
         WebDriverWait(browser, 5).until(panel_shown)
+        assert browser.find_element(By.ID, "im-layers-box").get_attribute("open") is None
         browser.save_screenshot(str(artifacts_dir / f"page_{name}_panel.png"))
         browser.find_element(By.ID, "im-panel-close").click()
         WebDriverWait(browser, 5).until(lambda d: not panel_shown(d))

@@ -102,7 +102,9 @@
     var el = layers.getContainer();
     slot.appendChild(el);
     el.classList.add("leaflet-control-layers-expanded");
-    slot.closest("section").hidden = false;
+    var box = document.getElementById("im-layers-box");
+    box.hidden = false;
+    if (window.matchMedia && window.matchMedia(NARROW).matches) box.open = false;  // a long list
   }
 
   // -------------------------------------------------------------- permalink
