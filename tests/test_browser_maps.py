@@ -21,6 +21,7 @@ import urllib.request
 
 import pytest
 import shapely
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -58,8 +59,19 @@ map.eachLayer(l => {
         r.bottom > rect.bottom + 1) offscreen.push(p.n);
   }
 });
+// Markers drawn where they belong on screen (icon box less its anchor margins).
+const misplaced = [];
+map.eachLayer(l => {
+  if (!(l instanceof L.Marker) || !l._icon) return;
+  const r = l._icon.getBoundingClientRect(), cs = getComputedStyle(l._icon);
+  const want = map.latLngToContainerPoint(l.getLatLng());
+  const x = r.left - rect.left - parseFloat(cs.marginLeft || 0);
+  const y = r.top - rect.top - parseFloat(cs.marginTop || 0);
+  if (Math.abs(x - want.x) > 2 || Math.abs(y - want.y) > 2) misplaced.push([x, y, want.x, want.y]);
+});
 return {size: [size.x, size.y], box: [box.clientWidth, box.clientHeight], shapes: shapes,
-        outside: outside, offscreen: offscreen, zoom: map.getZoom()};"""
+        outside: outside, offscreen: offscreen, zoom: map.getZoom(),
+        misplaced: misplaced.slice(0, 3)};"""
 
 
 @pytest.fixture(scope="module")
@@ -88,10 +100,15 @@ def assert_sized(browser, where: str) -> None:
 
 
 def assert_whole_region(browser, where: str) -> None:
+    try:  # markers slide into place for a moment after a zoom (cluster animation)
+        WebDriverWait(browser, 3).until(lambda d: fit(d)["misplaced"] == [])
+    except TimeoutException:
+        pass
     state = fit(browser)
     assert state["size"] == state["box"], f"{where}: Leaflet {state['size']} ≠ box {state['box']}"
     assert state["shapes"] > 0, where
     assert state["outside"] == [] and state["offscreen"] == [], (where, state)
+    assert state["misplaced"] == [], (where, state)
 
 
 def settle(browser) -> None:

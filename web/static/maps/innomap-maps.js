@@ -8,7 +8,8 @@
  *   g  position grade: site | approximate | schematic | county_centroid | city_centroid
  * DataLayer options read here: plain (regions), from (labels), cluster and
  * style {family, label, shape, color} (entities, corridor).
- * The page's own behaviour (sizing, panel, permalink, print) is innomap-page.js.
+ * Loaded by Folium; templates/maps/base.html adds innomap-search.js (search),
+ * innomap-page.js (sizing, panel, layer list, permalink) and innomap-print.js.
  */
 (function () {
   "use strict";
@@ -324,6 +325,7 @@
       a.textContent = "全图";
       L.DomEvent.on(a, "click", function (e) {
         L.DomEvent.preventDefault(e);
+        map.closePopup();
         if (innomap.page) innomap.page.home(map);
       });
       L.DomEvent.disableClickPropagation(div);
