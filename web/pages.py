@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 
 from geo.boundaries import read_manifest
 from web import services
@@ -53,3 +53,9 @@ def healthz():
         "data": {name: report() for name, report in svc.health.items()},
         "layers": {layer_id: len(frame) for layer_id, frame in svc.catalog.frames.items()},
     })
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The site icon where a browser asks for it without a page (JSON, files)."""
+    return current_app.send_static_file("favicon.ico")

@@ -1,19 +1,65 @@
 /* innomap interactive maps: builds the Leaflet layers the server embeds.
- * Properties t (tooltip), p (popup) and l (label) are HTML escaped by the server;
- * names used for search are only ever set as text. */
+ *
+ * Feature properties read here (the server escapes t, p and l as HTML; names used
+ * for search are only ever set as text):
+ *   n  name            s  names and aliases for search     t  tooltip   p  popup
+ *   a  adcode (units)  c  fill colour (units)   l  label    lp label point [lat, lon]
+ *   k  corridor part (corridor, centre_line, divider, zone, buffer, node)
+ *   g  position grade: site | approximate | schematic | county_centroid | city_centroid
+ * DataLayer options read here: plain (regions), from (labels), cluster and
+ * style {family, label, shape, color} (entities, corridor).
+ * Loaded by Folium; templates/maps/base.html adds innomap-search.js (search),
+ * innomap-page.js (sizing, panel, layer list, permalink) and innomap-print.js.
+ */
 (function () {
   "use strict";
-  var searchable = [];   // {names: [..], layer: L.Layer, group: L.Layer}
+  var searchable = [];   // {names, layer, group, kind, grade}
+  var unitLayers = [];   // L.GeoJSON layers of counties/cities (for "which county is this in")
+  var symbolLayers = []; // {group, family, hollow: n features drawn hollow, count}
+  var CENTROIDS = {county_centroid: true, city_centroid: true};
 
-  function remember(feature, layer, group) {
-    var names = feature.properties.s || (feature.properties.n ? [feature.properties.n] : []);
-    if (names.length) searchable.push({names: names, layer: layer, group: group});
+  // -------------------------------------------------------------- the map itself
+
+  // Panes: area outlines above the choropleth, corridor nodes and names above the
+  // markers, and the
+  // first fitBounds the page asks for, kept as the map's home view.
+  L.Map.addInitHook(function () {
+    var map = this;
+    map.options.zoomSnap = 0.25;  // a region fits its window closely, not to the next power of 2
+    map.createPane("im-areas").style.zIndex = 410;
+    map.createPane("im-nodes").style.zIndex = 610;  // corridor nodes above carrier symbols
+    var labelPane = map.createPane("im-labels");
+    labelPane.style.zIndex = 620;
+    labelPane.style.pointerEvents = "none";
+    var fit = map.fitBounds;
+    map.fitBounds = function (bounds, options) {
+      if (!map.imHome) map.imHome = L.latLngBounds(bounds);
+      return fit.call(map, bounds, options);
+    };
+    innomap.maps.push(map);
+  });
+
+  // The layer list lives in the side panel (innomap-page.js moves it): always open,
+  // no basemap radio when there is only one basemap.
+  L.Control.Layers.addInitHook(function () {
+    this.options.collapsed = false;
+    this.options.hideSingleBase = true;
+    innomap.layerControls.push(this);
+  });
+
+  function remember(feature, layer, group, kind) {
+    var p = feature.properties;
+    var names = p.s || (p.n ? [p.n] : []);
+    if (names.length) {
+      searchable.push({names: names, layer: layer, group: group, kind: kind || "",
+                       grade: p.g || null, unit: !!p.a});
+    }
   }
 
   function bind(feature, layer) {
     var p = feature.properties;
     if (p.t) layer.bindTooltip(p.t, {sticky: true});
-    if (p.p) layer.bindPopup(p.p, {maxWidth: 360});
+    if (p.p) layer.bindPopup(p.p, {maxWidth: 360, autoPanPaddingTopLeft: [50, 10]});
   }
 
   function regions(data, options) {
@@ -23,8 +69,9 @@
                 fillOpacity: options.plain ? 0.6 : 0.75, color: "#555",
                 weight: 0.8, className: "im-region"};
       },
-      onEachFeature: function (f, layer) { bind(f, layer); remember(f, layer, group); }
+      onEachFeature: function (f, layer) { bind(f, layer); remember(f, layer, group, "区划"); }
     });
+    unitLayers.push(group);
     return group;
   }
 
@@ -44,6 +91,7 @@
     });
   }
 
+  // Unit names in their own pane above the markers, so that no symbol hides them.
   function labels(data, options) {
     var group = L.layerGroup();
     var source = window[options.from];
@@ -51,7 +99,7 @@
     source.eachLayer(function (layer) {  // the server sends the largest units first
       var p = layer.feature.properties;
       if (!p.lp || !p.l) return;
-      L.marker(p.lp, {interactive: false, keyboard: false,
+      L.marker(p.lp, {interactive: false, keyboard: false, pane: "im-labels",
         icon: L.divIcon({className: "im-label", html: "<span>" + p.l + "</span>",
                          iconSize: null})}).addTo(group);
     });
@@ -64,6 +112,8 @@
     return group;
   }
 
+  // -------------------------------------------------------------- symbols
+
   var SHAPES = {
     circle: '<circle cx="10" cy="10" r="7"/>',
     square: '<rect x="3.5" y="3.5" width="13" height="13"/>',
@@ -72,30 +122,79 @@
     diamond: '<polygon points="10,1.5 18.5,10 10,18.5 1.5,10"/>',
     star: '<polygon points="10,1.5 12.4,7.3 18.6,7.6 13.8,11.6 15.4,17.8 10,14.3 4.6,17.8 6.2,11.6 1.4,7.6 7.6,7.3"/>',
     hexagon: '<polygon points="10,1.5 17.5,5.8 17.5,14.2 10,18.5 2.5,14.2 2.5,5.8"/>',
-    cross: '<polygon points="7,2 13,2 13,7 18,7 18,13 13,13 13,18 7,18 7,13 2,13 2,7 7,7"/>'
+    cross: '<polygon points="7,2 13,2 13,7 18,7 18,13 13,13 13,18 7,18 7,13 2,13 2,7 7,7"/>',
+    pentagon: '<polygon points="10,1.5 18.5,7.7 15.3,17.8 4.7,17.8 1.5,7.7"/>'
+  };
+  var OUTLINES = {  // families drawn as areas or lines: their point features and legend rows
+    polygon: '<rect x="2.5" y="4" width="15" height="12" fill="none" stroke-dasharray="4 2"/>',
+    line: '<path d="M1 15 L8 8 L12 12 L19 4" fill="none"/>'
   };
 
-  function symbol(style) {
-    var shape = SHAPES[style.shape] || SHAPES.circle;
-    return L.divIcon({className: "im-symbol", iconSize: [20, 20], iconAnchor: [10, 10],
-      html: '<svg width="20" height="20" viewBox="0 0 20 20"><g fill="' + style.color +
-            '" stroke="#fff" stroke-width="1.5">' + shape + "</g></svg>"});
+  // The family an overlay belongs to: style.family as an object {id, label, shape,
+  // color} or as an id (with style.label, style.shape, style.color); without one,
+  // the overlay's own style is its family.
+  function familyOf(style, fallback) {
+    style = style || {};
+    var f = style.family;
+    var own = {id: style.label || fallback.label, label: style.label || fallback.label,
+               shape: style.shape || fallback.shape, color: style.color || style.colour ||
+               fallback.color};
+    if (f && typeof f === "object") {
+      return {id: String(f.id || f.label || own.id), label: f.label || own.label,
+              shape: f.shape || own.shape, color: f.color || f.colour || own.color};
+    }
+    if (typeof f === "string" && f) {
+      own.id = f;
+      own.label = style.family_label || own.label;
+    }
+    return own;
+  }
+
+  function svgSymbol(family, hollow, size) {
+    size = size || 20;
+    var outline = OUTLINES[family.shape];
+    var shape = outline || SHAPES[family.shape] || SHAPES.circle;
+    var paint = outline ? 'fill="none" stroke="' + family.color + '" stroke-width="2.2"'
+      : hollow ? 'fill="#fff" stroke="' + family.color + '" stroke-width="2.6"'
+      : 'fill="' + family.color + '" stroke="#fff" stroke-width="1.5"';
+    return '<svg width="' + size + '" height="' + size + '" viewBox="0 0 20 20" aria-hidden="true">' +
+           "<g " + paint + ">" + shape + "</g></svg>";
+  }
+
+  function symbol(family, hollow) {
+    return L.divIcon({className: "im-symbol" + (hollow ? " im-hollow" : ""),
+                      iconSize: [20, 20], iconAnchor: [10, 10],
+                      html: svgSymbol(family, hollow)});
+  }
+
+  // Areas and lines of an overlay: outlines above the choropleth whose fill never
+  // takes a click (CSS: only the stroke of .im-area is hit), so counties stay clickable.
+  function areaStyle(color, feature) {
+    var line = /LineString/.test(feature.geometry.type);
+    return {color: color, weight: line ? 3 : 2, dashArray: line ? null : "6 4",
+            fill: false, pane: "im-areas", className: "im-area"};
   }
 
   function entities(data, options) {
-    var style = options.style;
+    var family = familyOf(options.style, {label: "创新载体", shape: "circle", color: "#444"});
     var group = options.cluster && L.markerClusterGroup
       ? L.markerClusterGroup({maxClusterRadius: 40, showCoverageOnHover: false})
       : L.featureGroup();
+    var entry = {group: group, family: family, hollow: 0, count: 0};
     L.geoJSON(data, {
-      pointToLayer: function (f, latlng) { return L.marker(latlng, {icon: symbol(style)}); },
-      style: function (f) {
-        var area = /Polygon/.test(f.geometry.type);  // zones: outline, the counties show through
-        return {color: style.color, weight: area ? 2 : 3, dashArray: area ? "6 4" : null,
-                fillColor: style.color, fillOpacity: area ? 0.06 : 0.2};
+      pointToLayer: function (f, latlng) {
+        var hollow = !!CENTROIDS[f.properties.g];
+        if (hollow) entry.hollow += 1;
+        return L.marker(latlng, {icon: symbol(family, hollow)});
       },
-      onEachFeature: function (f, layer) { bind(f, layer); remember(f, layer, group); }
+      style: function (f) { return areaStyle(family.color, f); },
+      onEachFeature: function (f, layer) {
+        entry.count += 1;
+        bind(f, layer);
+        remember(f, layer, group, family.label);
+      }
     }).eachLayer(function (layer) { group.addLayer(layer); });
+    symbolLayers.push(entry);
     return group;
   }
 
@@ -103,21 +202,97 @@
     corridor: {color: "#e6550d", weight: 4, opacity: 0.8},
     centre_line: {color: "#b2182b", weight: 5},
     divider: {color: "#333", weight: 3, dashArray: "8 6"},
-    zone: {color: "#2166ac", weight: 1, fillOpacity: 0.12},
+    zone: {color: "#2166ac", weight: 1.5, fillOpacity: 0.14},
     buffer: {color: "#b2182b", weight: 1.5, dashArray: "4 4", fillOpacity: 0.05},
     node: {color: "#b2182b", weight: 2, fillColor: "#fff", fillOpacity: 1}
   };
+  var ZONE_FILLS = ["#2166ac", "#1b7837", "#762a83", "#8c510a"];  // one per 片区, in order
 
-  function corridor(data) {
+  function partStyle(f, zoneIndex) {
+    var style = Object.assign({}, PARTS[f.properties.k] || PARTS.zone);
+    if (/Polygon/.test(f.geometry.type)) {
+      if (f.properties.k === "zone") {
+        style.color = style.fillColor = ZONE_FILLS[zoneIndex % ZONE_FILLS.length];
+      }
+      style.pane = "im-areas";
+      style.className = "im-area";
+    }
+    return style;
+  }
+
+  // A corridor: line, divider, zones, nodes and buffer; a part with a label (l) shows it.
+  function corridor(data, options) {
+    var family = familyOf(options && options.style,
+                          {label: "走廊", shape: "line", color: PARTS.corridor.color});
+    var zones = 0;
+    var entry = {group: null, family: family, hollow: 0, count: 1};  // counted per corridor
     var group = L.geoJSON(data, {
-      style: function (f) { return PARTS[f.properties.k] || PARTS.zone; },
+      style: function (f) { return partStyle(f, f.properties.k === "zone" ? zones++ : 0); },
       pointToLayer: function (f, latlng) {
-        return L.circleMarker(latlng, Object.assign({radius: 6}, PARTS.node));
+        return L.circleMarker(latlng, Object.assign({radius: 6, pane: "im-nodes"}, PARTS.node));
       },
-      onEachFeature: function (f, layer) { bind(f, layer); remember(f, layer, group); }
+      onEachFeature: function (f, layer) {
+        var p = f.properties;
+        if (p.l) {
+          layer.bindTooltip(p.l, {permanent: true, direction: p.k === "node" ? "right" : "center",
+                                  offset: p.k === "node" ? [8, 0] : [0, 0],
+                                  className: "im-part-label im-part-" + (p.k || "part")});
+        } else if (p.t) layer.bindTooltip(p.t, {sticky: true});
+        if (p.p) layer.bindPopup(p.p, {maxWidth: 360});
+        remember(f, layer, group, p.k === "node" ? "走廊节点" : "走廊");
+      }
     });
+    entry.group = group;
+    symbolLayers.push(entry);
     return group;
   }
+
+  // -------------------------------------------------------------- symbol legend
+
+  // The families of the overlays on the map now, in drawing order, with counts.
+  function drawnFamilies(map) {
+    var byId = {}, out = [];
+    symbolLayers.forEach(function (entry) {
+      if (!map.hasLayer(entry.group)) return;
+      var known = byId[entry.family.id];
+      if (!known) {
+        known = byId[entry.family.id] = {family: entry.family, count: 0, hollow: 0};
+        out.push(known);
+      }
+      known.count += entry.count;
+      known.hollow += entry.hollow;
+    });
+    return out;
+  }
+
+  function fillSymbols(map, box) {
+    var families = drawnFamilies(map);
+    box.innerHTML = "";
+    box.hidden = !families.length;
+    if (!families.length) return;
+    var h = L.DomUtil.create("h2", "", box);
+    h.textContent = "图上符号";
+    var ul = L.DomUtil.create("ul", "im-symbol-list", box);
+    var hollow = 0;
+    families.forEach(function (item) {
+      var li = L.DomUtil.create("li", "", ul);
+      li.setAttribute("data-family", item.family.id);
+      li.innerHTML = svgSymbol(item.family, false, 16);
+      var name = L.DomUtil.create("span", "im-symbol-label", li);
+      name.textContent = item.family.label;   // text, never HTML
+      var count = L.DomUtil.create("span", "im-count", li);
+      count.textContent = "（" + item.count + "）";
+      hollow += item.hollow;
+    });
+    if (hollow) {
+      var note = L.DomUtil.create("p", "im-hollow-note", box);
+      note.innerHTML = svgSymbol({shape: "circle", color: "#555"}, true, 14);
+      note.appendChild(document.createTextNode(
+        "空心符号：规划只给出所在县区或城市，标在其中心，为示意位置（" + hollow + "）"));
+    }
+  }
+
+  // -------------------------------------------------------------- controls
 
   function control(position, build) {
     var C = L.Control.extend({options: {position: position}, onAdd: build});
@@ -142,103 +317,71 @@
     });
   }
 
-  function search(map) {
+  function homeButton(map) {
     return control("topleft", function () {
-      var div = L.DomUtil.create("div", "leaflet-bar im-search");
-      var input = L.DomUtil.create("input", "", div);
-      input.type = "search"; input.placeholder = "搜索名称或别名";
-      input.setAttribute("list", "im-search-list");
-      var list = L.DomUtil.create("datalist", "", div);
-      list.id = "im-search-list";
-      var seen = {};
-      searchable.forEach(function (item) {
-        item.names.forEach(function (name) {
-          if (seen[name]) return;
-          seen[name] = true;
-          var option = document.createElement("option");
-          option.value = name;   // text, never HTML
-          list.appendChild(option);
-        });
+      var div = L.DomUtil.create("div", "leaflet-bar im-home-view");
+      var a = L.DomUtil.create("a", "", div);
+      a.href = "#"; a.title = "回到全图"; a.setAttribute("role", "button");
+      a.textContent = "全图";
+      L.DomEvent.on(a, "click", function (e) {
+        L.DomEvent.preventDefault(e);
+        map.closePopup();
+        if (innomap.page) innomap.page.home(map);
       });
-      function go() {
-        var q = input.value.trim();
-        if (!q) return;
-        var hit = null;
-        searchable.some(function (item) {
-          if (item.names.indexOf(q) >= 0) { hit = item; return true; }
-          return false;
-        }) || searchable.some(function (item) {
-          if (item.names.some(function (n) { return n.indexOf(q) >= 0; })) { hit = item; return true; }
-          return false;
-        });
-        input.classList.toggle("im-miss", !hit);
-        if (!hit) return;
-        if (hit.group && !map.hasLayer(hit.group)) map.addLayer(hit.group);
-        var open = function () {
-          if (hit.layer.getBounds) map.fitBounds(hit.layer.getBounds(), {maxZoom: 12});
-          else map.setView(hit.layer.getLatLng(), Math.max(map.getZoom(), 13));
-          hit.layer.openPopup && hit.layer.openPopup();
-        };
-        if (hit.group && hit.group.zoomToShowLayer && hit.layer.getLatLng) {
-          hit.group.zoomToShowLayer(hit.layer, function () { hit.layer.openPopup(); });
-        } else open();
-      }
-      L.DomEvent.on(input, "change", go);
-      L.DomEvent.on(input, "keydown", function (e) { if (e.key === "Enter") go(); });
       L.DomEvent.disableClickPropagation(div);
       return div;
     });
   }
 
-  function legend(id) {
+  // The choropleth legend (moved in from the page) and the symbol legend, collapsible.
+  function legend(map, id, collapsed) {
     var el = id && document.getElementById(id);
-    if (!el) return null;
     return control("bottomright", function () {
       var div = L.DomUtil.create("div", "im-legend-control");
-      div.appendChild(el);
+      var button = L.DomUtil.create("button", "im-legend-toggle", div);
+      button.type = "button";
+      button.textContent = "图例";
+      var body = L.DomUtil.create("div", "im-legend-body", div);
+      body.id = "im-legend-body";
+      button.setAttribute("aria-controls", body.id);
+      if (el) body.appendChild(el);
+      var symbols = L.DomUtil.create("div", "im-symbols", body);
+      symbols.id = "im-symbols";
+      var set = function (closed) {
+        div.classList.toggle("im-collapsed", closed);
+        button.setAttribute("aria-expanded", String(!closed));
+        button.title = closed ? "展开图例" : "收起图例";
+      };
+      set(collapsed);
+      L.DomEvent.on(button, "click", function () {
+        set(!div.classList.contains("im-collapsed"));
+        if (innomap.page) innomap.page.relayout(map);
+      });
+      var redo = function () { fillSymbols(map, symbols); };
+      var pending = null;
+      map.on("layeradd layerremove", function () {
+        if (!pending) pending = setTimeout(function () { pending = null; redo(); }, 0);
+      });
+      redo();
+      L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
       return div;
     });
   }
 
   function controls(map, options) {
+    var narrow = window.matchMedia && window.matchMedia("(max-width: 759px)").matches;
     L.control.scale({imperial: false}).addTo(map);
+    homeButton(map).addTo(map);
     fullscreen(map).addTo(map);
-    search(map).addTo(map);
-    var lg = legend(options.legend);
-    if (lg) lg.addTo(map);
-    wireForm();
-  }
-
-  function wireSteps() {
-    var range = document.getElementById("im-step-range");
-    if (!range) return;
-    var links = document.querySelectorAll("#im-steps a.im-step");
-    range.addEventListener("change", function () {
-      var link = links[Number(range.value)];
-      if (link) window.location.href = link.href;
-    });
-  }
-
-  function wireForm() {
-    wireSteps();
-    var form = document.getElementById("im-form");
-    if (!form) return;
-    Array.prototype.forEach.call(form.querySelectorAll("select"), function (select) {
-      select.addEventListener("change", function () {
-        if (select.name === "indicator" || select.name === "kind") {
-          var year = form.querySelector("input[name=year]");
-          if (year) year.remove();
-          if (select.name === "indicator") {
-            var kind = form.querySelector("select[name=kind]");
-            if (kind) kind.disabled = true;
-          }
-        }
-        form.submit();
-      });
-    });
+    if (innomap.search) innomap.search.control(map, searchable, unitLayers).addTo(map);
+    legend(map, options.legend, narrow).addTo(map);
+    if (innomap.page) innomap.page.setup(map, options);
   }
 
   window.innomap = {regions: regions, labels: labels, entities: entities,
-                    corridor: corridor, controls: controls};
+                    corridor: corridor, controls: controls, maps: [], layerControls: [],
+                    symbols: {families: drawnFamilies, svg: svgSymbol, familyOf: familyOf},
+                    searchable: searchable,
+                    isUnitLayer: function (layer) { return unitLayers.indexOf(layer) >= 0; }};
 }());
