@@ -124,6 +124,7 @@ class PartnersLayer(Layer):
                    "第一条合作引文；每条合作见 partnerships 图层。")
     map_role = "points"
     family = "university"
+    map_default_visible = False  # on a region's map they would pose as its own carriers
     geometry_type = "Point"
     popup_fields = (("location", "所在地"), ("region_names", "合作地区"), ("kinds", "合作方式"))
 

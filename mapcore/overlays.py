@@ -54,11 +54,14 @@ class Overlay:
     family: Family
     features: list[MapFeature] = field(default_factory=list)
     visible: bool = True
+    legend: str = ""  # its legend entry when that is not its family's label
 
     @property
     def legend_label(self) -> str:
         """Its legend entry: the symbol family for markers and corridors, else what the
         layer is (an outline of 创新区域 is no family of carriers)."""
+        if self.legend:
+            return self.legend
         if self.role in ("points", "corridor"):
             return self.family.label
         return self.title.rsplit("（", 1)[0]
@@ -122,7 +125,7 @@ def point_overlays(resources, layer, frame: gpd.GeoDataFrame) -> list[Overlay]:
         title = family.label if by_type else layer.title
         out.append(Overlay(f"{layer.id}:{family.id}", layer.id, layer.map_role,
                            f"{title}（{len(features)}）", family, features,
-                           layer.map_default_visible))
+                           layer.map_default_visible, "" if by_type else layer.title))
     return out
 
 

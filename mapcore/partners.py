@@ -64,7 +64,9 @@ def partners_spec(resources, adcode: str, spec_class, subtitle: str):
         members += [{"id": r.id, "name": r.name, "type": getattr(r, "type_label", ""),
                      "location": getattr(r, "location", ""), "abroad": not inside}
                     for r, inside in zip(partners.itertuples(), _in_china(partners))]
-        overlays += point_overlays(resources, layer, partners[_in_china(partners)])
+        for overlay in point_overlays(resources, layer, partners[_in_china(partners)]):
+            overlay.visible = True  # off on region maps, the subject here
+            overlays.append(overlay)
     fine = resources.units("fine")
     region = fine[fine["adcode"] == adcode]
     west, south, east, north = gpd.GeoSeries(

@@ -22,7 +22,7 @@ from layers.base import Layer
 from layers.corridors import CorridorsLayer
 from layers.entities import EntitiesLayer
 from layers.imported import ImportedMetrics
-from layers.targets import TargetsLayer
+from layers.targets import TargetsLayer, with_progress
 from mapcore import build_map
 from tests.conftest import ROOT
 from web import create_app, services
@@ -103,16 +103,25 @@ class Fixed(Layer):
         return frame
 
 
+class FixedTargets(Fixed):
+    """Fixed targets with the progress columns the targets layer adds to its rows."""
+
+    def load(self, ctx):
+        frame = super().load(ctx)
+        indicators = pd.DataFrame({"higher_is_better": {"rd": True}})
+        return with_progress(frame, ctx.layer("imported-metrics"), indicators)
+
+
 def fake_imported() -> pd.DataFrame:
     return pd.DataFrame({"id": ["m1"], "region_adcode": ["320703"], "indicator_id": [EVIL],
                          "year": [2023], "value": [1.0], "unit": ["%"],
-                         "source": ["x.csv 第 2 行"]})
+                         "source": ["x.csv 第 2 行"], "version": [1]})
 
 
 def fake_layers(targets=None) -> list[Layer]:
     """The plan layers as tiny fixtures (including a hostile name)."""
     targets = fake_targets() if targets is None else targets
-    return [Fixed(TargetsLayer, targets.assign(id=[f"t{i}" for i in range(len(targets))])),
+    return [FixedTargets(TargetsLayer, targets.assign(id=[f"t{i}" for i in range(len(targets))])),
             Fixed(EntitiesLayer, fake_entities()), Fixed(CorridorsLayer, fake_corridors()),
             Fixed(ImportedMetrics, fake_imported())]
 

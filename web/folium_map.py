@@ -76,14 +76,20 @@ def _units_layer(spec: MapSpec, resources, decimals: int, gcj02: bool,
                      name=name, options={"plain": spec.choice.indicator is None})
 
 
+def _overlay_properties(f) -> dict:
+    """What the page's script reads of an overlay feature (see innomap-maps.js)."""
+    props = {"id": f.id, "n": f.name, "s": list(f.search), "g": f.grade, "h": f.hollow,
+             "f": f.family, "cty": f.county, "k": f.part,
+             "t": text_html(f"{f.name}（{dict(f.rows).get('组成', '')}）" if f.part else f.name),
+             "p": popup_html(f.name, f.rows, f.citations)}
+    if f.label:
+        props["l"] = text_html(f.label)  # a permanent label (corridor parts)
+    return props
+
+
 def _overlay_layer(overlay, decimals: int, gcj02: bool) -> DataLayer:
     geoms = _display([f.geometry for f in overlay.features], decimals, gcj02)
-    features = [_feature(geom, {
-        "id": f.id, "n": f.name, "s": list(f.search), "g": f.grade, "h": f.hollow,
-        "f": f.family, "cty": f.county, "k": f.part, "lb": text_html(f.label),
-        "t": text_html(f"{f.name}（{dict(f.rows).get('组成', '')}）" if f.part else f.name),
-        "p": popup_html(f.name, f.rows, f.citations)})
-        for f, geom in zip(overlay.features, geoms)]
+    features = [_feature(geom, _overlay_properties(f)) for f, geom in zip(overlay.features, geoms)]
     family = overlay.family
     style = {"label": overlay.legend_label, "color": family.color, "shape": family.shape,
              "family": family.id, "role": overlay.role}
