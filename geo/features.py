@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -89,6 +90,8 @@ class FeatureTable:
     year_field: str | None = None
     year: int | None = None
     version: int = field(default_factory=lambda: next(_versions))
+    #: A table of a store-backed layer holds no rows: this gives its extent (once).
+    stored_extent: Callable[[], list | None] | None = None
 
     def __post_init__(self):
         self.geometry = _rfc7946_geometry(self.frame.geometry.to_numpy())
@@ -132,6 +135,10 @@ class FeatureTable:
     @property
     def extent(self) -> list[float] | None:
         """CRS84 bounding box of all features, or None for an empty table."""
+        if self.stored_extent is not None:
+            if not hasattr(self, "_stored_extent"):
+                self._stored_extent = self.stored_extent()
+            return self._stored_extent
         return _envelope(self.bounds)
 
     def intersecting(self, bbox) -> np.ndarray:

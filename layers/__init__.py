@@ -76,6 +76,10 @@ class Catalog:
         self.layer(layer_id)
         return self.frames[layer_id]
 
+    def whole(self, layer_id: str) -> gpd.GeoDataFrame:
+        """Every feature of ``layer_id`` (a store-backed layer's are read from the store)."""
+        return self.layer(layer_id).load_all(self.context)
+
     def refresh(self, layer_id: str) -> gpd.GeoDataFrame:
         """Load ``layer_id`` again (its data changed) and swap the new frame in.
 

@@ -31,6 +31,22 @@ MAP_ROLES = {
     "none": "不上地图（map_reason 说明原因）",
 }
 OVERLAY_ROLES = ("points", "areas", "lines", "corridor")
+#: Where a layer's features live (``Layer.storage``).
+STORAGES = {
+    "memory": "load() 返回全部要素，每个服务进程保留一份",
+    "store": "要素留在数据库（带空间索引）中，按请求查询；load() 只返回列，不含行",
+}
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """A query on a store-backed layer: closed WGS84 ``bbox`` (west > east crosses the
+    antimeridian), equality ``filters`` on the layer's columns, and a page."""
+
+    bbox: tuple[float, float, float, float] | None = None
+    filters: tuple[tuple[str, object], ...] = ()
+    offset: int = 0
+    limit: int = 10
 
 
 @dataclass
@@ -94,10 +110,50 @@ class Layer(abc.ABC):
     # Layers this one is computed from: when the catalog reloads one of them
     # (an import changed it), it reloads this layer too.
     depends_on: ClassVar[tuple[str, ...]] = ()
+    #: Where the features live: one of :data:`STORAGES`. A ``store`` layer's frame in
+    #: the catalog has its columns and no rows (no worker holds a copy of a large
+    #: layer); the API, maps, tiles and exports read it through the methods below.
+    storage: ClassVar[str] = "memory"
 
     @abc.abstractmethod
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         """Read the layer's data and return it as a GeoDataFrame in EPSG:4326."""
+
+    def load_all(self, ctx: LayerContext) -> gpd.GeoDataFrame:
+        """Every feature as one frame (a whole-layer download); for a memory layer the
+        frame the catalog holds, for a store-backed one read from the store."""
+        return ctx.layer(self.id)
+
+    # -- store-backed layers (storage == "store") ---------------------------------
+
+    def query(self, ctx: LayerContext, query: PageQuery) -> tuple[gpd.GeoDataFrame, int]:
+        """One page of the features matching ``query`` in the layer's order, as a frame
+        like ``load``'s, and how many matched."""
+        raise NotImplementedError(f"layer {self.id} is not store-backed")
+
+    def feature(self, ctx: LayerContext, feature_id: str) -> gpd.GeoDataFrame:
+        """The feature with id ``feature_id`` (a frame of one row, or of none)."""
+        raise NotImplementedError(f"layer {self.id} is not store-backed")
+
+    def count(self, ctx: LayerContext, bbox=None) -> int:
+        """How many features intersect ``bbox`` (None: all)."""
+        raise NotImplementedError(f"layer {self.id} is not store-backed")
+
+    def counts(self, ctx: LayerContext, bbox=None):
+        """Features per county in ``bbox``: a DataFrame of ``county_adcode``, ``count``."""
+        raise NotImplementedError(f"layer {self.id} is not store-backed")
+
+    def points(self, ctx: LayerContext, bbox):
+        """(key, lon, lat) arrays of the point features in ``bbox``, without attributes."""
+        raise NotImplementedError(f"layer {self.id} is not store-backed")
+
+    def at(self, ctx: LayerContext, keys) -> gpd.GeoDataFrame:
+        """The features of the ``keys`` :meth:`points` gave, as a frame like ``load``'s."""
+        raise NotImplementedError(f"layer {self.id} is not store-backed")
+
+    def extent(self, ctx: LayerContext):
+        """WGS84 (west, south, east, north) of every feature, None when there are none."""
+        raise NotImplementedError(f"layer {self.id} is not store-backed")
 
     def queryables(self, gdf: gpd.GeoDataFrame) -> list[str]:
         """Property names a client may filter on; all non-geometry columns by default."""
@@ -122,6 +178,9 @@ def check_layer_class(layer: type[Layer] | Layer) -> None:
     if layer.map_role not in MAP_ROLES:
         raise LayerError(f"layer {layer.id}: map_role {layer.map_role!r} is not one of "
                          f"{', '.join(MAP_ROLES)}")
+    if layer.storage not in STORAGES:
+        raise LayerError(f"layer {layer.id}: storage {layer.storage!r} is not one of "
+                         f"{', '.join(STORAGES)}")
     if layer.map_role == "none" and not layer.map_reason:
         raise LayerError(f"layer {layer.id}: map_role none needs a map_reason")
     if layer.map_role == "values" and layer.values_format not in ("long", "counts"):

@@ -9,11 +9,13 @@ latest version; ``metrics_frame`` / ``carriers_frame`` build any other version.
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
-from layers.base import Layer, LayerContext
+from layers.base import Layer, LayerContext, PageQuery
 from layers.boundaries import display_boundaries
 from store import COLUMNS, Store, open_store
+from store.current import CarrierQuery
 
 STORE_OPTION = "store_url"
 METRICS_LAYER = "imported-metrics"
@@ -110,8 +112,52 @@ class ImportedCarriers(Layer):
     popup_fields = (("type", "类型"), ("address", "地址"), ("source", "数据来源"),
                     ("version", "导入版本"))
     geometry_type = "Point"
+    storage = "store"
+    #: Frame column → column of the store's current carriers, where they differ.
+    STORE_COLUMNS = {"id": "feature_id", "datum_given": "datum"}
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
+        return carriers_frame(_empty_rows("carriers"))
+
+    def load_all(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         store = context_store(ctx)
-        rows = store.rows("carriers") if store else _empty_rows("carriers")
-        return carriers_frame(rows)
+        return carriers_frame(store.rows("carriers") if store else _empty_rows("carriers"))
+
+    def query(self, ctx: LayerContext, query: PageQuery) -> tuple[gpd.GeoDataFrame, int]:
+        store = context_store(ctx)
+        if store is None:
+            return self.load(ctx), 0
+        filters = tuple((self.STORE_COLUMNS.get(name, name), value)
+                        for name, value in query.filters)
+        rows, matched = store.current_page(CarrierQuery(query.bbox, filters, query.offset,
+                                                        query.limit))
+        return carriers_frame(rows), matched
+
+    def feature(self, ctx: LayerContext, feature_id: str) -> gpd.GeoDataFrame:
+        frame, _ = self.query(ctx, PageQuery(filters=(("id", str(feature_id)),), limit=1))
+        return frame
+
+    def count(self, ctx: LayerContext, bbox=None) -> int:
+        store = context_store(ctx)
+        return store.current_count(CarrierQuery(bbox=bbox)) if store else 0
+
+    def counts(self, ctx: LayerContext, bbox=None) -> pd.DataFrame:
+        store = context_store(ctx)
+        if store is None:
+            return pd.DataFrame({"county_adcode": [], "count": []})
+        return store.current_counts(bbox)
+
+    def points(self, ctx: LayerContext, bbox):
+        store = context_store(ctx)
+        if store is None:
+            empty = np.array([])
+            return empty.astype(np.int64), empty, empty
+        return store.current_points(bbox)
+
+    def at(self, ctx: LayerContext, keys) -> gpd.GeoDataFrame:
+        store = context_store(ctx)
+        return carriers_frame(store.current_at(keys)) if store else self.load(ctx)
+
+    def extent(self, ctx: LayerContext):
+        store = context_store(ctx)
+        return store.current_extent() if store else None

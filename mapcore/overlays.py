@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from layers.carriers import CENTROID_PRECISIONS
 from mapcore.resources import Family
@@ -179,6 +180,9 @@ def region_overlays(resources, area, with_choropleth: bool) -> list[Overlay]:
     """Every overlay layer's features that intersect ``area`` (WGS84 polygon)."""
     out: list[Overlay] = []
     for layer in resources.layers_with_role("points", "areas", "lines", "corridor"):
+        if layer.storage == "store":
+            out += stored_point_overlays(resources, layer, area)
+            continue
         frame = resources.catalog.frames.get(layer.id)
         if frame is None or frame.empty:
             continue
@@ -198,3 +202,46 @@ def region_overlays(resources, area, with_choropleth: bool) -> list[Overlay]:
             visible = layer.map_default_visible or not with_choropleth
             out.append(shape_overlay(resources, layer, inside, visible))
     return out
+
+
+#: A store-backed point layer with more features than this in a map's extent is drawn
+#: as one count per county (the rows are never loaded); with fewer, as its points.
+MAP_POINTS_MAX = 2000
+COUNT_NOTE = "数量较多，按县区汇总显示；每个载体可在数据接口中按范围查询"
+
+
+def stored_point_overlays(resources, layer, area) -> list[Overlay]:
+    """A store-backed point layer in ``area``: its points when few, else counts."""
+    ctx = resources.catalog.context
+    bbox = tuple(shapely.bounds(area).tolist())
+    if layer.count(ctx, bbox) > MAP_POINTS_MAX:
+        overlay = count_overlay(resources, layer, area)
+        return [overlay] if overlay.features else []
+    keys, lon, lat = layer.points(ctx, bbox)
+    inside = shapely.intersects_xy(area, lon, lat)
+    if not inside.any():
+        return []
+    return point_overlays(resources, layer, layer.at(ctx, keys[inside]))
+
+
+def count_overlay(resources, layer, area) -> Overlay:
+    """One marker per county of ``area`` at its label point: how many features it has."""
+    counts = layer.counts(resources.catalog.context)
+    fine = resources.units("fine")
+    counties = fine[(fine["level"] == "county") & fine.intersects(area)]
+    per = dict(zip(counts["county_adcode"].astype(str), counts["count"].astype(int)))
+    family = resources.family(layer.family)
+    features = []
+    for row in counties.sort_values("adcode").itertuples():
+        n = per.get(str(row.adcode), 0)
+        if not n:
+            continue
+        features.append(MapFeature(
+            id=f"{layer.id}:{row.adcode}", name=f"{row.name}：{n:,} 个", family=family.id,
+            geometry=shapely.point_on_surface(row.geometry),
+            rows=[("载体数", f"{n:,}"), ("说明", COUNT_NOTE)],
+            citations=[], search=(row.name,), county=str(row.adcode)))
+    total = sum(per.get(str(a), 0) for a in counties["adcode"])
+    return Overlay(f"{layer.id}:{family.id}", layer.id, layer.map_role,
+                   f"{layer.title}（{total:,}，按县区汇总）", family, features,
+                   layer.map_default_visible, layer.title)

@@ -27,6 +27,14 @@ CREATE TABLE IF NOT EXISTS carrier_rows (fid BIGSERIAL PRIMARY KEY,
   county_adcode TEXT, precision TEXT, source TEXT, geom geometry(Point, 4326));
 CREATE INDEX IF NOT EXISTS carrier_rows_version ON carrier_rows(version_id);
 CREATE INDEX IF NOT EXISTS carrier_rows_geom ON carrier_rows USING GIST (geom);
+CREATE TABLE IF NOT EXISTS carrier_current (pos BIGINT PRIMARY KEY,
+  feature_id TEXT NOT NULL UNIQUE, version BIGINT NOT NULL, row_no INTEGER NOT NULL,
+  name TEXT NOT NULL, type TEXT NOT NULL, address TEXT, lon DOUBLE PRECISION NOT NULL,
+  lat DOUBLE PRECISION NOT NULL, datum TEXT, province_adcode TEXT, city_adcode TEXT,
+  county_adcode TEXT, precision TEXT, source TEXT, geom geometry(Point, 4326)
+  GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED);
+CREATE INDEX IF NOT EXISTS carrier_current_geom ON carrier_current USING GIST (geom);
+CREATE INDEX IF NOT EXISTS carrier_current_county ON carrier_current(county_adcode);
 CREATE TABLE IF NOT EXISTS staged_uploads (token TEXT PRIMARY KEY,
   created DOUBLE PRECISION NOT NULL, meta TEXT NOT NULL, payload BYTEA NOT NULL)
 """
@@ -36,6 +44,7 @@ class PostgresStore(SQLStore):
     """The store in the PostgreSQL database at ``url`` (``postgresql://…``)."""
 
     placeholder = "%s"
+    key_collation = ' COLLATE "C"'
 
     def __init__(self, url: str):
         try:
@@ -62,6 +71,11 @@ class PostgresStore(SQLStore):
         lon_at, lat_at = 3, 4
         return "ST_SetSRID(ST_MakePoint(%s, %s), 4326)", lambda rec: (rec[lon_at], rec[lat_at])
 
+    def _bbox_sql(self, bbox) -> tuple[str, tuple]:
+        west, south, east, north = bbox
+        return ("geom && ST_MakeEnvelope(?, ?, ?, ?, 4326) AND lon BETWEEN ? AND ? "
+                "AND lat BETWEEN ? AND ?", (west, south, east, north, west, east, south, north))
+
     def _ensure_schema(self) -> None:
         conn = self._connection()
         try:
@@ -75,8 +89,11 @@ class PostgresStore(SQLStore):
                     except self._psycopg.Error as exc:
                         raise StoreError("the PostgreSQL store needs the PostGIS extension "
                                          f"(CREATE EXTENSION postgis failed: {exc})") from None
+                fresh = not conn.execute("SELECT to_regclass('carrier_current')").fetchone()[0]
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         conn.execute(statement)
+                if fresh:  # a store made before the table existed: fill it once
+                    self._rebuild_current(conn.cursor())
         finally:
             conn.close()

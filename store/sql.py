@@ -18,6 +18,7 @@ import pandas as pd
 from store.base import (COLUMNS, STAGING_TTL_SECONDS, Progress, RollbackConflict, Store,
                         StoreError, Version, VersionNotFound, check_kind, check_rows,
                         latest_per_key)
+from store.current import CurrentCarriers, rebuild_sql
 
 TABLES = {"metrics": "metric_rows", "carriers": "carrier_rows"}
 CHUNK_ROWS = 5000
@@ -29,7 +30,7 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class SQLStore(Store, abc.ABC):
+class SQLStore(CurrentCarriers, Store, abc.ABC):
     """Versions, rows and staged uploads in four tables of one SQL database."""
 
     placeholder = "?"
@@ -47,6 +48,14 @@ class SQLStore(Store, abc.ABC):
     @abc.abstractmethod
     def _is_unique_violation(self, exc: Exception) -> bool:
         """True if ``exc`` is a unique-constraint violation."""
+
+    #: Appended to each key column when ordering the current carriers (PostgreSQL: "C").
+    key_collation = ""
+
+    def _rebuild_current(self, cur) -> None:
+        """Refill ``carrier_current`` (and its spatial index) from the active imports."""
+        for statement in rebuild_sql(self.key_collation):
+            cur.execute(statement)
 
     def _carrier_geometry(self) -> tuple[str, callable]:
         """SQL expression for the geometry column and a function row -> its parameters."""
@@ -117,6 +126,8 @@ class SQLStore(Store, abc.ABC):
             version_id = self._insert_version(cur, "import", kind, user, filename, sha256,
                                               len(records), None, note)
             self._insert_rows(cur, kind, version_id, records, progress)
+            if kind == "carriers":
+                self._rebuild_current(cur)
         return self.version(version_id)
 
     def rollback(self, version_id: int, *, user: str, note: str = "") -> Version:
@@ -125,6 +136,8 @@ class SQLStore(Store, abc.ABC):
                 target = self._importable_target(cur, int(version_id))
                 new_id = self._insert_version(cur, "rollback", target[2], user, target[5],
                                               target[6], target[7], target[0], note)
+                if target[2] == "carriers":
+                    self._rebuild_current(cur)
         except StoreError:
             raise
         except Exception as exc:

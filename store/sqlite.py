@@ -55,6 +55,15 @@ CREATE TABLE staged_uploads (token TEXT PRIMARY KEY, created DOUBLE NOT NULL,
   meta TEXT NOT NULL, payload BLOB NOT NULL);
 """
 
+CURRENT_SCHEMA = """
+CREATE TABLE carrier_current (pos INTEGER PRIMARY KEY, feature_id TEXT NOT NULL UNIQUE,
+  version INTEGER NOT NULL, row_no INTEGER NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL,
+  address TEXT, lon DOUBLE NOT NULL, lat DOUBLE NOT NULL, datum TEXT, province_adcode TEXT,
+  city_adcode TEXT, county_adcode TEXT, precision TEXT, source TEXT);
+CREATE INDEX carrier_current_county ON carrier_current(county_adcode);
+CREATE VIRTUAL TABLE carrier_current_rtree USING rtree(id, minx, maxx, miny, maxy)
+"""
+
 
 def gpkg_point(lon: float, lat: float, srs_id: int = 4326) -> bytes:
     """A GeoPackage geometry blob: ``GP`` header (little endian, no envelope) + WKB."""
@@ -90,12 +99,27 @@ class SQLiteStore(SQLStore):
         lon_at, lat_at = 3, 4  # positions of lon, lat in CARRIER_COLUMNS
         return "?", lambda rec: (gpkg_point(rec[lon_at], rec[lat_at]),)
 
+    def _bbox_sql(self, bbox) -> tuple[str, tuple]:
+        # The R*Tree keeps 32-bit floats rounded outwards: it finds a superset, the
+        # exact test on lon/lat keeps what lies in the closed box.
+        west, south, east, north = bbox
+        return ("pos IN (SELECT id FROM carrier_current_rtree WHERE maxx >= ? AND minx <= ? "
+                "AND maxy >= ? AND miny <= ?) AND lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?",
+                (west, east, south, north, west, east, south, north))
+
+    def _rebuild_current(self, cur) -> None:
+        super()._rebuild_current(cur)
+        cur.execute("DELETE FROM carrier_current_rtree")
+        cur.execute("INSERT INTO carrier_current_rtree SELECT pos, lon, lon, lat, lat "
+                    "FROM carrier_current")
+
     def _ensure_schema(self) -> None:
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
         try:
             exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
                                   "AND name = 'versions'").fetchone()
             if exists:
+                self._ensure_current(conn)
                 return
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("BEGIN IMMEDIATE")
@@ -104,13 +128,29 @@ class SQLiteStore(SQLStore):
                 return
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {GPKG_VERSION}")
-            for statement in SCHEMA.split(";"):
+            for statement in (SCHEMA + ";" + CURRENT_SCHEMA).split(";"):
                 if statement.strip():
                     conn.execute(statement)
             _register_gpkg(conn)
             conn.execute("COMMIT")
         finally:
             conn.close()
+
+    def _ensure_current(self, conn) -> None:
+        """Add and fill the current-carriers table to a store made before it existed."""
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'carrier_current'").fetchone():
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if not conn.execute("SELECT 1 FROM sqlite_master "
+                                "WHERE name = 'carrier_current'").fetchone():
+                for statement in CURRENT_SCHEMA.split(";"):
+                    conn.execute(statement)
+                self._rebuild_current(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
 
 def _register_gpkg(conn) -> None:

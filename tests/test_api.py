@@ -70,7 +70,7 @@ COLLECTIONS = {coll.id: (layer, coll) for layer in REGISTRY.values()
 def served_frame(catalog, cid):
     """The rows and geometries collection ``cid`` serves, from its layer's frame."""
     layer, coll = COLLECTIONS[cid]
-    return coll.frame(catalog.frame(layer.id))
+    return coll.frame(catalog.whole(layer.id))
 
 
 @pytest.mark.parametrize("cid", sorted(COLLECTIONS))

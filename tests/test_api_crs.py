@@ -13,7 +13,7 @@ from shapely.geometry import Point, Polygon
 
 from geo.crs import SUPPORTED, bbox_to_lonlat, parse_crs, transform_geometries
 
-ITEMS = "/api/collections/imported-carriers/items"  # a Point collection
+ITEMS = "/api/collections/partners/items"  # a Point collection
 LON, LAT = 119.221611, 34.596653  # 连云港市海州区, WGS84
 R = 6378137.0
 
@@ -38,7 +38,7 @@ def expected(crs_uri):
 def one_point(replace_frame):
     frame = gpd.GeoDataFrame({"id": ["320706"], "name": ["海州区"]},
                              geometry=[Point(LON, LAT)], crs="EPSG:4326")
-    replace_frame("imported-carriers", frame)
+    replace_frame("partners", frame)
 
 
 @pytest.mark.parametrize("crs_uri", list(SUPPORTED))

@@ -70,8 +70,8 @@ def test_bbox_across_the_antimeridian(client, replace_frame):
     frame = gpd.GeoDataFrame({"id": ["east", "west", "home"], "name": ["a", "b", "c"]},
                              geometry=[Point(179.5, 10), Point(-179.5, 10), Point(119, 34)],
                              crs="EPSG:4326")
-    replace_frame("imported-carriers", frame)
-    url = "/api/collections/imported-carriers/items"
+    replace_frame("partners", frame)
+    url = "/api/collections/partners/items"
     assert ids(client, f"{url}?bbox=179,5,-179,15") == ["east", "west"]
     assert ids(client, f"{url}?bbox=5,179,15,-179&bbox-crs=EPSG:4326") == ["east", "west"]
     assert ids(client, f"{url}?bbox=118,30,120,35") == ["home"]

@@ -194,3 +194,22 @@ def test_unsupported_url():
 def test_postgres_unreachable_is_a_store_error(tmp_path):
     with pytest.raises(StoreError, match="cannot connect"):
         open_store(f"postgresql:///x?host={tmp_path}&user=nobody")
+
+
+def test_current_carriers_follow_imports_and_rollbacks(store):
+    from store.current import CarrierQuery
+
+    store.add_import("carriers", carriers(["b", "a", "c"]), user="u", filename="1.csv",
+                     sha256="1")
+    newer = store.add_import("carriers", carriers(["a", "d"]), user="u", filename="2.csv",
+                             sha256="2")
+    page, matched = store.current_page(CarrierQuery(limit=10))
+    assert matched == 4 and list(page["name"]) == ["a", "b", "c", "d"]
+    assert page.set_index("name").loc["a", "feature_id"] == f"c{newer.id}-0"
+    near = CarrierQuery(bbox=(118.705, 34.0, 118.715, 35.0))  # the second row of a file
+    assert list(store.current_page(near)[0]["name"]) == ["d"]
+    store.rollback(newer.id, user="u")
+    assert list(store.current_page(CarrierQuery(limit=10))[0]["name"]) == ["a", "b", "c"]
+    assert list(store.current_page(near)[0]["name"]) == ["a"]
+    assert store.current_counts().to_dict("records") == [{"county_adcode": "321322",
+                                                          "count": 3}]

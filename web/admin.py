@@ -311,5 +311,5 @@ def data(kind: str, fmt: str):
 
 def _frame_at(kind: str, version: int | None):
     if version is None:
-        return services().catalog.frame(KIND_LAYERS[kind])
+        return services().catalog.whole(KIND_LAYERS[kind])
     return version_frame(KIND_LAYERS[kind], _state().store, import_context().boundaries, version)

@@ -19,6 +19,7 @@ from flask import Blueprint, current_app, render_template, request
 from geo import features
 from web import api_docs as docs
 from web import services
+from web.api_store import stored_feature, stored_page
 from web.api_http import (CORS_HEADERS, PREFLIGHT_HEADERS, ApiState, Entry, absolute, respond,
                           state, to_response)
 from web.api_query import (RESPONSE_FORMATS, check_known, parse_feature_query, parse_format,
@@ -121,7 +122,10 @@ def items(cid):
 @bp.get("/collections/<cid>/items/<path:fid>")
 def item(cid, fid):
     coll, table = _collection_table(current_app, cid)
-    position = table.id_index.get(fid)
+    layer = state().collections[cid][0]
+    if layer.storage == "store":
+        table = stored_feature(services().catalog.context, layer, coll, fid)
+    position = None if table is None else table.id_index.get(fid)
     if position is None:
         raise NotFound(f"集合 {cid} 中没有 id 为 {fid!r} 的要素。")
     query, fmt = parse_feature_query(request.args, table, request.accept_mimetypes)
@@ -151,7 +155,11 @@ def _document(build, template, media_type=JSON):
 
 
 def _items_body(req, layer, table, query, fmt) -> bytes | features.FeaturePage:
-    selection = features.select(table, query)
+    source = state().collections[layer.id][0]
+    if source.storage == "store":
+        table, selection = stored_page(services().catalog.context, source, layer, query)
+    else:
+        selection = features.select(table, query)
     links = _items_links(req, layer, query, selection)
     if fmt == "html":
         rows = features.feature_collection(table, selection, query, links)
@@ -221,7 +229,12 @@ def _collection_table(app, cid):
 
 def _table(app, cid) -> features.FeatureTable:
     layer, _ = state(app).collections[cid]
-    return state(app).table(cid, services(app).catalog.frame(layer.id))
+    table = state(app).table(cid, services(app).catalog.frame(layer.id))
+    if layer.storage == "store" and table.stored_extent is None:
+        ctx = services(app).catalog.context
+        table.stored_extent = lambda: (None if (box := layer.extent(ctx)) is None
+                                       else list(box))
+    return table
 
 
 def _base() -> str:

@@ -1,0 +1,150 @@
+"""The current carriers: the latest state of every carrier as one indexed table.
+
+``carrier_rows`` keeps every version; answering a map or API request from it would
+mean rebuilding the latest state (latest version per key, rollbacks undone) per
+request. ``carrier_current`` holds that state, rebuilt inside the transaction of
+every carriers import or rollback, so readers see the old state or the new one and
+nothing in between. ``pos`` is the row's place in key order (name, type, county:
+the order of ``Store.rows``); ``feature_id`` the feature id the API serves
+(``c<version>-<row_no>``). Bounding-box queries use a spatial index: an R*Tree in
+SQLite, a GiST index in PostGIS. Nothing here loads more rows than a query asks for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from store.base import CARRIER_COLUMNS
+
+CURRENT = "carrier_current"
+#: Columns of ``carrier_current`` a query may filter on by equality.
+FILTERABLE = ("feature_id", "version", *CARRIER_COLUMNS)
+_ACTIVE = ("SELECT id FROM versions WHERE action = 'import' AND kind = 'carriers' AND id NOT IN "
+           "(SELECT target FROM versions WHERE action = 'rollback')")
+
+
+@dataclass(frozen=True)
+class CarrierQuery:
+    """A query on the current carriers: closed WGS84 ``bbox`` (west > east crosses the
+    antimeridian), equality ``filters`` on :data:`FILTERABLE` columns, a page."""
+
+    bbox: tuple[float, float, float, float] | None = None
+    filters: tuple[tuple[str, object], ...] = ()
+    offset: int = 0
+    limit: int = 10
+
+
+def rebuild_sql(key_collation: str = "") -> list[str]:
+    """Statements that refill ``carrier_current`` from the active imports."""
+    columns = ", ".join(CARRIER_COLUMNS)
+    keys = ", ".join(f"{k}{key_collation}" for k in ("name", "type", "county_adcode"))
+    return [
+        f"DELETE FROM {CURRENT}",
+        f"INSERT INTO {CURRENT} (pos, feature_id, version, row_no, {columns}) "
+        f"SELECT row_number() OVER (ORDER BY {keys}), 'c' || version_id || '-' || row_no, "
+        f"version_id, row_no, {columns} FROM (SELECT *, row_number() OVER (PARTITION BY "
+        f"name, type, county_adcode ORDER BY version_id DESC, row_no DESC) AS newest "
+        f"FROM carrier_rows WHERE version_id IN ({_ACTIVE})) AS ranked WHERE newest = 1",
+    ]
+
+
+class CurrentCarriers:
+    """Queries on ``carrier_current`` for a :class:`store.sql.SQLStore` (mixin)."""
+
+    def _bbox_sql(self, bbox) -> tuple[str, tuple]:
+        """A WHERE clause (exact, closed box) using the spatial index, and its values."""
+        raise NotImplementedError
+
+    def _where(self, query: CarrierQuery) -> tuple[str, tuple]:
+        clauses, params = [], []
+        if query.bbox is not None:
+            west, south, east, north = (float(v) for v in query.bbox)
+            if west > east:
+                clauses.append("(lon >= ? OR lon <= ?) AND lat BETWEEN ? AND ?")
+                params += [west, east, south, north]
+            else:
+                sql, values = self._bbox_sql((west, south, east, north))
+                clauses.append(sql)
+                params += values
+        for name, value in query.filters:
+            if name not in FILTERABLE:
+                raise ValueError(f"carriers cannot be filtered on {name!r}")
+            clauses.append(f"{name} = ?")
+            params.append(value)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", tuple(params)
+
+    def current_count(self, query: CarrierQuery = CarrierQuery()) -> int:
+        """How many current carriers match ``query`` (paging ignored)."""
+        where, params = self._where(query)
+        with self._read() as cur:
+            cur.execute(self._sql(f"SELECT count(*) FROM {CURRENT}{where}"), params)
+            return int(cur.fetchone()[0])
+
+    def current_page(self, query: CarrierQuery) -> tuple[pd.DataFrame, int]:
+        """One page of matching current carriers in key order, and how many matched.
+
+        Columns ``feature_id``, ``version``, ``row_no`` and ``CARRIER_COLUMNS``.
+        """
+        where, params = self._where(query)
+        columns = ["feature_id", "version", "row_no", *CARRIER_COLUMNS]
+        with self._read() as cur:
+            cur.execute(self._sql(f"SELECT count(*) FROM {CURRENT}{where}"), params)
+            matched = int(cur.fetchone()[0])
+            cur.execute(self._sql(f"SELECT {', '.join(columns)} FROM {CURRENT}{where} "
+                                  "ORDER BY pos LIMIT ? OFFSET ?"),
+                        (*params, int(query.limit), int(query.offset)))
+            data = cur.fetchall()
+        return _frame(data, columns), matched
+
+    def current_points(self, bbox) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(pos, lon, lat) of every current carrier in ``bbox``: three numbers a row."""
+        where, params = self._where(CarrierQuery(bbox=bbox))
+        with self._read() as cur:
+            cur.execute(self._sql(f"SELECT pos, lon, lat FROM {CURRENT}{where}"), params)
+            data = np.array(cur.fetchall(), dtype=float).reshape(-1, 3)
+        return data[:, 0].astype(np.int64), data[:, 1], data[:, 2]
+
+    def current_at(self, positions) -> pd.DataFrame:
+        """The current carriers at ``positions`` (``pos`` values), in key order."""
+        columns = ["pos", "feature_id", "version", "row_no", *CARRIER_COLUMNS]
+        wanted = [int(p) for p in positions]
+        rows = []
+        with self._read() as cur:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                marks = ", ".join(["?"] * len(chunk))
+                cur.execute(self._sql(f"SELECT {', '.join(columns)} FROM {CURRENT} "
+                                      f"WHERE pos IN ({marks})"), chunk)
+                rows += cur.fetchall()
+        return _frame(rows, columns).sort_values("pos").reset_index(drop=True)
+
+    def current_counts(self, bbox=None, by: str = "county_adcode") -> pd.DataFrame:
+        """Current carriers per value of ``by`` in ``bbox``: columns ``by``, ``count``."""
+        if by not in FILTERABLE:
+            raise ValueError(f"carriers cannot be counted by {by!r}")
+        where, params = self._where(CarrierQuery(bbox=bbox))
+        with self._read() as cur:
+            cur.execute(self._sql(f"SELECT {by}, count(*) FROM {CURRENT}{where} "
+                                  f"GROUP BY {by} ORDER BY {by}"), params)
+            data = cur.fetchall()
+        return pd.DataFrame(data, columns=[by, "count"])
+
+    def current_extent(self) -> tuple[float, float, float, float] | None:
+        """WGS84 bounds of the current carriers, None when there are none."""
+        with self._read() as cur:
+            cur.execute(f"SELECT min(lon), min(lat), max(lon), max(lat) FROM {CURRENT}")
+            row = cur.fetchone()
+        return None if row is None or row[0] is None else tuple(float(v) for v in row)
+
+
+def _frame(data, columns) -> pd.DataFrame:
+    frame = pd.DataFrame(data, columns=columns)
+    for name in ("version", "row_no", "pos"):
+        if name in frame:
+            frame[name] = frame[name].astype("int64")
+    for name in ("lon", "lat"):
+        frame[name] = frame[name].astype("float64")
+    return frame
