@@ -147,6 +147,11 @@ class Layer(abc.ABC):
         """(key, lon, lat) arrays of the point features in ``bbox``, without attributes."""
         raise NotImplementedError(f"layer {self.id} is not store-backed")
 
+    def grid(self, ctx: LayerContext, bbox, cells: int):
+        """Point features in ``bbox`` counted in ``cells`` × ``cells`` equal cells: a
+        DataFrame of ``count``, ``lon``, ``lat`` (mean position), one row a cell."""
+        raise NotImplementedError(f"layer {self.id} is not store-backed")
+
     def at(self, ctx: LayerContext, keys) -> gpd.GeoDataFrame:
         """The features of the ``keys`` :meth:`points` gave, as a frame like ``load``'s."""
         raise NotImplementedError(f"layer {self.id} is not store-backed")

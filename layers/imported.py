@@ -154,6 +154,12 @@ class ImportedCarriers(Layer):
             return empty.astype(np.int64), empty, empty
         return store.current_points(bbox)
 
+    def grid(self, ctx: LayerContext, bbox, cells: int) -> pd.DataFrame:
+        store = context_store(ctx)
+        if store is None:
+            return pd.DataFrame({"count": [], "lon": [], "lat": []})
+        return store.current_grid(bbox, cells)
+
     def at(self, ctx: LayerContext, keys) -> gpd.GeoDataFrame:
         store = context_store(ctx)
         return carriers_frame(store.current_at(keys)) if store else self.load(ctx)

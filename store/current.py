@@ -132,6 +132,25 @@ class CurrentCarriers:
             data = cur.fetchall()
         return pd.DataFrame(data, columns=[by, "count"])
 
+    #: How the dialect rounds a non-negative number down to an integer.
+    floor_sql = "CAST({} AS INTEGER)"
+
+    def current_grid(self, bbox, cells: int) -> pd.DataFrame:
+        """Current carriers in ``bbox`` counted in ``cells`` × ``cells`` equal lon/lat
+        cells: columns ``count``, ``lon``, ``lat`` (their mean position), one row a cell."""
+        west, south, east, north = (float(v) for v in bbox)
+        dx, dy = (east - west) / cells, (north - south) / cells
+        where, params = self._where(CarrierQuery(bbox=bbox))
+        cx, cy = self.floor_sql.format("(lon - ?) / ?"), self.floor_sql.format("(lat - ?) / ?")
+        with self._read() as cur:
+            cur.execute(self._sql(f"SELECT {cx} AS cx, {cy} AS cy, count(*), avg(lon), avg(lat) "
+                                  f"FROM {CURRENT}{where} GROUP BY 1, 2"),
+                        (west, dx, south, dy, *params))
+            data = cur.fetchall()
+        frame = pd.DataFrame(data, columns=["cx", "cy", "count", "lon", "lat"])
+        return frame[["count", "lon", "lat"]].astype({"count": "int64", "lon": "float64",
+                                                      "lat": "float64"})
+
     def current_extent(self) -> tuple[float, float, float, float] | None:
         """WGS84 bounds of the current carriers, None when there are none."""
         with self._read() as cur:

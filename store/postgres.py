@@ -45,6 +45,7 @@ class PostgresStore(SQLStore):
 
     placeholder = "%s"
     key_collation = ' COLLATE "C"'
+    floor_sql = "floor({})"
 
     def __init__(self, url: str):
         try:

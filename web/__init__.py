@@ -55,11 +55,11 @@ def _settle_heap() -> None:
 
 
 def _blueprints():
-    from web import admin, api, assets, export, maps, pages, regions, targets_page, task_plan
+    from web import admin, api, assets, export, maps, pages, regions, targets_page, task_plan, tiles
 
     # Registration order is the order of the index page's sections.
     return [pages.bp, targets_page.bp, regions.bp, task_plan.bp, maps.bp, export.bp, api.bp,
-            assets.bp, admin.bp]
+            tiles.bp, assets.bp, admin.bp]
 
 
 class Services:

@@ -1,0 +1,172 @@
+"""Vector tiles in the WebMercatorQuad tile matrix set (OGC 17-083r4, Mapbox Vector Tile).
+
+Tile ``z/y/x`` counts rows ``y`` from the north like the OGC tile matrix set and
+XYZ web maps. Geometries come in WGS84 lon/lat and are projected to Web Mercator
+(EPSG:3857) here; :func:`encode` clips lines and polygons to the tile plus a small
+buffer, keeps points inside the tile itself, and quantises to a 4096 grid with the
+``mapbox-vector-tile`` encoder. Nothing here knows about layers or HTTP.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mapbox_vector_tile
+import numpy as np
+import shapely
+
+EXTENT = 4096
+MAX_ZOOM = 22
+EARTH_HALF = math.pi * 6378137.0  # half the Web Mercator world width, metres
+MAX_LAT = 85.0511287798066
+#: Share of a tile's width kept around it for lines and polygons (no seams at edges).
+BUFFER = 64 / EXTENT
+
+
+class TileError(ValueError):
+    """A tile address outside the tile matrix set."""
+
+
+def check_tile(z: int, y: int, x: int) -> None:
+    """Raise TileError unless ``z/y/x`` is a tile of WebMercatorQuad (zoom 0-22).
+
+    Examples
+    --------
+    >>> check_tile(8, 103, 212)
+    >>> check_tile(1, 2, 0)
+    Traceback (most recent call last):
+    ...
+    geo.tiles.TileError: 第 1 级瓦片行号应在 0–1 之间，收到 2
+    """
+    if not 0 <= z <= MAX_ZOOM:
+        raise TileError(f"瓦片级别应在 0–{MAX_ZOOM} 之间，收到 {z}")
+    last = 2 ** z - 1
+    for name, value in (("行号", y), ("列号", x)):
+        if not 0 <= value <= last:
+            raise TileError(f"第 {z} 级瓦片{name}应在 0–{last} 之间，收到 {value}")
+
+
+def mercator(lon, lat):
+    """Web Mercator metres of WGS84 ``lon``, ``lat`` (arrays or floats)."""
+    lat = np.clip(lat, -MAX_LAT, MAX_LAT)
+    x = np.radians(lon) * 6378137.0
+    y = np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)) * 6378137.0
+    return x, y
+
+
+def tile_mercator_bounds(z: int, y: int, x: int) -> tuple[float, float, float, float]:
+    """(minx, miny, maxx, maxy) of tile ``z/y/x`` in Web Mercator metres."""
+    size = 2 * EARTH_HALF / 2 ** z
+    west = -EARTH_HALF + x * size
+    north = EARTH_HALF - y * size
+    return west, north - size, west + size, north
+
+
+def tile_bounds(z: int, y: int, x: int) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of tile ``z/y/x`` in WGS84 degrees.
+
+    Parameters
+    ----------
+    z, y, x : int
+        Zoom, row (from the north) and column of a WebMercatorQuad tile.
+
+    Returns
+    -------
+    tuple of float
+        The tile's bounding box in lon/lat.
+
+    Examples
+    --------
+    >>> [round(v, 4) for v in tile_bounds(0, 0, 0)]
+    [-180.0, -85.0511, 180.0, 85.0511]
+    """
+    n = 2 ** z
+
+    def lat(row):
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
+
+    return x / n * 360 - 180, lat(y + 1), (x + 1) / n * 360 - 180, lat(y)
+
+
+def buffered_bounds(z: int, y: int, x: int) -> tuple[float, float, float, float]:
+    """:func:`tile_bounds` grown by :data:`BUFFER` of the tile on every side (WGS84)."""
+    n = 2 ** z
+
+    def lat(row):
+        row = min(max(row, 0), n)
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
+
+    west = max((x - BUFFER) / n * 360 - 180, -180.0)
+    east = min((x + 1 + BUFFER) / n * 360 - 180, 180.0)
+    return west, lat(y + 1 + BUFFER), east, lat(y - BUFFER)
+
+
+def encode(layers: list[tuple[str, np.ndarray, list[dict]]], z: int, y: int, x: int) -> bytes:
+    """One Mapbox Vector Tile of ``layers``: (name, WGS84 shapely geometries, properties).
+
+    Points outside the tile are left out; other geometries are clipped to the tile
+    grown by :data:`BUFFER`. Properties whose value is None are left out (MVT has no
+    null). An empty tile is ``b""``.
+    """
+    bounds = tile_mercator_bounds(z, y, x)
+    size = bounds[2] - bounds[0]
+    grown = (bounds[0] - BUFFER * size, bounds[1] - BUFFER * size,
+             bounds[2] + BUFFER * size, bounds[3] + BUFFER * size)
+    out = []
+    for name, geoms, properties in layers:
+        features = []
+        for geom, props in zip(_projected(geoms, bounds, grown, size), properties):
+            if geom is None:
+                continue
+            features.append({"geometry": geom, "properties": {
+                k: v for k, v in props.items() if v is not None and not isinstance(v, list)}})
+        if features:
+            for feature in features:
+                feature["geometry"] = _pixels(feature["geometry"], bounds, size)
+            out.append({"name": name, "features": features})
+    if not out:
+        return b""
+    return mapbox_vector_tile.encode(out, default_options={"extents": EXTENT,
+                                                           "y_coord_down": True})
+
+
+def _pixels(geom, bounds, size):
+    """Web Mercator ``geom`` in tile pixels (0–EXTENT, rows from the top)."""
+    scale = EXTENT / size
+    return shapely.transform(geom, lambda c: np.column_stack(
+        ((c[:, 0] - bounds[0]) * scale, (bounds[3] - c[:, 1]) * scale)))
+
+
+def _projected(geoms: np.ndarray, bounds, grown, size) -> list:
+    """Each geometry in Web Mercator, simplified to a tile pixel, clipped (None: outside)."""
+    if len(geoms) == 0:
+        return []
+    projected = shapely.transform(np.asarray(geoms, dtype=object),
+                                  lambda c: np.column_stack(mercator(c[:, 0], c[:, 1])))
+    points = shapely.get_type_id(projected) == 0
+    out = np.empty(len(projected), dtype=object)
+    if points.any():
+        px, py = shapely.get_x(projected[points]), shapely.get_y(projected[points])
+        inside = (px >= bounds[0]) & (px < bounds[2]) & (py > bounds[1]) & (py <= bounds[3])
+        out[np.flatnonzero(points)] = np.where(inside, projected[points], None)
+    shapes = np.flatnonzero(~points)
+    if len(shapes):
+        simple = shapely.simplify(projected[shapes], size / EXTENT, preserve_topology=True)
+        clipped = shapely.clip_by_rect(simple, *grown)
+        out[shapes] = [None if g is None or g.is_empty else g for g in clipped]
+    return list(out)
+
+
+def tile_matrix_set() -> dict:
+    """The WebMercatorQuad tile matrix set (OGC 17-083r4 Annex D.1) as JSON."""
+    matrices = []
+    for z in range(MAX_ZOOM + 1):
+        cell = 2 * EARTH_HALF / 256 / 2 ** z
+        matrices.append({"id": str(z), "scaleDenominator": cell / 0.00028, "cellSize": cell,
+                         "cornerOfOrigin": "topLeft", "pointOfOrigin": [-EARTH_HALF, EARTH_HALF],
+                         "matrixWidth": 2 ** z, "matrixHeight": 2 ** z, "tileWidth": 256,
+                         "tileHeight": 256})
+    return {"id": "WebMercatorQuad", "title": "Google Maps Compatible for the World",
+            "uri": "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad",
+            "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
+            "orderedAxes": ["E", "N"], "tileMatrices": matrices}

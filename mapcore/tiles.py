@@ -1,0 +1,57 @@
+"""Vector tiles of a layer's collection: what tile ``z/y/x`` of it holds.
+
+A memory layer's tile is cut from its API table (the STRtree or sorted points it
+already has). A store-backed point layer is asked for its points in the tile where
+they live; when a tile holds more than :data:`TILE_POINTS_MAX` of them (low zoom)
+they are counted in a :data:`GRID_CELLS` × :data:`GRID_CELLS` grid instead, each
+cell one point at the mean position of its features with ``count`` and
+``cluster = 1``, so no tile ever carries more than a few thousand features.
+Encoding and projection are :mod:`geo.tiles`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from geo import tiles
+
+TILE_POINTS_MAX = 2000
+GRID_CELLS = 64
+#: Properties a store-backed point carries in a tile; its popup comes from the API.
+STORED_PROPERTIES = ("id", "name", "type")
+
+
+def tile_bytes(ctx, layer, collection_id: str, table, z: int, y: int, x: int) -> bytes:
+    """The Mapbox Vector Tile ``z/y/x`` of collection ``collection_id`` (b"": empty).
+
+    ``table`` is the collection's ``geo.features.FeatureTable`` (memory layers).
+    Raises ``geo.tiles.TileError`` for a tile outside WebMercatorQuad.
+    """
+    tiles.check_tile(z, y, x)
+    if layer.storage == "store":
+        geoms, props = _stored(ctx, layer, z, y, x)
+    else:
+        geoms, props = _from_table(table, z, y, x)
+    return tiles.encode([(collection_id, geoms, props)], z, y, x)
+
+
+def _from_table(table, z, y, x):
+    if len(table) == 0:
+        return np.array([], dtype=object), []
+    positions = table.intersecting(tiles.buffered_bounds(z, y, x))
+    props = [{"id": table.ids[i], **table.records[i]} for i in positions.tolist()]
+    return table.geometry[positions], props
+
+
+def _stored(ctx, layer, z, y, x):
+    bbox = tiles.tile_bounds(z, y, x)
+    if layer.count(ctx, bbox) > TILE_POINTS_MAX:
+        cells = layer.grid(ctx, bbox, GRID_CELLS)
+        geoms = shapely.points(cells["lon"].to_numpy(), cells["lat"].to_numpy())
+        return geoms, [{"count": int(n), "cluster": 1} for n in cells["count"]]
+    keys, _, _ = layer.points(ctx, bbox)
+    frame = layer.at(ctx, keys)
+    columns = [c for c in STORED_PROPERTIES if c in frame.columns]
+    props = frame[columns].to_dict("records")
+    return frame.geometry.to_numpy(), props

@@ -1,0 +1,122 @@
+"""Vector tiles (OGC API – Tiles, MVT): decoded with the MVT decoder and checked
+against the features that lie in the tile, located with pyproj on their own."""
+
+from __future__ import annotations
+
+import mapbox_vector_tile
+import numpy as np
+import pytest
+import shapely
+from pyproj import Transformer
+
+from store import open_store
+from tests.test_stored_layers import seeded_carriers
+from web import create_app
+
+SUQIAN_Z8 = (8, 102, 212)  # z, row, column of the tile over 宿迁
+TILE = "/api/collections/{}/tiles/WebMercatorQuad/{}/{}/{}"
+HALF = 20037508.342789244
+TO_LONLAT = Transformer.from_crs(3857, 4326, always_xy=True)
+TO_MERCATOR = Transformer.from_crs(4326, 3857, always_xy=True)
+MVT = "application/vnd.mapbox-vector-tile"
+
+
+def tile_box(z, y, x):
+    size = 2 * HALF / 2 ** z
+    west, north = -HALF + x * size, HALF - y * size
+    (lon0, lon1), (lat0, lat1) = TO_LONLAT.transform([west, west + size],
+                                                     [north - size, north])
+    return lon0, lat0, lon1, lat1
+
+
+def app_with(tmp_path_factory, rows):
+    path = tmp_path_factory.mktemp("tiles") / "store.gpkg"
+    open_store(path).add_import("carriers", rows, user="t", filename="t.csv", sha256="0")
+    return create_app({"testing": True, "store_url": str(path)})
+
+
+@pytest.fixture(scope="module")
+def few():
+    return seeded_carriers(1000, seed=3)
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory, few):
+    return app_with(tmp_path_factory, few).test_client()
+
+
+def decode(response):
+    assert response.status_code == 200 and response.mimetype == MVT
+    return mapbox_vector_tile.decode(response.data)
+
+
+def test_a_tile_over_suqian_holds_the_carriers_inside_it(client, few):
+    west, south, east, north = tile_box(*SUQIAN_Z8)
+    assert west < 118.3 < east and south < 33.96 < north
+    layer = decode(client.get(TILE.format("imported-carriers", *SUQIAN_Z8)))[
+        "imported-carriers"]
+    inside = few[(few.lon >= west) & (few.lon < east) & (few.lat > south) & (few.lat <= north)]
+    names = [f["properties"]["name"] for f in layer["features"]]
+    assert 300 < len(names) < len(few) and sorted(names) == sorted(inside["name"])
+    extent = layer["extent"]
+    for f in layer["features"][:50]:
+        px, py = f["geometry"]["coordinates"]
+        row = few.set_index("name").loc[f["properties"]["name"]]
+        assert px / extent == pytest.approx((row.lon - west) / (east - west), abs=2e-3)
+        _, my = TO_MERCATOR.transform(row.lon, row.lat)
+        _, low = TO_MERCATOR.transform(west, south)
+        _, high = TO_MERCATOR.transform(west, north)
+        assert py / extent == pytest.approx((my - low) / (high - low), abs=2e-3)  # y up
+        assert f["geometry"]["type"] == "Point"
+
+
+def test_an_empty_tile_is_empty_not_an_error(client):
+    response = client.get(TILE.format("imported-carriers", 8, 100, 180))  # over Tibet
+    assert response.status_code == 204 and response.data == b""
+
+
+def test_a_busy_tile_counts_its_points_in_cells(tmp_path_factory):
+    many = seeded_carriers(6000, seed=5)
+    client = app_with(tmp_path_factory, many).test_client()
+    west, south, east, north = tile_box(*SUQIAN_Z8)
+    inside = (many.lon >= west) & (many.lon <= east) & (many.lat >= south) & (many.lat <= north)
+    features = decode(client.get(TILE.format("imported-carriers", *SUQIAN_Z8)))[
+        "imported-carriers"]["features"]
+    assert all(f["properties"]["cluster"] == 1 for f in features)
+    assert sum(f["properties"]["count"] for f in features) == int(inside.sum())
+    assert 100 < len(features) <= 64 * 64
+
+
+def test_boundaries_tile_has_the_counties_it_touches(client):
+    layer = decode(client.get(TILE.format("boundaries-county", *SUQIAN_Z8)))["boundaries-county"]
+    ids = {f["properties"]["id"] for f in layer["features"]}
+    assert {"321302", "321311", "321322", "321323", "321324"} <= ids
+    assert "320505" not in ids  # 苏州 虎丘区, far south
+    shapes = {f["geometry"]["type"] for f in layer["features"]}
+    assert shapes <= {"Polygon", "MultiPolygon"}
+    for f in layer["features"]:
+        ring = np.array(f["geometry"]["coordinates"][0] if f["geometry"]["type"] == "Polygon"
+                        else f["geometry"]["coordinates"][0][0])
+        assert shapely.Polygon(ring).is_valid or len(ring) >= 4
+
+
+def test_tileset_metadata_links_the_tiles(client):
+    doc = client.get("/api/collections/imported-carriers/tiles/WebMercatorQuad").get_json()
+    item = [link for link in doc["links"] if link["rel"] == "item"][0]
+    assert item["type"] == MVT and item["templated"]
+    assert item["href"].endswith("/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}")
+    assert doc["layers"][0]["geometryType"] == "points"
+    tms = client.get("/api/tileMatrixSets/WebMercatorQuad").get_json()
+    assert tms["tileMatrices"][8]["matrixWidth"] == 256
+
+
+@pytest.mark.parametrize("path, status", [("8/256/0", 404), ("23/0/0", 404)])
+def test_a_tile_outside_the_matrix_is_404_in_chinese(client, path, status):
+    response = client.get(f"/api/collections/imported-carriers/tiles/WebMercatorQuad/{path}")
+    assert response.status_code == status and "瓦片" in response.get_json()["description"]
+
+
+def test_collections_without_tiles_say_which_have_them(client):
+    response = client.get(TILE.format("targets", *SUQIAN_Z8))
+    assert response.status_code == 404 and "boundaries-county" in response.get_json()[
+        "description"]
