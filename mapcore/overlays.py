@@ -56,6 +56,9 @@ class Overlay:
     features: list[MapFeature] = field(default_factory=list)
     visible: bool = True
     legend: str = ""  # its legend entry when that is not its family's label
+    #: Counts standing for a store-backed layer too large to draw: an interactive map
+    #: draws the layer itself from its vector tiles when zoomed in.
+    tiles: bool = False
 
     @property
     def legend_label(self) -> str:
@@ -244,4 +247,4 @@ def count_overlay(resources, layer, area) -> Overlay:
     total = sum(per.get(str(a), 0) for a in counties["adcode"])
     return Overlay(f"{layer.id}:{family.id}", layer.id, layer.map_role,
                    f"{layer.title}（{total:,}，按县区汇总）", family, features,
-                   layer.map_default_visible, layer.title)
+                   layer.map_default_visible, layer.title, tiles=True)

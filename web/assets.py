@@ -67,6 +67,7 @@ VENDOR = {p.name: p for p in (
     VendorPackage("leaflet", "xstatic.pkg.leaflet"),
     VendorPackage("leaflet.markercluster", "xstatic.pkg.leaflet_markercluster"),
     NpmPackage("echarts"),
+    NpmPackage("leaflet.vectorgrid"),
 )}
 
 

@@ -20,6 +20,7 @@ from geo import thematic
 from mapcore import build_map, map_ids
 from mapcore.choice import LEVEL_LABELS
 from mapcore.export import PAGE_DEFAULTS, export_query
+from mapcore.overlays import region_names
 from mapcore.values import own_values
 from web import services
 from web.assets import vendor_url
@@ -59,6 +60,13 @@ def _assets() -> tuple[list, list]:
     return js, css
 
 
+def tile_scripts() -> list[str]:
+    """Scripts of a page that draws large layers from vector tiles (Leaflet.VectorGrid
+    from npm, served by us, then our drawing)."""
+    return [vendor_url("leaflet.vectorgrid", "Leaflet.VectorGrid.bundled.min.js"),
+            url_for("static", filename="maps/innomap-tiles.js")]
+
+
 def export_links(map_id: str, args) -> list[tuple[str, str]]:
     """PNG / SVG / PDF download links of a map page, with the page's choices."""
     query = export_query(args)
@@ -86,10 +94,42 @@ def _render(spec, template: str, **context):
                      region_urls=_region_links())
     figure = m.get_root()
     figure.render()  # fills the figure's header, html and script sections
+    tiled = [] if basemap == "amap" else tiled_layers(spec)
     return render_template(template, map_header=figure.header.render(),
                            map_html=figure.html.render(), map_script=figure.script.render(),
                            downloads=export_links(spec.map_id, request.args),
-                           export_id=spec.map_id, **context)
+                           export_id=spec.map_id, tiled_layers=tiled,
+                           tile_script_urls=tile_scripts() if tiled else [], **context)
+
+
+#: Zoom from which a large layer's own points are drawn from its tiles (below: the
+#: counts per county of the map spec).
+TILES_MIN_ZOOM = 10
+
+
+def tiled_layers(spec) -> list[dict]:
+    """What the page script needs to draw each large layer from its vector tiles.
+
+    Tiles are WGS84 (Web Mercator): not drawn over the GCJ-02 amap basemap.
+    """
+    root = request.script_root
+    names = {k: v for k, v in region_names(services().maps).items()
+             if v and k[:2] in {a[:2] for a in spec.units["adcode"]}}
+    grades = dict(services().maps.precision_labels)
+    out = []
+    for overlay in spec.overlays:
+        if not overlay.tiles:
+            continue
+        layer = services().catalog.layer(overlay.layer_id)
+        base = f"{root}/api/collections/{layer.id}"
+        out.append({"id": layer.id, "title": layer.title, "minZoom": TILES_MIN_ZOOM,
+                    "tiles": base + "/tiles/WebMercatorQuad/{z}/{y}/{x}",
+                    "items": base + "/items/", "color": overlay.family.color,
+                    "fields": [list(f) for f in layer.popup_fields],
+                    "places": names, "grades": grades,
+                    "counts": [{"at": [f.geometry.y, f.geometry.x], "name": f.name,
+                                "county": f.county} for f in overlay.features]})
+    return out
 
 
 def _query_with(**changes) -> str:
