@@ -141,7 +141,9 @@ def partners_map(adcode: str):
 def corridor_map(corridor_id: str):
     spec = build_map(services().maps, f"corridor/{corridor_id}", request.args)
     corridor = next(o for o in spec.overlays if o.role == "corridor")
+    buffers = [f for f in corridor.features if f.part == "buffer"]
     page = {"name": spec.title, "id": corridor_id, "members": spec.members,
+            "structure": spec.structure, "buffered": bool(buffers),
             "legend": spec.legend, "parts": corridor.features, "families": spec.families(),
             "spec": spec}
     return _render(spec, "maps/corridor.html", page=page)
