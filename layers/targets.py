@@ -46,7 +46,8 @@ MEASURES = {
 }
 INCREMENT_MEASURES = ("annual_flow", "period_increment", "period_total")
 # Words that make a number an increment over a period or a year, never a level.
-_INCREMENT_WORDS = re.compile(r"新增|新引进|新建|五年内|累计引进|期间累计|“十四五”累计|年内新|每年新增")
+_INCREMENT_WORDS = re.compile(r"新增|新引进|新建|五年内|累计引进|期间累计|“十四五”累计"
+                              r"|年内新|每年新增")
 _CLAUSE_BREAK = re.compile(r"[，；。、：\n]")
 TARGET_KEY = ("region_adcode", "subject", "entity_id", "indicator_id", "year", "kind")
 SOURCES = ("table", "text")
@@ -213,8 +214,10 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
 class TargetsLayer(Layer):
     id = "targets"
     title = "规划指标：基期值与目标值"
-    description = ("五份规划中的每个基期值与目标值（指标表与正文），按行政区代码连接到市、县、省边界；"
-                   "含指标、年份、数值、限定词及规划原文引文。属于园区等主体的指标使用所在行政区边界，"
+    description = ("五份规划中的每个基期值与目标值（指标表与正文），"
+                   "按行政区代码连接到市、县、省边界；"
+                   "含指标、年份、数值、限定词及规划原文引文。"
+                   "属于园区等主体的指标使用所在行政区边界，"
                    "并在 geometry_note 中说明。边界为约 50 米精度的显示版本。"
                    "目标行另含最新实际值（actual、actual_year、actual_source，来自导入数据）、"
                    "完成率 completion、时序进度 time_progress 与状态 status"

@@ -110,7 +110,8 @@ class Tasks2023Layer(Layer):
     id = "tasks-2023"
     title = "宿迁市2023年度创新型城市建设重点任务"
     description = ("《宿迁市2023年度国家创新型城市建设重点任务推进计划》的主要工作目标与重点工作："
-                   "具体任务、一至四季度节点、牵头与配合单位（lead_units / partner_units 每个值一个单位，"
+                   "具体任务、一至四季度节点、牵头与配合单位"
+                   "（lead_units / partner_units 每个值一个单位，"
                    "以 | 分隔）及所服务的全部指标与目标（indicator_id / target_id，以 | 分隔）；"
                    "几何为宿迁市边界，任务点名某一县区时为该县区边界。")
     map_role = "none"

@@ -108,7 +108,7 @@ def map_ids(resources: MapResources) -> list[tuple[str, str]]:
             out.append((row.adcode, row.name))
     for row in fine[(fine["level"] == "province") & (fine["adcode"] != PROVINCE)].itertuples():
         out.append((row.adcode, row.name))
-    for layer, frame in corridor_frames(resources):
+    for _layer, frame in corridor_frames(resources):
         out += [(CORRIDOR_PREFIX + cid, name) for cid, name in corridor_names(frame)]
     out += [(partners.PREFIX + adcode, f"{name}创新合作网络")
             for adcode, name in partners.partner_regions(resources)]

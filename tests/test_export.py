@@ -10,7 +10,6 @@ import subprocess
 import warnings
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -31,7 +30,7 @@ from mapcore.errors import InvalidChoice
 from mapcore.export import parse_export, render_export
 from web import create_app, services
 from web.cli import main as cli_main
-from web.export import export_map, export_state
+from web.export import export_state
 from web.maps import export_links
 
 LYG = "320700"

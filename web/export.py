@@ -56,7 +56,8 @@ class ExportState:
 def _setup(state) -> None:
     app = state.app
     app.extensions[EXTENSION] = ExportState(find_cjk_font())
-    services(app).add_link("静态地图导出", "江苏省地图（PNG，A4 横向 300 dpi）", "/export/320000.png")
+    services(app).add_link("静态地图导出", "江苏省地图（PNG，A4 横向 300 dpi）",
+                           "/export/320000.png")
 
 
 def export_state(app=None) -> ExportState:

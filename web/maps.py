@@ -109,7 +109,7 @@ def page_of(spec) -> dict:
 
 @bp.after_request
 def _compress(response):
-    """gzip a map page when the client accepts it: the page is a few hundred kB of text."""
+    """Gzip a map page when the client accepts it: the page is a few hundred kB of text."""
     accepts = "gzip" in request.headers.get("Accept-Encoding", "")
     if (not accepts or response.status_code != 200 or response.direct_passthrough
             or "Content-Encoding" in response.headers or response.mimetype != "text/html"):

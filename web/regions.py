@@ -8,7 +8,6 @@ from datetime import date
 from flask import Blueprint, Response, current_app, render_template
 
 from geo.fonts import find_cjk_font
-
 from layers.plans import plan_text
 from mapcore.errors import MapError
 from mapcore.export import parse_export
@@ -24,7 +23,8 @@ from web.monitor_data import monitor_data
 from web.targets_page import xlsx_bytes
 
 bp = Blueprint("regions", __name__)
-MAIN_REGIONS = (("320000", "江苏省"), ("320700", "连云港市"), ("321300", "宿迁市"), ("341300", "宿州市"))
+MAIN_REGIONS = (("320000", "江苏省"), ("320700", "连云港市"), ("321300", "宿迁市"),
+                ("341300", "宿州市"))
 HEADLINE = "rd_intensity"  # the indicator a region's progress map shows first
 
 
@@ -32,7 +32,8 @@ HEADLINE = "rd_intensity"  # the indicator a region's progress map shows first
 def _setup(state) -> None:
     svc = services(state.app)
     for adcode, name in MAIN_REGIONS:
-        svc.add_link("规划实施监测评估", f"{name}：目标完成情况、布局与评估报告", f"/regions/{adcode}")
+        svc.add_link("规划实施监测评估", f"{name}：目标完成情况、布局与评估报告",
+                     f"/regions/{adcode}")
 
 
 def region_context(adcode: str) -> dict:
