@@ -132,7 +132,7 @@ def classify(values, scheme: str = "quantiles", k: int = 5,
     --------
     >>> c = classify([1.5, 2, 3, None], "equal_interval", k=2)
     >>> c.bins, c.class_index.tolist(), c.labels
-    ((2.25, 3.0), [0, 0, 1, -1], ('1.5 – 2.25', '2.25 – 3'))
+    ((2.25, 3.0), [0, 0, 1, -1], ('1.5 – 2.25', '> 2.25 – 3'))
     >>> classify([0, 0, 1, 3, 16], "user_defined", breaks=[0, 1, 5]).labels
     ('0', '1', '2 – 5', '6 – 16')
     """

@@ -12,10 +12,10 @@ ROOT = Path(__file__).resolve().parents[1]
 ROOMS = {
     "geo": set(),
     "store": {"geo"},
-    "layers": {"geo", "store"},
-    "mapcore": {"geo", "layers"},
+    "monitor": {"geo"},
+    "layers": {"geo", "store", "monitor"},
+    "mapcore": {"geo", "layers", "monitor"},
     "ingest": {"geo", "layers", "store"},
-    "monitor": {"geo", "layers", "mapcore"},
     "web": {"geo", "layers", "store", "mapcore", "ingest", "monitor"},
 }
 MAX_MODULE_LINES = 520
