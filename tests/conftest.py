@@ -26,6 +26,7 @@ def throwaway_default_store(tmp_path_factory):
     """Apps a test builds without a store_url use a store in tmp, never instance/."""
     patch = pytest.MonkeyPatch()
     patch.setenv("INNOMAP_STORE_URL", str(tmp_path_factory.mktemp("default-store") / "s.gpkg"))
+    patch.setenv("INNOMAP_EXPORT_CACHE_DIR", str(tmp_path_factory.mktemp("exports")))
     yield
     patch.undo()
 

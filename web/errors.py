@@ -78,7 +78,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
-        return error_response(exc.http_status, exc.code, exc.description)
+        body, status = error_response(exc.http_status, exc.code, exc.description)
+        response = app.make_response((body, status))
+        if getattr(exc, "retry_after", None):  # busy: when to ask again
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(MapError)
     def _map_error(exc: MapError):

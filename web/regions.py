@@ -18,7 +18,7 @@ from monitor.tasks import task_rows
 from web import services
 from web.assets import vendor_url
 from web.errors import NotFound
-from web.export import export_map
+from web.export import export_file
 from web.monitor_data import monitor_data
 from web.targets_page import xlsx_bytes
 
@@ -147,7 +147,7 @@ def _map_png(adcode: str, rows) -> bytes | None:
     try:
         req = parse_export(map_id, "png", {"dpi": "150", "size": "A4",
                                            "orientation": "landscape", **args})
-        return export_map(current_app, req).data
+        return export_file(current_app, req)[0]
     except MapError:  # the headline indicator has no values on that map
         return None
 

@@ -39,6 +39,12 @@ class Settings:
     # Corridor membership: half-width in metres of the buffer around a corridor's
     # centre line (measured in UTM); carriers within it are the corridor's members.
     corridor_buffer_m: float = 2000.0
+    # Static exports (web/export_work.py): renders running at once on this host (across
+    # all workers), seconds a request waits for one before a 503 with Retry-After, and
+    # the folder of finished files shared by the workers.
+    export_slots: int = 2
+    export_wait_s: float = 20.0
+    export_cache_dir: Path = ROOT / "instance" / "exports"
 
     def __post_init__(self):
         if not Path(self.data_dir).is_dir():
@@ -51,7 +57,10 @@ class Settings:
         if not 0 < float(self.corridor_buffer_m) <= 50_000:
             raise ValueError(f"corridor_buffer_m must be in (0, 50000] metres, "
                              f"got {self.corridor_buffer_m!r}")
+        if not 1 <= int(self.export_slots) <= 64 or not 0 <= float(self.export_wait_s) <= 600:
+            raise ValueError("export_slots must be 1–64 and export_wait_s 0–600 seconds")
         object.__setattr__(self, "data_dir", Path(self.data_dir))
+        object.__setattr__(self, "export_cache_dir", Path(self.export_cache_dir))
 
 
 def _parse(kind, raw: str):
