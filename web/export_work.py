@@ -65,7 +65,7 @@ class ExportWork:
         deadline = time.monotonic() + self.wait_s
         while True:
             for i in range(self.slots):
-                handle = open(self.directory / f"slot-{i}.lock", "a+")  # noqa: SIM115
+                handle = open(self.directory / f"slot-{i}.lock", "a+")  # held past the block
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
