@@ -11,9 +11,9 @@ import numpy as np
 import openpyxl
 import pytest
 
-from conftest import ADMIN_TOKEN
+from conftest import ADMIN_TOKEN, ROOT
 from geo.datum import wgs84_to_gcj02
-from geo.tabular import escape_formula, safe_csv
+from ingest.tabular import escape_formula, safe_csv
 from store import open_store
 from web import services
 
@@ -288,7 +288,7 @@ def test_cli_import_and_rollback(tmp_path, capsys, monkeypatch):
 @pytest.mark.parametrize("encoding, name", [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"),
                                             ("gbk", "gb18030"), ("gb18030", "gb18030")])
 def test_encoding_detected(encoding, name):
-    from geo.tabular import read_table
+    from ingest.tabular import read_table
 
     table = read_table("地区,年份\n江苏省宿迁市沭阳县,2023\n".encode(encoding))
     assert table.encoding == name
@@ -298,7 +298,7 @@ def test_encoding_detected(encoding, name):
 def test_garbage_is_rejected_never_a_crash(seeded):
     import random
 
-    from geo.imports import ImportOptions, ImportRejected, prepare_import
+    from ingest.imports import ImportOptions, ImportRejected, prepare_import
     from web.admin import import_context
 
     rng = random.Random(7)
@@ -315,3 +315,17 @@ def test_garbage_is_rejected_never_a_crash(seeded):
                     prepare_import(data, "fuzz.csv", ImportOptions(kind=kind, datum="WGS84"), ctx)
                 except ImportRejected as exc:
                     assert exc.problems and all(p.message for p in exc.problems)
+
+
+def test_geo_imports_neither_web_nor_store_nor_ingest():
+    """``geo/`` holds pure geospatial functions: upload validation lives in ``ingest/``."""
+    import ast
+
+    forbidden = {"web", "store", "ingest", "flask"}
+    found = []
+    for path in sorted((ROOT / "geo").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            found += [f"{path.name}: {n}" for n in names if n.split(".")[0] in forbidden]
+    assert found == []

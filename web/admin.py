@@ -2,7 +2,7 @@
 
 Pages under ``/admin`` (all need a signed-in user; every POST also a CSRF token
 or a bearer token), and public reading of the imported data of any version under
-``/data``. The work is done by ``geo.imports`` (validation) and ``store``
+``/data``. The work is done by ``ingest.imports`` (validation) and ``store``
 (versions); routes only parse, call and shape the response.
 """
 
@@ -15,9 +15,9 @@ from flask import (Blueprint, current_app, g, jsonify, redirect, render_template
                    session, url_for)
 
 from geo.datum import DATUMS
-from geo.imports import (ImportContext, ImportOptions, ImportRejected, PreparedImport,
+from ingest.imports import (ImportContext, ImportOptions, ImportRejected, PreparedImport,
                          parse_mapping, prepare_import, read_indicators)
-from geo.tabular import Limits, safe_csv
+from ingest.tabular import Limits, safe_csv
 from layers.imported import CARRIERS_LAYER, METRICS_LAYER, version_frame
 from store import RollbackConflict, Store, StoreError, VersionNotFound, open_store
 from web import auth, fast_read_hook, services

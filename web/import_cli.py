@@ -1,6 +1,6 @@
 """``innomap import``, ``innomap rollback`` and ``innomap versions``: the store from a shell.
 
-The same validation as the upload page (``geo.imports.prepare_import``) and the
+The same validation as the upload page (``ingest.imports.prepare_import``) and the
 same store; a running server notices a new version within a second. Whoever
 can run this can already write the store file or reach the database, so the
 command records ``--user`` (default: the login name) rather than asking for a token.
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _import(args, settings, store) -> int:
-    from geo.imports import ImportOptions, ImportRejected, parse_mapping, prepare_import
+    from ingest.imports import ImportOptions, ImportRejected, parse_mapping, prepare_import
 
     try:
         options = ImportOptions(kind=args.kind, year=args.year, datum=args.datum,
@@ -97,8 +97,8 @@ def cli_context(settings):
     """The validation context the server builds, without loading the other layers."""
     from geo.boundaries import load_boundaries
     from geo.geocode import Geocoder, default_geocoder
-    from geo.imports import ImportContext, read_indicators
-    from geo.tabular import Limits
+    from ingest.imports import ImportContext, read_indicators
+    from ingest.tabular import Limits
 
     boundaries = load_boundaries(settings.data_dir / "boundaries", "full")
     regions = Geocoder(boundaries)
