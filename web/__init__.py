@@ -8,6 +8,7 @@ from typing import Callable
 from flask import Flask
 
 from layers import load_catalog
+from web import security
 from web.errors import register_error_handlers
 from web.settings import Settings, from_environment
 
@@ -33,6 +34,7 @@ def create_app(config: dict | Settings | None = None) -> Flask:
     register_error_handlers(app)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
+    security.init_app(app, settings)
     if not settings.testing:
         _settle_heap()
     return app
