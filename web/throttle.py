@@ -1,7 +1,7 @@
 """Failed sign-ins and wrong tokens slow down the client that sends them, not the server.
 
-A client (its address) may fail ``free`` times; every further failure locks it
-out for ``base_delay`` seconds, doubled per failure up to ``max_delay``; a client
+A client (its address) that has failed ``free`` times is locked out for
+``base_delay`` seconds, doubled per further failure up to ``max_delay``; a client
 that stays quiet for ``window`` seconds starts afresh. While locked out, its
 attempts are answered at once with 429 and ``Retry-After`` (the token is not even
 compared), so guessing costs the attacker time and the server nothing: no worker
@@ -57,8 +57,8 @@ class FailureThrottle:
             record.failures += 1
             record.last = now
             extra = record.failures - self.free
-            if extra > 0:
-                delay = min(self.max_delay, self.base_delay * 2 ** min(extra - 1, 30))
+            if extra >= 0:
+                delay = min(self.max_delay, self.base_delay * 2 ** min(extra, 30))
                 record.locked_until = now + delay
             self._records[client] = record
             while len(self._records) > self.max_clients:
