@@ -15,6 +15,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ingest.tabular import Limits, Problem
+from ingest.values import text_problem
 
 YEARS = (1949, 2100)
 CHINA_BOX = (73.0, 3.0, 136.0, 54.0)  # lon_min, lat_min, lon_max, lat_max
@@ -227,6 +228,9 @@ class Check:
         value = "" if column is None else self.cells[column][row_no - 2]
         if MARKUP.search(value):
             self.problem(row_no, column, value, "不允许 HTML/脚本标记（< > 或 javascript:）")
+        hidden = text_problem(value)
+        if hidden:
+            self.problem(row_no, column, value.encode("unicode_escape").decode()[:120], hidden)
         return value
 
     def source(self, row_no: int) -> str:

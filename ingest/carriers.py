@@ -7,6 +7,7 @@ import pandas as pd
 
 from geo.datum import DATUMS, normalize_datum, to_wgs84
 from ingest.base import CARRIER_ROLES, CHINA_BOX, Check
+from ingest.values import parse_coordinate
 from store.base import CARRIER_COLUMNS
 
 
@@ -84,9 +85,10 @@ class CarriersCheck(Check):
             self.problem(row_no, None, "", "给了经纬度却没有说明坐标系（WGS84、GCJ-02 或 BD-09）")
             return None
         try:
-            lon, lat = float(lon_text), float(lat_text)
-        except ValueError:
-            self.problem(row_no, self.columns["lon"], f"{lon_text}, {lat_text}", "经纬度不是数值")
+            lon, lat = parse_coordinate(lon_text), parse_coordinate(lat_text)
+        except ValueError as exc:
+            self.problem(row_no, self.columns["lon"], f"{lon_text}, {lat_text}",
+                         f"经纬度不是数值：{exc}")
             return None
         lon_min, lat_min, lon_max, lat_max = CHINA_BOX
         if not (lon_min <= lon <= lon_max and lat_min <= lat <= lat_max):

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
-import numpy as np
 import pandas as pd
 
 from ingest.base import (ADCODE, HEADER_UNIT, MARKUP, MAX_PROBLEMS, METRIC_ROLES, Check,
                          ImportContext, normalize_unit)
 from ingest.tabular import Problem
+from ingest.values import parse_number, parse_year
 
 
 class MetricsCheck(Check):
@@ -77,30 +75,18 @@ class MetricsCheck(Check):
             value = str(self.options.year)
         else:
             value = self.text(row_no, "year")
-        match = re.fullmatch(r"(\d{4})(?:\.0+)?\s*年?", value.strip())
-        if not match:
-            self.problem(row_no, self.columns.get("year"), value, "年份不是四位数字")
+        try:
+            return parse_year(value, self.ctx.years)
+        except ValueError as exc:
+            self.problem(row_no, self.columns.get("year"), value, str(exc))
             return None
-        year = int(match.group(1))
-        low, high = self.ctx.years
-        if not low <= year <= high:
-            self.problem(row_no, self.columns.get("year"), value,
-                         f"年份 {year} 超出范围 {low}–{high}")
-            return None
-        return year
 
     def number(self, row_no, column, value, unit) -> float | None:
-        text = value.replace(",", "").replace("，", "").strip()
-        if text.endswith(("%", "％")) and unit == "%":
-            text = text[:-1]
         try:
-            number = float(text)
-        except ValueError:
-            number = None
-        if number is None or not np.isfinite(number):
-            self.problem(row_no, column, value, f"“{value}”不是数值")
+            return parse_number(value, unit or "")
+        except ValueError as exc:
+            self.problem(row_no, column, value, str(exc))
             return None
-        return number
 
     def wide_records(self, plan, regions) -> list[dict]:
         records = []

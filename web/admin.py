@@ -247,7 +247,7 @@ def _options(form) -> ImportOptions:
     if kind not in KIND_TITLES:
         raise InvalidParameter(f"kind 应为 metrics 或 carriers，收到 {kind!r}")
     year = form.get("year", "").strip()
-    if year and not (year.isdigit() and len(year) == 4):
+    if year and not (year.isascii() and year.isdigit() and len(year) == 4):
         raise InvalidParameter(f"year 应为四位年份，收到 {year!r}")
     try:
         mapping = parse_mapping(form.get("mapping", ""))

@@ -17,13 +17,20 @@ from pathlib import Path
 EXIT_REJECTED = 2
 
 
+def plain_year(text: str) -> int:
+    """``--year``: four ASCII digits (``int`` would also take ``２０２３`` or ``٢٠٢٣``)."""
+    if not (text.isascii() and text.isdigit() and len(text) == 4):
+        raise argparse.ArgumentTypeError(f"year must be four digits 0-9, got {text!r}")
+    return int(text)
+
+
 def add_parsers(commands) -> None:
     """Add the import, rollback and versions subcommands to an argparse subparsers object."""
     imp = commands.add_parser("import", help="导入区县指标或载体名单（CSV / XLSX）",
                               description="Validate a CSV/XLSX file and store it as a new version.")
     imp.add_argument("kind", choices=("metrics", "carriers"))
     imp.add_argument("file", type=Path)
-    imp.add_argument("--year", type=int, help="year of every row when the file has no year column")
+    imp.add_argument("--year", type=plain_year, help="year of every row when the file has no year column")
     imp.add_argument("--datum", help="datum of lon/lat: WGS84, GCJ-02 or BD-09")
     imp.add_argument("--map", action="append", default=[], metavar="COLUMN=TARGET",
                      help="rename a column (empty TARGET drops it); repeatable")
