@@ -18,9 +18,12 @@ $(STAMP): pyproject.toml requirements.lock scripts/check_python.py
 
 install: $(STAMP)
 
+THREADS ?= 8
+
+# Threaded workers with a read deadline per request; every setting in gunicorn.conf.py.
 serve: install
-	$(BIN)/gunicorn --preload --workers $(WORKERS) --bind $(HOST):$(PORT) \
-		--access-logfile - 'web:create_app()'
+	$(BIN)/gunicorn -c gunicorn.conf.py --workers $(WORKERS) --threads $(THREADS) \
+		--bind $(HOST):$(PORT)
 
 dev: install
 	$(BIN)/flask --app 'web:create_app()' run --debug --host $(HOST) --port $(PORT)
