@@ -20,9 +20,9 @@ install: $(STAMP)
 
 THREADS ?= 8
 
-# Threaded workers with a read deadline per request; every setting in gunicorn.conf.py.
+# Threaded workers with a read deadline per request; every setting in deploy/gunicorn.conf.py.
 serve: install
-	$(BIN)/gunicorn -c gunicorn.conf.py --workers $(WORKERS) --threads $(THREADS) \
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py --workers $(WORKERS) --threads $(THREADS) \
 		--bind $(HOST):$(PORT)
 
 dev: install

@@ -1,4 +1,4 @@
-"""The server `make serve` runs (gunicorn.conf.py + web.serving) keeps answering while
+"""The server `make serve` runs (deploy/gunicorn.conf.py + web.serving) keeps answering while
 clients hold half-sent requests or idle connections, and drops those at a deadline."""
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ def served(sample_store):
     gunicorn = Path(sys.executable).parent / "gunicorn"
     env = {**os.environ, "INNOMAP_STORE_URL": str(sample_store),
            "INNOMAP_REQUEST_READ_SECONDS": str(READ_SECONDS)}
-    proc = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", "--workers", str(WORKERS),
-                             "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"],
+    proc = subprocess.Popen([str(gunicorn), "-c", "deploy/gunicorn.conf.py", "--workers",
+                             str(WORKERS), "--bind", f"127.0.0.1:{port}",
+                             "--access-logfile", "/dev/null"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
