@@ -10,7 +10,6 @@ import secrets
 import pytest
 
 from conftest import ADMIN_TOKEN
-from store import open_store
 from web import auth, create_app
 from web.throttle import FailureThrottle
 
@@ -125,17 +124,6 @@ def test_rollback_of_an_impossible_version_is_not_found(sec_app, version):
     assert response.status_code == 404
 
 
-def test_the_store_refuses_impossible_version_ids_itself(tmp_path):
-    from store import VersionNotFound
-
-    store = open_store(tmp_path / "s.gpkg")
-    for version in (2**63, -1):
-        with pytest.raises(VersionNotFound):
-            store.rollback(version, user="x")
-        with pytest.raises(VersionNotFound):
-            store.rows("metrics", version)
-
-
 # -- sessions ---------------------------------------------------------------------------
 
 def test_a_cookie_replayed_after_logout_is_refused(sec_app):
@@ -207,21 +195,6 @@ def test_generated_tokens_are_accepted():
 
 
 # -- previews ---------------------------------------------------------------------------
-
-def test_each_user_keeps_a_bounded_number_of_previews(tmp_path):
-    store = open_store(tmp_path / "s.gpkg")
-    mine = [store.stage(b"x" * 10, {"user": "wang"}, keep_per_user=3) for _ in range(5)]
-    other = store.stage(b"y", {"user": "li"}, keep_per_user=3)
-    kept = []
-    for token in mine:
-        try:
-            store.staged(token)
-            kept.append(token)
-        except Exception:
-            pass
-    assert kept == mine[-3:]
-    assert store.staged(other)[0] == b"y"
-
 
 def test_previews_beyond_the_setting_are_dropped(sec_app):
     client = _client(sec_app, "10.3.0.1")
