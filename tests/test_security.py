@@ -208,3 +208,17 @@ def test_previews_beyond_the_setting_are_dropped(sec_app):
     assert first.status_code == 404
     last = client.post(f"/admin/import/{tokens[-1]}/confirm", headers=BEARER)
     assert last.status_code == 201
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_is_throttled(tmp_path):
+    app = create_app({"testing": True, "store_url": str(tmp_path / "s.gpkg"),
+                      "admin_tokens": f"tester:{ADMIN_TOKEN}", "trusted_proxies": 1})
+    proxy = _client(app, "10.4.0.1")  # every request comes from the proxy's address
+    csrf = _csrf(proxy)
+
+    def attempt(client_address: str) -> int:
+        return proxy.post("/admin/login", data={"token": "wrong", "csrf_token": csrf},
+                          headers={"X-Forwarded-For": client_address}).status_code
+
+    assert [attempt("192.0.2.7") for _ in range(6)] == [401] * 5 + [429]
+    assert attempt("192.0.2.8") == 401
