@@ -53,21 +53,26 @@ class DeadlineSocket(socket.socket):
         else:
             super().setblocking(False)
 
-    def _bound(self) -> None:
-        if self.deadline is None or self.gettimeout() == 0.0:
-            return
+    def _bounded(self, read, *args):
+        """``read(*args)`` waiting at most until the request's deadline (and never longer
+        than the timeout already set, e.g. gunicorn's 2 s linger on close)."""
+        prior = self.gettimeout()
+        if self.deadline is None or prior == 0.0:
+            return read(*args)
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError(errno.ETIMEDOUT, "request not received in time")
-        self.settimeout(min(remaining, SEND_SECONDS))
+        self.settimeout(remaining if prior is None else min(prior, remaining))
+        try:
+            return read(*args)
+        finally:
+            self.settimeout(prior)
 
     def recv(self, size, flags=0):
-        self._bound()
-        return super().recv(size, flags)
+        return self._bounded(super().recv, size, flags)
 
     def recv_into(self, buffer, nbytes=0, flags=0):
-        self._bound()
-        return super().recv_into(buffer, nbytes, flags)
+        return self._bounded(super().recv_into, buffer, nbytes, flags)
 
 
 class DeadlineThreadWorker(ThreadWorker):
