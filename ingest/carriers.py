@@ -1,4 +1,4 @@
-"""Checking carrier lists: coordinates converted to WGS84 and joined to counties, or addresses geocoded."""
+"""Checking carrier lists: coordinates to WGS84 and joined to counties, or addresses geocoded."""
 
 from __future__ import annotations
 
