@@ -22,7 +22,7 @@ from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from geo.fonts import CjkFont  # noqa: E402
-from geo.tabular import escape_formula  # noqa: E402
+from sheets import escape_formula  # noqa: E402
 from monitor.progress import STATUSES  # noqa: E402
 
 A4_LANDSCAPE = (11.69, 8.27)

@@ -194,3 +194,35 @@ def test_unsupported_url():
 def test_postgres_unreachable_is_a_store_error(tmp_path):
     with pytest.raises(StoreError, match="cannot connect"):
         open_store(f"postgresql:///x?host={tmp_path}&user=nobody")
+
+
+def test_sign_out_generations_are_per_user_and_shared(store):
+    assert store.session_generation("alice") == 0
+    assert store.revoke_sessions("alice") == 1
+    assert store.revoke_sessions("alice") == 2
+    assert store.session_generation("alice") == 2
+    assert store.session_generation("bob") == 0
+    assert open_store(store.url).session_generation("alice") == 2  # another process sees it
+
+
+def test_each_user_keeps_a_bounded_number_of_staged_uploads(store):
+    mine = [store.stage(b"x%d" % i, {"user": "wang"}, keep_per_user=3) for i in range(5)]
+    other = store.stage(b"y", {"user": "li"}, keep_per_user=3)
+    kept = []
+    for token in mine:
+        try:
+            kept.append(store.staged(token)[0])
+        except StoreError:
+            pass
+    assert kept == [b"x2", b"x3", b"x4"]
+    assert store.staged(other)[0] == b"y"
+
+
+@pytest.mark.parametrize("version", [2**63, 2**64, -1])
+def test_impossible_version_ids_are_not_found_before_the_database(store, version):
+    with pytest.raises(VersionNotFound):
+        store.version(version)
+    with pytest.raises(VersionNotFound):
+        store.rollback(version, user="x")
+    with pytest.raises(VersionNotFound):
+        store.rows("metrics", version)

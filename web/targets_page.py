@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request
 
-from geo.tabular import safe_csv
+from sheets import safe_csv
 from monitor.compare import comparison
 from monitor.progress import STATUSES
 from monitor.table import (
