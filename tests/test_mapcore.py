@@ -224,3 +224,16 @@ def test_corridor_page_and_export_name_its_structure(app, catalog):
     assert members["中华药港"]["named"] and not members["中华药港"]["inside"]
     assert all(m["named"] or m["inside"] for m in spec.members)
     assert "示意位置" in page and "Schematic" not in page
+
+
+@pytest.mark.parametrize("query,word", [
+    ("year=２０２５", "year"), ("year=2025.0", "year"), ("k=1_5", "k"), ("k=٣", "k"),
+    ("scheme=user_defined&breaks=-1e308,1e308", "breaks"),
+    ("scheme=user_defined&breaks=1_0,2", "breaks"), ("scheme=user_defined&breaks=nan,1", "breaks"),
+    ("indicator=rd_intensity&year=99999999999999999999999", "year"),
+])
+def test_map_parameters_take_plain_ascii_numbers_only(client, query, word):
+    for path in ("/maps/320700", "/export/320700.png"):
+        response = client.get(f"{path}?{query}", headers={"Accept": "application/json"})
+        assert response.status_code == 400, (path, query)
+        assert word in response.get_json()["description"]

@@ -99,13 +99,7 @@ def _status(client, path, params) -> tuple[int, bytes]:
     return status, body
 
 
-# Map parameters move to the framework-free map core, which validates them; until it
-# lands, breaks=-1e308,1e308 overflows the legend's decimals (geo.thematic) on a page.
-MAP_CORE = pytest.mark.xfail(strict=True, reason="map parameters: validated in the map core")
-
-
-@pytest.mark.parametrize("route", [pytest.param(r, marks=MAP_CORE) if r == "region map" else r
-                                   for r in sorted(ROUTES)])
+@pytest.mark.parametrize("route", sorted(ROUTES))
 def test_no_public_route_answers_5xx(app, route):
     paths, queries, examples = ROUTES[route]
     client = app.test_client()
