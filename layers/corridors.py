@@ -14,8 +14,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from geo.corridor import (DEFAULT_BUFFER_M, check_buffer_m, corridor_buffer, distances_m,
-                          split_zones)
+from geo.corridor import DEFAULT_BUFFER_M, check_buffer_m, corridor_buffer, distances_m, split_zones
 from layers.base import Layer, LayerContext, LayerError, typed_collections
 from layers.entities import read_carriers
 

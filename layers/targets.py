@@ -23,10 +23,10 @@ from geo.numbers import format_value
 from layers.base import Layer, LayerContext, LayerError, region_point_collection
 from layers.boundaries import region_shapes
 from layers.imported import METRICS_LAYER
+from layers.kb import KB_DIR, read_csv
 from layers.plans import load_plans
 from monitor.progress import target_progress
 
-KB_DIR = Path("kb")
 INDICATOR_COLUMNS = ("id", "name", "variants", "unit", "higher_is_better", "scope",
                      "population", "measure")
 TARGET_COLUMNS = ("id", "region_adcode", "entity_id", "subject", "indicator_id", "year",
@@ -123,7 +123,7 @@ def read_indicators(data_dir: Path) -> pd.DataFrame:
     LayerError naming the indicators whose measure is not one of ``MEASURES``
     or whose scope or unit is empty.
     """
-    frame = _read_csv(Path(data_dir) / KB_DIR / "indicators.csv", INDICATOR_COLUMNS)
+    frame = read_csv(Path(data_dir) / KB_DIR / "indicators.csv", INDICATOR_COLUMNS)
     bad = frame[~frame["measure"].isin(MEASURES) | (frame["scope"] == "") | (frame["unit"] == "")]
     if len(bad):
         raise LayerError(f"indicators.csv: measure, scope or unit missing or unknown for "
@@ -134,7 +134,7 @@ def read_indicators(data_dir: Path) -> pd.DataFrame:
 
 def read_targets(data_dir: Path) -> pd.DataFrame:
     """``data/kb/targets.csv`` with numeric year/value/value_max (value_max NaN if none)."""
-    frame = _read_csv(Path(data_dir) / KB_DIR / "targets.csv", TARGET_COLUMNS)
+    frame = read_csv(Path(data_dir) / KB_DIR / "targets.csv", TARGET_COLUMNS)
     frame["year"] = frame["year"].astype(int)
     for column in ("value", "value_max"):
         frame[column] = pd.to_numeric(frame[column].replace("", None), errors="raise")
@@ -143,7 +143,7 @@ def read_targets(data_dir: Path) -> pd.DataFrame:
 
 def read_statements(data_dir: Path) -> pd.DataFrame:
     """``data/kb/statements.csv``: numbers a plan states that are not targets, with the reason."""
-    return _read_csv(Path(data_dir) / KB_DIR / "statements.csv", STATEMENT_COLUMNS)
+    return read_csv(Path(data_dir) / KB_DIR / "statements.csv", STATEMENT_COLUMNS)
 
 
 def conflicting_keys(targets: pd.DataFrame) -> list[tuple]:
@@ -199,16 +199,6 @@ def check_targets(targets: pd.DataFrame, indicators: pd.DataFrame) -> None:
     for what, rows in problems:
         if rows:
             raise LayerError(f"targets.csv: {what}: {rows[:5]}")
-
-
-def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    if not path.is_file():
-        raise LayerError(f"knowledge-base file missing: {path}")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = set(columns) - set(frame.columns)
-    if missing:
-        raise LayerError(f"{path}: missing columns {sorted(missing)}")
-    return frame
 
 
 class TargetsLayer(Layer):

@@ -17,6 +17,7 @@ import pandas as pd
 
 from layers.base import Layer, LayerContext, LayerError, region_point_collection
 from layers.boundaries import region_shapes
+from layers.kb import read_csv
 
 TASK_PLAN_ID = "002_29b2058011f3f7c1"
 TASKS_FILE = Path("kb") / "tasks_2023.csv"
@@ -95,13 +96,7 @@ def split_units(text: str) -> list[str]:
 
 def read_tasks(data_dir: Path) -> pd.DataFrame:
     """``data/kb/tasks_2023.csv``: ``no`` as int, other cells as strings ("" if empty)."""
-    path = Path(data_dir) / TASKS_FILE
-    if not path.is_file():
-        raise LayerError(f"tasks file missing: {path}")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = set(COLUMNS) - set(frame.columns)
-    if missing:
-        raise LayerError(f"{path}: missing columns {sorted(missing)}")
+    frame = read_csv(Path(data_dir) / TASKS_FILE, COLUMNS)
     frame["no"] = frame["no"].astype(int)
     return frame
 

@@ -22,8 +22,8 @@ from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from geo.fonts import CjkFont  # noqa: E402
-from sheets import escape_formula  # noqa: E402
 from monitor.progress import STATUSES  # noqa: E402
+from sheets import escape_formula  # noqa: E402
 
 A4_LANDSCAPE = (11.69, 8.27)
 REPORT_COLUMNS = ("地区", "规划", "指标", "基期值", "目标值", "实际值", "完成率", "时序进度",

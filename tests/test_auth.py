@@ -6,9 +6,9 @@ import io
 import re
 
 import pytest
+from conftest import ADMIN_TOKEN
 from flask import Flask
 
-from conftest import ADMIN_TOKEN
 from store import open_store
 from web import auth
 from web.errors import register_error_handlers

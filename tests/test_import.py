@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pytest
-
 from conftest import ADMIN_TOKEN, ROOT
+
 from geo.datum import wgs84_to_gcj02
 from sheets import escape_formula, safe_csv
 from store import open_store

@@ -12,10 +12,9 @@ import re
 from urllib.parse import quote
 
 import pytest
+from conftest import ADMIN_TOKEN
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import ADMIN_TOKEN
 
 HOSTILE = ["", " ", "0", "-1", "1e308", "-1e308", "1e999", "nan", "inf", "-inf",
            "18446744073709551616", "9223372036854775808", "9" * 400, "١٢", "２０２５", "1_5",

@@ -8,8 +8,8 @@ import re
 import secrets
 
 import pytest
-
 from conftest import ADMIN_TOKEN
+
 from web import auth, create_app
 from web.throttle import FailureThrottle
 

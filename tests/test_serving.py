@@ -12,7 +12,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, _wait, free_port
 
 pytestmark = pytest.mark.live

@@ -12,8 +12,8 @@ import zipfile
 
 import openpyxl
 import pytest
-
 from conftest import ROOT
+
 from ingest.tabular import Limits, TableRejected, read_table
 
 MAX_IMPORT_RSS_MB = 300

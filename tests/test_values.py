@@ -8,8 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.values import (DEFAULT_MAGNITUDE, MAX_MAGNITUDE, parse_coordinate, parse_number,
-                           parse_year, text_problem)
+from ingest.values import (
+    DEFAULT_MAGNITUDE,
+    MAX_MAGNITUDE,
+    parse_coordinate,
+    parse_number,
+    parse_year,
+    text_problem,
+)
 
 
 @pytest.mark.parametrize("text, unit, value", [("1.5", "%", 1.5), ("2.1%", "%", 2.1),

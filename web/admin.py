@@ -16,16 +16,29 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 
 from geo.datum import DATUMS
-from ingest.imports import (ImportContext, ImportOptions, ImportRejected, PreparedImport,
-                         parse_mapping, prepare_import, read_indicators)
+from ingest.imports import (
+    ImportContext,
+    ImportOptions,
+    ImportRejected,
+    PreparedImport,
+    parse_mapping,
+    prepare_import,
+    read_indicators,
+)
 from ingest.tabular import Limits
-from sheets import safe_csv
 from layers.imported import CARRIERS_LAYER, METRICS_LAYER, version_frame
+from sheets import safe_csv
 from store import RollbackConflict, Store, StoreError, VersionNotFound, open_store
 from store.base import MAX_VERSION_ID
 from web import auth, services
-from web.errors import (Conflict, InvalidParameter, NotFound, TooManyRequests, Unauthorized,
-                        wants_json)
+from web.errors import (
+    Conflict,
+    InvalidParameter,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    wants_json,
+)
 
 bp = Blueprint("admin", __name__)
 EXTENSION = "innomap.imports"

@@ -203,7 +203,7 @@ def sign_out() -> None:
 
 
 def csrf_token() -> str:
-    """This session's CSRF token, created on first use; forms put it in ``csrf_token``."""
+    """The session's CSRF token, created on first use; forms put it in ``csrf_token``."""
     if SESSION_CSRF not in session:
         session[SESSION_CSRF] = secrets.token_urlsafe(32)
     return session[SESSION_CSRF]

@@ -11,8 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from web import import_cli
 from mapcore.errors import MapError
+from web import import_cli
 from web.errors import ServiceError
 
 

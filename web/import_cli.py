@@ -30,7 +30,8 @@ def add_parsers(commands) -> None:
                               description="Validate a CSV/XLSX file and store it as a new version.")
     imp.add_argument("kind", choices=("metrics", "carriers"))
     imp.add_argument("file", type=Path)
-    imp.add_argument("--year", type=plain_year, help="year of every row when the file has no year column")
+    imp.add_argument("--year", type=plain_year,
+                     help="year of every row when the file has no year column")
     imp.add_argument("--datum", help="datum of lon/lat: WGS84, GCJ-02 or BD-09")
     imp.add_argument("--map", action="append", default=[], metavar="COLUMN=TARGET",
                      help="rename a column (empty TARGET drops it); repeatable")

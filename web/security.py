@@ -62,7 +62,7 @@ def init_app(app: Flask, settings) -> None:
 
 
 def csp_nonce() -> str:
-    """This response's CSP nonce (the same for every script tag of one page)."""
+    """The response's CSP nonce (the same for every script tag of one page)."""
     return request.environ.get(NONCE_KEY, "")
 
 

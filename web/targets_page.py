@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request
 
-from sheets import safe_csv
 from monitor.compare import comparison
 from monitor.progress import STATUSES
 from monitor.table import (
@@ -23,6 +22,7 @@ from monitor.table import (
     select,
 )
 from monitor.tasks import split_ids
+from sheets import safe_csv
 from web import services
 from web.assets import vendor_url
 from web.errors import InvalidParameter
