@@ -25,9 +25,12 @@ $(NODE_STAMP): package.json package-lock.json
 
 install: $(STAMP) $(NODE_STAMP)
 
+THREADS ?= 8
+
+# Threaded workers with a read deadline per request; every setting in deploy/gunicorn.conf.py.
 serve: install
-	$(BIN)/gunicorn --preload --workers $(WORKERS) --bind $(HOST):$(PORT) \
-		--access-logfile - 'web:create_app()'
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py --workers $(WORKERS) --threads $(THREADS) \
+		--bind $(HOST):$(PORT)
 
 dev: install
 	$(BIN)/flask --app 'web:create_app()' run --debug --host $(HOST) --port $(PORT)

@@ -34,8 +34,8 @@ def _csv(counties: list[str]) -> bytes:
 def _context():
     from geo.boundaries import load_boundaries
     from geo.geocode import Geocoder
-    from geo.imports import ImportContext, read_indicators
-    from geo.tabular import Limits
+    from ingest.imports import ImportContext, read_indicators
+    from ingest.tabular import Limits
 
     boundaries = load_boundaries(ROOT / "data" / "boundaries", "full")
     geocoder = Geocoder(boundaries)
@@ -44,7 +44,7 @@ def _context():
 
 
 def run() -> list[Result]:
-    from geo.imports import ImportOptions, prepare_import
+    from ingest.imports import ImportOptions, prepare_import
     from store import open_store
 
     boundaries, ctx = _context()

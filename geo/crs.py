@@ -25,9 +25,9 @@ between them, so EPSG:4490 output differs from EPSG:4326 only in name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Callable
+from functools import cache
 
 import numpy as np
 import shapely
@@ -159,7 +159,7 @@ def _identity(x, y):
     return x, y
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pyproj(source: str, target: str) -> Pair:
     transformer = Transformer.from_crs(source, target, always_xy=True)
     return transformer.transform

@@ -26,6 +26,7 @@ from geo.map_drawing import (
 # -- map body -------------------------------------------------------------------------
 
 def draw_map(ax, drawing: MapDrawing, crs: CRS, s: float) -> None:
+    """Draw context, units, outlines and overlays of ``drawing`` on ``ax`` in ``crs``."""
     ax.set_axis_off()
     frame = Rectangle((0, 0), 1, 1, transform=ax.transAxes, fill=False, lw=0.8 * s,
                       edgecolor="#333333", zorder=10)
@@ -62,6 +63,7 @@ def polygon_path(geometry) -> MplPath:
 
 
 def draw_polygons(ax, frame: gpd.GeoDataFrame, facecolor, edgecolor, width, zorder) -> None:
+    """Draw the (multi)polygons of ``frame`` (map CRS) as one patch collection."""
     shapes = [g for g in frame.geometry if g is not None and not g.is_empty
               and g.geom_type in ("Polygon", "MultiPolygon")]
     patches = [PathPatch(polygon_path(g)) for g in shapes]
@@ -73,6 +75,7 @@ def draw_polygons(ax, frame: gpd.GeoDataFrame, facecolor, edgecolor, width, zord
 
 
 def draw_lines(ax, frame: gpd.GeoDataFrame, color, width, zorder, dashes="solid") -> None:
+    """Draw the (multi)lines of ``frame`` (map CRS) as one line collection."""
     segments = []
     for geometry in frame.geometry:
         for line in getattr(geometry, "geoms", [geometry]):
@@ -139,6 +142,7 @@ def _outlines(ax, frame: gpd.GeoDataFrame, symbol: Symbol, s: float) -> None:
 
 
 def fit_extent(ax, extent, project: Transformer) -> None:
+    """Show the lon/lat box ``extent`` (projected by ``project``) filling ``ax``."""
     lon0, lat0, lon1, lat1 = extent
     lons = np.linspace(lon0, lon1, 9)
     lats = np.linspace(lat0, lat1, 9)

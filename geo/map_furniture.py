@@ -218,6 +218,7 @@ def _legend_title(legend) -> str:
 
 
 def locator(figure: Figure, rect, drawing: MapDrawing, crs: CRS) -> None:
+    """The inset map: the provinces, the map's own area outlined in red."""
     if drawing.locator is None or not len(drawing.locator):
         return
     ax = figure.add_axes(rect)
@@ -234,6 +235,7 @@ def locator(figure: Figure, rect, drawing: MapDrawing, crs: CRS) -> None:
 
 
 def draw_note(figure: Figure, frames, note: str, font: CjkFont, s: float) -> None:
+    """The source note under the map, wrapped to the page's width."""
     props = font.properties(6.5 * s)
     width_pt = (frames.right - frames.left) * figure.get_figwidth() * 72
     figure.text(frames.left, frames.note_top / frames.h,

@@ -8,8 +8,8 @@ so a target reads the same everywhere. Pure functions, no state.
 A qualifier is the ``qualifier`` column of ``data/kb/targets.csv``: one word or
 several joined by ``|`` (``力争|以上``). Words written before the number
 (力争, 超过, 不少于, 保持, 高于全市 …) and after it (以上, 以下, 左右, 级; 余
-between the number and its unit) are placed accordingly; 力争 / 争取 alone take the verb 达到 (降至 when the
-target is an upper bound, 以下).
+between the number and its unit) are placed accordingly; 力争 / 争取 alone take
+the verb 达到 (降至 when the target is an upper bound, 以下).
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ The public API is small:
 - :func:`palette` and :func:`class_colors` – colour-blind-safe ColorBrewer
   colours (sequential for levels, diverging around zero for gaps);
 - :func:`legend` – breaks, labels, colours, counts and the unit;
-  :func:`label_decimals` and :func:`format_number` format values alike.
+  :func:`label_decimals` gives the decimals values are shown with
+  (:func:`geo.numbers.format_number` writes them).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ import mapclassify
 import numpy as np
 import pandas as pd
 from branca.utilities import color_brewer
+
+from geo.numbers import format_number
 
 VALUE_KINDS = ("baseline", "target", "gap", "cagr")
 VALUE_KIND_LABELS = {"baseline": "基期值", "target": "目标值", "gap": "目标差距（目标−基期）",
@@ -129,7 +132,7 @@ def classify(values, scheme: str = "quantiles", k: int = 5,
     --------
     >>> c = classify([1.5, 2, 3, None], "equal_interval", k=2)
     >>> c.bins, c.class_index.tolist(), c.labels
-    ((2.25, 3.0), [0, 0, 1, -1], ('1.5 – 2.25', '2.25 – 3'))
+    ((2.25, 3.0), [0, 0, 1, -1], ('1.5 – 2.25', '> 2.25 – 3'))
     >>> classify([0, 0, 1, 3, 16], "user_defined", breaks=[0, 1, 5]).labels
     ('0', '1', '2 – 5', '6 – 16')
     """
@@ -203,15 +206,6 @@ def label_decimals(classification: Classification) -> int:
     return _decimals(classification.lower, classification.bins) if classification.k else 2
 
 
-def format_number(x: float, decimals: int = 2) -> str:
-    """``x`` rounded to ``decimals`` places, trailing zeros dropped: 2.50 -> '2.5'."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return NO_DATA_LABEL
-    text = f"{x:,.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
 
 def _labels(lower: float, bins: tuple[float, ...]) -> tuple[str, ...]:
     decimals = _decimals(lower, bins)
@@ -219,7 +213,11 @@ def _labels(lower: float, bins: tuple[float, ...]) -> tuple[str, ...]:
     labels = []
     for a, b in zip(edges, edges[1:]):
         low, high = format_number(a, decimals), format_number(b, decimals)
-        labels.append(low if low == high else f"{low} – {high}")
+        # classes are (a, b] after the first: "> a – b" keeps shared bounds apart
+        if labels:
+            labels.append(f"> {low} – {high}")
+        else:
+            labels.append(low if low == high else f"{low} – {high}")
     return tuple(labels)
 
 

@@ -18,6 +18,7 @@ from layers.corridors import CorridorsLayer
 from layers.county_metrics import CountyMetricsLayer
 from layers.entities import EntitiesLayer
 from layers.imported import ImportedCarriers, ImportedMetrics
+from layers.kb import knowledge_base_version
 from layers.partners import PartnershipsLayer, PartnersLayer
 from layers.targets import TargetsLayer
 from layers.tasks import Tasks2023Layer
@@ -64,6 +65,18 @@ class Catalog:
     context: LayerContext
     layers: dict[str, Layer] = field(default_factory=lambda: dict(REGISTRY))
     generation: int = 0
+    kb_digest: str = ""
+
+    def data_identity(self) -> str:
+        """What the loaded data is, equal in every process that loaded the same data
+        (unlike ``generation``): the knowledge base digest and, per imported layer,
+        its row count and latest version (a rollback gives the earlier state's)."""
+        parts = [self.kb_digest]
+        for layer_id, frame in sorted(self.frames.items()):
+            if "version" in frame.columns:
+                latest = int(frame["version"].max()) if len(frame) else 0
+                parts.append(f"{layer_id}:{len(frame)}:{latest}")
+        return "|".join(parts)
 
     def layer(self, layer_id: str) -> Layer:
         """The app's layer ``layer_id``; LayerError if there is none."""
@@ -110,7 +123,8 @@ def load_catalog(data_dir: Path, options: dict | None = None,
     resolve = layers.__getitem__
     ctx = LayerContext(data_dir=Path(data_dir), resolve=resolve, options=options or {})
     frames = {layer_id: ctx.layer(layer_id) for layer_id in layers}
-    return Catalog(frames=frames, context=ctx, layers=layers)
+    return Catalog(frames=frames, context=ctx, layers=layers,
+                   kb_digest=knowledge_base_version(data_dir)["sha256"])
 
 
 __all__ = ["REGISTRY", "Catalog", "Layer", "LayerContext", "LayerError",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, ClassVar
+from typing import ClassVar
 
 import geopandas as gpd
 import shapely
@@ -58,7 +59,7 @@ class LayerContext:
     """
 
     data_dir: Path
-    resolve: Callable[[str], "Layer"]
+    resolve: Callable[[str], Layer]
     options: dict = field(default_factory=dict)
     _cache: dict = field(default_factory=dict)
 
@@ -164,7 +165,7 @@ class Layer(abc.ABC):
         """Property names a client may filter on; all non-geometry columns by default."""
         return [c for c in gdf.columns if c != gdf.geometry.name]
 
-    def collections(self) -> tuple["Collection", ...]:
+    def collections(self) -> tuple[Collection, ...]:
         """The feature collections the API serves from this layer's frame: by default
         one, the layer itself with its declared geometry type."""
         return (Collection(self.id, self.title, self.description, self.geometry_type,

@@ -14,8 +14,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from geo.corridor import (DEFAULT_BUFFER_M, check_buffer_m, corridor_buffer, distances_m,
-                          split_zones)
+from geo.corridor import DEFAULT_BUFFER_M, check_buffer_m, corridor_buffer, distances_m, split_zones
 from layers.base import Layer, LayerContext, LayerError, typed_collections
 from layers.entities import read_carriers
 
@@ -118,8 +117,8 @@ class CorridorsLayer(Layer):
                 "carriers": "|".join(table["entity_id"]),
                 "plan_id": corridor["plan_id"], "section": corridor["section"],
                 "quote": corridor["quote"],
-                "note": (f"Area within {buffer_m:g} m of the schematic centre line, measured in "
-                         "UTM; members are the plan's carriers inside it."),
+                "note": (f"示意中心线两侧 {buffer_m:g} 米以内的范围（在 UTM 投影中量算）；"
+                         "成员为位于其中的规划所列载体。示意位置，非测绘成果。"),
                 "geometry": corridor_buffer(_centre_line(entities, corridor_id), buffer_m)}
 
     def _recut_zones(self, parts, entities, corridor_id, area) -> None:

@@ -106,7 +106,8 @@ class ImportedCarriers(Layer):
     id = CARRIERS_LAYER
     title = "导入的创新载体"
     description = ("管理员导入的企业、平台等创新载体：坐标已转换为 WGS84 并关联到所在县区，"
-                   "precision 说明位置精度（site 为提供的坐标，county_centroid 等为地址只能定位到的区划）。")
+                   "precision 说明位置精度（site 为提供的坐标，"
+                   "county_centroid 等为地址只能定位到的区划）。")
     map_role = "points"
     family = "other"
     popup_fields = (("type", "类型"), ("address", "地址"), ("source", "数据来源"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pandas as pd
 from layers.base import LayerError
 
 KB_DIR = "kb"
+KNOWLEDGE_FILES = ("kb/*.csv", "plans/*.txt", "plans/plans.json")
 
 
 def kb_path(data_dir: Path, name: str) -> Path:
@@ -30,3 +32,13 @@ def read_csv(path: Path, columns: Iterable[str]) -> pd.DataFrame:
     if missing:
         raise LayerError(f"{path.name}: missing columns {missing}")
     return frame
+
+
+def knowledge_base_version(data_dir: Path) -> dict:
+    """The plan knowledge base as loaded: file count and a digest of their bytes."""
+    digest = hashlib.sha256()
+    files = sorted(p for pattern in KNOWLEDGE_FILES for p in Path(data_dir).glob(pattern))
+    for path in files:
+        digest.update(path.relative_to(data_dir).as_posix().encode())
+        digest.update(path.read_bytes())
+    return {"files": len(files), "sha256": digest.hexdigest()[:16]}

@@ -21,6 +21,7 @@ import shapely
 from layers.base import Layer, LayerContext, LayerError
 from layers.boundaries import all_boundaries
 from layers.entities import KB_DIR, read_entity_types, read_precision_grades
+from layers.kb import read_csv
 from layers.plans import load_plans
 
 PARTNER_COLUMNS = ["id", "name", "aliases", "type", "location", "country", "province_adcode",
@@ -36,19 +37,9 @@ PARTNERSHIP_KINDS = {
 }
 
 
-def _read(path: Path, columns: list[str]) -> pd.DataFrame:
-    if not path.is_file():
-        raise LayerError(f"knowledge-base file missing: {path}")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise LayerError(f"{path.name}: missing columns {missing}")
-    return frame
-
-
 def read_partners(data_dir: Path) -> pd.DataFrame:
     """``partners.csv`` checked: unique ids, known type and grade, a Point per row."""
-    frame = _read(Path(data_dir) / KB_DIR / "partners.csv", PARTNER_COLUMNS)
+    frame = read_csv(Path(data_dir) / KB_DIR / "partners.csv", PARTNER_COLUMNS)
     types = set(read_entity_types(data_dir)["id"])
     grades = set(read_precision_grades(data_dir)["id"])
     checks = [(frame["id"].duplicated(), "duplicate id"),
@@ -63,7 +54,7 @@ def read_partners(data_dir: Path) -> pd.DataFrame:
 
 def read_partnerships(data_dir: Path, partners: pd.DataFrame | None = None) -> pd.DataFrame:
     """``partnerships.csv`` checked against the partners, the plans and the kinds."""
-    frame = _read(Path(data_dir) / KB_DIR / "partnerships.csv", PARTNERSHIP_COLUMNS)
+    frame = read_csv(Path(data_dir) / KB_DIR / "partnerships.csv", PARTNERSHIP_COLUMNS)
     partners = read_partners(data_dir) if partners is None else partners
     names = {row.id: [row.name, *filter(None, row.aliases.split("|"))]
              for row in partners.itertuples()}

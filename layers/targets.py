@@ -23,10 +23,10 @@ from geo.numbers import format_value
 from layers.base import Layer, LayerContext, LayerError, region_point_collection
 from layers.boundaries import region_shapes
 from layers.imported import METRICS_LAYER
+from layers.kb import KB_DIR, read_csv
 from layers.plans import load_plans
 from monitor.progress import target_progress
 
-KB_DIR = Path("kb")
 INDICATOR_COLUMNS = ("id", "name", "variants", "unit", "higher_is_better", "scope",
                      "population", "measure")
 TARGET_COLUMNS = ("id", "region_adcode", "entity_id", "subject", "indicator_id", "year",
@@ -46,7 +46,8 @@ MEASURES = {
 }
 INCREMENT_MEASURES = ("annual_flow", "period_increment", "period_total")
 # Words that make a number an increment over a period or a year, never a level.
-_INCREMENT_WORDS = re.compile(r"新增|新引进|新建|五年内|累计引进|期间累计|“十四五”累计|年内新|每年新增")
+_INCREMENT_WORDS = re.compile(r"新增|新引进|新建|五年内|累计引进|期间累计|“十四五”累计"
+                              r"|年内新|每年新增")
 _CLAUSE_BREAK = re.compile(r"[，；。、：\n]")
 TARGET_KEY = ("region_adcode", "subject", "entity_id", "indicator_id", "year", "kind")
 SOURCES = ("table", "text")
@@ -122,7 +123,7 @@ def read_indicators(data_dir: Path) -> pd.DataFrame:
     LayerError naming the indicators whose measure is not one of ``MEASURES``
     or whose scope or unit is empty.
     """
-    frame = _read_csv(Path(data_dir) / KB_DIR / "indicators.csv", INDICATOR_COLUMNS)
+    frame = read_csv(Path(data_dir) / KB_DIR / "indicators.csv", INDICATOR_COLUMNS)
     bad = frame[~frame["measure"].isin(MEASURES) | (frame["scope"] == "") | (frame["unit"] == "")]
     if len(bad):
         raise LayerError(f"indicators.csv: measure, scope or unit missing or unknown for "
@@ -133,7 +134,7 @@ def read_indicators(data_dir: Path) -> pd.DataFrame:
 
 def read_targets(data_dir: Path) -> pd.DataFrame:
     """``data/kb/targets.csv`` with numeric year/value/value_max (value_max NaN if none)."""
-    frame = _read_csv(Path(data_dir) / KB_DIR / "targets.csv", TARGET_COLUMNS)
+    frame = read_csv(Path(data_dir) / KB_DIR / "targets.csv", TARGET_COLUMNS)
     frame["year"] = frame["year"].astype(int)
     for column in ("value", "value_max"):
         frame[column] = pd.to_numeric(frame[column].replace("", None), errors="raise")
@@ -142,7 +143,7 @@ def read_targets(data_dir: Path) -> pd.DataFrame:
 
 def read_statements(data_dir: Path) -> pd.DataFrame:
     """``data/kb/statements.csv``: numbers a plan states that are not targets, with the reason."""
-    return _read_csv(Path(data_dir) / KB_DIR / "statements.csv", STATEMENT_COLUMNS)
+    return read_csv(Path(data_dir) / KB_DIR / "statements.csv", STATEMENT_COLUMNS)
 
 
 def conflicting_keys(targets: pd.DataFrame) -> list[tuple]:
@@ -200,21 +201,13 @@ def check_targets(targets: pd.DataFrame, indicators: pd.DataFrame) -> None:
             raise LayerError(f"targets.csv: {what}: {rows[:5]}")
 
 
-def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    if not path.is_file():
-        raise LayerError(f"knowledge-base file missing: {path}")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = set(columns) - set(frame.columns)
-    if missing:
-        raise LayerError(f"{path}: missing columns {sorted(missing)}")
-    return frame
-
-
 class TargetsLayer(Layer):
     id = "targets"
     title = "规划指标：基期值与目标值"
-    description = ("五份规划中的每个基期值与目标值（指标表与正文），按行政区代码连接到市、县、省边界；"
-                   "含指标、年份、数值、限定词及规划原文引文。属于园区等主体的指标使用所在行政区边界，"
+    description = ("五份规划中的每个基期值与目标值（指标表与正文），"
+                   "按行政区代码连接到市、县、省边界；"
+                   "含指标、年份、数值、限定词及规划原文引文。"
+                   "属于园区等主体的指标使用所在行政区边界，"
                    "并在 geometry_note 中说明。边界为约 50 米精度的显示版本。"
                    "目标行另含最新实际值（actual、actual_year、actual_source，来自导入数据）、"
                    "完成率 completion、时序进度 time_progress 与状态 status"

@@ -17,6 +17,7 @@ import pandas as pd
 
 from layers.base import Layer, LayerContext, LayerError, region_point_collection
 from layers.boundaries import region_shapes
+from layers.kb import read_csv
 
 TASK_PLAN_ID = "002_29b2058011f3f7c1"
 TASKS_FILE = Path("kb") / "tasks_2023.csv"
@@ -95,13 +96,7 @@ def split_units(text: str) -> list[str]:
 
 def read_tasks(data_dir: Path) -> pd.DataFrame:
     """``data/kb/tasks_2023.csv``: ``no`` as int, other cells as strings ("" if empty)."""
-    path = Path(data_dir) / TASKS_FILE
-    if not path.is_file():
-        raise LayerError(f"tasks file missing: {path}")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = set(COLUMNS) - set(frame.columns)
-    if missing:
-        raise LayerError(f"{path}: missing columns {sorted(missing)}")
+    frame = read_csv(Path(data_dir) / TASKS_FILE, COLUMNS)
     frame["no"] = frame["no"].astype(int)
     return frame
 
@@ -110,7 +105,8 @@ class Tasks2023Layer(Layer):
     id = "tasks-2023"
     title = "宿迁市2023年度创新型城市建设重点任务"
     description = ("《宿迁市2023年度国家创新型城市建设重点任务推进计划》的主要工作目标与重点工作："
-                   "具体任务、一至四季度节点、牵头与配合单位（lead_units / partner_units 每个值一个单位，"
+                   "具体任务、一至四季度节点、牵头与配合单位"
+                   "（lead_units / partner_units 每个值一个单位，"
                    "以 | 分隔）及所服务的全部指标与目标（indicator_id / target_id，以 | 分隔）；"
                    "几何为宿迁市边界，任务点名某一县区时为该县区边界。")
     map_role = "none"

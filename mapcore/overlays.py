@@ -24,6 +24,8 @@ PART_LABELS = {"corridor": "走廊", "centre_line": "中心线（一道）", "di
                "zone": "片区", "node": "节点", "buffer": "缓冲区"}
 PART_ORDER = ("buffer", "zone", "corridor", "centre_line", "divider", "node")  # bottom up
 LABELLED_PARTS = ("centre_line", "divider", "zone", "node")
+# What a label calls a part (the 一道两区多节点 vocabulary); zones are named by themselves.
+PART_WORDS = {"centre_line": "一道", "divider": "分界线", "node": "节点"}
 
 
 @dataclass
@@ -174,9 +176,30 @@ def corridor_overlay(resources, layer, parts: gpd.GeoDataFrame, name: str,
             id=text(row.id), name=title, geometry=row.geometry, family=family.id, rows=rows,
             citations=unique_citations([citation(row, resources)]), search=(title,),
             hollow=True, grade=text(row.precision), part=row.part,
-            label=title if labelled and row.part in LABELLED_PARTS else ""))
+            label=_part_label(row.part, title) if labelled else ""))
     return Overlay(f"{layer.id}:{parts['corridor_id'].iloc[0]}", layer.id, "corridor",
                    f"走廊：{name}", family, features, True)
+
+
+def _part_label(part: str, name: str) -> str:
+    """The label written on a corridor part: 一道：花果山大道, 南片区, 节点：科技研发核心区."""
+    if part not in LABELLED_PARTS:
+        return ""
+    word = PART_WORDS.get(part)
+    return f"{word}：{name}" if word else name
+
+
+def corridor_structure(resources, parts: gpd.GeoDataFrame) -> list[dict]:
+    """The plan's own words for each kind of part (一道, 两区, 多节点), once each."""
+    out, seen = [], set()
+    order = {p: i for i, p in enumerate(LABELLED_PARTS)}
+    for row in parts.assign(_o=parts["part"].map(order)).dropna(subset="_o").sort_values(
+            "_o").itertuples():
+        cite = citation(row, resources)
+        if cite["quote"] and cite["quote"] not in seen:
+            seen.add(cite["quote"])
+            out.append({"part": PART_LABELS.get(row.part, row.part), **cite})
+    return out
 
 
 def region_overlays(resources, area, with_choropleth: bool) -> list[Overlay]:

@@ -24,7 +24,7 @@ PAD = 0.5  # degrees around the partners and the region
 def partner_regions(resources) -> list[tuple[str, str]]:
     """(adcode, name) of every region with a partnership, by adcode."""
     out = {}
-    for layer, frame in _frames(resources, "lines"):
+    for _layer, frame in _frames(resources, "lines"):
         if "region_adcode" in frame.columns:
             names = frame["region_name"] if "region_name" in frame else frame["region_adcode"]
             out.update(zip(frame["region_adcode"], names))

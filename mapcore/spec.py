@@ -23,6 +23,7 @@ from mapcore.overlays import (
     Overlay,
     corridor_names,
     corridor_overlay,
+    corridor_structure,
     point_overlays,
     region_overlays,
 )
@@ -59,6 +60,7 @@ class MapSpec:
     context: gpd.GeoDataFrame
     region: dict | None = None
     notice: str = ""
+    structure: list[dict] = field(default_factory=list)
     options: list[MapIndicator] = field(default_factory=list)
     members: list[dict] = field(default_factory=list)
 
@@ -106,7 +108,7 @@ def map_ids(resources: MapResources) -> list[tuple[str, str]]:
             out.append((row.adcode, row.name))
     for row in fine[(fine["level"] == "province") & (fine["adcode"] != PROVINCE)].itertuples():
         out.append((row.adcode, row.name))
-    for layer, frame in corridor_frames(resources):
+    for _layer, frame in corridor_frames(resources):
         out += [(CORRIDOR_PREFIX + cid, name) for cid, name in corridor_names(frame)]
     out += [(partners.PREFIX + adcode, f"{name}创新合作网络")
             for adcode, name in partners.partner_regions(resources)]
@@ -243,7 +245,7 @@ def _corridor_spec(resources: MapResources, corridor_id: str, args: Mapping) -> 
                    subtitle="走廊组成与沿线创新载体", choice=choice, levels=("county",),
                    units=units, legend=legend, classes=classes, overlays=overlays,
                    extent=tuple(shapely.bounds(box)), area=box, outlines=cities, context=far,
-                   members=members)
+                   members=members, structure=corridor_structure(resources, parts))
 
 
 def _split(values) -> set[str]:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 
 from geo import thematic
+from geo.numbers import format_number, format_value
+
+PREVIOUS_PLAN_END = 2020  # targets up to this year are the 十三五 plan's
 
 
 def text(value) -> str:
@@ -45,16 +48,24 @@ def unique_citations(citations: list[dict]) -> list[dict]:
     return out
 
 
-def source_value(source: dict) -> str:
-    """A baseline/target as the plan states it: qualifier, value and range end."""
-    shown = thematic.format_number(source["value"], 4)
-    if number_or_none(source.get("value_max")) is not None:
-        shown += f"—{thematic.format_number(source['value_max'], 4)}"
-    return f"{source.get('qualifier') or ''}{shown}"
+def source_label(kind: str, year) -> str:
+    """基期（2020年）, 目标（2025年）, or 十三五目标（2020年） for a previous plan's target."""
+    if kind == "baseline":
+        return f"基期（{year}年）"
+    return f"{'十三五目标' if year and int(year) <= PREVIOUS_PLAN_END else '目标'}（{year}年）"
+
+
+def source_value(source: dict, unit: str = "") -> str:
+    """A baseline/target as the plan states it: 力争达到2.5%, 1%左右, 200家以上, 1—2家."""
+    try:
+        return format_value(source["value"], unit, source.get("qualifier") or None,
+                            number_or_none(source.get("value_max")))
+    except ValueError:  # a qualifier word the formatter does not know: shown as stated
+        return f"{source.get('qualifier') or ''}{format_number(source['value'])}{unit}"
 
 
 def value_text(value: float, unit: str, decimals: int) -> str:
     """A unit's value with its unit, or 无数据."""
     if value is None or math.isnan(value):
         return thematic.NO_DATA_LABEL
-    return f"{thematic.format_number(value, decimals)} {unit}".strip()
+    return f"{format_number(value, decimals)} {unit}".strip()

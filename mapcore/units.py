@@ -10,7 +10,7 @@ from geo import thematic
 from mapcore import progress
 from mapcore.choice import LEVEL_LABELS, Choice
 from mapcore.errors import InvalidChoice
-from mapcore.texts import citation, source_value, text, unique_citations, value_text
+from mapcore.texts import citation, source_label, source_value, text, unique_citations, value_text
 
 BASE_FILL = "#eef2f5"  # the fill of units when the map shows no indicator
 
@@ -92,7 +92,8 @@ def classify_units(resources, units: gpd.GeoDataFrame, choice: Choice):
     else:
         out["shown"] = [value_text(v, unit, decimals) for v in out["value"]]
     names = carrier_names(resources)
-    out["rows"] = [_popup_rows(u, v, names) for u, v in
+    measure = choice.indicator.unit if choice.indicator is not None else ""
+    out["rows"] = [_popup_rows(u, v, names, measure) for u, v in
                    zip(out.itertuples(), values.itertuples())]
     out["citations"] = [unique_citations([citation(s, resources) for s in v.sources
                                           if s.get("plan_id")]) for v in values.itertuples()]
@@ -115,14 +116,14 @@ def carrier_names(resources) -> dict[str, str]:
     return resources.cached("carrier-names", make)
 
 
-def _popup_rows(unit, value, names: dict[str, str]) -> list[tuple[str, str]]:
+def _popup_rows(unit, value, names: dict[str, str], measure: str) -> list[tuple[str, str]]:
     if getattr(value, "rows", None):  # a value kind that says itself what to show
         return [("区划代码", unit.adcode), *value.rows]
     rows = [("区划代码", unit.adcode), ("数值", unit.shown)]
     if isinstance(getattr(value, "qualifier", None), str) and value.qualifier:
         rows.append(("表述", value.qualifier))
-    rows += [(f"{'基期' if s['kind'] == 'baseline' else '目标'}（{s['year']}年）",
-              source_value(s)) for s in value.sources]
+    rows += [(source_label(s["kind"], s["year"]), source_value(s, measure))
+             for s in value.sources]
     listed = [names[i] for i in value.entity_ids if i in names]
     if listed:
         rows.append(("载体", "、".join(listed)))

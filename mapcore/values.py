@@ -18,7 +18,7 @@ import pandas as pd
 from geo import thematic
 from layers.base import Layer
 from mapcore import progress
-from mapcore.texts import citation, number_or_none, source_value, text
+from mapcore.texts import citation, number_or_none, source_label, source_value, text
 
 CARRIER_PREFIX = "carriers."
 
@@ -203,11 +203,15 @@ def own_values(resources, adcode: str) -> list[dict]:
     for column in ("subject", "entity_id"):
         if column in rows.columns:
             rows = rows[rows[column].fillna("") == ""]
+    if "restates" in rows.columns:  # a figure stated twice (text and table) is listed once
+        rows = rows[rows["restates"].fillna("") == ""]
     rows = rows.sort_values(["indicator_id", "year", "kind"])
     return [{"indicator_id": r.indicator_id,
              "name": text(getattr(r, "indicator_name", r.indicator_id)),
-             "kind": thematic.VALUE_KIND_LABELS.get(r.kind, r.kind), "year": int(r.year),
+             "kind": source_label(r.kind, r.year).split("（")[0] + "值",
+             "year": int(r.year),
              "value": source_value({"value": r.value, "qualifier": getattr(r, "qualifier", ""),
-                                    "value_max": number_or_none(getattr(r, "value_max", None))}),
+                                    "value_max": number_or_none(getattr(r, "value_max", None))},
+                                   text(getattr(r, "unit", ""))),
              "unit": text(getattr(r, "unit", "")), **citation(r, resources)}
             for r in rows.itertuples()]

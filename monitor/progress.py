@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-ACHIEVED, ON_TRACK, BEHIND, NO_ACTUAL, NO_BASELINE = "已达成", "进展正常", "滞后", "无实际值", "无基期值"
+ACHIEVED, ON_TRACK, BEHIND = "已达成", "进展正常", "滞后"
+NO_ACTUAL, NO_BASELINE = "无实际值", "无基期值"
 STATUSES = (ACHIEVED, ON_TRACK, BEHIND, NO_ACTUAL, NO_BASELINE)
 ACTUAL_COLUMNS = ("region_adcode", "indicator_id", "year", "value", "unit", "source", "version")
 PROGRESS_COLUMNS = ("id", "baseline_id", "baseline_value", "baseline_year", "actual",

@@ -22,11 +22,12 @@ from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from geo.fonts import CjkFont  # noqa: E402
-from geo.tabular import escape_formula  # noqa: E402
 from monitor.progress import STATUSES  # noqa: E402
+from sheets import escape_formula  # noqa: E402
 
 A4_LANDSCAPE = (11.69, 8.27)
-REPORT_COLUMNS = ("地区", "规划", "指标", "基期值", "目标值", "实际值", "完成率", "时序进度", "状态")
+REPORT_COLUMNS = ("地区", "规划", "指标", "基期值", "目标值", "实际值", "完成率", "时序进度",
+                  "状态")
 ROWS_PER_PAGE = 18
 STATUS_COLOURS = {"已达成": "#d8f0d2", "进展正常": "#dbe9f7", "滞后": "#fbd9d3"}
 
@@ -104,10 +105,12 @@ def _title_page(pages: _Pages, title: str, table: pd.DataFrame, today: date) -> 
     counts = table["状态"].value_counts()
     summary = "　".join(f"{s} {int(counts.get(s, 0))} 项" for s in STATUSES)
     fig.text(0.5, 0.47, f"共 {len(table)} 项目标：{summary}", ha="center", fontproperties=f(12))
-    fig.text(0.5, 0.38, "完成率 =（实际值 − 基期值）/（目标值 − 基期值）；时序进度 =（实际年份 − 基期年份）/"
-             "（目标年份 − 基期年份）；完成率不低于时序进度为进展正常。", ha="center",
+    fig.text(0.5, 0.38, "完成率 =（实际值 − 基期值）/（目标值 − 基期值）；"
+             "时序进度 =（实际年份 − 基期年份）/（目标年份 − 基期年份）；"
+             "完成率不低于时序进度为进展正常。", ha="center",
              fontproperties=f(9), color="#444")
-    fig.text(0.5, 0.3, "资料来源：各地“十四五”科技创新规划及导入的统计数据，出处见附表。", ha="center",
+    fig.text(0.5, 0.3, "资料来源：各地“十四五”科技创新规划及导入的统计数据，出处见附表。",
+             ha="center",
              fontproperties=f(9), color="#444")
     pages.save(fig)
 
@@ -175,7 +178,8 @@ def _table_pages(pages: _Pages, table: pd.DataFrame) -> None:
     widths = (7, 11, 18, 14, 16, 14, 6, 6, 6)
     for start in range(0, max(len(cells), 1), ROWS_PER_PAGE):
         chunk = cells.iloc[start:start + ROWS_PER_PAGE]
-        fig = pages.figure(f"目标完成情况表（第 {start + 1}–{start + len(chunk)} 行，共 {len(cells)} 行）")
+        rows = f"第 {start + 1}–{start + len(chunk)} 行，共 {len(cells)} 行"
+        fig = pages.figure(f"目标完成情况表（{rows}）")
         ax = fig.add_axes([0.03, 0.06, 0.94, 0.84])
         ax.set_axis_off()
         if chunk.empty:

@@ -7,8 +7,8 @@ gives 各县（区） and 市各功能区).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import pandas as pd
 

@@ -10,8 +10,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from geo.boundaries import (TOLERANCES, boundary_file, build_boundaries,  # noqa: E402
-                            simplify_boundaries, write_boundaries)
+from geo.boundaries import (  # noqa: E402
+    TOLERANCES,
+    boundary_file,
+    build_boundaries,
+    simplify_boundaries,
+    write_boundaries,
+)
 
 
 def main(out_dir: Path = ROOT / "data/boundaries") -> None:

@@ -25,6 +25,10 @@ COLUMNS = {"metrics": METRIC_COLUMNS, "carriers": CARRIER_COLUMNS}
 KEYS = {"metrics": ("region_adcode", "indicator_id", "year"),
         "carriers": ("name", "type", "county_adcode")}
 STAGING_TTL_SECONDS = 3600
+STAGED_PER_USER = 5
+# Version ids are BIGINT (SQLite INTEGER, PostgreSQL BIGSERIAL): a larger number is
+# no version, and is answered as such before it reaches the database driver.
+MAX_VERSION_ID = 2**63 - 1
 
 Progress = Callable[[int, int], None]
 
@@ -98,8 +102,11 @@ class Store(abc.ABC):
         """
 
     @abc.abstractmethod
-    def stage(self, payload: bytes, meta: dict) -> str:
-        """Keep a validated upload until it is confirmed; returns an opaque token."""
+    def stage(self, payload: bytes, meta: dict, keep_per_user: int = STAGED_PER_USER) -> str:
+        """Keep a validated upload until it is confirmed; returns an opaque token.
+
+        ``meta["user"]`` keeps at most ``keep_per_user`` uploads: the oldest go first.
+        """
 
     @abc.abstractmethod
     def staged(self, token: str) -> tuple[bytes, dict]:
@@ -108,6 +115,22 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def drop_staged(self, token: str) -> None:
         """Forget a staged upload (after it was committed or abandoned)."""
+
+    @abc.abstractmethod
+    def session_generation(self, user: str) -> int:
+        """The current sign-in generation of ``user`` (0 until first revoked)."""
+
+    @abc.abstractmethod
+    def revoke_sessions(self, user: str) -> int:
+        """End every session of ``user`` (all browsers): bump and return the generation."""
+
+
+def check_version_id(version_id) -> int:
+    """``version_id`` as an int; VersionNotFound when no version can have it."""
+    number = int(version_id)
+    if not 0 <= number <= MAX_VERSION_ID:
+        raise VersionNotFound(f"版本 {version_id} 不存在")
+    return number
 
 
 def check_kind(kind: str) -> str:

@@ -8,7 +8,7 @@ transaction holding an exclusive lock on ``versions`` against concurrent writers
 from __future__ import annotations
 
 from store.base import StoreError
-from store.sql import SQLStore
+from store.sql import SESSIONS_DDL, SQLStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS versions (id BIGSERIAL PRIMARY KEY, action TEXT NOT NULL,
@@ -91,7 +91,7 @@ class PostgresStore(SQLStore):
                         raise StoreError("the PostgreSQL store needs the PostGIS extension "
                                          f"(CREATE EXTENSION postgis failed: {exc})") from None
                 fresh = not conn.execute("SELECT to_regclass('carrier_current')").fetchone()[0]
-                for statement in SCHEMA.split(";"):
+                for statement in [*SCHEMA.split(";"), SESSIONS_DDL]:
                     if statement.strip():
                         conn.execute(statement)
                 if fresh:  # a store made before the table existed: fill it once

@@ -15,12 +15,15 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from store.base import (COLUMNS, STAGING_TTL_SECONDS, Progress, RollbackConflict, Store,
-                        StoreError, Version, VersionNotFound, check_kind, check_rows,
-                        latest_per_key)
+from store.base import (COLUMNS, STAGED_PER_USER, STAGING_TTL_SECONDS, Progress,
+                        RollbackConflict, Store, StoreError, Version, VersionNotFound, check_kind,
+                        check_rows, check_version_id, latest_per_key)
 from store.current import CurrentCarriers, rebuild_sql
 
 TABLES = {"metrics": "metric_rows", "carriers": "carrier_rows"}
+# Added after the first release: created on open in existing stores too.
+SESSIONS_DDL = ("CREATE TABLE IF NOT EXISTS user_sessions (user_name TEXT PRIMARY KEY, "
+                "generation BIGINT NOT NULL)")
 CHUNK_ROWS = 5000
 _VERSION_COLUMNS = ("id", "action", "kind", "user_name", "created_at", "filename", "sha256",
                     "row_count", "target", "note")
@@ -107,6 +110,7 @@ class SQLStore(CurrentCarriers, Store, abc.ABC):
         return [_version(r, undone.get(r[0])) for r in rows]
 
     def version(self, version_id: int) -> Version:
+        version_id = check_version_id(version_id)
         with self._read() as cur:
             cur.execute(self._sql(f"SELECT {', '.join(_VERSION_COLUMNS)} FROM versions "
                                   "WHERE id = ?"), (int(version_id),))
@@ -131,6 +135,7 @@ class SQLStore(CurrentCarriers, Store, abc.ABC):
         return self.version(version_id)
 
     def rollback(self, version_id: int, *, user: str, note: str = "") -> Version:
+        version_id = check_version_id(version_id)
         try:
             with self._write() as cur:
                 target = self._importable_target(cur, int(version_id))
@@ -192,7 +197,7 @@ class SQLStore(CurrentCarriers, Store, abc.ABC):
             if version_id is None:
                 cur.execute("SELECT max(id) FROM versions")
                 version_id = int(cur.fetchone()[0] or 0)
-            elif int(version_id) != 0:
+            elif check_version_id(version_id) != 0:
                 cur.execute(self._sql("SELECT 1 FROM versions WHERE id = ?"), (int(version_id),))
                 if cur.fetchone() is None:
                     raise VersionNotFound(f"版本 {version_id} 不存在")
@@ -208,12 +213,13 @@ class SQLStore(CurrentCarriers, Store, abc.ABC):
 
     # -- staging -----------------------------------------------------------------
 
-    def stage(self, payload: bytes, meta: dict) -> str:
+    def stage(self, payload: bytes, meta: dict, keep_per_user: int = STAGED_PER_USER) -> str:
         token = secrets.token_urlsafe(18)
         now = time.time()
         with self._write() as cur:
             cur.execute(self._sql("DELETE FROM staged_uploads WHERE created < ?"),
                         (now - STAGING_TTL_SECONDS,))
+            self._drop_oldest_staged(cur, meta.get("user"), keep_per_user - 1)
             cur.execute(self._sql("INSERT INTO staged_uploads (token, created, meta, payload) "
                                   "VALUES (?, ?, ?, ?)"),
                         (token, now, json.dumps(meta, ensure_ascii=False), bytes(payload)))
@@ -231,6 +237,31 @@ class SQLStore(CurrentCarriers, Store, abc.ABC):
     def drop_staged(self, token: str) -> None:
         with self._write() as cur:
             cur.execute(self._sql("DELETE FROM staged_uploads WHERE token = ?"), (str(token),))
+
+    def _drop_oldest_staged(self, cur, user, keep: int) -> None:
+        """Leave ``user`` at most ``keep`` staged uploads (the user is in the JSON meta;
+        the table holds at most an hour of uploads, so reading its meta is cheap)."""
+        cur.execute("SELECT token, meta FROM staged_uploads ORDER BY created DESC")
+        mine = [token for token, meta in cur.fetchall() if json.loads(meta).get("user") == user]
+        for token in mine[max(keep, 0):]:
+            cur.execute(self._sql("DELETE FROM staged_uploads WHERE token = ?"), (token,))
+
+    # -- sign-in generations -----------------------------------------------------------
+
+    def session_generation(self, user: str) -> int:
+        with self._read() as cur:
+            cur.execute(self._sql("SELECT generation FROM user_sessions WHERE user_name = ?"),
+                        (str(user),))
+            row = cur.fetchone()
+        return int(row[0]) if row else 0
+
+    def revoke_sessions(self, user: str) -> int:
+        with self._write() as cur:
+            cur.execute(self._sql(
+                "INSERT INTO user_sessions (user_name, generation) VALUES (?, 1) "
+                "ON CONFLICT (user_name) DO UPDATE SET generation = user_sessions.generation + 1"),
+                (str(user),))
+        return self.session_generation(user)
 
 
 def _version(row, rolled_back_by) -> Version:

@@ -12,7 +12,7 @@ import sqlite3
 import struct
 from pathlib import Path
 
-from store.sql import SQLStore
+from store.sql import SESSIONS_DDL, SQLStore
 
 APPLICATION_ID = 0x47504B47  # "GPKG"
 GPKG_VERSION = 10400
@@ -119,6 +119,7 @@ class SQLiteStore(SQLStore):
             exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
                                   "AND name = 'versions'").fetchone()
             if exists:
+                conn.execute(SESSIONS_DDL)
                 self._ensure_current(conn)
                 return
             conn.execute("PRAGMA journal_mode = WAL")
@@ -131,6 +132,7 @@ class SQLiteStore(SQLStore):
             for statement in (SCHEMA + ";" + CURRENT_SCHEMA).split(";"):
                 if statement.strip():
                     conn.execute(statement)
+            conn.execute(SESSIONS_DDL)
             _register_gpkg(conn)
             conn.execute("COMMIT")
         finally:

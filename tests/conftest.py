@@ -26,6 +26,7 @@ def throwaway_default_store(tmp_path_factory):
     """Apps a test builds without a store_url use a store in tmp, never instance/."""
     patch = pytest.MonkeyPatch()
     patch.setenv("INNOMAP_STORE_URL", str(tmp_path_factory.mktemp("default-store") / "s.gpkg"))
+    patch.setenv("INNOMAP_EXPORT_CACHE_DIR", str(tmp_path_factory.mktemp("exports")))
     yield
     patch.undo()
 
@@ -101,8 +102,9 @@ def live_url(sample_store):
     port = free_port()
     gunicorn = Path(sys.executable).parent / "gunicorn"
     proc = subprocess.Popen(
-        [str(gunicorn), "--preload", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "web:create_app()"], cwd=ROOT, env={**os.environ, "INNOMAP_STORE_URL": str(sample_store)},
+        [str(gunicorn), "-c", "deploy/gunicorn.conf.py", "--workers", "2",
+         "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"], cwd=ROOT,
+        env={**os.environ, "INNOMAP_STORE_URL": str(sample_store)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:

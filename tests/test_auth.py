@@ -6,9 +6,10 @@ import io
 import re
 
 import pytest
+from conftest import ADMIN_TOKEN
 from flask import Flask
 
-from conftest import ADMIN_TOKEN
+from store import open_store
 from web import auth
 from web.errors import register_error_handlers
 from web.settings import Settings
@@ -96,17 +97,17 @@ def test_reading_is_public_by_default(admin_app):
     assert client.get("/admin/").status_code == 303  # the admin page itself needs a user
 
 
-def _tiny_app(**settings) -> Flask:
+def _tiny_app(store_dir, **settings) -> Flask:
     app = Flask(__name__)
     register_error_handlers(app)
     app.add_url_rule("/thing", "thing", lambda: "ok")
     app.add_url_rule("/thing", "write_thing", lambda: "written", methods=["POST"])
-    auth.init_app(app, Settings(**settings))
+    auth.init_app(app, Settings(**settings), sessions=open_store(store_dir / "s.gpkg"))
     return app
 
 
-def test_private_reading_needs_a_user():
-    client = _tiny_app(public_read=False, admin_tokens=f"ops:{ADMIN_TOKEN}").test_client()
+def test_private_reading_needs_a_user(tmp_path):
+    client = _tiny_app(tmp_path, public_read=False, admin_tokens=f"ops:{ADMIN_TOKEN}").test_client()
     headers = {"Accept": "application/json"}
     assert client.get("/thing", headers=headers).status_code == 401
     authorized = {**headers, "Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -114,8 +115,8 @@ def test_private_reading_needs_a_user():
     assert client.post("/thing", headers=authorized).get_data(as_text=True) == "written"
 
 
-def test_without_tokens_nobody_can_write():
-    client = _tiny_app().test_client()
+def test_without_tokens_nobody_can_write(tmp_path):
+    client = _tiny_app(tmp_path).test_client()
     assert client.get("/thing").status_code == 200
     assert client.post("/thing", headers={"Authorization": "Bearer ",
                                           "Accept": "application/json"}).status_code == 401

@@ -7,8 +7,13 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from geo.boundaries import (TOLERANCES, build_boundaries, load_boundaries, short_name,
-                            simplify_boundaries)
+from geo.boundaries import (
+    TOLERANCES,
+    build_boundaries,
+    load_boundaries,
+    short_name,
+    simplify_boundaries,
+)
 from geo.datum import geometry_wgs84_to_gcj02
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "boundaries"

@@ -196,7 +196,7 @@ def test_hostile_name_shows_as_text_and_runs_nothing(browser, fake_url, artifact
     assert f"引文{evil}" in popup.text
     browser.save_screenshot(str(artifacts_dir / "maps_escaping.png"))
     with pytest.raises(NoAlertPresentException):
-        browser.switch_to.alert.text
+        assert browser.switch_to.alert.text is None  # reading an alert raises when none is open
     assert browser.execute_script("return document.querySelectorAll('img[src=\"x\"]').length") == 0
     assert not [u for u in requested_urls(browser) if u.endswith("/x")]
     assert console_errors(browser) == []
@@ -214,3 +214,32 @@ def test_time_control_steps_from_baseline_to_target(browser, fake_url):
     title = browser.find_element(By.CSS_SELECTOR, ".im-legend h2").text
     assert "基期值（2020年）" in title
     assert console_errors(browser) == []
+
+
+CSP_PAGES = ["/", "/maps/320000", "/maps/320700?indicator=carriers.total&scheme=natural_breaks",
+             "/maps/corridor/lyg-hgs-corridor", "/api/?f=html", "/api/collections?f=html",
+             "/api/collections/entities/items?f=html&limit=5", "/admin/login", "/no-such-page"]
+
+
+@pytest.mark.parametrize("path", CSP_PAGES)
+def test_every_page_works_under_its_content_security_policy(browser, live_url, path):
+    with urllib.request.urlopen(live_url + "/healthz") as response:
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    browser.get_log("browser")
+    browser.get(live_url + path)
+    WebDriverWait(browser, 20).until(
+        lambda d: d.execute_script("return document.readyState") == "complete")
+    if path.startswith("/maps/"):
+        WebDriverWait(browser, 20).until(lambda d: d.execute_script(
+            "return document.querySelectorAll('path.im-region').length > 0"))
+    # The policy is in force: an inline script without this page's nonce does not run.
+    ran = browser.execute_script(
+        "const s = document.createElement('script'); s.textContent = 'window.__injected = 1';"
+        "document.head.appendChild(s); return window.__injected === 1;")
+    assert ran is False, path
+    entries = browser.get_log("browser")
+    violations = [e["message"] for e in entries if "Content Security Policy" in e["message"]]
+    assert len(violations) == 1 and "inline script" in violations[0], violations  # ours above
+    errors = [e["message"] for e in entries if e["level"] == "SEVERE"
+              and "Content Security Policy" not in e["message"] and "404" not in e["message"]]
+    assert errors == [], path

@@ -27,8 +27,16 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.test_browser import (console_errors, county_count, index_map_links, open_map,
-                                outside_requests, serving, shown_popup, start_chromium)
+from tests.test_browser import (
+    console_errors,
+    county_count,
+    index_map_links,
+    open_map,
+    outside_requests,
+    serving,
+    shown_popup,
+    start_chromium,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -543,5 +551,5 @@ def test_corridor_carrier_list_opens_each_carrier(desktop, live_url):
     for button in (buttons[0], buttons[-1]):
         name = button.text
         button.click()
-        WebDriverWait(desktop, 10).until(lambda d: name in [  # the last popup fades out
+        WebDriverWait(desktop, 10).until(lambda d, name=name: name in [  # last popup fades out
             h.text for h in d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content h3")])

@@ -7,8 +7,7 @@ import shapely
 from pyproj import Geod
 
 from geo.boundaries import load_boundaries
-from geo.corridor import (DEFAULT_BUFFER_M, check_buffer_m, corridor_buffer,
-                          members, split_zones)
+from geo.corridor import DEFAULT_BUFFER_M, check_buffer_m, corridor_buffer, members, split_zones
 from layers import get_layer
 from layers.base import LayerContext, LayerError
 from layers.entities import read_carriers, read_entities

@@ -4,9 +4,17 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from geo.datum import (bd09_to_gcj02, gcj02_offset, gcj02_to_bd09, gcj02_to_wgs84,
-                       geometry_gcj02_to_wgs84, geometry_wgs84_to_gcj02, normalize_datum,
-                       to_wgs84, wgs84_to_gcj02)
+from geo.datum import (
+    bd09_to_gcj02,
+    gcj02_offset,
+    gcj02_to_bd09,
+    gcj02_to_wgs84,
+    geometry_gcj02_to_wgs84,
+    geometry_wgs84_to_gcj02,
+    normalize_datum,
+    to_wgs84,
+    wgs84_to_gcj02,
+)
 
 GEOD = Geod(ellps="WGS84")
 # A grid over Jiangsu and northern Anhui, 0.1 degree apart.

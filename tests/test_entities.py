@@ -9,8 +9,13 @@ import shapely
 from geo.boundaries import load_boundaries
 from layers.base import LayerError
 from layers.carriers import read_families
-from layers.entities import (read_carriers, read_citations, read_entities, read_entity_types,
-                             read_precision_grades)
+from layers.entities import (
+    read_carriers,
+    read_citations,
+    read_entities,
+    read_entity_types,
+    read_precision_grades,
+)
 from layers.plans import load_plans, plan_text
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -10,7 +10,6 @@ import subprocess
 import warnings
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -31,7 +30,7 @@ from mapcore.errors import InvalidChoice
 from mapcore.export import parse_export, render_export
 from web import create_app, services
 from web.cli import main as cli_main
-from web.export import export_map, export_state
+from web.export import export_file, export_state
 from web.maps import export_links
 
 LYG = "320700"
@@ -419,3 +418,34 @@ def test_sample_exports_for_people_to_read(stub_app, client, artifacts_dir):
     rendered = render(stub_app, LYG, "png", dpi=150, indicator="test-rd", k=3)
     (artifacts_dir / "export-city-320700-test-values.png").write_bytes(rendered.data)
     assert "无数据" in rendered.legend_labels
+
+
+# -- bounded work -----------------------------------------------------------------
+
+def test_a_busy_host_answers_503_with_retry_after(sample_store, tmp_path):
+    app = create_app({"testing": True, "store_url": str(sample_store),
+                      "export_cache_dir": str(tmp_path), "export_slots": 1,
+                      "export_wait_s": 0})
+    work = export_state(app).work
+    with work.slot():  # another worker is rendering
+        response = app.test_client().get("/export/321300.png?dpi=72",
+                                         headers={"Accept": "application/json"})
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) >= 5
+    assert "秒后重试" in response.get_json()["description"]
+    assert app.test_client().get("/export/321300.png?dpi=72").status_code == 200  # slot free
+
+
+def test_workers_share_finished_files_and_an_import_renames_them(sample_store, tmp_path):
+    settings = {"testing": True, "store_url": str(sample_store),
+                "export_cache_dir": str(tmp_path)}
+    first, second = create_app(settings), create_app(settings)
+    req = parse_export(LYG, "svg", {})
+    data, epsg = export_file(first, req)
+    assert epsg == 4549 and len(list(tmp_path.glob("*.svg"))) == 1
+    name = export_state(second).work.name(req.key, services(second).catalog.data_identity())
+    assert export_state(second).work.cached(name, "svg") == (data, epsg)  # no second render
+    identity = services(second).catalog.data_identity()
+    services(second).catalog.frames["imported-metrics"] = \
+        services(second).catalog.frames["imported-metrics"].assign(version=99)
+    assert services(second).catalog.data_identity() != identity

@@ -7,8 +7,8 @@ import shapely
 
 from geo.boundaries import load_boundaries
 from geo.geocode import Geocoder
-from geo.geocode_batch import geocode_file, geocode_table, read_table
-from geo.geocode_cli import main as cli_main
+from ingest.geocode_batch import geocode_file, geocode_table, read_table
+from ingest.geocode_cli import main as cli_main
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pytest
+from conftest import ADMIN_TOKEN, ROOT
 
-from conftest import ADMIN_TOKEN
 from geo.datum import wgs84_to_gcj02
-from geo.tabular import escape_formula, safe_csv
+from sheets import escape_formula, safe_csv
 from store import open_store
 from web import services
 
@@ -100,6 +100,27 @@ BAD_FILES = {
                                   400, "疑似表格公式"),
     "coordinates without datum": ("名称,类型,经度,纬度\n某公司,enterprise,118.77,34.12\n".encode(),
                                   {"kind": "carriers"}, 400, "没有说明坐标系"),
+    "huge value": ((HEADER + "沭阳县,2023,1e308\n").encode(), {}, 400, "超出单位“%”允许的范围"),
+    "huge negative value": ((HEADER + "沭阳县,2023,-1e308\n").encode(), {}, 400, "允许的范围"),
+    "overflowing value": ((HEADER + "沭阳县,2023,1e999\n").encode(), {}, 400, "允许的范围"),
+    "digit separator": ((HEADER + "沭阳县,2023,1_5\n").encode(), {}, 400, "含下划线"),
+    "bad grouping": ((HEADER + "沭阳县,2023,\"1,5\"\n").encode(), {}, 400, "不是数值"),
+    "full-width digits": ((HEADER + "沭阳县,2023,１.５\n").encode(), {}, 400, "非拉丁数字"),
+    "full-width year": ((HEADER + "沭阳县,２０２３,1.5\n").encode(), {}, 400, "非拉丁数字"),
+    "arabic-indic year": ((HEADER + "沭阳县,٢٠٢٣,1.5\n").encode(), {}, 400, "非拉丁数字"),
+    "zero-width carrier name": ("名称,类型,经度,纬度\n\u200b\u200b,enterprise,118.77,34.12\n"
+                                .encode(), {"kind": "carriers", "datum": "WGS84"}, 400,
+                                "不可见字符 U+200B"),
+    "bidi override in name": ("名称,类型,经度,纬度\n某\u202e公司,enterprise,118.77,34.12\n"
+                              .encode(), {"kind": "carriers", "datum": "WGS84"}, 400,
+                              "不可见字符 U+202E"),
+    "line separator in name": ("名称,类型,经度,纬度\n某\u2028公司,enterprise,118.77,34.12\n"
+                               .encode(), {"kind": "carriers", "datum": "WGS84"}, 400,
+                               "不可见字符 U+2028"),
+    "paragraph separator in region": ((HEADER + "沭阳\u2029县,2023,1.8\n").encode(), {}, 400,
+                                      "不可见字符 U+2029"),
+    "full-width longitude": ("名称,类型,经度,纬度\n某公司,enterprise,１１８.77,34.12\n".encode(),
+                             {"kind": "carriers", "datum": "WGS84"}, 400, "非拉丁数字"),
     "coordinates outside coverage": ("名称,类型,经度,纬度\n某公司,enterprise,116.40,39.90\n".encode(),
                                      {"kind": "carriers", "datum": "GCJ-02"}, 400,
                                      "不在已覆盖的县区内"),
@@ -288,7 +309,7 @@ def test_cli_import_and_rollback(tmp_path, capsys, monkeypatch):
 @pytest.mark.parametrize("encoding, name", [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"),
                                             ("gbk", "gb18030"), ("gb18030", "gb18030")])
 def test_encoding_detected(encoding, name):
-    from geo.tabular import read_table
+    from ingest.tabular import read_table
 
     table = read_table("地区,年份\n江苏省宿迁市沭阳县,2023\n".encode(encoding))
     assert table.encoding == name
@@ -298,7 +319,7 @@ def test_encoding_detected(encoding, name):
 def test_garbage_is_rejected_never_a_crash(seeded):
     import random
 
-    from geo.imports import ImportOptions, ImportRejected, prepare_import
+    from ingest.imports import ImportOptions, ImportRejected, prepare_import
     from web.admin import import_context
 
     rng = random.Random(7)
@@ -315,3 +336,24 @@ def test_garbage_is_rejected_never_a_crash(seeded):
                     prepare_import(data, "fuzz.csv", ImportOptions(kind=kind, datum="WGS84"), ctx)
                 except ImportRejected as exc:
                     assert exc.problems and all(p.message for p in exc.problems)
+
+
+def test_geo_imports_neither_web_nor_store_nor_ingest():
+    """``geo/`` holds pure geospatial functions: upload validation lives in ``ingest/``."""
+    import ast
+
+    forbidden = {"web", "store", "ingest", "flask"}
+    found = []
+    for path in sorted((ROOT / "geo").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            found += [f"{path.name}: {n}" for n in names if n.split(".")[0] in forbidden]
+    assert found == []
+
+
+@pytest.mark.parametrize("year", ["２０２３", "٢٠٢٣", "2023 "])
+def test_the_year_of_the_form_is_four_ascii_digits(seeded, year):
+    data = "地区,研发投入强度(%)\n沭阳县,1.8\n".encode()
+    response = upload(seeded.test_client(), data, year=year)
+    assert response.status_code == (200 if year.strip().isascii() else 400)

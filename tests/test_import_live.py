@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import ADMIN_TOKEN, ROOT, _wait, free_port
+
 from store import open_store
 
 pytestmark = pytest.mark.live

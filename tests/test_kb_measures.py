@@ -7,10 +7,19 @@ import pytest
 
 from layers.base import LayerError
 from layers.plans import plan_text
-from layers.targets import (INCREMENT_MEASURES, MEASURES, TARGET_KEY, check_targets,
-                            conflicting_keys, increments_filed_as_levels, is_increment,
-                            misplaced_restatements, read_indicators, read_statements,
-                            read_targets)
+from layers.targets import (
+    INCREMENT_MEASURES,
+    MEASURES,
+    TARGET_KEY,
+    check_targets,
+    conflicting_keys,
+    increments_filed_as_levels,
+    is_increment,
+    misplaced_restatements,
+    read_indicators,
+    read_statements,
+    read_targets,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 README = DATA / "kb" / "README.md"

@@ -204,3 +204,36 @@ def test_a_map_with_no_values_at_its_level_says_why_and_switches(app):
     assert (spec.units["shown"] != "无数据").any()
     kept = build_map(resources, "320000", {"indicator": city_only.id, "level": "county"})
     assert kept.choice.level == "county" and "没有县（市、区）数值" in kept.notice
+
+
+def test_corridor_page_and_export_name_its_structure(app, catalog):
+    """一道 / 两区 / 多节点 are labelled on the page and in the SVG export, in the plan's words,
+    and the carriers the plan names 沿线 are members even outside the buffer."""
+    client = app.test_client()
+    page = client.get("/maps/corridor/lyg-hgs-corridor").get_data(as_text=True)
+    svg = client.get("/export/corridor/lyg-hgs-corridor.svg").get_data(as_text=True)
+    nodes = catalog.frame("corridors")
+    nodes = nodes[(nodes["corridor_id"] == "lyg-hgs-corridor") & (nodes["part"] == "node")]
+    labels = ["一道：花果山大道", "南片区", "北片区", *(f"节点：{n}" for n in nodes["name"])]
+    assert len(labels) == 7
+    for label in labels:
+        assert label in page and label in svg, label
+    assert "“一道”即花果山大道" in page and "“两区”即以港城大道为分界线" in page
+    spec = build_map(services(app).maps, "corridor/lyg-hgs-corridor", {})
+    members = {m["name"]: m for m in spec.members}
+    assert members["中华药港"]["named"] and not members["中华药港"]["inside"]
+    assert all(m["named"] or m["inside"] for m in spec.members)
+    assert "示意位置" in page and "Schematic" not in page
+
+
+@pytest.mark.parametrize("query,word", [
+    ("year=２０２５", "year"), ("year=2025.0", "year"), ("k=1_5", "k"), ("k=٣", "k"),
+    ("scheme=user_defined&breaks=-1e308,1e308", "breaks"),
+    ("scheme=user_defined&breaks=1_0,2", "breaks"), ("scheme=user_defined&breaks=nan,1", "breaks"),
+    ("indicator=rd_intensity&year=99999999999999999999999", "year"),
+])
+def test_map_parameters_take_plain_ascii_numbers_only(client, query, word):
+    for path in ("/maps/320700", "/export/320700.png"):
+        response = client.get(f"{path}?{query}", headers={"Accept": "application/json"})
+        assert response.status_code == 400, (path, query)
+        assert word in response.get_json()["description"]

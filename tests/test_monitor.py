@@ -4,24 +4,24 @@ the report alike, a rollback changes them back; CSV/XLSX/PDF hold what the page 
 from __future__ import annotations
 
 import csv
-import json
 import io
+import json
 import re
-from urllib.parse import urlencode
 import shutil
 import subprocess
 import sys
 import time
+from urllib.parse import urlencode
 
 import openpyxl
 import pytest
-
 from conftest import ADMIN_TOKEN, ROOT
-from monitor.tasks import split_units
+
 from geo.thematic import NO_DATA_COLOR
 from mapcore import build_map
 from mapcore.export import parse_export, render_export
 from mapcore.progress import COLORS
+from monitor.tasks import split_units
 from web import create_app, services
 from web.export import export_state
 

@@ -7,8 +7,18 @@ import math
 import pandas as pd
 import pytest
 
-from monitor.progress import (ACHIEVED, BEHIND, NO_ACTUAL, NO_BASELINE, ON_TRACK, Target,
-                              completion, meets, target_progress, time_progress)
+from monitor.progress import (
+    ACHIEVED,
+    BEHIND,
+    NO_ACTUAL,
+    NO_BASELINE,
+    ON_TRACK,
+    Target,
+    completion,
+    meets,
+    target_progress,
+    time_progress,
+)
 
 
 def targets_frame(*rows) -> pd.DataFrame:

@@ -144,7 +144,7 @@ def test_bad_rows_write_nothing(store):
                          filename="e.csv", sha256="e")
     broken = metrics({"321322": 1.0, "321302": 2.0})
     broken.loc[1, "region_adcode"] = None  # NOT NULL fails on the second row, mid-transaction
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 - SQLite and PostgreSQL raise their own kinds
         store.add_import("metrics", broken, user="a", filename="e.csv", sha256="e")
     assert store.latest_version_id() == 0 and store.rows("metrics").empty
 
@@ -194,6 +194,38 @@ def test_unsupported_url():
 def test_postgres_unreachable_is_a_store_error(tmp_path):
     with pytest.raises(StoreError, match="cannot connect"):
         open_store(f"postgresql:///x?host={tmp_path}&user=nobody")
+
+
+def test_sign_out_generations_are_per_user_and_shared(store):
+    assert store.session_generation("alice") == 0
+    assert store.revoke_sessions("alice") == 1
+    assert store.revoke_sessions("alice") == 2
+    assert store.session_generation("alice") == 2
+    assert store.session_generation("bob") == 0
+    assert open_store(store.url).session_generation("alice") == 2  # another process sees it
+
+
+def test_each_user_keeps_a_bounded_number_of_staged_uploads(store):
+    mine = [store.stage(b"x%d" % i, {"user": "wang"}, keep_per_user=3) for i in range(5)]
+    other = store.stage(b"y", {"user": "li"}, keep_per_user=3)
+    kept = []
+    for token in mine:
+        try:
+            kept.append(store.staged(token)[0])
+        except StoreError:
+            pass
+    assert kept == [b"x2", b"x3", b"x4"]
+    assert store.staged(other)[0] == b"y"
+
+
+@pytest.mark.parametrize("version", [2**63, 2**64, -1])
+def test_impossible_version_ids_are_not_found_before_the_database(store, version):
+    with pytest.raises(VersionNotFound):
+        store.version(version)
+    with pytest.raises(VersionNotFound):
+        store.rollback(version, user="x")
+    with pytest.raises(VersionNotFound):
+        store.rows("metrics", version)
 
 
 def test_current_carriers_follow_imports_and_rollbacks(store):

@@ -5,11 +5,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from geo import thematic
 from geo.boundaries import load_boundaries
 from layers.plans import load_plans, plan_text, section_of
-from geo import thematic
-from layers.targets import (KINDS, SOURCES, TARGET_COLUMNS, parse_number,
-                            parse_value_text, read_indicators, read_targets)
+from layers.targets import (
+    KINDS,
+    SOURCES,
+    TARGET_COLUMNS,
+    parse_number,
+    parse_value_text,
+    read_indicators,
+    read_targets,
+)
 from layers.tasks import TASK_PLAN_ID, parse_task_table
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -6,8 +6,7 @@ import pytest
 from geo.boundaries import load_boundaries
 from layers.plans import plan_text
 from layers.targets import read_indicators, read_targets
-from layers.tasks import (COLUMNS, QUARTERS, TASK_PLAN_ID, parse_task_table,
-                          read_tasks, split_units)
+from layers.tasks import COLUMNS, QUARTERS, TASK_PLAN_ID, parse_task_table, read_tasks, split_units
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

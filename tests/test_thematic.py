@@ -97,7 +97,8 @@ def test_classes_cover_values_and_keep_no_data(scheme):
 def test_equal_interval_breaks_and_labels():
     c = thematic.classify([0.5, 10, 20, 40], "equal_interval", k=4)
     assert c.bins == (10.375, 20.25, 30.125, 40.0)
-    assert c.labels == ("0.5 – 10.4", "10.4 – 20.2", "20.2 – 30.1", "30.1 – 40")
+    # classes after the first are (a, b]: their labels say so, so no bound is in two classes
+    assert c.labels == ("0.5 – 10.4", "> 10.4 – 20.2", "> 20.2 – 30.1", "> 30.1 – 40")
     assert c.counts == (2, 1, 0, 1)
 
 
@@ -200,4 +201,4 @@ def test_equal_bounds_read_as_one_number_and_gaps_are_clean():
                           "kind": ["baseline", "target"] * 2})
     gaps = thematic.value_table(frame, "x", "gap")["value"].tolist()
     assert gaps == [0.26, 0.37]
-    assert thematic.classify(gaps, "natural_breaks", k=5).labels == ("0.26", "0.26 – 0.37")
+    assert thematic.classify(gaps, "natural_breaks", k=5).labels == ("0.26", "> 0.26 – 0.37")

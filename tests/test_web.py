@@ -24,7 +24,7 @@ def test_healthz_reports_data_versions(client):
 
 
 def test_knowledge_base_version_follows_the_files(tmp_path):
-    from web.pages import knowledge_base_version
+    from layers.kb import knowledge_base_version
 
     (tmp_path / "kb").mkdir()
     (tmp_path / "kb" / "targets.csv").write_text("id\n1\n", encoding="utf-8")

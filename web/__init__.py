@@ -10,7 +10,7 @@ from flask import Flask
 
 from layers import load_catalog
 from mapcore import MapResources
-from web import auth, cache
+from web import auth, cache, security
 from web.errors import register_error_handlers
 from web.settings import Settings, from_environment
 
@@ -37,6 +37,8 @@ def create_app(config: dict | Settings | None = None, layers: Iterable = ()) -> 
     app.before_request(lambda: services(app).refresh(app))
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
+    security.init_app(app, settings)
+    # Outside the security wrapper: a replayed page keeps the CSP nonce it was made with.
     cache.install(app, public=auth.reading_is_public)
     if not settings.testing:
         _settle_heap()

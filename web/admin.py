@@ -2,26 +2,43 @@
 
 Pages under ``/admin`` (all need a signed-in user; every POST also a CSRF token
 or a bearer token), and public reading of the imported data of any version under
-``/data``. The work is done by ``geo.imports`` (validation) and ``store``
+``/data``. The work is done by ``ingest.imports`` (validation) and ``store``
 (versions); routes only parse, call and shape the response.
 """
 
 from __future__ import annotations
 
 import time
+import unicodedata
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from flask import (Blueprint, current_app, g, jsonify, redirect, render_template, request,
-                   session, url_for)
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 
 from geo.datum import DATUMS
-from geo.imports import (ImportContext, ImportOptions, ImportRejected, PreparedImport,
-                         parse_mapping, prepare_import, read_indicators)
-from geo.tabular import Limits, safe_csv
+from ingest.imports import (
+    ImportContext,
+    ImportOptions,
+    ImportRejected,
+    PreparedImport,
+    parse_mapping,
+    prepare_import,
+    read_indicators,
+)
+from ingest.tabular import Limits
 from layers.imported import CARRIERS_LAYER, METRICS_LAYER, version_frame
+from sheets import safe_csv
 from store import RollbackConflict, Store, StoreError, VersionNotFound, open_store
+from store.base import MAX_VERSION_ID
 from web import auth, services
-from web.errors import Conflict, InvalidParameter, NotFound, Unauthorized, wants_json
+from web.errors import (
+    Conflict,
+    InvalidParameter,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    wants_json,
+)
 
 bp = Blueprint("admin", __name__)
 EXTENSION = "innomap.imports"
@@ -46,8 +63,8 @@ class ImportState:
 def _setup(state) -> None:
     app = state.app
     settings = services(app).settings
-    auth.init_app(app, settings)
     store = open_store(settings.store_url)
+    auth.init_app(app, settings, sessions=store)
     app.extensions[EXTENSION] = ImportState(store=store, seen=store.latest_version_id(),
                                             checked=time.monotonic())
     services(app).add_refresher(_follow_store)
@@ -111,30 +128,44 @@ def import_context() -> ImportContext:
 @bp.route("/admin/login", methods=["GET", "POST"])
 @auth.public_write
 def login():
-    error = None
+    error, status, headers = None, 200, {}
     if request.method == "POST":
-        user = auth.token_user(request.form.get("token", "").strip())
+        try:
+            user = auth.checked_token_user(request.form.get("token", "").strip())
+        except TooManyRequests as exc:
+            user, error, status = None, exc.description, 429
+            headers = {"Retry-After": str(exc.retry_after)}
         if user is not None:
-            session.clear()
-            session[auth.SESSION_USER] = user
-            return redirect(_safe_next(request.form.get("next")), code=303)
-        time.sleep(0.2)  # slow down guessing
-        error = "令牌不正确"
+            auth.sign_in(user)
+            return redirect(safe_next(request.form.get("next")), code=303)
+        if error is None:
+            error, status = "令牌不正确", 401
     return render_template("admin/login.html", error=error,
-                           next=request.values.get("next", "")), 401 if error else 200
+                           next=safe_next(request.values.get("next"), default="")), status, headers
 
 
 @bp.post("/admin/logout")
 def logout():
-    session.clear()
+    auth.sign_out()
     return redirect(url_for("admin.login"), code=303)
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths: never redirect to another host after signing in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("admin.index")
+def safe_next(target: str | None, default: str | None = None) -> str:
+    """``target`` if it is a path of this site, else ``default`` (the admin index).
+
+    Refused: anything with a control, format or space character (browsers drop
+    tab and newline inside URLs, so ``/\t/evil.example`` would become
+    ``//evil.example``), backslashes, a scheme or host, and ``//`` at the start.
+    """
+    fallback = url_for("admin.index") if default is None else default
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return fallback
+    if any(unicodedata.category(c)[0] in "CZ" for c in target):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return fallback
+    return target
 
 
 def _page_user() -> str:
@@ -184,7 +215,8 @@ def upload():
     if request.form.get("commit", "").lower() in ("1", "true", "yes", "on"):
         return _committed(_commit(prepared, note))
     token = _state().store.stage(data, {"filename": prepared.filename, "user": g.user,
-                                        "options": options.as_dict(), "note": note})
+                                        "options": options.as_dict(), "note": note},
+                                 keep_per_user=services().settings.import_max_previews)
     return _preview(prepared, token)
 
 
@@ -207,7 +239,7 @@ def confirm(token: str):
     return _committed(version)
 
 
-@bp.post("/admin/versions/<int:version_id>/rollback")
+@bp.post(f"/admin/versions/<int(max={MAX_VERSION_ID}):version_id>/rollback")
 def rollback(version_id: int):
     try:
         version = _state().store.rollback(version_id, user=g.user, note=_note(request.form))
@@ -224,7 +256,7 @@ def _options(form) -> ImportOptions:
     if kind not in KIND_TITLES:
         raise InvalidParameter(f"kind 应为 metrics 或 carriers，收到 {kind!r}")
     year = form.get("year", "").strip()
-    if year and not (year.isdigit() and len(year) == 4):
+    if year and not (year.isascii() and year.isdigit() and len(year) == 4):
         raise InvalidParameter(f"year 应为四位年份，收到 {year!r}")
     try:
         mapping = parse_mapping(form.get("mapping", ""))
@@ -293,8 +325,10 @@ def data(kind: str, fmt: str):
     if fmt not in ("geojson", "csv"):
         raise NotFound(f"不支持的格式 {fmt!r}；可选 geojson、csv")
     version = request.args.get("version")
-    if version is not None and not version.isdigit():
+    if version is not None and not (version.isascii() and version.isdigit()):
         raise InvalidParameter(f"version 应为版本号（整数），收到 {version!r}")
+    if version is not None and (len(version) > 19 or int(version) > MAX_VERSION_ID):
+        raise NotFound(f"版本 {version} 不存在")
     try:
         frame = _frame_at(kind, None if version is None else int(version))
     except VersionNotFound as exc:

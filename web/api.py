@@ -5,8 +5,8 @@ Routes are thin: they parse the request with :mod:`web.api_query`, call the core
 :mod:`geo.features` or build a document with :mod:`web.api_docs`, and hand the bytes
 to :func:`web.api_http.respond`, which does ETags, 304s, gzip and CORS; finished
 responses are kept by the app's response cache (:mod:`web.cache`). Collections are
-built from the app's layers (``layers.REGISTRY`` and any given to ``create_app``): each layer serves the typed collections its
-``collections()`` declares, so a new layer appears here without a change to this
+built from the app's layers (``layers.REGISTRY`` and any given to ``create_app``):
+each layer serves the typed collections its ``collections()`` declares, so a new layer appears here without a change to this
 module.
 """
 
@@ -19,11 +19,25 @@ from flask import Blueprint, current_app, render_template, request
 from geo import features
 from web import api_docs as docs
 from web import services
+from web.api_http import (
+    CORS_HEADERS,
+    PREFLIGHT_HEADERS,
+    ApiState,
+    Entry,
+    absolute,
+    respond,
+    state,
+    to_response,
+)
+from web.api_query import (
+    RESPONSE_FORMATS,
+    check_known,
+    parse_feature_query,
+    parse_format,
+    parse_items_query,
+    query_string,
+)
 from web.api_store import stored_feature, stored_page
-from web.api_http import (CORS_HEADERS, PREFLIGHT_HEADERS, ApiState, Entry, absolute, respond,
-                          state, to_response)
-from web.api_query import (RESPONSE_FORMATS, check_known, parse_feature_query, parse_format,
-                           parse_items_query, query_string)
 from web.errors import InvalidParameter, NotFound
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -87,25 +101,25 @@ def collection(cid):
     return _document(lambda base: docs.collection(base, coll, table), "api/collection.html")
 
 
+def _schema_document(cid, build):
+    """A JSON Schema document of collection ``cid`` (queryables, schema, feature schema)."""
+    coll, table = _collection_table(current_app, cid)
+    return _document(lambda base: build(base, coll, table), None, media_type=docs.SCHEMA_JSON)
+
+
 @bp.get("/collections/<cid>/queryables")
 def queryables(cid):
-    coll, table = _collection_table(current_app, cid)
-    return _document(lambda base: docs.queryables(base, coll, table), None,
-                     media_type=docs.SCHEMA_JSON)
+    return _schema_document(cid, docs.queryables)
 
 
 @bp.get("/collections/<cid>/schema")
 def schema(cid):
-    coll, table = _collection_table(current_app, cid)
-    return _document(lambda base: docs.schema(base, coll, table), None,
-                     media_type=docs.SCHEMA_JSON)
+    return _schema_document(cid, docs.schema)
 
 
 @bp.get("/collections/<cid>/feature-schema")
 def feature_schema(cid):
-    coll, table = _collection_table(current_app, cid)
-    return _document(lambda base: docs.feature_schema(base, coll, table), None,
-                     media_type=docs.SCHEMA_JSON)
+    return _schema_document(cid, docs.feature_schema)
 
 
 @bp.get("/collections/<cid>/items")

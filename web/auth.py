@@ -5,6 +5,12 @@ The operator lists ``name:token`` pairs in the ``admin_tokens`` setting
 a person signs in once at ``/admin/login`` with the token and gets a signed
 session cookie, and every form they post carries a CSRF token.
 
+Signing out ends every session of that user (a per-user generation kept in the
+store, checked on each request); a session also ends after the
+``session_lifetime_minutes`` setting. Wrong tokens, at the login form or in a
+Bearer header, count against the client (``web.throttle``): after a few, it is
+answered 429 with ``Retry-After`` until its lock-out ends.
+
 The policy is global: any request that is not GET/HEAD/OPTIONS needs an
 authenticated user unless its view is marked with :func:`public_write` (only the
 login form is). Reading is public unless the ``public_read`` setting is off,
@@ -15,20 +21,25 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 
 from flask import Flask, current_app, g, request, session
 
-from web.errors import Forbidden, PayloadTooLarge, Unauthorized
+from web.errors import Forbidden, PayloadTooLarge, TooManyRequests, Unauthorized
+from web.throttle import FailureThrottle
 
 EXTENSION = "innomap.auth"
 SESSION_USER = "innomap_user"
 SESSION_CSRF = "innomap_csrf"
+SESSION_GENERATION = "innomap_generation"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ALWAYS_READABLE = frozenset({"pages.healthz", "admin.login", "static"})
-MIN_TOKEN_CHARS = 16
+MIN_TOKEN_CHARS = 20
+MIN_TOKEN_DISTINCT = 10
+MIN_TOKEN_BITS = 100
 FORM_OVERHEAD_BYTES = 1024 * 1024
 
 
@@ -40,13 +51,37 @@ def parse_tokens(text: str) -> dict[str, str]:
         user, token = user.strip(), token.strip()
         if not sep or not user or not token:
             raise ValueError("admin_tokens: each entry must be name:token")
-        if len(token) < MIN_TOKEN_CHARS:
-            raise ValueError(f"admin_tokens: the token of {user!r} is shorter than "
-                             f"{MIN_TOKEN_CHARS} characters")
+        weakness = token_weakness(token)
+        if weakness:
+            raise ValueError(f"admin_tokens: the token of {user!r} is too weak ({weakness}); "
+                             "make one with: python -c 'import secrets; "
+                             "print(secrets.token_urlsafe(32))'")
         if token in tokens:
             raise ValueError(f"admin_tokens: {user!r} reuses another user's token")
         tokens[token] = user
     return tokens
+
+
+def token_weakness(token: str) -> str:
+    """Why ``token`` is too weak to guard writes ("" when strong enough).
+
+    At least ``MIN_TOKEN_CHARS`` characters, ``MIN_TOKEN_DISTINCT`` different
+    ones, and ``MIN_TOKEN_BITS`` bits by the size of the alphabets it draws from
+    (lower case, upper case, digits, other printable ASCII; anything else counts
+    as printable ASCII). ``secrets.token_urlsafe(32)`` gives about 250.
+    """
+    if len(token) < MIN_TOKEN_CHARS:
+        return f"shorter than {MIN_TOKEN_CHARS} characters"
+    if len(set(token)) < MIN_TOKEN_DISTINCT:
+        return f"fewer than {MIN_TOKEN_DISTINCT} different characters"
+    pools = [(str.islower, 26), (str.isupper, 26), (str.isdigit, 10)]
+    alphabet = sum(size for test, size in pools if any(c.isascii() and test(c) for c in token))
+    if any(not (c.isascii() and c.isalnum()) for c in token):
+        alphabet += 32
+    bits = len(token) * math.log2(alphabet)
+    if bits < MIN_TOKEN_BITS:
+        return f"about {bits:.0f} bits, fewer than {MIN_TOKEN_BITS}"
+    return ""
 
 
 def public_write(view):
@@ -55,11 +90,16 @@ def public_write(view):
     return view
 
 
-def init_app(app: Flask, settings) -> None:
-    """Install the tokens, the session key and the request guard on ``app``."""
+def init_app(app: Flask, settings, sessions) -> None:
+    """Install the tokens, the session key and the request guard on ``app``.
+
+    ``sessions`` keeps the sign-in generations (``session_generation(user)``,
+    ``revoke_sessions(user)``): the store, shared by every worker and host.
+    """
     tokens = parse_tokens(settings.admin_tokens)
     app.extensions[EXTENSION] = {"tokens": tokens, "users": set(tokens.values()),
-                                 "public_read": settings.public_read}
+                                 "public_read": settings.public_read, "sessions": sessions,
+                                 "throttle": FailureThrottle()}
     app.secret_key = settings.secret_key or _derived_key(settings.admin_tokens)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       MAX_CONTENT_LENGTH=settings.import_max_bytes + FORM_OVERHEAD_BYTES)
@@ -84,12 +124,35 @@ def _config() -> dict:
 
 
 def bearer_user() -> str | None:
-    """The user whose token is in the Authorization header, if any."""
+    """The user whose token is in the Authorization header, if any.
+
+    A wrong token counts as a failure of the client; a locked-out client gets
+    TooManyRequests before its token is compared.
+    """
+    if "innomap_bearer" in g:
+        return g.innomap_bearer
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token_user(token.strip())
+    user = None
+    if scheme.lower() == "bearer" and token.strip():
+        user = checked_token_user(token.strip())
+    g.innomap_bearer = user
+    return user
+
+
+def checked_token_user(token: str) -> str | None:
+    """``token_user`` behind the client's throttle: TooManyRequests while it is locked
+    out, its failures counted, forgotten on success."""
+    throttle, client = _config()["throttle"], request.remote_addr or "-"
+    wait = throttle.retry_after(client)
+    if wait > 0:
+        raise TooManyRequests(f"令牌错误次数过多：请 {math.ceil(wait)} 秒后再试", math.ceil(wait))
+    user = token_user(token)
+    if user is None:
+        throttle.failed(client)
+    else:
+        throttle.succeeded(client)
+    return user
 
 
 def token_user(token: str) -> str | None:
@@ -106,12 +169,41 @@ def current_user() -> str | None:
     user = bearer_user()
     if user is not None:
         return user
+    if "innomap_session_user" not in g:
+        g.innomap_session_user = _session_user()
+    return g.innomap_session_user
+
+
+def _session_user() -> str | None:
+    """The user of the session cookie, unless that user signed out since it was issued."""
     user = session.get(SESSION_USER)
-    return user if user in _config()["users"] else None
+    if user not in _config()["users"]:
+        return None
+    if session.get(SESSION_GENERATION) != _config()["sessions"].session_generation(user):
+        return None
+    return user
+
+
+def sign_in(user: str) -> None:
+    """Start a new session for ``user`` (of the current generation, lasting the lifetime)."""
+    session.clear()
+    session.permanent = True
+    session[SESSION_USER] = user
+    session[SESSION_GENERATION] = _config()["sessions"].session_generation(user)
+    g.pop("innomap_session_user", None)
+
+
+def sign_out() -> None:
+    """End this session and every other session of the same user."""
+    user = session.get(SESSION_USER)
+    if user in _config()["users"]:
+        _config()["sessions"].revoke_sessions(user)
+    session.clear()
+    g.pop("innomap_session_user", None)
 
 
 def csrf_token() -> str:
-    """This session's CSRF token, created on first use; forms put it in ``csrf_token``."""
+    """The session's CSRF token, created on first use; forms put it in ``csrf_token``."""
     if SESSION_CSRF not in session:
         session[SESSION_CSRF] = secrets.token_urlsafe(32)
     return session[SESSION_CSRF]

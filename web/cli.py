@@ -11,8 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from web import import_cli
 from mapcore.errors import MapError
+from web import import_cli
 from web.errors import ServiceError
 
 
@@ -48,7 +48,7 @@ def run_export(args: argparse.Namespace) -> Path:
     """Render the export ``args`` describe and write it; ServiceError on bad input."""
     from mapcore.export import parse_export
     from web import create_app
-    from web.export import export_map
+    from web.export import export_file
 
     fmt = args.format or args.output.suffix.lstrip(".").lower()
     options = {name: getattr(args, name) for name in
@@ -56,8 +56,7 @@ def run_export(args: argparse.Namespace) -> Path:
                 "dpi", "title", "note") if getattr(args, name) is not None}
     app = create_app()
     req = parse_export(args.map, fmt, options)
-    rendered = export_map(app, req)
-    args.output.write_bytes(rendered.data)
+    args.output.write_bytes(export_file(app, req)[0])
     return args.output
 
 

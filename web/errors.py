@@ -49,6 +49,17 @@ class PayloadTooLarge(ServiceError):
     code = "PayloadTooLarge"
 
 
+class TooManyRequests(ServiceError):
+    """Too many failed attempts from one client; ``retry_after`` seconds until the next."""
+
+    http_status = 429
+    code = "TooManyRequests"
+
+    def __init__(self, description: str, retry_after: int):
+        super().__init__(description)
+        self.retry_after = max(1, int(retry_after))
+
+
 def wants_json() -> bool:
     """True when the client should get JSON rather than an HTML error page."""
     if request.args.get("f") in ("json", "html"):
@@ -78,7 +89,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
-        return error_response(exc.http_status, exc.code, exc.description)
+        body, status = error_response(exc.http_status, exc.code, exc.description)
+        retry_after = getattr(exc, "retry_after", None)  # busy or throttled: ask again then
+        return body, status, ({"Retry-After": str(retry_after)} if retry_after else {})
 
     @app.errorhandler(MapError)
     def _map_error(exc: MapError):

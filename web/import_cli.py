@@ -1,6 +1,6 @@
 """``innomap import``, ``innomap rollback`` and ``innomap versions``: the store from a shell.
 
-The same validation as the upload page (``geo.imports.prepare_import``) and the
+The same validation as the upload page (``ingest.imports.prepare_import``) and the
 same store; a running server notices a new version within a second. Whoever
 can run this can already write the store file or reach the database, so the
 command records ``--user`` (default: the login name) rather than asking for a token.
@@ -17,13 +17,21 @@ from pathlib import Path
 EXIT_REJECTED = 2
 
 
+def plain_year(text: str) -> int:
+    """``--year``: four ASCII digits (``int`` would also take ``２０２３`` or ``٢٠٢٣``)."""
+    if not (text.isascii() and text.isdigit() and len(text) == 4):
+        raise argparse.ArgumentTypeError(f"year must be four digits 0-9, got {text!r}")
+    return int(text)
+
+
 def add_parsers(commands) -> None:
     """Add the import, rollback and versions subcommands to an argparse subparsers object."""
     imp = commands.add_parser("import", help="导入区县指标或载体名单（CSV / XLSX）",
                               description="Validate a CSV/XLSX file and store it as a new version.")
     imp.add_argument("kind", choices=("metrics", "carriers"))
     imp.add_argument("file", type=Path)
-    imp.add_argument("--year", type=int, help="year of every row when the file has no year column")
+    imp.add_argument("--year", type=plain_year,
+                     help="year of every row when the file has no year column")
     imp.add_argument("--datum", help="datum of lon/lat: WGS84, GCJ-02 or BD-09")
     imp.add_argument("--map", action="append", default=[], metavar="COLUMN=TARGET",
                      help="rename a column (empty TARGET drops it); repeatable")
@@ -65,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _import(args, settings, store) -> int:
-    from geo.imports import ImportOptions, ImportRejected, parse_mapping, prepare_import
+    from ingest.imports import ImportOptions, ImportRejected, parse_mapping, prepare_import
 
     try:
         options = ImportOptions(kind=args.kind, year=args.year, datum=args.datum,
@@ -97,8 +105,8 @@ def cli_context(settings):
     """The validation context the server builds, without loading the other layers."""
     from geo.boundaries import load_boundaries
     from geo.geocode import Geocoder, default_geocoder
-    from geo.imports import ImportContext, read_indicators
-    from geo.tabular import Limits
+    from ingest.imports import ImportContext, read_indicators
+    from ingest.tabular import Limits
 
     boundaries = load_boundaries(settings.data_dir / "boundaries", "full")
     regions = Geocoder(boundaries)

@@ -149,7 +149,7 @@ def page_of(spec) -> dict:
 
 @bp.after_request
 def _compress(response):
-    """gzip a map page when the client accepts it: the page is a few hundred kB of text."""
+    """Gzip a map page when the client accepts it: the page is a few hundred kB of text."""
     accepts = "gzip" in request.headers.get("Accept-Encoding", "")
     if (not accepts or response.status_code != 200 or response.direct_passthrough
             or "Content-Encoding" in response.headers or response.mimetype != "text/html"):
@@ -181,7 +181,9 @@ def partners_map(adcode: str):
 def corridor_map(corridor_id: str):
     spec = build_map(services().maps, f"corridor/{corridor_id}", request.args)
     corridor = next(o for o in spec.overlays if o.role == "corridor")
+    buffers = [f for f in corridor.features if f.part == "buffer"]
     page = {"name": spec.title, "id": corridor_id, "members": spec.members,
+            "structure": spec.structure, "buffered": bool(buffers),
             "legend": spec.legend, "parts": corridor.features, "families": spec.families(),
             "spec": spec}
     return _render(spec, "maps/corridor.html", page=page)

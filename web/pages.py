@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 from flask import Blueprint, current_app, jsonify, render_template
 
 from geo.boundaries import read_manifest
+from layers.kb import knowledge_base_version
 from web import services
 
 bp = Blueprint("pages", __name__)
-KNOWLEDGE_FILES = ("kb/*.csv", "plans/*.txt", "plans/plans.json")
-
-
-def knowledge_base_version(data_dir: Path) -> dict:
-    """The plan knowledge base as loaded: file count and a digest of their bytes."""
-    digest = hashlib.sha256()
-    files = sorted(p for pattern in KNOWLEDGE_FILES for p in Path(data_dir).glob(pattern))
-    for path in files:
-        digest.update(path.relative_to(data_dir).as_posix().encode())
-        digest.update(path.read_bytes())
-    return {"files": len(files), "sha256": digest.hexdigest()[:16]}
 
 
 @bp.record_once

@@ -8,7 +8,6 @@ from datetime import date
 from flask import Blueprint, Response, current_app, render_template
 
 from geo.fonts import find_cjk_font
-
 from layers.plans import plan_text
 from mapcore.errors import MapError
 from mapcore.export import parse_export
@@ -19,12 +18,13 @@ from monitor.tasks import task_rows
 from web import services
 from web.assets import vendor_url
 from web.errors import NotFound
-from web.export import export_map
+from web.export import export_file
 from web.monitor_data import monitor_data
 from web.targets_page import xlsx_bytes
 
 bp = Blueprint("regions", __name__)
-MAIN_REGIONS = (("320000", "江苏省"), ("320700", "连云港市"), ("321300", "宿迁市"), ("341300", "宿州市"))
+MAIN_REGIONS = (("320000", "江苏省"), ("320700", "连云港市"), ("321300", "宿迁市"),
+                ("341300", "宿州市"))
 HEADLINE = "rd_intensity"  # the indicator a region's progress map shows first
 
 
@@ -32,7 +32,8 @@ HEADLINE = "rd_intensity"  # the indicator a region's progress map shows first
 def _setup(state) -> None:
     svc = services(state.app)
     for adcode, name in MAIN_REGIONS:
-        svc.add_link("规划实施监测评估", f"{name}：目标完成情况、布局与评估报告", f"/regions/{adcode}")
+        svc.add_link("规划实施监测评估", f"{name}：目标完成情况、布局与评估报告",
+                     f"/regions/{adcode}")
 
 
 def region_context(adcode: str) -> dict:
@@ -146,7 +147,7 @@ def _map_png(adcode: str, rows) -> bytes | None:
     try:
         req = parse_export(map_id, "png", {"dpi": "150", "size": "A4",
                                            "orientation": "landscape", **args})
-        return export_map(current_app, req).data
+        return export_file(current_app, req)[0]
     except MapError:  # the headline indicator has no values on that map
         return None
 

@@ -36,9 +36,25 @@ class Settings:
     secret_key: str = ""
     import_max_bytes: int = 10 * 1024 * 1024
     import_max_rows: int = 50_000
+    # Previews (validated uploads waiting for confirmation) kept per user: the
+    # oldest is dropped when a user stages one more.
+    import_max_previews: int = 5
+    # Sign-in: a session lasts session_lifetime_minutes (signing out ends every
+    # session of that user at once). secure_cookies marks the cookie Secure (set it
+    # when the service is reached over HTTPS). trusted_proxies is the number of
+    # reverse proxies in front whose X-Forwarded-For / -Proto are believed (0: none).
+    session_lifetime_minutes: int = 480
+    secure_cookies: bool = False
+    trusted_proxies: int = 0
     # Corridor membership: half-width in metres of the buffer around a corridor's
     # centre line (measured in UTM); carriers within it are the corridor's members.
     corridor_buffer_m: float = 2000.0
+    # Static exports (web/export_work.py): renders running at once on this host (across
+    # all workers), seconds a request waits for one before a 503 with Retry-After, and
+    # the folder of finished files shared by the workers.
+    export_slots: int = 2
+    export_wait_s: float = 20.0
+    export_cache_dir: Path = ROOT / "instance" / "exports"
 
     def __post_init__(self):
         if not Path(self.data_dir).is_dir():
@@ -48,10 +64,18 @@ class Settings:
                              f"got {self.map_basemap!r}")
         if self.map_basemap == "tianditu" and not self.tianditu_key:
             raise ValueError("map_basemap 'tianditu' needs tianditu_key")
+        if not 1 <= int(self.session_lifetime_minutes) <= 60 * 24 * 31:
+            raise ValueError(f"session_lifetime_minutes must be in 1..44640, "
+                             f"got {self.session_lifetime_minutes!r}")
+        if not 0 <= int(self.trusted_proxies) <= 5 or not 1 <= int(self.import_max_previews) <= 100:
+            raise ValueError("trusted_proxies must be in 0..5 and import_max_previews in 1..100")
         if not 0 < float(self.corridor_buffer_m) <= 50_000:
             raise ValueError(f"corridor_buffer_m must be in (0, 50000] metres, "
                              f"got {self.corridor_buffer_m!r}")
+        if not 1 <= int(self.export_slots) <= 64 or not 0 <= float(self.export_wait_s) <= 600:
+            raise ValueError("export_slots must be 1–64 and export_wait_s 0–600 seconds")
         object.__setattr__(self, "data_dir", Path(self.data_dir))
+        object.__setattr__(self, "export_cache_dir", Path(self.export_cache_dir))
 
 
 def _parse(kind, raw: str):

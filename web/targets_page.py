@@ -11,12 +11,18 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request
 
-from geo.tabular import safe_csv
 from monitor.compare import comparison
 from monitor.progress import STATUSES
-from monitor.table import DISPLAY_COLUMNS, SORT_KEYS, parse_query, select
-from monitor.table import display_frame, display_record
+from monitor.table import (
+    DISPLAY_COLUMNS,
+    SORT_KEYS,
+    display_frame,
+    display_record,
+    parse_query,
+    select,
+)
 from monitor.tasks import split_ids
+from sheets import safe_csv
 from web import services
 from web.assets import vendor_url
 from web.errors import InvalidParameter
@@ -24,13 +30,15 @@ from web.monitor_data import monitor_data
 
 bp = Blueprint("targets_page", __name__)
 SORT_LABELS = {"region": "地区", "plan": "规划", "indicator": "指标", "group": "指标类别",
-               "status": "状态", "completion": "完成率", "year": "目标年份", "lag": "完成率−时序进度"}
+               "status": "状态", "completion": "完成率", "year": "目标年份",
+               "lag": "完成率−时序进度"}
 
 
 @bp.record_once
 def _setup(state) -> None:
     svc = services(state.app)
-    svc.add_link("规划实施监测评估", "规划指标总表：基期值、目标值、实际值、完成率与状态", "/targets")
+    svc.add_link("规划实施监测评估", "规划指标总表：基期值、目标值、实际值、完成率与状态",
+                 "/targets")
     svc.add_link("规划实施监测评估", "全社会研发投入强度：江苏、连云港、宿迁、宿州对比",
                  "/targets?indicator=rd_intensity")
 
@@ -60,7 +68,8 @@ def targets():
     args = query.as_args()
     tasks = services().catalog.frame("tasks-2023")
     served = {t for cell in tasks["target_id"] for t in split_ids(cell)}
-    return render_template("monitor/targets.html", records=records, served=served, query=query, args=args,
+    return render_template("monitor/targets.html", records=records, served=served,
+                           query=query, args=args,
                            choices=choices, charts=charts, sort_labels=SORT_LABELS,
                            sort_keys=SORT_KEYS, columns=DISPLAY_COLUMNS, total=len(data.rows),
                            query_with=_query_with, echarts=vendor_url("echarts", "echarts.min.js"),

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from monitor.tasks import (QUARTER_LABELS, parse_task_query, select_tasks, task_rows,
-                           unit_choices)
 from monitor.table import display_record
+from monitor.tasks import QUARTER_LABELS, parse_task_query, select_tasks, task_rows, unit_choices
 from web import services
 from web.errors import InvalidParameter
 from web.monitor_data import monitor_data
@@ -17,7 +16,8 @@ bp = Blueprint("task_plan", __name__)
 
 @bp.record_once
 def _setup(state) -> None:
-    services(state.app).add_link("规划实施监测评估", "宿迁市2023年度国家创新型城市建设重点任务（98项，按季度）",
+    services(state.app).add_link("规划实施监测评估",
+                                 "宿迁市2023年度国家创新型城市建设重点任务（98项，按季度）",
                                  "/tasks/2023")
 
 

@@ -9,8 +9,13 @@ import json
 import os
 import sys
 
-from qgis.core import (QgsApplication, QgsMapRendererParallelJob, QgsMapSettings,
-                       QgsVectorLayer, QgsWkbTypes)
+from qgis.core import (
+    QgsApplication,
+    QgsMapRendererParallelJob,
+    QgsMapSettings,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
 from qgis.PyQt.QtCore import QSize
 from qgis.PyQt.QtGui import QColor
 

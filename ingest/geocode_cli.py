@@ -1,6 +1,6 @@
 """Command line: geocode a CSV/XLSX column offline.
 
-    python -m geo.geocode_cli addresses.xlsx --column 地址 --out places.gpkg
+    python -m ingest.geocode_cli addresses.xlsx --column 地址 --out places.gpkg
     innomap-geocode addresses.csv -c name -o places.geojson --report report.csv
 """
 
@@ -33,7 +33,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     from geo.geocode import default_geocoder
-    from geo.geocode_batch import geocode_file
+    from ingest.geocode_batch import geocode_file
 
     args = parse_args(argv)
     report = args.report or args.out.with_suffix(".report.csv")

@@ -7,7 +7,12 @@
 - an XLSX is checked as a ZIP before it is opened (member count, declared
   uncompressed sizes, compression ratio), then read with formulas kept as
   formulas (``data_only=False``): a formula cell is an error, never evaluated;
-- size, row, column and cell-length limits apply before any parsing result is used.
+- the sheet's declared dimension (``A1:XFD50000``) is checked before any cell is
+  read, and rows are then streamed without padding them to it;
+- rows, columns, cells and cell length are counted *as they are read*, and the
+  reading stops at the first limit passed, so a hostile file costs at most the
+  limits, never its declared size. Trailing empty cells and rows are trimmed in
+  linear time.
 
 Problems are collected with the spreadsheet row (1 = header) and column, so a
 person can find and fix every one in a single pass.
@@ -18,7 +23,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import unicodedata
+import re
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -26,10 +31,12 @@ from datetime import date, datetime
 
 import pandas as pd
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls / other OLE documents
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,7 @@ class Limits:
     max_rows: int = 50_000
     max_columns: int = 100
     max_cell_chars: int = 500
+    max_cells: int = 1_000_000
     max_unpacked_bytes: int = 100 * 1024 * 1024
     max_zip_members: int = 500
     max_zip_ratio: int = 200
@@ -115,7 +123,7 @@ def read_table(data: bytes, filename: str = "", limits: Limits = Limits()) -> Ta
     if len(data) > limits.max_bytes:
         raise TooLarge([Problem(None, None, f"{len(data)} 字节",
                                 f"文件过大：超过上限 {limits.max_bytes:,} 字节")])
-    if not data.strip():
+    if not data or data.isspace():
         _reject(None, None, "", "文件为空")
     digest = hashlib.sha256(data).hexdigest()
     if data.startswith(_XLSX_MAGIC):
@@ -140,8 +148,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        bad = [c for c in text if unicodedata.category(c) == "Cc" and c not in "\r\n\t"]
-        if not bad:
+        if not _CONTROL.search(text):
             name = "utf-8-sig" if encoding == "utf-8-sig" and data.startswith(b"\xef\xbb\xbf") \
                 else ("utf-8" if encoding == "utf-8-sig" else encoding)
             return text, name
@@ -151,17 +158,99 @@ def decode_text(data: bytes) -> tuple[str, str]:
 
 def read_csv_rows(text: str, limits: Limits) -> list[list[str]]:
     """Split CSV text into rows of cells; the delimiter (comma, tab, semicolon) is sniffed."""
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
-    delimiter = max((",", "\t", ";"), key=first.count)
-    rows = []
+    start = 1 if text.startswith("\ufeff") else 0
+    end = text.find("\n")
+    end = len(text) if end < 0 else end
+    delimiter = max((",", "\t", ";"), key=lambda d: text.count(d, start, end))
+    rows = RowCollector(limits)
     try:
-        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-            rows.append(row)
-            if len(rows) > limits.max_rows + 1:
-                _too_many_rows(limits)
+        for row in csv.reader(_short_lines(text, delimiter), delimiter=delimiter):
+            rows.add(row)
     except csv.Error as exc:
-        _reject(len(rows) + 1, None, "", f"CSV 格式错误：{exc}")
-    return rows
+        _reject(rows.row_no + 1, None, "", f"CSV 格式错误：{exc}")
+    return rows.finish()
+
+
+def _short_lines(text: str, delimiter: str):
+    """The lines of ``text`` (with their ends, as the csv module wants them), one at a
+    time; a line with more delimiters than a spreadsheet has columns is refused
+    before it is even copied, let alone split into cells."""
+    if "\n" not in text and "\r" in text:  # old Mac line ends: let StringIO split them
+        yield from io.StringIO(text, newline="")
+        return
+    start, line_no = 0, 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        line_no += 1
+        count = text.count(delimiter, start, end)
+        if count >= EXCEL_MAX_COLUMNS:
+            _reject(line_no, None, f"{count:,} 个分隔符",
+                    f"第 {line_no} 行的分隔符多于 {EXCEL_MAX_COLUMNS:,} 个（电子表格的最大列数）")
+        yield text[start:end]
+        start = end
+
+
+class RowCollector:
+    """Rows as they are read, trimmed and counted against the limits on the way in.
+
+    Cells are stripped and trailing empty cells dropped (linear time); empty rows
+    are only counted until a non-empty one follows, so trailing blank rows cost
+    nothing. TableRejected as soon as a row, column or cell limit is passed.
+    """
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.rows: list[list[str]] = []
+        self.row_no = 0
+        self.cells = 0
+        self.blank = 0
+        self.problems: list[Problem] = []
+
+    def add(self, cells) -> None:
+        self.row_no += 1
+        row = [str(c).strip() for c in trim_trailing(cells)]
+        if not row:
+            self.blank += 1
+            if self.row_no > EXCEL_MAX_ROWS:
+                _too_many_rows(self.limits)
+            return
+        if self.row_no > self.limits.max_rows + 1:
+            _too_many_rows(self.limits)
+        if len(row) > self.limits.max_columns:
+            _reject(self.row_no, None, str(len(row)),
+                    f"第 {self.row_no} 行有 {len(row)} 列，超过上限 {self.limits.max_columns}")
+        self.cells += len(row)
+        if self.cells > self.limits.max_cells:
+            _reject(self.row_no, None, "", f"单元格总数超过上限 {self.limits.max_cells:,}")
+        self.rows.extend([] for _ in range(self.blank))
+        self.blank = 0
+        self.rows.append(row)
+
+    def skip(self, count: int) -> None:
+        """``count`` rows the file leaves out (empty)."""
+        if count > 0:
+            self.row_no += count
+            self.blank += count
+            if self.row_no > EXCEL_MAX_ROWS:
+                _too_many_rows(self.limits)
+
+    def problem(self, row_no, column, value, message) -> None:
+        """A problem of one cell (e.g. a formula), raised by ``finish``."""
+        self.problems.append(Problem(row_no, column, value, message))
+
+    def finish(self) -> list[list[str]]:
+        if self.problems:
+            raise TableRejected(self.problems)
+        return self.rows
+
+
+def trim_trailing(row: list) -> list:
+    """``row`` without its trailing blank cells (one pass from the end)."""
+    end = len(row)
+    while end and not str(row[end - 1]).strip():
+        end -= 1
+    return row if end == len(row) else row[:end]
 
 
 def check_zip(data: bytes, limits: Limits) -> None:
@@ -203,28 +292,68 @@ def read_xlsx_rows(data: bytes, limits: Limits) -> list[list[str]]:
         if not book.worksheets:
             _reject(None, None, "", "XLSX 中没有工作表")
         return _sheet_rows(book.worksheets[0], limits)
+    except TableRejected:
+        raise
+    except Exception as exc:  # a malformed sheet part fails while it is streamed
+        _reject(None, None, "", f"无法读取 XLSX 工作表：{type(exc).__name__}")
     finally:
         book.close()
 
 
+def _check_dimension(sheet, limits: Limits) -> None:
+    """Refuse a sheet whose declared range (``<dimension ref>``) passes the limits."""
+    rows, columns = sheet.max_row or 0, sheet.max_column or 0
+    if rows > limits.max_rows + 1 or columns > limits.max_columns:
+        declared = f"{rows:,} 行 × {columns:,} 列"
+        _reject(None, None, declared, f"工作表声明的范围为 {declared}，超过上限"
+                f"（{limits.max_rows:,} 行、{limits.max_columns} 列）；"
+                "请删除多余的行列后另存")
+
+
 def _sheet_rows(sheet, limits: Limits) -> list[list[str]]:
-    rows, problems = [], []
-    for row_no, cells in enumerate(sheet.iter_rows(), start=1):
-        if row_no > limits.max_rows + 1:
-            _too_many_rows(limits)
-        values = []
-        for cell in cells:
-            if getattr(cell, "data_type", None) == "f":
-                problems.append(Problem(row_no, getattr(cell, "coordinate", None),
-                                        str(cell.value)[:80],
-                                        "公式单元格：不计算公式，请改为粘贴数值"))
-                values.append("")
+    _check_dimension(sheet, limits)
+    rows = RowCollector(limits)
+    for row_no, cells in _sheet_cells(sheet):
+        rows.skip(row_no - rows.row_no - 1)
+        present = [c for c in cells if c.get("value") is not None]
+        width = max((c["column"] for c in present), default=0)
+        if width > limits.max_columns:
+            _reject(row_no, None, str(width),
+                    f"第 {row_no} 行有第 {width} 列的数据，超过上限 {limits.max_columns} 列")
+        values = [""] * width
+        for cell in present:
+            if cell.get("data_type") == "f":
+                rows.problem(row_no, _coordinate(row_no, cell["column"]), str(cell["value"])[:80],
+                             "公式单元格：不计算公式，请改为粘贴数值")
             else:
-                values.append(_cell_text(getattr(cell, "value", None)))
-        rows.append(values)
-    if problems:
-        raise TableRejected(problems)
-    return rows
+                values[cell["column"] - 1] = _cell_text(cell["value"])
+        rows.add(values)
+        if len(rows.problems) > 100:
+            break
+    return rows.finish()
+
+
+def _sheet_cells(sheet):
+    """``(row number, cells)`` for each row the sheet's XML holds, cells as openpyxl's
+    parser gives them (dicts with ``column``, ``value``, ``data_type``), nothing padded.
+
+    openpyxl's own row iterator pads every row to the declared range, or to the
+    last cell of the row; its parser, used here, yields only what is there.
+    """
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    book = sheet.parent
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(source, sheet._shared_strings, data_only=book.data_only,
+                                 epoch=book.epoch, date_formats=book._date_formats,
+                                 timedelta_formats=book._timedelta_formats)
+        yield from parser.parse()
+
+
+def _coordinate(row: int, column: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(column)}{row}"
 
 
 def _cell_text(value) -> str:
@@ -240,21 +369,17 @@ def _cell_text(value) -> str:
 
 
 def _frame(rows: list[list[str]], limits: Limits) -> pd.DataFrame:
-    rows = [[str(c).strip() for c in row] for row in rows]
-    while rows and not any(rows[-1]):
-        rows.pop()
+    """The rows (already stripped and trimmed by RowCollector) under their header."""
     if not rows:
         _reject(None, None, "", "文件为空")
     header = rows[0]
-    while header and not header[-1]:
-        header = header[:-1]
     problems = _header_problems(header, limits)
     body = rows[1:]
     if not body:
         problems.append(Problem(None, None, "", "文件只有表头，没有数据行"))
     width = len(header)
     for row_no, row in enumerate(body, start=2):
-        if any(row[width:]):
+        if len(row) > width:
             problems.append(Problem(row_no, None, "", f"第 {row_no} 行的单元格多于表头列数"))
         for col, cell in zip(header, row):
             if len(cell) > limits.max_cell_chars:
@@ -262,7 +387,7 @@ def _frame(rows: list[list[str]], limits: Limits) -> pd.DataFrame:
                                         f"单元格过长（{len(cell)} 字符，上限 {limits.max_cell_chars}）"))
     if problems:
         raise TableRejected(problems)
-    padded = [(row + [""] * width)[:width] for row in body]
+    padded = [row + [""] * (width - len(row)) if len(row) < width else row for row in body]
     return pd.DataFrame(padded, columns=header, dtype=str)
 
 
@@ -287,30 +412,3 @@ def _too_many_rows(limits: Limits) -> None:
 
 def _reject(row, column, value, message) -> None:
     raise TableRejected([Problem(row, column, value, message)])
-
-
-def escape_formula(value):
-    """Make a text cell inert in spreadsheets: prefix ``'`` to ``= + - @`` (and tab, CR).
-
-    Non-text values are returned unchanged, so numbers stay numbers.
-
-    Examples
-    --------
-    >>> escape_formula("=HYPERLINK(\\"http://x\\")")
-    '\\'=HYPERLINK("http://x")'
-    >>> escape_formula(-3.5)
-    -3.5
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def safe_csv(frame: pd.DataFrame) -> str:
-    """``frame`` as CSV text (UTF-8 with BOM for Excel) with every text cell escaped."""
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(escape_formula)
-    out.columns = [escape_formula(str(c)) for c in out.columns]
-    return "\ufeff" + out.to_csv(index=False, lineterminator="\r\n")

@@ -1,0 +1,108 @@
+"""Exports as bounded work: a few render slots per host, a shared file cache.
+
+A render of A3 at 600 dpi costs seconds of CPU and hundreds of MB, so renders never
+pile up: every worker process of a host takes one of ``export_slots`` lock files
+(``fcntl`` locks, released by the kernel if a process dies) before it draws, and a
+request that finds no slot free within ``export_wait_s`` is answered 503 with
+``Retry-After``. Finished files go to ``export_cache_dir``, named by the request and
+by :meth:`layers.Catalog.data_identity` (the same in every worker with the same
+data), so a map rendered by one worker is served by all, and an import or rollback
+gives new names. Offered resolutions are snapped (72/150/300/600 dpi,
+:func:`mapcore.export.snap_dpi`) so that caches hit.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from web.errors import ServiceError
+
+POLL_SECONDS = 0.2
+CACHE_FILES = 400  # oldest files beyond this are removed after each new render
+
+
+class Busy(ServiceError):
+    """Every render slot of the host is taken: the client should retry shortly."""
+
+    http_status = 503
+    code = "ServiceUnavailable"
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"静态地图正在生成的任务较多，请 {retry_after} 秒后重试。")
+        self.retry_after = retry_after
+
+
+class ExportWork:
+    """Slots and file cache of one host, in ``directory``."""
+
+    def __init__(self, directory: Path, slots: int, wait_s: float):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.slots, self.wait_s = max(1, int(slots)), float(wait_s)
+
+    @staticmethod
+    def name(key: tuple, identity: str) -> str:
+        """The file name stem of an export: its request and the data it shows."""
+        return hashlib.sha256(repr((key, identity)).encode("utf-8")).hexdigest()[:32]
+
+    def cached(self, name: str, fmt: str) -> tuple[bytes, int] | None:
+        """(bytes, EPSG code of the map CRS) of a finished file, or None."""
+        for path in self.directory.glob(f"{name}-*.{fmt}"):
+            try:
+                return path.read_bytes(), int(path.stem.rsplit("-", 1)[1])
+            except (FileNotFoundError, ValueError):
+                continue
+        return None
+
+    @contextmanager
+    def slot(self):
+        """Hold one of the host's render slots; Busy when none frees in time."""
+        deadline = time.monotonic() + self.wait_s
+        while True:
+            for i in range(self.slots):
+                handle = open(self.directory / f"slot-{i}.lock", "a+")  # held past the block
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    handle.close()
+                    continue
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+                    handle.close()
+                return
+            if time.monotonic() >= deadline:
+                raise Busy(retry_after=max(5, int(self.wait_s)))
+            time.sleep(POLL_SECONDS)
+
+    def render(self, name: str, fmt: str, make) -> tuple[bytes, int]:
+        """(bytes, EPSG) of export ``name``: from the cache, else ``make()`` (returning a
+        :class:`geo.cartography.Rendered`) under a slot."""
+        found = self.cached(name, fmt)
+        if found is not None:
+            return found
+        with self.slot():
+            found = self.cached(name, fmt)  # another worker may have made it meanwhile
+            if found is None:
+                rendered = make()
+                found = rendered.data, rendered.crs.to_epsg()
+                self._write(self.directory / f"{name}-{found[1]}.{fmt}", found[0])
+        return found
+
+    def _write(self, path: Path, data: bytes) -> None:
+        partial = path.with_name(f"{path.name}.{os.getpid()}.part")
+        partial.write_bytes(data)
+        os.replace(partial, path)  # readers see the whole file or none
+        self._trim()
+
+    def _trim(self) -> None:
+        files = sorted((p for p in self.directory.iterdir() if not p.name.endswith(
+            (".lock", ".part"))), key=lambda p: p.stat().st_mtime)
+        for old in files[:-CACHE_FILES]:
+            old.unlink(missing_ok=True)

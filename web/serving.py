@@ -1,0 +1,111 @@
+"""The gunicorn worker ``make serve`` runs: threads, and a deadline for reading requests.
+
+gunicorn's threaded worker (``gthread``) already keeps a connection that sends
+nothing off its threads: after 5 s without a byte it goes back to the worker's
+poller (Chromium's unused preconnect sockets, idle keep-alive). But a client that
+sends *part* of a request (``GET / HTTP/1.1\\r\\nHost: x\\r\\n`` and then nothing,
+a "slow loris") holds a thread for as long as it likes: gunicorn has no header or
+body timeout. ``DeadlineThreadWorker`` gives every request ``read_seconds`` in
+total to arrive, headers and body (``INNOMAP_REQUEST_READ_SECONDS``, default 30:
+10 MB uploads at 1 MB/s fit), and every blocking send ``send_seconds`` (a client
+that reads nothing for that long is dropped). A dropped client costs one log line.
+
+This bounds what one slow client holds, not how many there are: in production a
+buffering reverse proxy (nginx) sits in front and hands gunicorn only complete
+requests (see README, "Serving in production").
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import socket
+import time
+
+from gunicorn.workers.gthread import TConn, ThreadWorker
+
+READ_SECONDS = float(os.environ.get("INNOMAP_REQUEST_READ_SECONDS", "30"))
+SEND_SECONDS = float(os.environ.get("INNOMAP_RESPONSE_SEND_SECONDS", "60"))
+
+
+class DeadlineSocket(socket.socket):
+    """A client socket whose reads share one deadline per request.
+
+    gunicorn switches the socket between blocking (in a thread) and non-blocking
+    (on the poller) with ``setblocking``; here "blocking" means "blocking for at
+    most ``SEND_SECONDS`` per call", and every ``recv`` waits at most until the
+    request's deadline, set by ``start_request``.
+    """
+
+    deadline: float | None = None
+
+    @classmethod
+    def adopt(cls, sock: socket.socket) -> DeadlineSocket:
+        return cls(sock.family, sock.type, sock.proto, fileno=sock.detach())
+
+    def start_request(self) -> None:
+        self.deadline = time.monotonic() + READ_SECONDS
+
+    def setblocking(self, flag: bool) -> None:
+        if flag:
+            self.settimeout(SEND_SECONDS)
+        else:
+            super().setblocking(False)
+
+    def _bounded(self, read, *args):
+        """``read(*args)`` waiting at most until the request's deadline (and never longer
+        than the timeout already set, e.g. gunicorn's 2 s linger on close)."""
+        prior = self.gettimeout()
+        if self.deadline is None or prior == 0.0:
+            return read(*args)
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(errno.ETIMEDOUT, "request not received in time")
+        self.settimeout(remaining if prior is None else min(prior, remaining))
+        try:
+            return read(*args)
+        finally:
+            self.settimeout(prior)
+
+    def recv(self, size, flags=0):
+        return self._bounded(super().recv, size, flags)
+
+    def recv_into(self, buffer, nbytes=0, flags=0):
+        return self._bounded(super().recv_into, buffer, nbytes, flags)
+
+
+class DeadlineThreadWorker(ThreadWorker):
+    """gunicorn's ``gthread`` worker with ``DeadlineSocket`` client sockets."""
+
+    def init_process(self):
+        self.log.error_log.addFilter(_QuietTimeouts())
+        super().init_process()
+
+    def accept(self, listener):
+        try:
+            client_sock, client_addr = listener.accept()
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                raise
+            return
+        self.nr_conns += 1
+        sock = DeadlineSocket.adopt(client_sock)
+        sock.setblocking(True)
+        self.enqueue_req(TConn(self.cfg, sock, client_addr, listener.getsockname()))
+
+    def handle(self, conn):
+        if isinstance(conn.sock, DeadlineSocket):
+            conn.sock.start_request()
+        return super().handle(conn)
+
+
+class _QuietTimeouts(logging.Filter):
+    """One line instead of a traceback for a client dropped at its deadline."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, TimeoutError):
+            record.msg, record.args, record.exc_info = "slow client dropped: %s", (exc,), None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
