@@ -7,6 +7,10 @@ transaction holding an exclusive lock on ``versions`` against concurrent writers
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
+
 from store.base import StoreError
 from store.sql import SESSIONS_DDL, SQLStore
 
@@ -54,7 +58,35 @@ class PostgresStore(SQLStore):
             raise StoreError("PostgreSQL store needs the psycopg package") from exc
         self._psycopg = psycopg
         self.url = url
+        self._readers: dict = {}
         self._ensure_schema()
+
+    @contextlib.contextmanager
+    def _read(self):
+        """A cursor on this thread's reading connection, kept open between reads (a
+        new connection per read would cost more than the read); never one inherited
+        from another process (gunicorn forks after loading)."""
+        key = (os.getpid(), threading.get_ident())
+        conn = self._readers.get(key)
+        if conn is None or conn.closed:
+            conn = self._readers[key] = self._connection()
+        try:
+            with conn.cursor() as cur:
+                yield cur
+            conn.rollback()
+        except BaseException:
+            self._readers.pop(key, None)
+            conn.close()
+            raise
+
+    def close(self) -> None:
+        """Close the kept reading connections (also when the store is dropped)."""
+        readers, self._readers = self._readers, {}
+        for conn in readers.values():
+            conn.close()
+
+    def __del__(self):
+        self.close()
 
     def _connection(self):
         try:
