@@ -1,0 +1,274 @@
+"""innomap against the servers a user would pick instead, on the same PostGIS.
+
+One throwaway PostgreSQL + PostGIS cluster (Debian binaries, run by the postgres
+system user, on a loopback port) holds the seeded carriers (20,000 and 1,000,000,
+``benchmarks.bench_stored.seeded_rows``) twice: as innomap's store (imported with
+``Store.add_import``) and as the plain table ``public.points`` (id, name, type,
+county, ``geometry(Point, 4326)`` with a GiST index) made from the same rows for
+the peers:
+
+* tipg (FastAPI + asyncpg, OGC Features and Tiles) under uvicorn;
+* pygeoapi's PostgreSQL provider under gunicorn;
+* innomap (``make serve``'s app) with ``INNOMAP_STORE_URL=postgresql://…``.
+
+Each peer is installed by this benchmark into its own venv under
+``build/bench_peers`` (gitignored); a peer that cannot be installed is left out
+and the note says why. Every server runs 2 workers. Cases: bbox limit=100, one
+feature by id, a page of 10, and (innomap, tipg) one vector tile at z8 over 宿迁,
+each as requests/s of one URL repeated (wrk); "distinct bbox" is the median time
+of 30 different bbox requests in a row, which no response cache has seen. Also:
+each server's worker RSS after the run and the time from launch to its first
+answer; innomap's import rows/s into PostGIS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+from benchmarks import Result
+from benchmarks.bench_api import _free_port, _pygeoapi_config, _rps
+from benchmarks.bench_stored import _get, seeded_rows, worker_rss_mb
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "build" / "bench_peers"
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+SIZES = (20_000, 1_000_000)
+WORKERS = 2
+BBOX = "118.6,33.6,119.0,34.0"
+TIPG_SPEC = "tipg==1.6.1"
+PYGEOAPI_SPEC = "pygeoapi==0.21.0"
+TILE = (8, 102, 212)  # z, row, column
+
+
+def _as_postgres(args, **kw):
+    return subprocess.run(["runuser", "-u", "postgres", "--", *map(str, args)], check=True,
+                          capture_output=True, text=True, **kw)
+
+
+@contextmanager
+def cluster():
+    """A throwaway PostgreSQL cluster on a loopback port; yields its URL."""
+    base = Path(tempfile.mkdtemp(prefix="innomap-bench-pg-"))
+    shutil.chown(base, "postgres")
+    data, port = base / "data", _free_port()
+    _as_postgres([PG_BIN / "initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync",
+                  "-E", "UTF8"])
+    _as_postgres([PG_BIN / "pg_ctl", "-D", data, "-w", "-l", base / "log", "start", "-o",
+                  f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories="
+                  f"{base} -c fsync=off -c max_connections=200"])
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        _as_postgres([PG_BIN / "pg_ctl", "-D", data, "-m", "immediate", "stop"])
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def load(url: str, n: int) -> float:
+    """Empty the database, import ``n`` carriers into innomap's store and copy them to
+    ``public.points``; the import's rows/s."""
+    import psycopg
+
+    from store import open_store
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    store = open_store(url)
+    start = time.perf_counter()
+    store.add_import("carriers", seeded_rows(n), user="bench", filename="bench.csv",
+                     sha256="0")
+    rate = n / (time.perf_counter() - start)
+    store.close()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE points AS SELECT pos::integer AS id, feature_id, name, type, "
+                     "county_adcode, geom FROM carrier_current")
+        conn.execute("ALTER TABLE points ADD PRIMARY KEY (id)")
+        conn.execute("CREATE INDEX points_geom ON points USING GIST (geom)")
+        conn.execute("ANALYZE")
+    return rate
+
+
+def _install(name: str, specs: list[str]) -> Path:
+    venv = WORK / f"{name}-venv"
+    if not (venv / ".installed").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q",
+                        "--disable-pip-version-check", *specs], check=True, timeout=900)
+        (venv / ".installed").touch()
+    return venv
+
+
+class Server:
+    """A server process started by ``command``; ``first`` is launch to first answer."""
+
+    def __init__(self, command, env, probe_path):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.command = [c.format(port=self.port) for c in command]
+        self.env = {**os.environ, **env}
+        self.probe = probe_path
+
+    def __enter__(self):
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(self.command, cwd=ROOT, env=self.env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while time.perf_counter() < self.started + 240:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.command[0]} exited with {self.proc.returncode}")
+            try:
+                _get(self.url + self.probe)
+                self.first = time.perf_counter() - self.started
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise TimeoutError(f"{self.command} did not answer")
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def distinct_bbox_seconds(url: str, template: str) -> float:
+    """Median seconds of 30 different bbox requests (each new to any cache)."""
+    times = []
+    for i in range(30):
+        west, south = 117.0 + i * 0.07, 33.2 + i * 0.04
+        times.append(_get(url + template.format(bbox=f"{west},{south},{west + 0.4},"
+                                                     f"{south + 0.4}")))
+    return statistics.median(times)
+
+
+def servers(url: str, feature_id: str, venvs: dict) -> dict:
+    """name → (command, env, paths of the cases, bbox template)."""
+    z, y, x = TILE
+    out = {"innomap": (
+        [str(Path(sys.executable).parent / "gunicorn"), "--preload", "--workers",
+         str(WORKERS), "--bind", "127.0.0.1:{port}", "--log-level", "error",
+         "web:create_app()"], {"INNOMAP_STORE_URL": url},
+        {"bbox limit=100": f"/api/collections/imported-carriers/items?bbox={BBOX}&limit=100"
+                           "&f=json",
+         "by id": f"/api/collections/imported-carriers/items/{feature_id}?f=json",
+         "page of 10": "/api/collections/imported-carriers/items?limit=10&f=json",
+         "tile z8": f"/api/collections/imported-carriers/tiles/WebMercatorQuad/{z}/{y}/{x}"},
+        "/api/collections/imported-carriers/items?bbox={bbox}&limit=100&f=json")}
+    if "tipg" in venvs:
+        out["tipg"] = (
+            [str(venvs["tipg"] / "bin" / "uvicorn"), "tipg.main:app", "--workers",
+             str(WORKERS), "--port", "{port}", "--log-level", "error"],
+            {"DATABASE_URL": url, "TIPG_DB_SCHEMAS": '["public"]'},
+            {"bbox limit=100": f"/collections/public.points/items?bbox={BBOX}&limit=100",
+             "by id": "/collections/public.points/items/1",
+             "page of 10": "/collections/public.points/items?limit=10",
+             "tile z8": f"/collections/public.points/tiles/WebMercatorQuad/{z}/{x}/{y}"},
+            "/collections/public.points/items?bbox={bbox}&limit=100")
+    if "pygeoapi" in venvs:
+        config, env = _pygeoapi_postgres(url, venvs["pygeoapi"])
+        out["pygeoapi"] = (
+            [str(venvs["pygeoapi"] / "bin" / "gunicorn"), "--workers", str(WORKERS),
+             "--bind", "127.0.0.1:{port}", "--log-level", "error", "pygeoapi.flask_app:APP"],
+            env,
+            {"bbox limit=100": f"/collections/points/items?bbox={BBOX}&limit=100&f=json",
+             "by id": "/collections/points/items/1?f=json",
+             "page of 10": "/collections/points/items?limit=10&f=json"},
+            "/collections/points/items?bbox={bbox}&limit=100&f=json")
+    return out
+
+
+def _pygeoapi_postgres(url: str, venv: Path) -> tuple[Path, dict]:
+    host, port = url.rsplit("@", 1)[1].split("/")[0].split(":")
+    config = json.loads(_pygeoapi_config(0).read_text())
+    resource = config["resources"]["points"]
+    resource["providers"] = [{"type": "feature", "name": "PostgreSQL", "id_field": "id",
+                              "table": "points", "geom_field": "geom",
+                              "data": {"host": host, "port": int(port), "dbname": "postgres",
+                                       "user": "postgres", "password": "",
+                                       "search_path": ["public"]}}]
+    config["resources"] = {"points": resource}
+    path = WORK / "pygeoapi-postgres.yml"
+    path.write_text(json.dumps(config, indent=1))
+    openapi = WORK / "pygeoapi-postgres-openapi.yml"
+    env = {"PYGEOAPI_CONFIG": str(path), "PYGEOAPI_OPENAPI": str(openapi)}
+    subprocess.run([str(venv / "bin" / "pygeoapi"), "openapi", "generate", str(path),
+                    "--output-file", str(openapi)], check=True, capture_output=True,
+                   env={**os.environ, **env})
+    return path, env
+
+
+def measure_size(url: str, n: int, venvs: dict) -> tuple[dict, float]:
+    rate = load(url, n)
+    figures = {}
+    for name, (command, env, paths, template) in servers(url, "c1-0", venvs).items():
+        try:
+            with Server(command, env, paths["bbox limit=100"]) as server:
+                row = {"first": server.first,
+                       "distinct bbox": distinct_bbox_seconds(server.url, template)}
+                for case, path in paths.items():
+                    row[case] = _rps(server.url + path)
+                row["rss"] = max(worker_rss_mb(server.proc.pid) or [float("nan")])
+                figures[name] = row
+        except (RuntimeError, TimeoutError, OSError, subprocess.CalledProcessError) as exc:
+            figures[name] = {"error": str(exc)[:200]}
+    return figures, rate
+
+
+def run() -> list[Result]:
+    WORK.mkdir(parents=True, exist_ok=True)
+    venvs, why = {}, {}
+    for name, specs in (("tipg", [TIPG_SPEC, "uvicorn[standard]"]),
+                        ("pygeoapi", [PYGEOAPI_SPEC, "gunicorn", "psycopg2-binary",
+                                      "SQLAlchemy", "GeoAlchemy2",
+                                      "pygeofilter[backend-sqlalchemy]"])):
+        try:
+            venvs[name] = _install(name, specs)
+        except (subprocess.CalledProcessError, OSError, subprocess.TimeoutExpired) as exc:
+            why[name] = f"could not install {specs[0]}: {exc}"
+    sizes = [int(v) for v in os.environ.get("BENCH_PEER_SIZES", "").split(",") if v] or SIZES
+    results = []
+    with cluster() as url:
+        for n in sizes:
+            figures, rate = measure_size(url, n, venvs)
+            results += _results(n, figures, rate, why)
+    return results
+
+
+def _results(n: int, figures: dict, rate: float, why: dict) -> list[Result]:
+    ours, out = figures["innomap"], []
+    label = f"{n // 1000}k points"
+    note = f"{WORKERS} workers each, same PostGIS; repeated URL (innomap answers repeats " \
+           "from its response cache)"
+    for peer in ("tipg", "pygeoapi"):
+        theirs = figures.get(peer)
+        if theirs is None or "error" in theirs:
+            reason = why.get(peer) or (theirs or {}).get("error", "not run")
+            out.append(Result(f"peers {label}: {peer}", "not measured", "", float("nan"),
+                              peer, float("nan"), reason))
+            continue
+        for case in ("bbox limit=100", "by id", "page of 10", "tile z8"):
+            if case in theirs:
+                out.append(Result(f"peers {label}: {case}", "requests/s", "req/s", ours[case],
+                                  peer, theirs[case], note))
+        out.append(Result(f"peers {label}: distinct bbox (median of 30)", "seconds", "s",
+                          ours["distinct bbox"], peer, theirs["distinct bbox"],
+                          "each bbox new: the query itself"))
+        out.append(Result(f"peers {label}: worker RSS", "memory", "MB", ours["rss"], peer,
+                          theirs["rss"], "largest worker after the run"))
+        out.append(Result(f"peers {label}: launch to first answer", "time", "s",
+                          ours["first"], peer, theirs["first"], ""))
+    out.append(Result(f"peers {label}: import into PostGIS", "rows/s", "rows/s", rate,
+                      "goal for 500k rows in 60 s", 500_000 / 60,
+                      "Store.add_import of a DataFrame: executemany, current table rebuilt"))
+    return out
