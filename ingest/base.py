@@ -171,6 +171,9 @@ class Check:
     """Rows of one upload checked against the context; problems collected, never raised early."""
 
     roles: tuple[str, ...] = ()
+    #: Sheet row of the frame's first data row (2 under the header; more for a chunk of
+    #: a file read in parts, ``ingest.stream``).
+    first_row: int = 2
 
     def __init__(self, frame, filename, options, ctx):
         self.frame = frame
@@ -225,7 +228,7 @@ class Check:
 
     def text(self, row_no, role) -> str:
         column = self.columns.get(role)
-        value = "" if column is None else self.cells[column][row_no - 2]
+        value = "" if column is None else self.cells[column][row_no - self.first_row]
         if MARKUP.search(value):
             self.problem(row_no, column, value, "不允许 HTML/脚本标记（< > 或 javascript:）")
         hidden = text_problem(value)

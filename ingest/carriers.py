@@ -30,7 +30,7 @@ class CarriersCheck(Check):
         file_datum = self.file_datum()
         self.fail_if_problems()
         records = [self.carrier(row_no, has_coords, file_datum)
-                   for row_no in range(2, len(self.frame) + 2)]
+                   for row_no in range(self.first_row, self.first_row + len(self.frame))]
         records = [r for r in records if r is not None]
         self.locate(records)
         self.duplicates([(r["name"], r["type"], r["county_adcode"]) for r in records],

@@ -37,6 +37,15 @@ class StoreError(Exception):
     """The store cannot do what was asked; the message says why."""
 
 
+class DuplicateKeys(StoreError):
+    """Rows of one import repeat a key; ``rows`` are (key..., count, first row_no, last
+    row_no, first source, last source), the first 100."""
+
+    def __init__(self, rows: list[tuple]):
+        self.rows = list(rows)
+        super().__init__(f"{len(self.rows)} keys repeat within the import")
+
+
 class VersionNotFound(StoreError):
     """No version with that id."""
 

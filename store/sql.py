@@ -15,9 +15,23 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from store.base import (COLUMNS, STAGED_PER_USER, STAGING_TTL_SECONDS, Progress,
-                        RollbackConflict, Store, StoreError, Version, VersionNotFound, check_kind,
-                        check_rows, check_version_id, latest_per_key)
+from store.base import (
+    COLUMNS,
+    KEYS,
+    STAGED_PER_USER,
+    STAGING_TTL_SECONDS,
+    DuplicateKeys,
+    Progress,
+    RollbackConflict,
+    Store,
+    StoreError,
+    Version,
+    VersionNotFound,
+    check_kind,
+    check_rows,
+    check_version_id,
+    latest_per_key,
+)
 from store.current import CurrentCarriers, rebuild_sql
 
 TABLES = {"metrics": "metric_rows", "carriers": "carrier_rows"}
@@ -134,6 +148,43 @@ class SQLStore(CurrentCarriers, Store, abc.ABC):
                 self._rebuild_current(cur)
         return self.version(version_id)
 
+    def add_import_stream(self, kind: str, chunks, *, user: str, filename: str, sha256: str,
+                          note: str = "", total: int | None = None,
+                          progress: Progress | None = None) -> Version:
+        """:meth:`add_import` of ``chunks`` (DataFrames of ``COLUMNS[kind]``) read one at a
+        time, in one transaction: an exception from the iterator, or rows repeating a key
+        (:class:`DuplicateKeys`), leaves the store as it was."""
+        kind = check_kind(kind)
+        with self._write() as cur:
+            version_id = self._insert_version(cur, "import", kind, user, filename, sha256, 0,
+                                              None, note)
+            done = 0
+            for chunk in chunks:
+                rows = check_rows(kind, chunk)
+                records = [tuple(_plain(v) for v in rec) for rec in rows.itertuples(index=False)]
+                self._insert_rows(cur, kind, version_id, records, None, start=done)
+                done += len(records)
+                if progress is not None:
+                    progress(done, total or done)
+            if done == 0:
+                raise StoreError("an import must contain at least one row")
+            repeated = self._repeated_keys(cur, kind, version_id)
+            if repeated:
+                raise DuplicateKeys(repeated)
+            cur.execute(self._sql("UPDATE versions SET row_count = ? WHERE id = ?"),
+                        (done, version_id))
+            if kind == "carriers":
+                self._rebuild_current(cur)
+        return self.version(version_id)
+
+    def _repeated_keys(self, cur, kind, version_id, limit: int = 100) -> list[tuple]:
+        keys = ", ".join(KEYS[kind])
+        cur.execute(self._sql(f"SELECT {keys}, count(*), min(row_no), max(row_no), "
+                              f"min(source), max(source) FROM {TABLES[kind]} WHERE "
+                              f"version_id = ? GROUP BY {keys} HAVING count(*) > 1 "
+                              f"ORDER BY min(row_no) LIMIT {int(limit)}"), (version_id,))
+        return cur.fetchall()
+
     def rollback(self, version_id: int, *, user: str, note: str = "") -> Version:
         version_id = check_version_id(version_id)
         try:
@@ -173,7 +224,7 @@ class SQLStore(CurrentCarriers, Store, abc.ABC):
              target, str(note)))
         return int(cur.fetchone()[0])
 
-    def _insert_rows(self, cur, kind, version_id, records, progress) -> None:
+    def _insert_rows(self, cur, kind, version_id, records, progress, start: int = 0) -> None:
         columns = COLUMNS[kind]
         geom_sql, geom_params = (self._carrier_geometry() if kind == "carriers"
                                  else ("NULL", lambda rec: ()))
@@ -181,12 +232,12 @@ class SQLStore(CurrentCarriers, Store, abc.ABC):
         values = ", ".join(["?"] * (len(columns) + 2))
         sql = self._sql(f"INSERT INTO {TABLES[kind]} (version_id, row_no, {', '.join(columns)}"
                         f"{extra}) VALUES ({values}{', ' + geom_sql if extra else ''})")
-        for start in range(0, len(records), CHUNK_ROWS):
-            chunk = records[start:start + CHUNK_ROWS]
-            cur.executemany(sql, [(version_id, start + i, *rec, *geom_params(rec))
+        for at in range(0, len(records), CHUNK_ROWS):
+            chunk = records[at:at + CHUNK_ROWS]
+            cur.executemany(sql, [(version_id, start + at + i, *rec, *geom_params(rec))
                                   for i, rec in enumerate(chunk)])
             if progress is not None:
-                progress(start + len(chunk), len(records))
+                progress(at + len(chunk), len(records))
 
     # -- rows --------------------------------------------------------------------
 

@@ -25,7 +25,6 @@ from ingest.imports import (
     prepare_import,
     read_indicators,
 )
-from ingest.tabular import Limits
 from layers.imported import CARRIERS_LAYER, METRICS_LAYER, version_frame
 from sheets import safe_csv
 from store import RollbackConflict, Store, StoreError, VersionNotFound, open_store
@@ -39,6 +38,7 @@ from web.errors import (
     Unauthorized,
     wants_json,
 )
+from web.import_cli import import_limits
 
 bp = Blueprint("admin", __name__)
 EXTENSION = "innomap.imports"
@@ -114,8 +114,7 @@ def import_context() -> ImportContext:
         regions = Geocoder(boundaries)
         entities = svc.catalog.frames.get("entities")
         addresses = regions if entities is None else Geocoder(boundaries, entities)
-        limits = Limits(max_bytes=svc.settings.import_max_bytes,
-                        max_rows=svc.settings.import_max_rows)
+        limits = import_limits(svc.settings)
         state.context = ImportContext(boundaries=boundaries, region_geocoder=regions,
                                       address_geocoder=addresses,
                                       indicators=read_indicators(svc.settings.data_dir),

@@ -82,15 +82,12 @@ def _import(args, settings, store) -> int:
     except (ValueError, OSError) as exc:
         print(f"innomap import: {exc}", file=sys.stderr)
         return EXIT_REJECTED
+    if args.kind == "carriers" and not args.dry_run and _is_csv(data, args.file.name):
+        return _stream(args, data, options, settings, store)
     try:
         prepared = prepare_import(data, args.file.name, options, cli_context(settings))
     except ImportRejected as exc:
-        print(f"innomap import: {args.file.name} 被拒绝，{len(exc.problems)} 处问题，未写入：",
-              file=sys.stderr)
-        for problem in exc.problems:
-            where = f"第 {problem.row} 行" if problem.row else "文件"
-            column = f"［{problem.column}］" if problem.column else ""
-            print(f"  {where}{column} {problem.value!s:.40}：{problem.message}", file=sys.stderr)
+        _rejected(args.file.name, exc.problems, len(exc.problems))
         return EXIT_REJECTED
     print(f"{args.file.name}：校验通过，{len(prepared.rows)} 条记录")
     if args.dry_run:
@@ -101,12 +98,54 @@ def _import(args, settings, store) -> int:
     return 0
 
 
+def _is_csv(data: bytes, filename: str) -> bool:
+    return not data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) and \
+        not filename.lower().endswith((".xls", ".xlsx"))
+
+
+def _rejected(filename: str, problems, total: int) -> None:
+    print(f"innomap import: {filename} 被拒绝，{total:,} 处问题，未写入：", file=sys.stderr)
+    for problem in problems:
+        where = f"第 {problem.row} 行" if problem.row else "文件"
+        column = f"［{problem.column}］" if problem.column else ""
+        print(f"  {where}{column} {problem.value!s:.40}：{problem.message}", file=sys.stderr)
+    if total > len(problems):
+        print(f"  ……另有 {total - len(problems):,} 处问题未列出", file=sys.stderr)
+
+
+def _stream(args, data, options, settings, store) -> int:
+    """A carriers CSV checked and written in chunks, with a progress bar on stderr."""
+    from tqdm import tqdm
+
+    from ingest.imports import ImportRejected
+    from ingest.stream import stream_carriers
+
+    bar = tqdm(total=max(data.count(b"\n") - 1, 1), unit="行", desc="校验并写入",
+               file=sys.stderr, disable=not sys.stderr.isatty())
+
+    def progress(done, total):
+        bar.total = max(total, done)
+        bar.update(done - bar.n)
+
+    try:
+        version = stream_carriers(data, args.file.name, options, cli_context(settings), store,
+                                  user=args.user or getpass.getuser(), note=args.note,
+                                  progress=progress)
+    except ImportRejected as exc:
+        bar.close()
+        _rejected(args.file.name, exc.problems, getattr(exc, "total", len(exc.problems)))
+        return EXIT_REJECTED
+    bar.close()
+    print(f"{args.file.name}：校验通过，{version.row_count} 条记录")
+    print(f"版本 {version.id}：已导入 {version.row_count} 条记录")
+    return 0
+
+
 def cli_context(settings):
     """The validation context the server builds, without loading the other layers."""
     from geo.boundaries import load_boundaries
     from geo.geocode import Geocoder, default_geocoder
     from ingest.imports import ImportContext, read_indicators
-    from ingest.tabular import Limits
 
     boundaries = load_boundaries(settings.data_dir / "boundaries", "full")
     regions = Geocoder(boundaries)
@@ -117,5 +156,12 @@ def cli_context(settings):
     return ImportContext(boundaries=boundaries, region_geocoder=regions,
                          address_geocoder=addresses,
                          indicators=read_indicators(settings.data_dir),
-                         limits=Limits(max_bytes=settings.import_max_bytes,
-                                       max_rows=settings.import_max_rows))
+                         limits=import_limits(settings))
+
+
+def import_limits(settings):
+    """The upload limits of ``settings`` (one place for the CLI and the upload page)."""
+    from ingest.tabular import Limits
+
+    return Limits(max_bytes=settings.import_max_bytes, max_rows=settings.import_max_rows,
+                  max_cells=settings.import_max_cells)
