@@ -17,9 +17,9 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, render_template, request, url_for
 
 from geo import thematic
-from mapcore import build_map, map_ids
 from mapcore.choice import LEVEL_LABELS
 from mapcore.export import PAGE_DEFAULTS, export_query
+from mapcore.spec import build_map, map_ids
 from mapcore.values import own_values
 from web import services
 from web.assets import vendor_url
