@@ -24,10 +24,10 @@ from geo import thematic
 from geo.cartography import Page, render_map
 from geo.fonts import CjkFont, FontNotFound, find_cjk_font, missing_characters
 from layers.base import Layer
-from mapcore import build_map
 from mapcore.drawing import to_drawing
 from mapcore.errors import InvalidChoice
 from mapcore.export import parse_export, render_export
+from mapcore.spec import build_map
 from web import create_app, services
 from web.cli import main as cli_main
 from web.export import export_file, export_state

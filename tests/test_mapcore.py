@@ -10,8 +10,9 @@ import pytest
 import shapely
 
 from layers.base import Layer
-from mapcore import UnknownMap, build_map, map_ids
 from mapcore.drawing import to_drawing
+from mapcore.errors import UnknownMap
+from mapcore.spec import build_map, map_ids
 from web import create_app, services
 from web.basemaps import basemap_tiles
 from web.folium_map import build_folium

@@ -23,7 +23,7 @@ from layers.corridors import CorridorsLayer
 from layers.entities import EntitiesLayer
 from layers.imported import ImportedMetrics
 from layers.targets import TargetsLayer, with_progress
-from mapcore import build_map
+from mapcore.spec import build_map
 from tests.conftest import ROOT
 from web import create_app, services
 from web.basemaps import basemap_tiles

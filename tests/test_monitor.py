@@ -18,9 +18,9 @@ import pytest
 from conftest import ADMIN_TOKEN, ROOT
 
 from geo.thematic import NO_DATA_COLOR
-from mapcore import build_map
 from mapcore.export import parse_export, render_export
 from mapcore.progress import COLORS
+from mapcore.spec import build_map
 from monitor.tasks import split_units
 from web import create_app, services
 from web.export import export_state

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from mapcore import build_map
 from mapcore.overlays import MAP_POINTS_MAX
+from mapcore.spec import build_map
 from store import open_store
 from web import create_app, services
 

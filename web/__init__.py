@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
-from typing import Callable
+from collections.abc import Callable, Iterable
 
 from flask import Flask
 
 from layers import load_catalog
-from mapcore import MapResources
+from mapcore.resources import MapResources
 from web import auth, cache, security
 from web.errors import register_error_handlers
 from web.settings import Settings, from_environment

@@ -17,11 +17,11 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, render_template, request, url_for
 
 from geo import thematic
-from mapcore import build_map, map_ids
 from mapcore.choice import LEVEL_LABELS
 from mapcore.export import PAGE_DEFAULTS, export_query
 from mapcore.overlays import region_names
-from mapcore.values import own_values
+from mapcore.spec import build_map, map_ids
+from mapcore.values import indicators, own_values
 from web import services
 from web.assets import vendor_url
 from web.basemaps import basemap_tiles
@@ -35,8 +35,12 @@ GZIP_MIN_BYTES = 1400
 
 @bp.record_once
 def _setup(state) -> None:
-    """Index links to every map (routes are not built yet here, so plain paths)."""
+    """Index links to every map (routes are not built yet here, so plain paths); the
+    indicator list and the region pages' table are built now, so no visitor waits."""
     svc = services(state.app)
+    with state.app.app_context():
+        indicators(svc.maps)
+        region_pages()
     for map_id, name in map_ids(svc.maps):
         if map_id.startswith(("corridor/", "partners/")):
             kind, _, key = map_id.partition("/")
