@@ -31,11 +31,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
 from benchmarks import Result
+from benchmarks.bench_api import WORK as BENCH_API_WORK
 from benchmarks.bench_api import _free_port, _pygeoapi_config, _rps
 from benchmarks.bench_stored import _get, seeded_rows, worker_rss_mb
 
@@ -190,6 +190,7 @@ def servers(url: str, feature_id: str, venvs: dict) -> dict:
 
 def _pygeoapi_postgres(url: str, venv: Path) -> tuple[Path, dict]:
     host, port = url.rsplit("@", 1)[1].split("/")[0].split(":")
+    BENCH_API_WORK.mkdir(parents=True, exist_ok=True)
     config = json.loads(_pygeoapi_config(0).read_text())
     resource = config["resources"]["points"]
     resource["providers"] = [{"type": "feature", "name": "PostgreSQL", "id_field": "id",

@@ -128,8 +128,8 @@ def _stream(args, data, options, settings, store) -> int:
         bar.update(done - bar.n)
 
     try:
-        version = stream_carriers(data, args.file.name, options, cli_context(settings), store,
-                                  user=args.user or getpass.getuser(), note=args.note,
+        version = stream_carriers(data, args.file.name, options, cli_context(settings, True),
+                                  store, user=args.user or getpass.getuser(), note=args.note,
                                   progress=progress)
     except ImportRejected as exc:
         bar.close()
@@ -141,7 +141,7 @@ def _stream(args, data, options, settings, store) -> int:
     return 0
 
 
-def cli_context(settings):
+def cli_context(settings, stream: bool = False):
     """The validation context the server builds, without loading the other layers."""
     from geo.boundaries import load_boundaries
     from geo.geocode import Geocoder, default_geocoder
@@ -156,12 +156,15 @@ def cli_context(settings):
     return ImportContext(boundaries=boundaries, region_geocoder=regions,
                          address_geocoder=addresses,
                          indicators=read_indicators(settings.data_dir),
-                         limits=import_limits(settings))
+                         limits=import_limits(settings, stream))
 
 
-def import_limits(settings):
-    """The upload limits of ``settings`` (one place for the CLI and the upload page)."""
+def import_limits(settings, stream: bool = False):
+    """The limits of an import (one place for the CLI and the upload page): a file read
+    whole (``import_max_*``) or in chunks (``stream_max_*``)."""
     from ingest.tabular import Limits
 
-    return Limits(max_bytes=settings.import_max_bytes, max_rows=settings.import_max_rows,
-                  max_cells=settings.import_max_cells)
+    if stream:
+        return Limits(max_bytes=settings.stream_max_bytes, max_rows=settings.stream_max_rows,
+                      max_cells=settings.stream_max_cells)
+    return Limits(max_bytes=settings.import_max_bytes, max_rows=settings.import_max_rows)

@@ -34,9 +34,13 @@ class Settings:
     admin_tokens: str = ""
     public_read: bool = True
     secret_key: str = ""
-    import_max_bytes: int = 100 * 1024 * 1024
-    import_max_rows: int = 500_000
-    import_max_cells: int = 5_000_000
+    import_max_bytes: int = 10 * 1024 * 1024
+    import_max_rows: int = 50_000
+    # Carrier lists imported from the command line are checked and written in chunks
+    # (ingest.stream), memory bounded by a chunk: their own, larger limits.
+    stream_max_bytes: int = 100 * 1024 * 1024
+    stream_max_rows: int = 500_000
+    stream_max_cells: int = 5_000_000
     # Previews (validated uploads waiting for confirmation) kept per user: the
     # oldest is dropped when a user stages one more.
     import_max_previews: int = 5
