@@ -227,6 +227,10 @@ def measure_size(url: str, n: int, venvs: dict) -> tuple[dict, float]:
 
 
 def run() -> list[Result]:
+    if not (PG_BIN / "initdb").exists() or shutil.which("runuser") is None:
+        return [Result("peers", "not measured", "", float("nan"), "tipg, pygeoapi",
+                       float("nan"), f"PostgreSQL binaries not in {PG_BIN} or no runuser "
+                       "(make system-packages)")]
     WORK.mkdir(parents=True, exist_ok=True)
     venvs, why = {}, {}
     for name, specs in (("tipg", [TIPG_SPEC, "uvicorn[standard]"]),
