@@ -144,3 +144,8 @@ def test_a_map_with_few_points_draws_the_points(tmp_path, rows):
     drawn = {f.name for o in overlays for f in o.features}
     expected = few.loc[shapely.intersects_xy(area, few["lon"], few["lat"]), "name"]
     assert drawn == set(expected) and len(drawn) > 0
+
+
+def test_the_export_draws_the_counts_too(client):
+    response = client.get("/export/321300.png?dpi=72")
+    assert response.status_code == 200 and response.data[:4] == b"\x89PNG"
