@@ -29,9 +29,9 @@ FOLIUM_DELAY = 1
 
 def _ours(app) -> tuple[list[float], bytes, object]:
     from geo.cartography import render_map
-    from mapcore.spec import build_map
     from mapcore.drawing import to_drawing
     from mapcore.export import parse_export
+    from mapcore.spec import build_map
     from web import services
     from web.export import export_state
 

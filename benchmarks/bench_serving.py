@@ -201,7 +201,7 @@ def _slow_lorises(port: int, count: int):
                         try:
                             if sock.recv(1) == b"":
                                 break  # dropped by the server: open another
-                        except socket.timeout:
+                        except TimeoutError:
                             sock.sendall(b"X-a: b\r\n")  # a header now and then
             except OSError:
                 stop.wait(0.2)

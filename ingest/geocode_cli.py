@@ -1,7 +1,7 @@
 """Command line: geocode a CSV/XLSX column offline.
 
-    python -m ingest.geocode_cli addresses.xlsx --column 地址 --out places.gpkg
-    innomap-geocode addresses.csv -c name -o places.geojson --report report.csv
+python -m ingest.geocode_cli addresses.xlsx --column 地址 --out places.gpkg
+innomap-geocode addresses.csv -c name -o places.geojson --report report.csv
 """
 
 from __future__ import annotations

@@ -19,8 +19,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.base import (ImportContext, ImportOptions, ImportRejected, Indicators, PreparedImport,
-                         parse_mapping, read_indicators)
+from ingest.base import (
+    ImportContext,
+    ImportOptions,
+    ImportRejected,
+    Indicators,
+    PreparedImport,
+    parse_mapping,
+    read_indicators,
+)
 from ingest.carriers import CarriersCheck
 from ingest.metrics import MetricsCheck
 from ingest.tabular import Problem, TableRejected, TooLarge, read_table

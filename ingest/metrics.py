@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ingest.base import (ADCODE, HEADER_UNIT, MARKUP, MAX_PROBLEMS, METRIC_ROLES, Check,
-                         ImportContext, normalize_unit)
+from ingest.base import (
+    ADCODE,
+    HEADER_UNIT,
+    MARKUP,
+    MAX_PROBLEMS,
+    METRIC_ROLES,
+    Check,
+    ImportContext,
+    normalize_unit,
+)
 from ingest.tabular import Problem
 from ingest.values import parse_number, parse_year
 
@@ -19,7 +27,8 @@ class MetricsCheck(Check):
         self.map_columns()
         self.require("region", "地区")
         if "year" not in self.columns and self.options.year is None:
-            self.problem(1, None, "", "缺少年份列（表头可写：年份、year），或在导入时指定全文件的年份")
+            self.problem(1, None, "", "缺少年份列（表头可写：年份、year），"
+                                      "或在导入时指定全文件的年份")
         long = "indicator" in self.columns or "value" in self.columns
         if long:
             self.require("indicator", "指标")
@@ -54,7 +63,8 @@ class MetricsCheck(Check):
                 self.problem(1, column, column, f"未知指标列“{column}”：不是指标编号或指标名称"
                                                 "（可在列映射中改名或忽略）")
             elif len(ids) > 1:
-                self.problem(1, column, column, f"指标名称“{column}”有歧义：{'、'.join(sorted(ids))}")
+                self.problem(1, column, column,
+                             f"指标名称“{column}”有歧义：{'、'.join(sorted(ids))}")
             else:
                 (indicator_id,) = ids
                 plan.append((column, indicator_id, self.check_unit(1, column, indicator_id, unit)))

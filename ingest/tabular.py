@@ -269,7 +269,8 @@ def check_zip(data: bytes, limits: Limits) -> None:
     total = sum(info.file_size for info in infos)
     if total > limits.max_unpacked_bytes:
         _reject(None, None, f"{total:,} 字节",
-                f"XLSX 解压后 {total:,} 字节，超过上限 {limits.max_unpacked_bytes:,} 字节（疑似压缩炸弹）")
+                f"XLSX 解压后 {total:,} 字节，超过上限 {limits.max_unpacked_bytes:,} 字节"
+                "（疑似压缩炸弹）")
     for info in infos:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > 1024 * 1024 and ratio > limits.max_zip_ratio:
@@ -384,7 +385,8 @@ def _frame(rows: list[list[str]], limits: Limits) -> pd.DataFrame:
         for col, cell in zip(header, row):
             if len(cell) > limits.max_cell_chars:
                 problems.append(Problem(row_no, col, cell[:40] + "…",
-                                        f"单元格过长（{len(cell)} 字符，上限 {limits.max_cell_chars}）"))
+                                        f"单元格过长（{len(cell)} 字符，"
+                                        f"上限 {limits.max_cell_chars}）"))
     if problems:
         raise TableRejected(problems)
     padded = [row + [""] * (width - len(row)) if len(row) < width else row for row in body]

@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from store.base import (COLUMNS, KEYS, KINDS, RollbackConflict, Store, StoreError, Version,
-                        VersionNotFound)
+from store.base import (
+    COLUMNS,
+    KEYS,
+    KINDS,
+    RollbackConflict,
+    Store,
+    StoreError,
+    Version,
+    VersionNotFound,
+)
 
 
 def open_store(url: str | Path) -> Store:

@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import functools
 import math
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from urllib.parse import quote_plus
 
 import numpy as np
 
 from geo import cql2
 from geo.crs import CRS84, EPSG_3857, SUPPORTED, bbox_to_lonlat, parse_crs
-from geo.features import (DEFAULT_LIMIT, MAX_LIMIT, FeatureTable, Query, QueryError, coerce,
-                          parse_boolean)
+from geo.features import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    FeatureTable,
+    Query,
+    QueryError,
+    coerce,
+    parse_boolean,
+)
 from web.api_docs import FEATURE_PARAMETERS, ITEM_PARAMETERS
 from web.errors import InvalidParameter
 
@@ -113,14 +120,14 @@ def _instant(raw: str, text: str) -> datetime:
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
-            return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
         moment = datetime.fromisoformat(text)
     except ValueError:
         moment = None
     if moment is None or "T" not in text.upper() or moment.tzinfo is None:
         raise InvalidParameter(f"datetime={raw!r}：{text!r} 不是 RFC 3339 日期或带时区的时刻"
                                f"（如 2025-01-01 或 2025-01-01T00:00:00Z）")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def _cql(args, table: FeatureTable):
@@ -265,6 +272,7 @@ def _sortby(args, table: FeatureTable):
         ascending = not part.startswith("-")
         name = part.lstrip("+-").strip()
         if name not in table.kinds:
-            raise InvalidParameter(f"sortby：{name!r} 不是可排序属性；可用：{', '.join(table.kinds)}")
+            raise InvalidParameter(f"sortby：{name!r} 不是可排序属性；"
+                                   f"可用：{', '.join(table.kinds)}")
         out.append((name, ascending))
     return tuple(out)
