@@ -52,7 +52,8 @@ class ImportRejected(ValueError):
         self.report = report or []
         self.kind = kind
         self.too_large = too_large
-        super().__init__(f"导入被拒绝：{len(self.problems)} 处问题；首个问题：{self.problems[0].message}")
+        super().__init__(f"导入被拒绝：{len(self.problems)} 处问题；"
+                         f"首个问题：{self.problems[0].message}")
 
 
 def key(text) -> str:
@@ -134,7 +135,7 @@ class ImportOptions:
                 "mapping": [list(pair) for pair in self.mapping]}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "ImportOptions":
+    def from_dict(cls, data: dict) -> ImportOptions:
         return cls(kind=data.get("kind", "metrics"), year=data.get("year"),
                    datum=data.get("datum"),
                    mapping=tuple(tuple(pair) for pair in data.get("mapping", ())))

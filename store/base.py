@@ -11,8 +11,8 @@ version id`` changes whenever the data does.
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pandas as pd
 

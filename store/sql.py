@@ -11,7 +11,7 @@ import contextlib
 import json
 import secrets
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -44,7 +44,7 @@ _VERSION_COLUMNS = ("id", "action", "kind", "user_name", "created_at", "filename
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class SQLStore(CurrentCarriers, Store, abc.ABC):

@@ -6,8 +6,9 @@ Routes are thin: they parse the request with :mod:`web.api_query`, call the core
 to :func:`web.api_http.respond`, which does ETags, 304s, gzip and CORS; finished
 responses are kept by the app's response cache (:mod:`web.cache`). Collections are
 built from the app's layers (``layers.REGISTRY`` and any given to ``create_app``):
-each layer serves the typed collections its ``collections()`` declares, so a new layer appears here without a change to this
-module.
+each layer serves the typed collections its ``collections()`` declares, so a new
+layer appears here without a change to this module. A store-backed layer's items are
+queried where they live (:mod:`web.api_store`).
 """
 
 from __future__ import annotations
