@@ -39,6 +39,8 @@ def healthz():
         "status": "ok",
         "data": {name: report() for name, report in svc.health.items()},
         "layers": {layer_id: len(frame) for layer_id, frame in svc.catalog.frames.items()},
+        # Rows of these live in the store, not in the worker (their count above is 0).
+        "stored": [layer.id for layer in svc.catalog.layers.values() if layer.storage == "store"],
     })
 
 
