@@ -17,7 +17,6 @@ from geo.numbers import format_percent, format_value
 from monitor.progress import ACHIEVED, BEHIND, ON_TRACK
 
 KIND = "progress"
-LABEL = "进展状态（完成率对比时序进度）"
 CLASSES = (ACHIEVED, ON_TRACK, BEHIND)
 COLORS = {ACHIEVED: "#1a9641", ON_TRACK: "#a6d96a", BEHIND: "#d7191c"}
 COLUMNS = ("status", "completion", "time_progress", "actual", "actual_year")

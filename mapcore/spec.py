@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 
 from geo import thematic
-from mapcore import partners
+from mapcore import partners, progress
 from mapcore.choice import DEFAULT_SCHEME, LEVEL_LABELS, Choice, default_indicator, parse_choice
 from mapcore.errors import UnknownMap
 from mapcore.overlays import (
@@ -203,7 +203,7 @@ def subtitle(choice: Choice, legend) -> str:
     level = LEVEL_LABELS.get(choice.level, choice.level)
     if legend is None:
         return f"行政区划（{level}）与创新载体"
-    if choice.kind == "progress":
+    if choice.kind == progress.KIND:
         year = f"{choice.year}年目标" if choice.year else "各地最新目标年份"
         return f"进展状态：完成率对比时序进度 · {year} · 统计单元：{level}"
     if choice.indicator.derived:

@@ -32,6 +32,22 @@ def throwaway_default_store(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def targets():
+    """The knowledge base's baselines and targets, as read from data/kb/targets.csv."""
+    from layers.targets import read_targets
+
+    return read_targets(ROOT / "data")
+
+
+@pytest.fixture(scope="session")
+def indicators():
+    """data/kb/indicators.csv indexed by indicator id."""
+    from layers.targets import read_indicators
+
+    return read_indicators(ROOT / "data").set_index("id")
+
+
+@pytest.fixture(scope="session")
 def sample_store(tmp_path_factory):
     """A store holding one small import of each kind, so imported layers are not empty."""
     import pandas as pd

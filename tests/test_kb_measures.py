@@ -16,23 +16,11 @@ from layers.targets import (
     increments_filed_as_levels,
     is_increment,
     misplaced_restatements,
-    read_indicators,
     read_statements,
-    read_targets,
 )
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 README = DATA / "kb" / "README.md"
-
-
-@pytest.fixture(scope="module")
-def targets():
-    return read_targets(DATA)
-
-
-@pytest.fixture(scope="module")
-def indicators():
-    return read_indicators(DATA).set_index("id")
 
 
 def test_every_indicator_states_scope_measure_and_unit(indicators):

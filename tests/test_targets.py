@@ -14,8 +14,6 @@ from layers.targets import (
     TARGET_COLUMNS,
     parse_number,
     parse_value_text,
-    read_indicators,
-    read_targets,
 )
 from layers.tasks import TASK_PLAN_ID, parse_task_table
 
@@ -23,16 +21,6 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 SQ, SZ, LYG, JS = ("000_ad48b25927ecef2e", "001_7675cb991152f466",
                    "003_4e3fe20dd1e81567", "004_5c3bcb5129e3b430")
 FIVE_YEAR_MARKS = {2015: "十二五", 2020: "十三五", 2025: "十四五"}
-
-
-@pytest.fixture(scope="module")
-def targets():
-    return read_targets(DATA)
-
-
-@pytest.fixture(scope="module")
-def indicators():
-    return read_indicators(DATA).set_index("id")
 
 
 @pytest.fixture(scope="module")

@@ -34,6 +34,8 @@ class MonitorData:
     region_cities: dict
     # Documents built from these rows (a region's PDF report): dropped with the rows.
     documents: dict = field(default_factory=dict)
+    # Adcodes with a region page (web.regions.region_pages), worked out once per rows.
+    pages: frozenset | None = None
 
 
 def monitor_data() -> MonitorData:

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, render_template
 
 from geo.fonts import find_cjk_font
 from layers.plans import plan_text
+from mapcore import progress
 from mapcore.errors import MapError
 from mapcore.export import parse_export
 from monitor.compare import comparison
@@ -116,13 +117,15 @@ def region(adcode: str):
         echarts=vendor_url("echarts", "echarts.min.js"), total=len(rows))
 
 
-def region_pages() -> set[str]:
+def region_pages() -> frozenset[str]:
     """Adcodes that have a region page: the four plans' regions and every region with
     targets or imported actuals (map popups link to them)."""
     data = monitor_data()
-    actuals = services().catalog.frame("imported-metrics")
-    return ({a for a, _ in MAIN_REGIONS} | set(data.rows["region_adcode"])
-            | set(actuals["region_adcode"])) & set(data.region_names)
+    if data.pages is None:  # once per targets frame, which an import or rollback replaces
+        actuals = services().catalog.frame("imported-metrics")
+        data.pages = frozenset(({a for a, _ in MAIN_REGIONS} | set(data.rows["region_adcode"])
+                                | set(actuals["region_adcode"])) & set(data.region_names))
+    return data.pages
 
 
 def progress_map_args(adcode: str, rows) -> tuple[str, dict] | None:
@@ -134,7 +137,7 @@ def progress_map_args(adcode: str, rows) -> tuple[str, dict] | None:
     indicator = HEADLINE if HEADLINE in indicators else indicators[0]
     province = adcode[:2] + "0000"
     level = "county" if province == adcode and province != "320000" else "city"
-    return province, {"indicator": indicator, "kind": "progress", "level": level}
+    return province, {"indicator": indicator, "kind": progress.KIND, "level": level}
 
 
 def _map_png(adcode: str, rows) -> bytes | None:
