@@ -5,7 +5,8 @@ would be (one version, the current-carriers table and its R*Tree rebuilt), then
 ``make serve``'s command starts with that store. Measured: time from launch to
 the first answered bbox request, each worker's resident memory after requests,
 the slowest of the first distinct bbox requests (each one a fresh query: the
-response cache has not seen it), bbox requests/s, and a vector tile's.
+response cache has not seen it), the slowest first vector tile of zooms 4–13,
+bbox requests/s, and a vector tile's.
 
 Baselines are the goals of the feature (300 MB per worker, 10 s to the first
 answer, 1 s for any first request) and, for requests/s, the same server over a
@@ -34,6 +35,7 @@ WORKERS = 2
 SIZES = (20_000, 1_000_000)
 BBOX = "118.6,33.6,119.0,34.0"
 ITEMS = "/api/collections/imported-carriers/items"
+TILES = "/api/collections/imported-carriers/tiles/WebMercatorQuad"
 COUNTIES = ("320311", "320312", "320321", "320322", "320324", "321302", "321311", "321322",
             "321323", "321324", "320703", "320706", "320707", "320722", "320723", "320724")
 
@@ -121,14 +123,27 @@ def measure(n: int) -> dict:
     with _served(path) as server:
         firsts = [_get(f"{server.url}{ITEMS}?bbox={118.0 + i / 50},{33.5 + i / 80},"
                        f"{118.3 + i / 50},{33.8 + i / 80}&limit=100") for i in range(12)]
-        tile = f"{server.url}/api/collections/imported-carriers/tiles/WebMercatorQuad/8/103/212"
-        tile_first = _get(tile)
+        tile_firsts = {z: _get(f"{server.url}{TILES}/{z}/{y}/{x}") for z, y, x in _tiles()}
+        tile = f"{server.url}{TILES}/8/103/212"
         figures = {"first": server.first, "first_bbox_max": max(firsts),
-                   "tile_first": tile_first, "rss": worker_rss_mb(server.proc.pid),
+                   "tile_first": max(tile_firsts.values()),
+                   "tile_first_zoom": max(tile_firsts, key=tile_firsts.get),
+                   "rss": worker_rss_mb(server.proc.pid),
                    "bbox_rps": _rps(f"{server.url}{ITEMS}?bbox={BBOX}&limit=100"),
                    "tile_rps": _rps(tile), "import_rate": import_rate}
         figures["rss"] = worker_rss_mb(server.proc.pid)
     return figures
+
+
+def _tiles(lon: float = 118.2, lat: float = 34.0) -> list[tuple[int, int, int]]:
+    """The tile under (lon, lat) at each zoom 4–13: z, row, column."""
+    from geo.tiles import tile_index
+
+    out = []
+    for z in range(4, 14):
+        x, y = tile_index([lon], [lat], z)
+        out.append((z, int(y[0]), int(x[0])))
+    return out
 
 
 def run() -> list[Result]:
@@ -142,8 +157,8 @@ def run() -> list[Result]:
                "goal", 10, note),
         Result(f"stored: {label}, slowest of 12 first bbox requests", "time", "s",
                big["first_bbox_max"], "goal", 1, note),
-        Result(f"stored: {label}, first tile z8 over 宿迁 (grid counts)", "time", "s",
-               big["tile_first"], "goal", 1, note),
+        Result(f"stored: {label}, slowest first tile of zooms 4–13 over 宿迁 "
+               f"(z{big['tile_first_zoom']})", "time", "s", big["tile_first"], "goal", 1, note),
         Result(f"stored: {label}, bbox limit=100", "requests/s", "req/s", big["bbox_rps"],
                f"same server, {SIZES[0] // 1000}k carriers", small["bbox_rps"], note),
         Result(f"stored: {label}, tile z8 over 宿迁", "requests/s", "req/s", big["tile_rps"],

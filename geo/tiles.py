@@ -62,6 +62,34 @@ def tile_mercator_bounds(z: int, y: int, x: int) -> tuple[float, float, float, f
     return west, north - size, west + size, north
 
 
+def tile_index(lon, lat, z: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column and row of the zoom ``z`` WebMercatorQuad tile holding each point.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        WGS84 degrees; latitudes beyond ±85.0511° count for the edge rows.
+    z : int
+        Zoom level.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``x`` (columns from the west) and ``y`` (rows from the north), int64.
+
+    Examples
+    --------
+    >>> x, y = tile_index([118.3, -180.0], [33.96, 85.1], 8)
+    >>> x.tolist(), y.tolist()
+    ([212, 0], [102, 0])
+    """
+    n = 2 ** z
+    mx, my = mercator(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    x = np.floor((mx + EARTH_HALF) / (2 * EARTH_HALF) * n)
+    y = np.floor((EARTH_HALF - my) / (2 * EARTH_HALF) * n)
+    return np.clip(x, 0, n - 1).astype(np.int64), np.clip(y, 0, n - 1).astype(np.int64)
+
+
 def tile_bounds(z: int, y: int, x: int) -> tuple[float, float, float, float]:
     """(west, south, east, north) of tile ``z/y/x`` in WGS84 degrees.
 

@@ -153,6 +153,12 @@ class Layer(abc.ABC):
         DataFrame of ``count``, ``lon``, ``lat`` (mean position), one row a cell."""
         raise NotImplementedError(f"layer {self.id} is not store-backed")
 
+    def tile_grid(self, ctx: LayerContext, z: int, y: int, x: int, cells: int):
+        """Point features of tile ``z/y/x`` counted in its ``cells`` × ``cells`` Web
+        Mercator cells from counts kept ready (like :meth:`grid`), or None when the
+        layer keeps none at that zoom."""
+        return None
+
     def at(self, ctx: LayerContext, keys) -> gpd.GeoDataFrame:
         """The features of the ``keys`` :meth:`points` gave, as a frame like ``load``'s."""
         raise NotImplementedError(f"layer {self.id} is not store-backed")

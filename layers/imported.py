@@ -161,6 +161,10 @@ class ImportedCarriers(Layer):
             return pd.DataFrame({"count": [], "lon": [], "lat": []})
         return store.current_grid(bbox, cells)
 
+    def tile_grid(self, ctx: LayerContext, z: int, y: int, x: int, cells: int):
+        store = context_store(ctx)
+        return store.current_cells(z, y, x, cells) if store else None
+
     def at(self, ctx: LayerContext, keys) -> gpd.GeoDataFrame:
         store = context_store(ctx)
         return carriers_frame(store.current_at(keys)) if store else self.load(ctx)

@@ -5,7 +5,9 @@ already has). A store-backed point layer is asked for its points in the tile whe
 they live; when a tile holds more than :data:`TILE_POINTS_MAX` of them (low zoom)
 they are counted in a :data:`GRID_CELLS` × :data:`GRID_CELLS` grid instead, each
 cell one point at the mean position of its features with ``count`` and
-``cluster = 1``, so no tile ever carries more than a few thousand features.
+``cluster = 1``, so no tile ever carries more than a few thousand features. At low
+zoom the layer has those counts ready (``Layer.tile_grid``: Web Mercator cells
+counted at import); elsewhere they are counted on request in equal lon/lat cells.
 Encoding and projection are :mod:`geo.tiles`.
 """
 
@@ -46,8 +48,10 @@ def _from_table(table, z, y, x):
 
 def _stored(ctx, layer, z, y, x):
     bbox = tiles.tile_bounds(z, y, x)
-    if layer.count(ctx, bbox) > TILE_POINTS_MAX:
+    cells = layer.tile_grid(ctx, z, y, x, GRID_CELLS)
+    if cells is None and layer.count(ctx, bbox) > TILE_POINTS_MAX:
         cells = layer.grid(ctx, bbox, GRID_CELLS)
+    if cells is not None and int(cells["count"].sum()) > TILE_POINTS_MAX:
         geoms = shapely.points(cells["lon"].to_numpy(), cells["lat"].to_numpy())
         return geoms, [{"count": int(n), "cluster": 1} for n in cells["count"]]
     keys, _, _ = layer.points(ctx, bbox)

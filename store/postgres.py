@@ -12,6 +12,7 @@ import os
 import threading
 
 from store.base import StoreError
+from store.cells import CELLS, cells_ddl, rebuild_cells
 from store.sql import SESSIONS_DDL, SQLStore
 
 SCHEMA = """
@@ -123,10 +124,13 @@ class PostgresStore(SQLStore):
                         raise StoreError("the PostgreSQL store needs the PostGIS extension "
                                          f"(CREATE EXTENSION postgis failed: {exc})") from None
                 fresh = not conn.execute("SELECT to_regclass('carrier_current')").fetchone()[0]
-                for statement in [*SCHEMA.split(";"), SESSIONS_DDL]:
+                no_cells = not conn.execute(f"SELECT to_regclass('{CELLS}')").fetchone()[0]
+                for statement in [*SCHEMA.split(";"), SESSIONS_DDL, cells_ddl("DOUBLE PRECISION")]:
                     if statement.strip():
                         conn.execute(statement)
                 if fresh:  # a store made before the table existed: fill it once
                     self._rebuild_current(conn.cursor())
+                elif no_cells:
+                    rebuild_cells(conn.cursor(), self._sql)
         finally:
             conn.close()

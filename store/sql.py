@@ -32,6 +32,7 @@ from store.base import (
     check_version_id,
     latest_per_key,
 )
+from store.cells import CountedCells, rebuild_cells
 from store.current import CurrentCarriers, rebuild_sql
 
 TABLES = {"metrics": "metric_rows", "carriers": "carrier_rows"}
@@ -47,7 +48,7 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class SQLStore(CurrentCarriers, Store, abc.ABC):
+class SQLStore(CurrentCarriers, CountedCells, Store, abc.ABC):
     """Versions, rows and staged uploads in four tables of one SQL database."""
 
     placeholder = "?"
@@ -70,9 +71,11 @@ class SQLStore(CurrentCarriers, Store, abc.ABC):
     key_collation = ""
 
     def _rebuild_current(self, cur) -> None:
-        """Refill ``carrier_current`` (and its spatial index) from the active imports."""
+        """Refill ``carrier_current`` (and its spatial index) and the counted cells
+        from the active imports."""
         for statement in rebuild_sql(self.key_collation):
             cur.execute(statement)
+        rebuild_cells(cur, self._sql)
 
     def _carrier_geometry(self) -> tuple[str, callable]:
         """SQL expression for the geometry column and a function row -> its parameters."""

@@ -12,6 +12,8 @@ import sqlite3
 import struct
 from pathlib import Path
 
+from store.cells import CELLS, cells_ddl, rebuild_cells
+from store.current import CURRENT
 from store.sql import SESSIONS_DDL, SQLStore
 
 APPLICATION_ID = 0x47504B47  # "GPKG"
@@ -61,8 +63,8 @@ CREATE TABLE carrier_current (pos INTEGER PRIMARY KEY, feature_id TEXT NOT NULL 
   address TEXT, lon DOUBLE NOT NULL, lat DOUBLE NOT NULL, datum TEXT, province_adcode TEXT,
   city_adcode TEXT, county_adcode TEXT, precision TEXT, source TEXT);
 CREATE INDEX carrier_current_county ON carrier_current(county_adcode);
-CREATE VIRTUAL TABLE carrier_current_rtree USING rtree(id, minx, maxx, miny, maxy)
-"""
+CREATE VIRTUAL TABLE carrier_current_rtree USING rtree(id, minx, maxx, miny, maxy);
+""" + cells_ddl()
 
 
 def gpkg_point(lon: float, lat: float, srs_id: int = 4326) -> bytes:
@@ -139,16 +141,23 @@ class SQLiteStore(SQLStore):
             conn.close()
 
     def _ensure_current(self, conn) -> None:
-        """Add and fill the current-carriers table to a store made before it existed."""
-        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'carrier_current'").fetchone():
+        """Add and fill the current-carriers table, or its counted cells, to a store
+        made before they existed."""
+        def missing(name):
+            return not conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
+                                    (name,)).fetchone()
+
+        if not missing(CURRENT) and not missing(CELLS):
             return
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if not conn.execute("SELECT 1 FROM sqlite_master "
-                                "WHERE name = 'carrier_current'").fetchone():
+            if missing(CURRENT):
                 for statement in CURRENT_SCHEMA.split(";"):
                     conn.execute(statement)
-                self._rebuild_current(conn)
+                self._rebuild_current(conn.cursor())
+            elif missing(CELLS):
+                conn.execute(cells_ddl())
+                rebuild_cells(conn.cursor(), self._sql)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

@@ -10,8 +10,11 @@ from __future__ import annotations
 import time
 import urllib.request
 
+import folium
+import geopandas as gpd
 import numpy as np
 import pytest
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -50,10 +53,14 @@ def rows():
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, rows):
+def app(tmp_path_factory, rows):
     path = tmp_path_factory.mktemp("half-million") / "store.gpkg"
     open_store(path).add_import("carriers", rows, user="t", filename="big.csv", sha256="0")
-    app = create_app({"testing": True, "store_url": str(path)})
+    return create_app({"testing": True, "store_url": str(path)})
+
+
+@pytest.fixture(scope="module")
+def site(app):
     with serving(app) as url:
         yield url
 
@@ -118,3 +125,83 @@ def test_counts_at_zoom_7_points_at_zoom_14_and_a_popup(browser, site, rows, art
     assert console_errors(browser) == []
     assert first_render < 20, first_render
     assert set(COUNTIES) >= set(per_county.index)
+
+
+OVERLAY_JS = "return JSON.parse(document.getElementById('im-tiled-layers').textContent)[0].overlay"
+SWITCH_JS = """
+const label = [...document.querySelectorAll('.leaflet-control-layers-overlays label')]
+  .find(l => l.textContent.trim() === arguments[0]);
+label.querySelector('input').click();"""
+ON_MAP_JS = MAP + "; return map.hasLayer(map.imTiled[0].layer);"
+
+
+def badge_count(browser) -> int:
+    return len(browser.find_elements(By.CSS_SELECTOR, ".im-tile-count span"))
+
+
+def test_switching_the_layer_off_hides_its_tiles_and_badges(browser, site):
+    open_map(browser, site + "/maps/321300")
+    browser.execute_script(MAP + "; map.setView([33.9, 118.5], 7, {animate: false});")
+    overlay = browser.execute_script(OVERLAY_JS)
+    assert badge_count(browser) == len(COUNTIES)
+    browser.execute_script(SWITCH_JS, overlay)
+    assert badge_count(browser) == 0 and not browser.execute_script(ON_MAP_JS)
+    browser.execute_script(MAP + "; map.setView([33.9, 118.5], 14, {animate: false});")
+    assert badge_count(browser) == 0 and not browser.execute_script(ON_MAP_JS)  # stays off
+    browser.execute_script(SWITCH_JS, overlay)
+    assert browser.execute_script(ON_MAP_JS) and badge_count(browser) == 0  # z14: points
+    browser.execute_script(MAP + "; map.setView([33.9, 118.5], 7, {animate: false});")
+    assert badge_count(browser) == len(COUNTIES) and browser.execute_script(ON_MAP_JS)
+
+
+NAIVE_WAIT = 30  # seconds the naive page is given to load
+FRAME_JS = "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => done(1));"
+
+
+def naive_page(app, rows) -> str:
+    """The Folium way to put every carrier on a map, at its fastest: one GeoJson of
+    circle markers on a canvas (no DOM element a marker), Leaflet served by us."""
+    from web.assets import vendor_url
+
+    points = gpd.GeoDataFrame(rows[["name"]], geometry=gpd.points_from_xy(rows.lon, rows.lat),
+                              crs=4326)
+    m = folium.Map(location=[33.8, 118.5], zoom_start=9, tiles=None, prefer_canvas=True)
+    with app.test_request_context():
+        m.default_js = [("leaflet", vendor_url("leaflet", "leaflet.js"))]
+        m.default_css = [("leaflet_css", vendor_url("leaflet", "leaflet.css"))]
+    folium.GeoJson(points.to_json(), marker=folium.CircleMarker(radius=3, weight=0,
+                                                               fill_opacity=0.8)).add_to(m)
+    return m.get_root().render()
+
+
+def first_render(browser, url: str, drawn: str | None = None) -> float:
+    """Seconds from navigation to the first frame after the page drew (``drawn``: a JS
+    condition polled until true), the same for both pages."""
+    start = time.monotonic()
+    browser.get(url)
+    if drawn:
+        WebDriverWait(browser, 60, poll_frequency=0.05).until(
+            lambda d: d.execute_script("return " + drawn))
+    browser.execute_async_script(FRAME_JS)
+    return time.monotonic() - start
+
+
+def test_first_render_beats_a_naive_page_of_every_carrier(browser, app, site, rows, tmp_path,
+                                                          artifacts_dir):
+    page = tmp_path / "naive.html"
+    page.write_text(naive_page(app, rows).replace('src="/', f'src="{site}/')
+                    .replace('href="/', f'href="{site}/'), encoding="utf-8")
+    ours = first_render(browser, site + "/maps/321300",
+                        "document.querySelectorAll('path.im-region').length > 0")
+    naive_browser = start_chromium(tmp_path / "naive-chromium")  # a hung tab is thrown away
+    naive_browser.set_window_size(1400, 900)
+    naive_browser.set_page_load_timeout(NAIVE_WAIT)
+    try:
+        naive = first_render(naive_browser, page.as_uri())
+        naive_browser.save_screenshot(str(artifacts_dir / "tiles_naive_page.png"))
+    except TimeoutException:
+        naive = float("inf")  # not even loaded after NAIVE_WAIT seconds
+    finally:
+        naive_browser.quit()
+    print(f"first render: tiled map {ours:.2f} s, naive page of {N:,} markers {naive:.2f} s")
+    assert ours < min(naive, NAIVE_WAIT), (ours, naive)

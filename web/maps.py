@@ -127,6 +127,7 @@ def tiled_layers(spec) -> list[dict]:
         layer = services().catalog.layer(overlay.layer_id)
         base = f"{root}/api/collections/{layer.id}"
         out.append({"id": layer.id, "title": layer.title, "minZoom": TILES_MIN_ZOOM,
+                    "overlay": overlay.title, "visible": overlay.visible,
                     "tiles": base + "/tiles/WebMercatorQuad/{z}/{y}/{x}",
                     "items": base + "/items/", "color": overlay.family.color,
                     "fields": [list(f) for f in layer.popup_fields],

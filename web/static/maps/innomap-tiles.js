@@ -5,7 +5,8 @@
  * /api/collections/<id>/tiles/WebMercatorQuad/{z}/{y}/{x} from zoom `minZoom` on,
  * with Leaflet.VectorGrid: grid cells (`cluster`) as circles sized by their count,
  * points as dots. A click on a point fetches the feature from the API for its popup;
- * a click on a cell zooms in. Reads <script id="im-tiled-layers"> (JSON).
+ * a click on a cell zooms in. Switching the layer's overlay off in the layer list
+ * hides its tiles and count badges too. Reads <script id="im-tiled-layers"> (JSON).
  */
 (function () {
   "use strict";
@@ -98,13 +99,21 @@
         else popup(map, t, p.id, e.latlng);
       }, 0);
     });
-    grid.addTo(map);
-    var badges = countBadges(t);
+    var badges = countBadges(t), shown = t.visible !== false;
+    // Badges below the tiles' zoom, tiles from it on; neither while the layer's own
+    // overlay (the counts per county) is switched off in the layer list.
     var follow = function () {
-      if (map.getZoom() < t.minZoom) badges.addTo(map);
+      if (shown && map.getZoom() < t.minZoom) badges.addTo(map);
       else badges.remove();
+      if (shown) grid.addTo(map);
+      else grid.remove();
     };
     map.on("zoomend", follow);
+    map.on("overlayadd overlayremove", function (e) {
+      if (e.name !== t.overlay) return;
+      shown = e.type === "overlayadd";
+      follow();
+    });
     follow();
     map.imTiled = (map.imTiled || []).concat([{id: t.id, layer: grid, counts: badges}]);
   }
