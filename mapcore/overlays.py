@@ -44,6 +44,8 @@ class MapFeature:
     county: str = ""
     part: str = ""
     label: str = ""
+    #: How many features of its layer it stands for (a count marker: its count).
+    weight: int = 1
 
 
 @dataclass
@@ -266,7 +268,7 @@ def count_overlay(resources, layer, area) -> Overlay:
             id=f"{layer.id}:{row.adcode}", name=f"{row.name}：{n:,} 个", family=family.id,
             geometry=shapely.point_on_surface(row.geometry),
             rows=[("载体数", f"{n:,}"), ("说明", COUNT_NOTE)],
-            citations=[], search=(row.name,), county=str(row.adcode)))
+            citations=[], search=(row.name,), county=str(row.adcode), weight=n))
     total = sum(per.get(str(a), 0) for a in counties["adcode"])
     return Overlay(f"{layer.id}:{family.id}", layer.id, layer.map_role,
                    f"{layer.title}（{total:,}，按县区汇总）", family, features,

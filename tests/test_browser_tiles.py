@@ -101,6 +101,9 @@ def test_counts_at_zoom_7_points_at_zoom_14_and_a_popup(browser, site, rows, art
     badges = [int(b.text.removesuffix(" 个").replace(",", "")) for b in
               browser.find_elements(By.CSS_SELECTOR, ".im-tile-count span")]
     assert sorted(badges) == sorted(per_county.tolist())  # each county's count, on screen
+    legend = browser.execute_script("return [...document.querySelectorAll("
+                                    "'.im-symbol-list li')].map(li => li.textContent)")
+    assert [t for t in legend if "导入的创新载体" in t] == [f"导入的创新载体（{N:,}）"]
     browser.save_screenshot(str(artifacts_dir / "tiles_zoom7.png"))
 
     i = lonely(rows)

@@ -84,6 +84,8 @@ def _overlay_properties(f) -> dict:
              "p": popup_html(f.name, f.rows, f.citations)}
     if f.label:
         props["l"] = text_html(f.label)  # a permanent label (corridor parts)
+    if f.weight != 1:
+        props["w"] = f.weight  # a count marker: the legend counts what it stands for
     return props
 
 

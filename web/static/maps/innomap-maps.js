@@ -6,6 +6,7 @@
  *   a  adcode (units)  c  fill colour (units)   l  label    lp label point [lat, lon]
  *   k  corridor part (corridor, centre_line, divider, zone, buffer, node)
  *   g  position grade: site | approximate | schematic | county_centroid | city_centroid
+ *   w  how many features a count marker stands for (legend counts; absent: 1)
  * DataLayer options read here: plain (regions), from (labels), cluster and
  * style {family, label, shape, color} (entities, corridor).
  * Loaded by Folium; templates/maps/base.html adds innomap-search.js (search),
@@ -189,7 +190,7 @@
       },
       style: function (f) { return areaStyle(family.color, f); },
       onEachFeature: function (f, layer) {
-        entry.count += 1;
+        entry.count += f.properties.w || 1;  // a count marker stands for w features
         bind(f, layer);
         remember(f, layer, group, family.label);
       }
@@ -281,7 +282,8 @@
       var name = L.DomUtil.create("span", "im-symbol-label", li);
       name.textContent = item.family.label;   // text, never HTML
       var count = L.DomUtil.create("span", "im-count", li);
-      count.textContent = "（" + item.count + "）";
+      // Thousands grouped with commas, as geo/numbers.py writes counts.
+      count.textContent = "（" + item.count.toLocaleString("en-US") + "）";
       hollow += item.hollow;
     });
     if (hollow) {
