@@ -140,6 +140,11 @@ class Layer(abc.ABC):
         """How many features intersect ``bbox`` (None: all)."""
         raise NotImplementedError(f"layer {self.id} is not store-backed")
 
+    def more_than(self, ctx: LayerContext, bbox, n: int) -> bool:
+        """Whether more than ``n`` features intersect ``bbox`` (a layer may know
+        without counting them all)."""
+        return self.count(ctx, bbox) > n
+
     def counts(self, ctx: LayerContext, bbox=None):
         """Features per county in ``bbox``: a DataFrame of ``county_adcode``, ``count``."""
         raise NotImplementedError(f"layer {self.id} is not store-backed")

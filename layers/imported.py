@@ -142,6 +142,10 @@ class ImportedCarriers(Layer):
         store = context_store(ctx)
         return store.current_count(CarrierQuery(bbox=bbox)) if store else 0
 
+    def more_than(self, ctx: LayerContext, bbox, n: int) -> bool:
+        store = context_store(ctx)
+        return store.current_more_than(bbox, n) if store else False
+
     def counts(self, ctx: LayerContext, bbox=None) -> pd.DataFrame:
         store = context_store(ctx)
         if store is None:

@@ -242,7 +242,7 @@ def stored_point_overlays(resources, layer, area) -> list[Overlay]:
     """A store-backed point layer in ``area``: its points when few, else counts."""
     ctx = resources.catalog.context
     bbox = tuple(shapely.bounds(area).tolist())
-    if layer.count(ctx, bbox) > MAP_POINTS_MAX:
+    if layer.more_than(ctx, bbox, MAP_POINTS_MAX):
         overlay = count_overlay(resources, layer, area)
         return [overlay] if overlay.features else []
     keys, lon, lat = layer.points(ctx, bbox)

@@ -49,7 +49,7 @@ def _from_table(table, z, y, x):
 def _stored(ctx, layer, z, y, x):
     bbox = tiles.tile_bounds(z, y, x)
     cells = layer.tile_grid(ctx, z, y, x, GRID_CELLS)
-    if cells is None and layer.count(ctx, bbox) > TILE_POINTS_MAX:
+    if cells is None and layer.more_than(ctx, bbox, TILE_POINTS_MAX):
         cells = layer.grid(ctx, bbox, GRID_CELLS)
     if cells is not None and int(cells["count"].sum()) > TILE_POINTS_MAX:
         geoms = shapely.points(cells["lon"].to_numpy(), cells["lat"].to_numpy())

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from geo.tiles import tile_index
-from store.current import CURRENT
+from store.current import CURRENT, CarrierQuery
 
 CELLS = "carrier_cells"
 #: Levels kept: the grids of tiles at zoom 0–8 (64 = 2**6 cells a side).
@@ -79,6 +79,28 @@ def _summed(cells: pd.DataFrame) -> pd.DataFrame:
 
 class CountedCells:
     """Reading ``carrier_cells`` for a :class:`store.sql.SQLStore` (mixin)."""
+
+    def current_more_than(self, bbox, n: int) -> bool:
+        """Whether more than ``n`` current carriers lie in the closed WGS84 ``bbox``.
+
+        Read from the finest cells where they settle it: more than ``n`` in the cells
+        wholly inside the box, or at most ``n`` in every cell it touches. Otherwise
+        (and for a box across the antimeridian) counted exactly.
+        """
+        west, south, east, north = (float(v) for v in bbox)
+        if west <= east:
+            (x0, x1), (y1, y0) = tile_index([west, east], [south, north], LEVELS[-1])
+            with self._read() as cur:
+                cur.execute(self._sql(
+                    f"SELECT coalesce(sum(n), 0), coalesce(sum(CASE WHEN cx > ? AND cx < ? "
+                    f"AND cy > ? AND cy < ? THEN n ELSE 0 END), 0) FROM {CELLS} WHERE "
+                    "level = ? AND cx BETWEEN ? AND ? AND cy BETWEEN ? AND ?"),
+                    (int(x0), int(x1), int(y0), int(y1), LEVELS[-1], int(x0), int(x1),
+                     int(y0), int(y1)))
+                touched, inside = (int(v) for v in cur.fetchone())
+            if inside > n or touched <= n:
+                return inside > n
+        return self.current_count(CarrierQuery(bbox=bbox)) > n
 
     def current_cells(self, z: int, y: int, x: int, cells: int) -> pd.DataFrame | None:
         """The counted carriers of tile ``z/y/x`` in ``cells`` × ``cells`` cells:

@@ -121,3 +121,22 @@ def test_a_low_zoom_tile_draws_the_kept_counts(tmp_path):
         assert feature["properties"]["cluster"] == 1
     assert got == {key: n for key, (n, _, _) in want.items()}
     assert 2000 < sum(got.values()) < len(rows)  # busy, and not every carrier is in it
+
+
+def test_more_than_agrees_with_counting_the_points(store):
+    rows = seeded_carriers(5000, seed=31)
+    store.add_import("carriers", rows, user="t", filename="a.csv", sha256="a")
+    rng = np.random.default_rng(5)
+    boxes = [(118.0, 33.3, 119.1, 34.3), (118.5, 33.8, 118.52, 33.82), (117.0, 30.0, 117.5, 31.0),
+             (119.2, 33.2, 117.9, 34.4)]  # the last crosses the antimeridian: counted
+    for _ in range(20):
+        west, south = rng.uniform(117.8, 119.1), rng.uniform(33.1, 34.3)
+        boxes.append((west, south, west + rng.uniform(0.001, 0.8), south + rng.uniform(0.001, 0.8)))
+    for west, south, east, north in boxes:
+        lon, lat = rows["lon"], rows["lat"]
+        inside = (lat >= south) & (lat <= north) & (
+            ((lon >= west) & (lon <= east)) if west <= east else ((lon >= west) | (lon <= east)))
+        exact = int(inside.sum())
+        for n in {0, max(exact - 1, 0), exact, exact + 1, 2000}:
+            assert store.current_more_than((west, south, east, north), n) == (exact > n), (
+                (west, south, east, north), n, exact)
