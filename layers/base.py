@@ -125,6 +125,12 @@ class Layer(abc.ABC):
         frame the catalog holds, for a store-backed one read from the store."""
         return ctx.layer(self.id)
 
+    def load_chunks(self, ctx: LayerContext, rows: int = 20_000):
+        """Every feature, as frames of at most ``rows`` features in the layer's order
+        (a whole-layer download that never holds a large layer at once); a memory
+        layer's whole frame is one chunk."""
+        yield self.load_all(ctx)
+
     # -- store-backed layers (storage == "store") ---------------------------------
 
     def query(self, ctx: LayerContext, query: PageQuery) -> tuple[gpd.GeoDataFrame, int]:

@@ -124,6 +124,14 @@ class ImportedCarriers(Layer):
         store = context_store(ctx)
         return carriers_frame(store.rows("carriers") if store else _empty_rows("carriers"))
 
+    def load_chunks(self, ctx: LayerContext, rows: int = 20_000):
+        store = context_store(ctx)
+        if store is None:
+            yield self.load(ctx)
+            return
+        for chunk in store.current_chunks(rows):
+            yield carriers_frame(chunk)
+
     def query(self, ctx: LayerContext, query: PageQuery) -> tuple[gpd.GeoDataFrame, int]:
         store = context_store(ctx)
         if store is None:

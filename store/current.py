@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from store.base import CARRIER_COLUMNS
+from store.base import CARRIER_COLUMNS, StoreError
 
 CURRENT = "carrier_current"
 #: Columns of ``carrier_current`` a query may filter on by equality.
@@ -99,6 +99,34 @@ class CurrentCarriers:
             data = cur.fetchall()
         return _frame(data, columns), matched
 
+    def current_chunks(self, rows: int = 20_000):
+        """Every current carrier in key order, ``rows`` at a time (frames like
+        :meth:`current_page`'s); each chunk is its own read, continuing after the last
+        ``pos`` seen, so a long download never holds the table or one long transaction.
+
+        Raises StoreError when an import or rollback lands in between (``pos`` is
+        renumbered then): a download is one state of the data or fails, never a mix.
+        """
+        columns = ["pos", "feature_id", "version", "row_no", *CARRIER_COLUMNS]
+        last, state = 0, None
+        while True:
+            with self._read() as cur:
+                before = _latest(cur)
+                cur.execute(self._sql(f"SELECT {', '.join(columns)} FROM {CURRENT} "
+                                      "WHERE pos > ? ORDER BY pos LIMIT ?"), (last, int(rows)))
+                data = cur.fetchall()
+                after = _latest(cur)
+            if before != after or state not in (None, before):
+                raise StoreError("导入数据在读取过程中已更新，请重新下载")
+            state = before
+            if not data:
+                return
+            frame = _frame(data, columns)
+            last = int(frame["pos"].iloc[-1])
+            yield frame.drop(columns="pos")
+            if len(data) < rows:
+                return
+
     def current_points(self, bbox) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(pos, lon, lat) of every current carrier in ``bbox``: three numbers a row."""
         where, params = self._where(CarrierQuery(bbox=bbox))
@@ -157,6 +185,11 @@ class CurrentCarriers:
             cur.execute(f"SELECT min(lon), min(lat), max(lon), max(lat) FROM {CURRENT}")
             row = cur.fetchone()
         return None if row is None or row[0] is None else tuple(float(v) for v in row)
+
+
+def _latest(cur):
+    cur.execute("SELECT max(id) FROM versions")
+    return cur.fetchone()[0]
 
 
 def _frame(data, columns) -> pd.DataFrame:

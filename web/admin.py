@@ -13,7 +13,17 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 
 from geo.datum import DATUMS
 from ingest.imports import (
@@ -30,6 +40,7 @@ from sheets import safe_csv
 from store import RollbackConflict, Store, StoreError, VersionNotFound, open_store
 from store.base import MAX_VERSION_ID
 from web import auth, services
+from web.downloads import csv_chunks, geojson_chunks
 from web.errors import (
     Conflict,
     InvalidParameter,
@@ -328,11 +339,14 @@ def data(kind: str, fmt: str):
         raise InvalidParameter(f"version 应为版本号（整数），收到 {version!r}")
     if version is not None and (len(version) > 19 or int(version) > MAX_VERSION_ID):
         raise NotFound(f"版本 {version} 不存在")
+    name = f"imported-{kind}-v{version or _state().store.latest_version_id()}"
+    layer = services().catalog.layer(KIND_LAYERS[kind])
+    if version is None and layer.storage == "store":
+        return _streamed(layer, fmt, name)
     try:
         frame = _frame_at(kind, None if version is None else int(version))
     except VersionNotFound as exc:
         raise NotFound(str(exc)) from None
-    name = f"imported-{kind}-v{version or _state().store.latest_version_id()}"
     if fmt == "csv":
         table = frame.drop(columns=frame.geometry.name)
         return current_app.response_class(
@@ -340,6 +354,18 @@ def data(kind: str, fmt: str):
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     return current_app.response_class(frame.to_json(drop_id=True, ensure_ascii=False),
                                       mimetype="application/geo+json")
+
+
+def _streamed(layer, fmt: str, name: str):
+    """The current state of a store-backed layer, written while it is read."""
+    chunks = layer.load_chunks(services().catalog.context)
+    if fmt == "csv":
+        body, mimetype = csv_chunks(chunks), "text/csv"
+    else:
+        body, mimetype = geojson_chunks(chunks), "application/geo+json"
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+    return current_app.response_class(stream_with_context(body), mimetype=mimetype,
+                                      headers=headers)
 
 
 def _frame_at(kind: str, version: int | None):
