@@ -320,8 +320,7 @@ def _regional(rows: pd.DataFrame) -> pd.DataFrame:
 
 def _rows(frame: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
     _check_frame(frame)
-    rows = _plain_frame(frame)
-    rows = _regional(rows[rows["indicator_id"] == indicator_id])
+    rows = _regional(_plain_frame(frame[frame["indicator_id"] == indicator_id]))
     if "source" in rows.columns:  # a plan's indicator table before its prose
         rows = rows.sort_values("source", key=lambda s: s != "table", kind="stable")
     rows = rows.assign(year=pd.to_numeric(rows["year"], errors="coerce"),

@@ -85,6 +85,7 @@ class LongValues(ValueSource):
             frame = frame.assign(indicator_name=self._names(resources.catalog,
                                                             frame["indicator_id"]))
         out = []
+        by_id = dict(tuple(frame.groupby("indicator_id", sort=False)))
         for row in thematic.indicator_summary(frame).itertuples():
             kinds = tuple(k for k in ("baseline", "target") if k in row.kinds)
             if len(kinds) == 2:
@@ -93,7 +94,8 @@ class LongValues(ValueSource):
                 kinds += (progress.KIND,)
             out.append(MapIndicator(
                 row.indicator_id, f"{row.indicator_name}{self.layer.indicator_label}",
-                str(row.unit or ""), kinds, tuple(thematic.time_steps(frame, row.indicator_id)),
+                str(row.unit or ""), kinds,
+                tuple(thematic.time_steps(by_id[row.indicator_id], row.indicator_id)),
                 frozenset(row.adcodes), self))
         return out
 
