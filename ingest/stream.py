@@ -1,21 +1,27 @@
 """Large carrier lists (CSV) checked and written in chunks, all or nothing.
 
-``stream_carriers`` reads a CSV upload row by row (the csv module over an
-incremental decoder: the file is never one Python string), checks each chunk of
-``chunk_rows`` rows with the same rules as :func:`ingest.imports.prepare_import`
-(``CarriersCheck``, with absolute sheet rows) and hands the store's
-``add_import_stream`` one chunk at a time, inside one transaction. Problems are
-collected over the whole file — the first ``MAX_PROBLEMS`` row by row, and how many
-there were — and any problem (or a key repeated across chunks, found by the store
-in SQL) rolls the transaction back: the store is unchanged. Memory is bounded by a
-chunk, not by the file: 500,000 rows go through in well under 500 MB.
+``stream_carriers`` reads a CSV file row by row (the csv module over an
+incremental decoder: the file is never one Python string, nor one ``bytes``),
+checks each chunk of ``chunk_rows`` rows with the same rules as
+:func:`ingest.imports.prepare_import` (``CarriersCheck``, with absolute sheet
+rows) and hands the store's ``add_import_stream`` one chunk at a time, inside one
+transaction. A first pass over the file in blocks gives its size, line count (the
+progress total) and SHA-256. Problems are collected over the whole file — the first
+``MAX_PROBLEMS`` row by row, and how many there were — and any problem (or a key
+repeated across chunks, found by the store in SQL) rolls the transaction back: the
+store is unchanged. Memory is bounded by a chunk, not by the file: 500,000 rows go
+through in well under 500 MB.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from ingest.base import MAX_PROBLEMS, ImportRejected
 from ingest.carriers import CarriersCheck
@@ -32,6 +38,7 @@ from store.base import DuplicateKeys
 
 CHUNK_ROWS = 20_000
 _PROBE_BYTES = 64 * 1024
+_BLOCK_BYTES = 1024 * 1024
 
 
 class StreamRejected(ImportRejected):
@@ -42,32 +49,89 @@ class StreamRejected(ImportRejected):
         self.total = total
 
 
-def stream_carriers(data: bytes, filename: str, options, ctx, store, *, user: str,
-                    note: str = "", chunk_rows: int = CHUNK_ROWS, progress=None):
+@dataclass(frozen=True)
+class FileFacts:
+    """What one pass over a file in blocks tells: bytes, data rows (lines after the
+    header: an estimate when a quoted cell holds a line break) and SHA-256."""
+
+    size: int
+    rows: int
+    sha256: str
+
+
+def file_facts(source, max_bytes: int | None = None) -> FileFacts:
+    """Size, line count and SHA-256 of ``source`` (path, binary file or bytes), read in
+    1 MB blocks; stops counting past ``max_bytes`` (the size then says by how much)."""
+    with _opened(source) as file:
+        digest, size, lines, last = hashlib.sha256(), 0, 0, b"\n"
+        while block := file.read(_BLOCK_BYTES):
+            digest.update(block)
+            size, lines, last = size + len(block), lines + block.count(b"\n"), block[-1:]
+            if max_bytes is not None and size > max_bytes:
+                break
+    lines += last != b"\n"  # a last line without a line break
+    return FileFacts(size=size, rows=max(lines - 1, 1), sha256=digest.hexdigest())
+
+
+def stream_carriers(source, filename: str, options, ctx, store, *, user: str,
+                    note: str = "", chunk_rows: int = CHUNK_ROWS,
+                    progress: Callable[[int, int], None] | None = None,
+                    writing: Callable[[], None] | None = None):
     """Check a carriers CSV in chunks and store it as one version; the Version.
+
+    ``source`` is a path, a seekable binary file (read from its start) or bytes.
+    ``progress(rows_checked, rows_total)`` is called after each chunk, ``writing()``
+    once every row is checked and the store finishes the version (repeated keys,
+    the current-carriers table, the commit).
 
     Raises StreamRejected (first problems, total count; nothing written) when any
     row is wrong, TableRejected-based ImportRejected when the file itself is unusable.
     """
-    if len(data) > ctx.limits.max_bytes:
-        raise ImportRejected([Problem(None, None, f"{len(data)} 字节",
+    facts = file_facts(source, ctx.limits.max_bytes)
+    if facts.size > ctx.limits.max_bytes:
+        raise ImportRejected([Problem(None, None, f"超过 {ctx.limits.max_bytes:,} 字节",
                                       f"文件过大：超过上限 {ctx.limits.max_bytes:,} 字节")],
                              kind="carriers", too_large=True)
-    encoding = _encoding(data)
-    state = _State(total_rows=max(data.count(b"\n") - 1, 1))
-    chunks = _checked_chunks(data, encoding, filename, options, ctx, chunk_rows, state,
-                             progress)
-    try:
-        return store.add_import_stream("carriers", chunks, user=user, filename=filename,
-                                       sha256=hashlib.sha256(data).hexdigest(), note=note,
-                                       total=state.total_rows)
-    except _Failed:
-        raise StreamRejected(state.problems, state.count) from None
-    except DuplicateKeys as exc:
-        problems = [Problem(None, None, " / ".join(str(v) for v in row[:3]),
-                            f"重复：{row[6]}与{row[7]}等 {row[3]} 行是同一载体（名称、类型、县区）")
-                    for row in exc.rows]
-        raise StreamRejected(problems, len(problems)) from None
+    state = _State(total_rows=facts.rows)
+    if progress is not None:
+        progress(0, state.total_rows)
+    with _opened(source) as file:
+        rows = _rows(file, _encoding(file))
+        chunks = _checked_chunks(rows, filename, options, ctx, chunk_rows, state, progress)
+        try:
+            return store.add_import_stream("carriers", _then(chunks, writing), user=user,
+                                           filename=filename, sha256=facts.sha256, note=note,
+                                           total=state.total_rows)
+        except _Failed:
+            raise StreamRejected(state.problems, state.count) from None
+        except DuplicateKeys as exc:
+            problems = [Problem(None, None, " / ".join(str(v) for v in row[:3]),
+                                f"重复：{row[6]}与{row[7]}等 {row[3]} 行是同一载体"
+                                "（名称、类型、县区）") for row in exc.rows]
+            raise StreamRejected(problems, len(problems)) from None
+        finally:
+            chunks.close()
+            rows.close()
+
+
+def _then(chunks, writing):
+    """``chunks``, then ``writing()`` once they are all through (none failed)."""
+    yield from chunks
+    if writing is not None:
+        writing()
+
+
+@contextlib.contextmanager
+def _opened(source):
+    """A binary file at its start: ``source`` opened (a path), wrapped (bytes) or rewound."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        yield io.BytesIO(source)
+    elif isinstance(source, str | os.PathLike):
+        with open(source, "rb") as file:
+            yield file
+    else:
+        source.seek(0)
+        yield source
 
 
 class _Failed(Exception):
@@ -86,23 +150,31 @@ class _State:
         self.problems += list(problems)[:max(room, 0)]
 
 
-def _encoding(data: bytes) -> str:
+def _encoding(file) -> str:
     """UTF-8 (BOM optional) or GB18030, decided on the first bytes and confirmed while
-    reading (a later undecodable byte rejects the file)."""
-    head = data[:_PROBE_BYTES]
+    reading (a later undecodable byte rejects the file); ``file`` is left at its start."""
+    head = file.read(_PROBE_BYTES + 1)
+    file.seek(0)
+    whole = len(head) <= _PROBE_BYTES
+    head = head[:_PROBE_BYTES]
     cut = head.rfind(b"\n")
     try:
-        _, name = decode_text(head[:cut + 1] if 0 < cut < len(data) - 1 else head)
+        _, name = decode_text(head if whole or cut <= 0 else head[:cut + 1])
     except TableRejected as exc:
         raise ImportRejected(exc.problems, kind="carriers") from None
     return "utf-8-sig" if name.startswith("utf-8") else name
 
 
-def _rows(data: bytes, encoding: str):
-    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
-    first = text.readline()
-    delimiter = max((",", "\t", ";"), key=first.count)
-    yield from csv.reader(_prefixed(first, text), delimiter=delimiter)
+def _rows(file, encoding: str):
+    """Rows of cells of a binary CSV file; ``file`` stays open (the reader is detached)."""
+    text = io.TextIOWrapper(file, encoding=encoding, newline="")
+    try:
+        first = text.readline()
+        delimiter = max((",", "\t", ";"), key=first.count)
+        yield from csv.reader(_prefixed(first, text), delimiter=delimiter)
+    finally:
+        with contextlib.suppress(ValueError):  # the file was closed under us
+            text.detach()
 
 
 def _prefixed(first, lines):
@@ -113,12 +185,12 @@ def _prefixed(first, lines):
         yield line
 
 
-def _checked_chunks(data, encoding, filename, options, ctx, chunk_rows, state, progress):
+def _checked_chunks(rows, filename, options, ctx, chunk_rows, state, progress):
     """DataFrames of store rows, one per chunk; raises _Failed at the end if anything
     was wrong (every chunk is still checked, so the count covers the whole file)."""
     header, body, first_row, seen = None, [], 2, 0
     try:
-        for cells in _rows(data, encoding):
+        for cells in rows:
             if header is None:
                 header = [str(c).strip() for c in cells]
                 continue

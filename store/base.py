@@ -133,6 +133,25 @@ class Store(abc.ABC):
     def revoke_sessions(self, user: str) -> int:
         """End every session of ``user`` (all browsers): bump and return the generation."""
 
+    # -- import jobs: a board beside the data (store.jobs), never in an import's transaction
+
+    #: The job board (``store.jobs.JobBoard``) of this store.
+    jobs = None
+
+    def start_job(self, job_id: str, state: dict) -> None:
+        """Record a new import job; ``store.jobs.JobBusy`` while another one is live."""
+        self.jobs.start(job_id, state)
+
+    def put_job(self, job_id: str, state: dict) -> None:
+        """Write a job's state (``state["state"]`` one of ``store.jobs.STATES``) and a
+        new heartbeat, at once visible to every worker and host."""
+        self.jobs.put(job_id, state)
+
+    def job(self, job_id: str) -> dict | None:
+        """A job's state (with ``age``, ``elapsed``, ``label``, ``finished``; a stale one
+        read as ``interrupted``), or None."""
+        return self.jobs.get(job_id)
+
 
 def check_version_id(version_id) -> int:
     """``version_id`` as an int; VersionNotFound when no version can have it."""

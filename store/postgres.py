@@ -13,6 +13,7 @@ import threading
 
 from store.base import StoreError
 from store.cells import CELLS, cells_ddl, rebuild_cells
+from store.jobs import PostgresJobBoard
 from store.sql import SESSIONS_DDL, SQLStore
 
 SCHEMA = """
@@ -61,6 +62,7 @@ class PostgresStore(SQLStore):
         self.url = url
         self._readers: dict = {}
         self._ensure_schema()
+        self.jobs = PostgresJobBoard(lambda: self._connection(autocommit=True))
 
     @contextlib.contextmanager
     def _read(self):
@@ -81,17 +83,20 @@ class PostgresStore(SQLStore):
             raise
 
     def close(self) -> None:
-        """Close the kept reading connections (also when the store is dropped)."""
+        """Close the kept reading and job-board connections (also when the store is
+        dropped)."""
         readers, self._readers = self._readers, {}
         for conn in readers.values():
             conn.close()
+        if getattr(self, "jobs", None) is not None:
+            self.jobs.close()
 
     def __del__(self):
         self.close()
 
-    def _connection(self):
+    def _connection(self, autocommit: bool = False):
         try:
-            return self._psycopg.connect(self.url, connect_timeout=10)
+            return self._psycopg.connect(self.url, connect_timeout=10, autocommit=autocommit)
         except self._psycopg.OperationalError as exc:
             raise StoreError(f"cannot connect to the PostgreSQL store: {exc}") from None
 

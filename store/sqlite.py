@@ -14,6 +14,7 @@ from pathlib import Path
 
 from store.cells import CELLS, cells_ddl, rebuild_cells
 from store.current import CURRENT
+from store.jobs import SQLiteJobBoard
 from store.sql import SESSIONS_DDL, SQLStore
 
 APPLICATION_ID = 0x47504B47  # "GPKG"
@@ -81,6 +82,7 @@ class SQLiteStore(SQLStore):
         self.url = f"sqlite:///{self.path}"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._ensure_schema()
+        self.jobs = SQLiteJobBoard(Path(f"{self.path}.jobs.sqlite"))
 
     def _connection(self):
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)

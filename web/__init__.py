@@ -56,11 +56,24 @@ def _settle_heap() -> None:
 
 
 def _blueprints():
-    from web import admin, api, assets, export, maps, pages, regions, targets_page, task_plan, tiles
+    from web import (
+        admin,
+        api,
+        assets,
+        export,
+        import_jobs,
+        maps,
+        pages,
+        regions,
+        targets_page,
+        task_plan,
+        tiles,
+    )
 
-    # Registration order is the order of the index page's sections.
+    # Registration order is the order of the index page's sections; import_jobs uses
+    # the store and sign-in that admin sets up.
     return [pages.bp, targets_page.bp, regions.bp, task_plan.bp, maps.bp, export.bp, api.bp,
-            tiles.bp, assets.bp, admin.bp]
+            tiles.bp, assets.bp, admin.bp, import_jobs.bp]
 
 
 class Services:

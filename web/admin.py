@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from flask import (
@@ -26,6 +26,7 @@ from flask import (
 )
 
 from geo.datum import DATUMS
+from ingest.base import MAX_PROBLEMS
 from ingest.imports import (
     ImportContext,
     ImportOptions,
@@ -68,6 +69,7 @@ class ImportState:
     seen: int
     checked: float = 0.0
     context: ImportContext | None = None
+    stream_context: ImportContext | None = None
 
 
 @bp.record_once
@@ -84,7 +86,7 @@ def _setup(state) -> None:
     services(app).add_link("导入数据", "导入版本列表（JSON）", "/data/versions")
 
 
-def _state() -> ImportState:
+def import_state() -> ImportState:
     return current_app.extensions[EXTENSION]
 
 
@@ -101,10 +103,10 @@ def _follow_store(app) -> None:
         app.logger.warning("store unreachable; imported layers not refreshed")
         return
     if latest != state.seen:
-        _refresh_layers(latest, app)
+        refresh_layers(latest, app)
 
 
-def _refresh_layers(latest: int | None = None, app=None) -> None:
+def refresh_layers(latest: int | None = None, app=None) -> None:
     app = app or current_app
     state = app.extensions[EXTENSION]
     catalog = services(app).catalog
@@ -113,9 +115,16 @@ def _refresh_layers(latest: int | None = None, app=None) -> None:
     state.seen = state.store.latest_version_id() if latest is None else latest
 
 
-def import_context() -> ImportContext:
-    """Boundaries, geocoders, indicators and limits for validation; built on first use."""
-    state = _state()
+def import_context(stream: bool = False) -> ImportContext:
+    """Boundaries, geocoders, indicators and limits for validation; built on first use.
+
+    ``stream``: the limits of a file checked in chunks (``ingest.stream``)."""
+    state = import_state()
+    if stream:
+        if state.stream_context is None:
+            state.stream_context = replace(import_context(),
+                                           limits=import_limits(services().settings, True))
+        return state.stream_context
     if state.context is None:
         from geo.geocode import Geocoder
         from layers.boundaries import display_boundaries
@@ -178,7 +187,7 @@ def safe_next(target: str | None, default: str | None = None) -> str:
     return target
 
 
-def _page_user() -> str:
+def page_user() -> str:
     user = auth.current_user()
     if user is None:
         if wants_json():
@@ -201,13 +210,14 @@ def _redirect(exc: _Redirect):
 
 @bp.get("/admin/")
 def index():
-    user = _page_user()
-    versions = _state().store.versions()
+    user = page_user()
+    versions = import_state().store.versions()
     if wants_json():
         return jsonify({"user": user, "versions": [v.as_dict() for v in versions]})
     return render_template("admin/index.html", user=user, versions=versions, datums=DATUMS,
                            kinds=KIND_TITLES, limits=import_context().limits,
-                           done=request.args.get("done"))
+                           stream_limits=import_context(stream=True).limits,
+                           max_problems=MAX_PROBLEMS, done=request.args.get("done"))
 
 
 @bp.post("/admin/import")
@@ -216,15 +226,15 @@ def upload():
     if upload_file is None or not upload_file.filename:
         raise InvalidParameter("请选择要上传的文件（表单字段 file）")
     data = upload_file.read(import_context().limits.max_bytes + 1)
-    options = _options(request.form)
-    note = _note(request.form)
+    options = form_options(request.form)
+    note = form_note(request.form)
     try:
         prepared = prepare_import(data, upload_file.filename, options, import_context())
     except ImportRejected as exc:
         return _rejected(exc, upload_file.filename)
     if request.form.get("commit", "").lower() in ("1", "true", "yes", "on"):
         return _committed(_commit(prepared, note))
-    token = _state().store.stage(data, {"filename": prepared.filename, "user": g.user,
+    token = import_state().store.stage(data, {"filename": prepared.filename, "user": g.user,
                                         "options": options.as_dict(), "note": note},
                                  keep_per_user=services().settings.import_max_previews)
     return _preview(prepared, token)
@@ -232,7 +242,7 @@ def upload():
 
 @bp.post("/admin/import/<token>/confirm")
 def confirm(token: str):
-    store = _state().store
+    store = import_state().store
     try:
         data, meta = store.staged(token)
     except StoreError as exc:
@@ -252,16 +262,17 @@ def confirm(token: str):
 @bp.post(f"/admin/versions/<int(max={MAX_VERSION_ID}):version_id>/rollback")
 def rollback(version_id: int):
     try:
-        version = _state().store.rollback(version_id, user=g.user, note=_note(request.form))
+        version = import_state().store.rollback(version_id, user=g.user,
+                                                note=form_note(request.form))
     except VersionNotFound as exc:
         raise NotFound(str(exc)) from None
     except RollbackConflict as exc:
         raise Conflict(str(exc)) from None
-    _refresh_layers()
+    refresh_layers()
     return _committed(version)
 
 
-def _options(form) -> ImportOptions:
+def form_options(form) -> ImportOptions:
     kind = form.get("kind", "metrics")
     if kind not in KIND_TITLES:
         raise InvalidParameter(f"kind 应为 metrics 或 carriers，收到 {kind!r}")
@@ -276,7 +287,7 @@ def _options(form) -> ImportOptions:
                          datum=form.get("datum", "").strip() or None, mapping=mapping)
 
 
-def _note(form) -> str:
+def form_note(form) -> str:
     note = form.get("note", "").strip()
     if len(note) > MAX_NOTE_CHARS:
         raise InvalidParameter(f"备注不能超过 {MAX_NOTE_CHARS} 字")
@@ -284,10 +295,10 @@ def _note(form) -> str:
 
 
 def _commit(prepared: PreparedImport, note: str):
-    version = _state().store.add_import(prepared.kind, prepared.rows, user=g.user,
+    version = import_state().store.add_import(prepared.kind, prepared.rows, user=g.user,
                                         filename=prepared.filename, sha256=prepared.sha256,
                                         note=note)
-    _refresh_layers()
+    refresh_layers()
     current_app.logger.info("import %s: %s rows of %s by %s", version.id, version.row_count,
                             version.kind, version.user)
     return version
@@ -324,8 +335,8 @@ def _committed(version):
 
 @bp.get("/data/versions")
 def versions():
-    return jsonify({"versions": [v.as_dict() for v in _state().store.versions()],
-                    "latest": _state().store.latest_version_id()})
+    return jsonify({"versions": [v.as_dict() for v in import_state().store.versions()],
+                    "latest": import_state().store.latest_version_id()})
 
 
 @bp.get("/data/<kind>.<fmt>")
@@ -339,7 +350,7 @@ def data(kind: str, fmt: str):
         raise InvalidParameter(f"version 应为版本号（整数），收到 {version!r}")
     if version is not None and (len(version) > 19 or int(version) > MAX_VERSION_ID):
         raise NotFound(f"版本 {version} 不存在")
-    name = f"imported-{kind}-v{version or _state().store.latest_version_id()}"
+    name = f"imported-{kind}-v{version or import_state().store.latest_version_id()}"
     layer = services().catalog.layer(KIND_LAYERS[kind])
     if version is None and layer.storage == "store":
         return _streamed(layer, fmt, name)
@@ -371,4 +382,5 @@ def _streamed(layer, fmt: str, name: str):
 def _frame_at(kind: str, version: int | None):
     if version is None:
         return services().catalog.whole(KIND_LAYERS[kind])
-    return version_frame(KIND_LAYERS[kind], _state().store, import_context().boundaries, version)
+    return version_frame(KIND_LAYERS[kind], import_state().store, import_context().boundaries,
+                         version)

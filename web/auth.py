@@ -23,8 +23,11 @@ import hashlib
 import hmac
 import math
 import secrets
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, Request, current_app, g, request, session
 
 from web.errors import Forbidden, PayloadTooLarge, TooManyRequests, Unauthorized
 from web.throttle import FailureThrottle
@@ -90,6 +93,31 @@ def public_write(view):
     return view
 
 
+def large_upload(limit: Callable[[], int], folder: Callable[[], Path]):
+    """Mark a view that takes a body of up to ``limit()`` bytes (plus the form's overhead)
+    instead of ``MAX_CONTENT_LENGTH``, its file parts spooled to disk in ``folder()``
+    (never held in memory; the spool file goes when the request ends)."""
+    def mark(view):
+        view.upload_limit, view.upload_folder = limit, folder
+        return view
+    return mark
+
+
+class SpoolingRequest(Request):
+    """A request whose uploaded files go to ``spool_folder`` when a view set one."""
+
+    spool_folder: Path | None = None
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None,
+                         content_length=None):
+        if self.spool_folder is None:
+            return super()._get_file_stream(total_content_length, content_type, filename,
+                                            content_length)
+        self.spool_folder.mkdir(parents=True, exist_ok=True)
+        return tempfile.NamedTemporaryFile("w+b", dir=self.spool_folder, prefix="upload-",
+                                           suffix=".part")
+
+
 def init_app(app: Flask, settings, sessions) -> None:
     """Install the tokens, the session key and the request guard on ``app``.
 
@@ -103,6 +131,7 @@ def init_app(app: Flask, settings, sessions) -> None:
     app.secret_key = settings.secret_key or _derived_key(settings.admin_tokens)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       MAX_CONTENT_LENGTH=settings.import_max_bytes + FORM_OVERHEAD_BYTES)
+    app.request_class = SpoolingRequest
     app.before_request(_guard)
     app.context_processor(lambda: {"csrf_token": csrf_token, "current_user": current_user})
 
@@ -226,7 +255,7 @@ def _guard():
                 and current_user() is None:
             raise Unauthorized("此服务需要登录后才能查看：请在 /admin/login 登录或提供令牌")
         return None
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    limit = _body_limit(view)
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"请求过大：{request.content_length:,} 字节，上限 {limit:,} 字节")
     if getattr(view, "public_write", False):
@@ -242,3 +271,13 @@ def _guard():
     check_csrf()
     g.user = user
     return None
+
+
+def _body_limit(view) -> int:
+    """The largest body ``view`` takes: its own (``large_upload``), else the app's."""
+    upload_limit = getattr(view, "upload_limit", None)
+    if upload_limit is None:
+        return current_app.config["MAX_CONTENT_LENGTH"]
+    request.max_content_length = upload_limit() + FORM_OVERHEAD_BYTES
+    request.spool_folder = Path(view.upload_folder())
+    return request.max_content_length

@@ -78,12 +78,14 @@ def _import(args, settings, store) -> int:
     try:
         options = ImportOptions(kind=args.kind, year=args.year, datum=args.datum,
                                 mapping=parse_mapping("\n".join(args.map)))
+        with args.file.open("rb") as file:
+            head = file.read(8)
+        if args.kind == "carriers" and not args.dry_run and is_csv(head, args.file.name):
+            return _stream(args, options, settings, store)
         data = args.file.read_bytes()
     except (ValueError, OSError) as exc:
         print(f"innomap import: {exc}", file=sys.stderr)
         return EXIT_REJECTED
-    if args.kind == "carriers" and not args.dry_run and _is_csv(data, args.file.name):
-        return _stream(args, data, options, settings, store)
     try:
         prepared = prepare_import(data, args.file.name, options, cli_context(settings))
     except ImportRejected as exc:
@@ -98,8 +100,10 @@ def _import(args, settings, store) -> int:
     return 0
 
 
-def _is_csv(data: bytes, filename: str) -> bool:
-    return not data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) and \
+def is_csv(head: bytes, filename: str) -> bool:
+    """True unless the file's first bytes or its name say it is a workbook (XLSX, XLS):
+    a CSV can be read in chunks (``ingest.stream``)."""
+    return not head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) and \
         not filename.lower().endswith((".xls", ".xlsx"))
 
 
@@ -113,22 +117,23 @@ def _rejected(filename: str, problems, total: int) -> None:
         print(f"  ……另有 {total - len(problems):,} 处问题未列出", file=sys.stderr)
 
 
-def _stream(args, data, options, settings, store) -> int:
-    """A carriers CSV checked and written in chunks, with a progress bar on stderr."""
+def _stream(args, options, settings, store) -> int:
+    """A carriers CSV read from disk, checked and written in chunks, with a progress bar
+    on stderr."""
     from tqdm import tqdm
 
     from ingest.imports import ImportRejected
     from ingest.stream import stream_carriers
 
-    bar = tqdm(total=max(data.count(b"\n") - 1, 1), unit="行", desc="校验并写入",
-               file=sys.stderr, disable=not sys.stderr.isatty())
+    bar = tqdm(total=None, unit="行", desc="校验并写入", file=sys.stderr,
+               disable=not sys.stderr.isatty())
 
     def progress(done, total):
         bar.total = max(total, done)
         bar.update(done - bar.n)
 
     try:
-        version = stream_carriers(data, args.file.name, options, cli_context(settings, True),
+        version = stream_carriers(args.file, args.file.name, options, cli_context(settings, True),
                                   store, user=args.user or getpass.getuser(), note=args.note,
                                   progress=progress)
     except ImportRejected as exc:

@@ -36,11 +36,15 @@ class Settings:
     secret_key: str = ""
     import_max_bytes: int = 10 * 1024 * 1024
     import_max_rows: int = 50_000
-    # Carrier lists imported from the command line are checked and written in chunks
-    # (ingest.stream), memory bounded by a chunk: their own, larger limits.
+    # Carrier lists imported from the command line or the large-file upload (a job in
+    # the background, /admin/jobs/<id>) are checked and written in chunks of
+    # stream_chunk_rows (ingest.stream), memory bounded by a chunk: their own, larger
+    # limits. The upload is spooled to disk in upload_dir until its job ends.
     stream_max_bytes: int = 100 * 1024 * 1024
     stream_max_rows: int = 500_000
     stream_max_cells: int = 5_000_000
+    stream_chunk_rows: int = 20_000
+    upload_dir: Path = ROOT / "instance" / "uploads"
     # Previews (validated uploads waiting for confirmation) kept per user: the
     # oldest is dropped when a user stages one more.
     import_max_previews: int = 5
@@ -80,7 +84,11 @@ class Settings:
         if not 1 <= int(self.export_slots) <= 64 or not 0 <= float(self.export_wait_s) <= 600:
             raise ValueError("export_slots must be 1–64 and export_wait_s 0–600 seconds")
         object.__setattr__(self, "data_dir", Path(self.data_dir))
+        if not 1 <= int(self.stream_chunk_rows) <= 1_000_000:
+            raise ValueError(f"stream_chunk_rows must be in 1..1000000, "
+                             f"got {self.stream_chunk_rows!r}")
         object.__setattr__(self, "export_cache_dir", Path(self.export_cache_dir))
+        object.__setattr__(self, "upload_dir", Path(self.upload_dir))
 
 
 def _parse(kind, raw: str):
