@@ -182,10 +182,12 @@ class Check:
         self.options = options
         self.ctx = ctx
         self.problems: list[Problem] = []
+        self.problem_count = 0  # all of them; ``problems`` keeps the first MAX_PROBLEMS
         self.columns: dict[str, str] = {}
         self.extra: list[str] = []
 
     def problem(self, row, column, value, message) -> None:
+        self.problem_count += 1
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(Problem(row, column, str(value)[:120], message))
 

@@ -28,11 +28,12 @@ class ImportJob:
 
     def __init__(self, store, job_id: str, path: Path, filename: str, options, ctx, *,
                  user: str, note: str = "", chunk_rows: int = CHUNK_ROWS,
-                 heartbeat_seconds: float = HEARTBEAT_SECONDS):
+                 heartbeat_seconds: float = HEARTBEAT_SECONDS, after=None):
         self.store, self.id, self.path = store, job_id, Path(path)
         self.filename, self.options, self.ctx = filename, options, ctx
         self.user, self.note, self.chunk_rows = user, note, chunk_rows
         self.heartbeat_seconds = heartbeat_seconds
+        self.after = after  # after(version): called before the job is reported done
         self.state = {"state": "queued", "user": user, "filename": filename, "note": note,
                       "rows_checked": 0, "rows_total": None, "version": None,
                       "problems": [], "problem_count": 0, "message": ""}
@@ -62,6 +63,7 @@ class ImportJob:
                 self.path, self.filename, self.options, self.ctx, self.store, user=self.user,
                 note=self.note, chunk_rows=self.chunk_rows, progress=self._progress,
                 writing=self._writing)
+            self._after()
             final = {"state": "done", "version": self.version.as_dict()}
         except ImportRejected as exc:
             final = {"state": "rejected", "problems": [p.as_dict() for p in exc.problems],
@@ -76,6 +78,17 @@ class ImportJob:
             self.path.unlink(missing_ok=True)
             self._update(**final)
         return self.version
+
+    def _after(self) -> None:
+        """The caller's follow-up of a stored version (e.g. refreshing what it serves): a
+        failure there is logged, the version stands."""
+        if self.after is None:
+            return
+        try:
+            self.after(self.version)
+        except Exception:
+            log.exception("import job %s: version %s stored, follow-up failed", self.id,
+                          self.version.id)
 
     def _progress(self, done: int, total: int) -> None:
         self._update(rows_checked=done, rows_total=max(total, done))
@@ -95,6 +108,9 @@ class ImportJob:
                 log.warning("import job %s: state not written", self.id, exc_info=True)
 
     def _beat(self) -> None:
-        while not self._stop.wait(self.heartbeat_seconds):
-            self._update()
+        try:
+            while not self._stop.wait(self.heartbeat_seconds):
+                self._update()
+        finally:
+            self.store.release_thread()
 

@@ -144,8 +144,10 @@ class _State:
         self.problems: list[Problem] = []
         self.count = 0
 
-    def add(self, problems) -> None:
-        self.count += len(problems)
+    def add(self, problems, count: int | None = None) -> None:
+        """Keep the first of ``problems`` while there is room; count ``count`` of them
+        (default: all; more when the check listed only its first ones)."""
+        self.count += len(problems) if count is None else max(count, len(problems))
         room = MAX_PROBLEMS - len(self.problems)
         self.problems += list(problems)[:max(room, 0)]
 
@@ -243,7 +245,7 @@ def _check(header, body, first_row, filename, options, ctx, state):
     try:
         rows, _ = check.run()
     except ImportRejected as exc:
-        state.add(exc.problems)
+        state.add(exc.problems, check.problem_count)
         return None
     return rows
 

@@ -147,6 +147,11 @@ class Store(abc.ABC):
         new heartbeat, at once visible to every worker and host."""
         self.jobs.put(job_id, state)
 
+    def release_thread(self) -> None:
+        """Close connections kept for the calling thread (call when a worker thread of
+        one's own, e.g. an import job's, ends); nothing to do for most stores."""
+        return None
+
     def job(self, job_id: str) -> dict | None:
         """A job's state (with ``age``, ``elapsed``, ``label``, ``finished``; a stale one
         read as ``interrupted``), or None."""

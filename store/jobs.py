@@ -133,6 +133,10 @@ class JobBoard(abc.ABC):
                 raise JobBusy(live(_job(running), self.stale_seconds))
             self._insert(cur, job_id, state, json.dumps(state, ensure_ascii=False))
 
+    def release_thread(self) -> None:
+        """Close what this thread keeps open (nothing, unless a subclass keeps connections)."""
+        return None
+
     @abc.abstractmethod
     def _lock(self, cur) -> None:
         """Keep other ``start`` calls out until this transaction ends."""
@@ -219,6 +223,11 @@ class PostgresJobBoard(JobBoard):
 
     def _lock(self, cur) -> None:
         cur.execute("LOCK TABLE import_jobs IN EXCLUSIVE MODE")
+
+    def release_thread(self) -> None:
+        conn = self._conns.pop((os.getpid(), threading.get_ident()), None)
+        if conn is not None:
+            conn.close()
 
     def close(self) -> None:
         conns, self._conns = self._conns, {}

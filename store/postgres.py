@@ -91,6 +91,14 @@ class PostgresStore(SQLStore):
         if getattr(self, "jobs", None) is not None:
             self.jobs.close()
 
+    def release_thread(self) -> None:
+        """Close the connections kept for this thread (a job's thread, when it ends)."""
+        conn = self._readers.pop((os.getpid(), threading.get_ident()), None)
+        if conn is not None:
+            conn.close()
+        if getattr(self, "jobs", None) is not None:
+            self.jobs.release_thread()
+
     def __del__(self):
         self.close()
 

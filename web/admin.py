@@ -201,7 +201,7 @@ class _Redirect(Exception):
         self.url = url
 
 
-@bp.errorhandler(_Redirect)
+@bp.app_errorhandler(_Redirect)  # page_user is called by other admin blueprints too
 def _redirect(exc: _Redirect):
     return redirect(exc.url, code=303)
 

@@ -59,15 +59,16 @@ def upload_large():
     _check_file(upload_file)
     ctx = admin.import_context(stream=True)
     job_id = secrets.token_urlsafe(12)
+    app = current_app._get_current_object()
     job = ImportJob(admin.import_state().store, job_id, _keep(upload_file, job_id),
                     upload_file.filename, options, ctx, user=g.user, note=note,
-                    chunk_rows=services().settings.stream_chunk_rows)
+                    chunk_rows=services().settings.stream_chunk_rows,
+                    after=lambda version: _refresh(app, job_id, version))
     try:
         job.start()
     except JobBusy as exc:
         raise Conflict(f"{exc}（任务页：{url_for('.job_page', job_id=exc.job['id'])}）") from None
-    app = current_app._get_current_object()
-    threading.Thread(target=_run, args=(app, job), name=f"import-job-{job_id}").start()
+    threading.Thread(target=_run, args=(job,), name=f"import-job-{job_id}").start()
     app.logger.info("import job %s: %s by %s", job_id, upload_file.filename, g.user)
     url = url_for(".job_page", job_id=job_id)
     if wants_json():
@@ -109,15 +110,20 @@ def _keep(upload_file, job_id: str) -> Path:
     return path
 
 
-def _run(app, job: ImportJob) -> None:
-    """The job's thread: the import, then this worker's imported layers refreshed (the
-    other workers follow through the store poll)."""
-    version = job.run()
-    if version is not None:
-        with app.app_context():
-            admin.refresh_layers(app=app)
-        app.logger.info("import job %s: version %s, %s rows", job.id, version.id,
-                        version.row_count)
+def _run(job: ImportJob) -> None:
+    """The job's thread: the import, and what it kept open for this thread closed."""
+    try:
+        job.run()
+    finally:
+        job.store.release_thread()
+
+
+def _refresh(app, job_id: str, version) -> None:
+    """Refresh the imported layers of this worker after the job's version (before the job
+    says done; the other workers follow through the store poll)."""
+    with app.app_context():
+        admin.refresh_layers(app=app)
+    app.logger.info("import job %s: version %s, %s rows", job_id, version.id, version.row_count)
 
 
 @bp.get("/admin/jobs/<job_id>.json")
