@@ -142,6 +142,10 @@ class Store(abc.ABC):
         """Record a new import job; ``store.jobs.JobBusy`` while another one is live."""
         self.jobs.start(job_id, state)
 
+    def running_job(self) -> dict | None:
+        """The live import job of this store (its state), if one is running."""
+        return self.jobs.running()
+
     def put_job(self, job_id: str, state: dict) -> None:
         """Write a job's state (``state["state"]`` one of ``store.jobs.STATES``) and a
         new heartbeat, at once visible to every worker and host."""

@@ -124,14 +124,23 @@ class JobBoard(abc.ABC):
             self._lock(cur)
             cur.execute(self._q("DELETE FROM import_jobs WHERE finished IS NOT NULL "
                                 "AND finished < NOW - ?"), (*self._now(), KEEP_SECONDS))
-            placeholders = ", ".join(["?"] * len(FINISHED))
-            cur.execute(self._q(f"SELECT {_COLUMNS}, NOW FROM import_jobs WHERE state NOT IN "
-                                f"({placeholders}) AND heartbeat > NOW - ? ORDER BY created"),
-                        (*self._now(), *FINISHED, *self._now(), self.stale_seconds))
-            running = cur.fetchone()
+            running = self._running(cur)
             if running is not None:
-                raise JobBusy(live(_job(running), self.stale_seconds))
+                raise JobBusy(running)
             self._insert(cur, job_id, state, json.dumps(state, ensure_ascii=False))
+
+    def running(self) -> dict | None:
+        """The live job (unfinished, heartbeat fresh), if there is one."""
+        with self._cursor(write=False) as cur:
+            return self._running(cur)
+
+    def _running(self, cur) -> dict | None:
+        placeholders = ", ".join(["?"] * len(FINISHED))
+        cur.execute(self._q(f"SELECT {_COLUMNS}, NOW FROM import_jobs WHERE state NOT IN "
+                            f"({placeholders}) AND heartbeat > NOW - ? ORDER BY created"),
+                    (*self._now(), *FINISHED, *self._now(), self.stale_seconds))
+        row = cur.fetchone()
+        return None if row is None else live(_job(row), self.stale_seconds)
 
     def release_thread(self) -> None:
         """Close what this thread keeps open (nothing, unless a subclass keeps connections)."""

@@ -229,6 +229,12 @@ def test_a_second_upload_while_a_job_runs_is_409(shared):
         assert "running.csv" in response.get_json()["description"]
         assert "/admin/jobs/live-job-0001" in response.get_json()["description"]
         assert list((shared["base"] / "uploads-1").iterdir()) == []
+        # the small import and a rollback would wait for the job's write lock: refused too
+        small = client.post("/admin/import", headers=AUTH, data={
+            "file": (io.BytesIO(carriers_csv(3)), "small.csv"), "kind": "carriers",
+            "datum": "WGS84", "commit": "1"})
+        assert small.status_code == 409 and "running.csv" in small.get_json()["description"]
+        assert client.post("/admin/versions/1/rollback", headers=AUTH).status_code == 409
     finally:
         board.put_job("live-job-0001", {"state": "interrupted", "user": "someone",
                                         "filename": "running.csv", "message": "test over"})

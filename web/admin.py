@@ -222,6 +222,7 @@ def index():
 
 @bp.post("/admin/import")
 def upload():
+    _no_running_job()
     upload_file = request.files.get("file")
     if upload_file is None or not upload_file.filename:
         raise InvalidParameter("请选择要上传的文件（表单字段 file）")
@@ -242,6 +243,7 @@ def upload():
 
 @bp.post("/admin/import/<token>/confirm")
 def confirm(token: str):
+    _no_running_job()
     store = import_state().store
     try:
         data, meta = store.staged(token)
@@ -261,6 +263,7 @@ def confirm(token: str):
 
 @bp.post(f"/admin/versions/<int(max={MAX_VERSION_ID}):version_id>/rollback")
 def rollback(version_id: int):
+    _no_running_job()
     try:
         version = import_state().store.rollback(version_id, user=g.user,
                                                 note=form_note(request.form))
@@ -270,6 +273,15 @@ def rollback(version_id: int):
         raise Conflict(str(exc)) from None
     refresh_layers()
     return _committed(version)
+
+
+def _no_running_job() -> None:
+    """Conflict while a large import (a background job) holds the store for writing: a
+    write now would wait for it, up to minutes, then fail."""
+    job = import_state().store.running_job()
+    if job is not None:
+        raise Conflict(f"大文件导入任务进行中（{job.get('filename', '')}，{job['label']}），"
+                       f"写入要等它结束，请稍后再试：/admin/jobs/{job['id']}")
 
 
 def form_options(form) -> ImportOptions:
