@@ -8,6 +8,7 @@ while the import's own transaction holds the store's write lock.
 from __future__ import annotations
 
 import io
+import os
 import re
 import sqlite3
 import threading
@@ -106,6 +107,19 @@ def test_an_upload_becomes_a_version_and_the_job_shows_every_row_checked(shared)
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "已完成" in html and "5,000 / 5,000" in html
     assert f"版本 {before + 1}" in html and 'href="/admin/#versions"' in html
+
+
+def test_uploads_left_by_a_killed_worker_go_a_day_later(shared):
+    folder = shared["base"] / "uploads-1"
+    old, new = folder / "job-deadbeef0000.csv", folder / "upload-x1.part"
+    for path in (old, new):
+        path.write_bytes(b"x")
+    os.utime(old, (time.time() - 25 * 3600,) * 2)
+    client = shared["first"].test_client()
+    response = upload(client, carriers_csv(5), name="tiny.csv")
+    until_finished(client, response.get_json()["status_url"])
+    assert not old.exists() and new.exists()
+    new.unlink()
 
 
 def test_one_bad_row_among_many_is_named_counted_and_changes_nothing(shared):

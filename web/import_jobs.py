@@ -20,10 +20,12 @@ and a job shows only a file name, counts and that file's problems.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
 import threading
+import time
 from pathlib import Path
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
@@ -37,6 +39,7 @@ from web.import_cli import is_csv
 bp = Blueprint("import_jobs", __name__)
 JOB_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 POLL_MS = 1000
+LEFTOVER_SECONDS = 24 * 3600
 
 
 def _upload_limit() -> int:
@@ -101,6 +104,7 @@ def _keep(upload_file, job_id: str) -> Path:
     (no copy), or a copy in blocks when the file is elsewhere."""
     folder = _upload_folder()
     folder.mkdir(parents=True, exist_ok=True)
+    _forget_leftovers(folder)
     path = folder / f"job-{job_id}.csv"
     spooled = getattr(upload_file.stream, "name", None)
     try:
@@ -108,6 +112,15 @@ def _keep(upload_file, job_id: str) -> Path:
     except (TypeError, OSError):
         upload_file.save(path)
     return path
+
+
+def _forget_leftovers(folder: Path) -> None:
+    """Remove uploads a killed worker left behind (a day old: no job runs that long)."""
+    too_old = time.time() - LEFTOVER_SECONDS
+    for path in [*folder.glob("job-*.csv"), *folder.glob("upload-*.part")]:
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < too_old:
+                path.unlink()
 
 
 def _run(job: ImportJob) -> None:
