@@ -103,6 +103,8 @@ def test_an_upload_becomes_a_version_and_the_job_shows_every_row_checked(shared)
     assert seen[-1] == "done" and set(seen) <= {"queued", "checking", "writing", "done"}
     assert api_count(client) == 5000
     assert list((shared["base"] / "uploads-1").iterdir()) == []  # the upload went with the job
+    assert client.get(job_url, headers=AUTH).get_json() == \
+        client.get(job_url + ".json", headers=AUTH).get_json()  # the page, as JSON
     page = client.get(job_url, headers={"Authorization": AUTH["Authorization"]})
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "已完成" in html and "5,000 / 5,000" in html
