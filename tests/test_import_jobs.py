@@ -23,8 +23,10 @@ from werkzeug.test import encode_multipart
 from ingest.base import MAX_PROBLEMS
 from store import open_store
 from store.jobs import JobBusy
+from tests.test_import_live import carrier_names
 from tests.test_store import carriers, postgres_url, store  # noqa: F401 (fixtures)
 from tests.test_stream_import import carriers_csv
+from tests.test_two_hosts import hosts  # noqa: F401 (two gunicorns on postgres_url)
 from web import create_app
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Accept": "application/json"}
@@ -319,3 +321,43 @@ def test_a_web_job_on_postgresql(postgres_url, tmp_path):  # noqa: F811
     assert job["state"] == "done" and job["rows_checked"] == job["rows_total"] == 2500
     assert api_count(client) == 2500
     assert open_store(postgres_url).job(job["id"])["version"]["row_count"] == 2500
+
+
+# -- two hosts on one PostgreSQL, as behind a proxy ---------------------------------------
+
+@pytest.fixture()
+def upload_env(monkeypatch, tmp_path):
+    """Where the hosts started after this (``hosts``) spool their uploads."""
+    monkeypatch.setenv("INNOMAP_UPLOAD_DIR", str(tmp_path / "uploads"))
+    return tmp_path / "uploads"
+
+
+@pytest.mark.live
+def test_a_job_on_one_host_is_followed_on_the_other(upload_env, hosts):  # noqa: F811
+    import json
+    import urllib.request
+
+    from tests.test_import_live import multipart
+
+    first, second = hosts
+    body, content_type = multipart({"datum": "WGS84"}, "two-hosts.csv", carriers_csv(3000))
+    request = urllib.request.Request(first + "/admin/import/large", data=body, method="POST",
+                                     headers={"Content-Type": content_type, **AUTH})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 202
+        status_url = json.load(response)["status_url"]
+    deadline = time.monotonic() + 60
+    while True:
+        request = urllib.request.Request(second + status_url, headers=AUTH)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            job = json.load(response)
+        if job["finished"]:
+            break
+        assert time.monotonic() < deadline, job
+        time.sleep(0.1)
+    assert job["state"] == "done" and job["rows_checked"] == job["rows_total"] == 3000
+    deadline = time.monotonic() + 5
+    while len(carrier_names(second)) != 100:  # a page of the 3,000, served by the other host
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert list(upload_env.iterdir()) == []
