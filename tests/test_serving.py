@@ -8,11 +8,14 @@ import os
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, _wait, free_port
+from conftest import ADMIN_TOKEN, ROOT, _wait, free_port
+
+from web.serving import MIN_BODY_RATE
 
 pytestmark = pytest.mark.live
 WORKERS = 1
@@ -25,7 +28,8 @@ def served(sample_store):
     port = free_port()
     gunicorn = Path(sys.executable).parent / "gunicorn"
     env = {**os.environ, "INNOMAP_STORE_URL": str(sample_store),
-           "INNOMAP_REQUEST_READ_SECONDS": str(READ_SECONDS)}
+           "INNOMAP_REQUEST_READ_SECONDS": str(READ_SECONDS),
+           "INNOMAP_ADMIN_TOKENS": f"tester:{ADMIN_TOKEN}"}
     proc = subprocess.Popen([str(gunicorn), "-c", "deploy/gunicorn.conf.py", "--workers",
                              str(WORKERS), "--bind", f"127.0.0.1:{port}",
                              "--access-logfile", "/dev/null"],
@@ -75,3 +79,47 @@ def test_headers_past_the_limits_are_refused(served):
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" +
                      b"".join(b"X-%d: y\r\n" % i for i in range(200)) + b"\r\n")
         assert sock.recv(64).startswith(b"HTTP/1.1 431")
+
+
+def _trickled_upload(port: int, path: str, seconds: float) -> bytes:
+    """POST a small carriers CSV to ``path`` with the admin token, its body sent over
+    ``seconds`` (3 MB: faster than ``MIN_BODY_RATE``, slower than ``READ_SECONDS``
+    allows); what the server answered (b"" when it closed without answering)."""
+    from tests.test_import_live import multipart
+
+    lines = [f"慢速企业{i},enterprise,118.3,33.9,{'宿迁市' * 60}" for i in range(16_000)]
+    body, content_type = multipart({"datum": "WGS84"}, "slow.csv",
+                                   "\n".join(["名称,类型,经度,纬度,地址", *lines]).encode())
+    assert seconds * MIN_BODY_RATE < len(body)  # fast enough to be given the time
+    head = (f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\n"
+            f"Content-Length: {len(body)}\r\nAccept: application/json\r\nConnection: close\r\n"
+            f"Authorization: Bearer {ADMIN_TOKEN}\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=READ_SECONDS * 5) as sock:
+        sock.sendall(head)
+        pieces = [body[i * len(body) // 8:(i + 1) * len(body) // 8] for i in range(8)]
+        try:
+            for piece in pieces:
+                time.sleep(seconds / len(pieces))
+                sock.sendall(piece)
+        except OSError:
+            pass  # closed while sending: by a deadline, or after an early answer
+        answer = b""
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except OSError:
+            pass
+        return answer
+
+
+def test_other_uploads_keep_the_read_deadline(served):  # before the job below starts
+    port, _ = served
+    answer = _trickled_upload(port, "/admin/import", seconds=READ_SECONDS * 1.5)
+    # cut at the deadline: the body is incomplete (400) or the connection dropped
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 400"), answer[:200]
+
+
+def test_a_signed_in_large_upload_may_arrive_slowly(served):
+    port, _ = served
+    answer = _trickled_upload(port, "/admin/import/large", seconds=READ_SECONDS * 1.5)
+    assert answer.startswith(b"HTTP/1.1 202"), answer[:900]

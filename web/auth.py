@@ -30,6 +30,7 @@ from pathlib import Path
 from flask import Flask, Request, current_app, g, request, session
 
 from web.errors import Forbidden, PayloadTooLarge, TooManyRequests, Unauthorized
+from web.serving import allow_body
 from web.throttle import FailureThrottle
 
 EXTENSION = "innomap.auth"
@@ -263,14 +264,23 @@ def _guard():
         return None
     if bearer_user() is not None:
         g.user = bearer_user()
+        _slow_body_allowed(view)
         return None  # a token in a header cannot be sent by a cross-site form
     user = current_user()
     if user is None:
         raise Unauthorized("写操作需要身份验证：请登录 /admin/login，或在请求头提供 "
                            "Authorization: Bearer <令牌>")
-    check_csrf()
+    _slow_body_allowed(view)
+    check_csrf()  # reads the form: the body
     g.user = user
     return None
+
+
+def _slow_body_allowed(view) -> None:
+    """A signed-in user's large upload may take longer to arrive than other requests
+    (``web.serving.allow_body``); nobody else's may."""
+    if getattr(view, "upload_limit", None) is not None and request.content_length:
+        allow_body(request.environ, request.content_length)
 
 
 def _body_limit(view) -> int:

@@ -9,6 +9,8 @@ body timeout. ``DeadlineThreadWorker`` gives every request ``read_seconds`` in
 total to arrive, headers and body (``INNOMAP_REQUEST_READ_SECONDS``, default 30:
 10 MB uploads at 1 MB/s fit), and every blocking send ``send_seconds`` (a client
 that reads nothing for that long is dropped). A dropped client costs one log line.
+A signed-in user's large upload (up to 100 MB) gets more: its body may arrive at
+:data:`MIN_BODY_RATE` (``allow_body``, called once the user is known).
 
 This bounds what one slow client holds, not how many there are: in production a
 buffering reverse proxy (nginx) sits in front and hands gunicorn only complete
@@ -27,6 +29,16 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 
 READ_SECONDS = float(os.environ.get("INNOMAP_REQUEST_READ_SECONDS", "30"))
 SEND_SECONDS = float(os.environ.get("INNOMAP_RESPONSE_SEND_SECONDS", "60"))
+#: Bytes per second a large upload's body is allowed to arrive at (see allow_body).
+MIN_BODY_RATE = 256 * 1024
+
+
+def allow_body(environ, nbytes: int) -> None:
+    """Let the request of WSGI ``environ`` take longer to send ``nbytes`` of body
+    (no-op outside :class:`DeadlineThreadWorker`)."""
+    sock = environ.get("gunicorn.socket")
+    if isinstance(sock, DeadlineSocket):
+        sock.allow_body(nbytes)
 
 
 class DeadlineSocket(socket.socket):
@@ -46,6 +58,13 @@ class DeadlineSocket(socket.socket):
 
     def start_request(self) -> None:
         self.deadline = time.monotonic() + READ_SECONDS
+
+    def allow_body(self, nbytes: int) -> None:
+        """Give this request's body of ``nbytes`` time to arrive at
+        :data:`MIN_BODY_RATE` on top of the deadline (a signed-in large upload)."""
+        if self.deadline is not None:
+            self.deadline = max(self.deadline, time.monotonic() + READ_SECONDS
+                                + nbytes / MIN_BODY_RATE)
 
     def setblocking(self, flag: bool) -> None:
         if flag:
