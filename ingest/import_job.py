@@ -1,6 +1,6 @@
-"""A large carriers import as a job: its progress on the store's job board.
+"""A large carriers or metrics import as a job: its progress on the store's job board.
 
-``ImportJob`` runs :func:`ingest.stream.stream_carriers` over a CSV already on
+``ImportJob`` runs :func:`ingest.stream.stream_import` over a CSV already on
 disk and reports where it is to ``store.put_job`` — at the start, after every
 chunk, when every row is checked and the store finishes the version (写入中), and
 at the end: the new version, or the rejection with the first problems row by row
@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 
 from ingest.base import ImportRejected
-from ingest.stream import CHUNK_ROWS, stream_carriers
+from ingest.stream import CHUNK_ROWS, stream_import
 
 HEARTBEAT_SECONDS = 5.0
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class ImportJob:
         final = {}
         try:
             self._update(state="checking")
-            self.version = stream_carriers(
+            self.version = stream_import(
                 self.path, self.filename, self.options, self.ctx, self.store, user=self.user,
                 note=self.note, chunk_rows=self.chunk_rows, progress=self._progress,
                 writing=self._writing)

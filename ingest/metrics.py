@@ -100,12 +100,12 @@ class MetricsCheck(Check):
 
     def wide_records(self, plan, regions) -> list[dict]:
         records = []
-        for row_no in range(2, len(self.frame) + 2):
+        for row_no in range(self.first_row, self.first_row + len(self.frame)):
             adcode = regions.match(row_no, self.columns["region"], self.text(row_no, "region"))
             year = self.year(row_no)
             row_unit = self.text(row_no, "unit") if "unit" in self.columns else ""
             for column, indicator_id, header_unit in plan:
-                value = self.cells[column][row_no - 2]
+                value = self.cells[column][row_no - self.first_row]
                 if value == "":
                     continue
                 unit = self.check_unit(row_no, self.columns.get("unit"), indicator_id, row_unit) \
@@ -117,7 +117,7 @@ class MetricsCheck(Check):
 
     def long_records(self, regions) -> list[dict]:
         records = []
-        for row_no in range(2, len(self.frame) + 2):
+        for row_no in range(self.first_row, self.first_row + len(self.frame)):
             adcode = regions.match(row_no, self.columns["region"], self.text(row_no, "region"))
             year = self.year(row_no)
             name = self.text(row_no, "indicator")

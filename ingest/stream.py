@@ -1,16 +1,17 @@
-"""Large carrier lists (CSV) checked and written in chunks, all or nothing.
+"""Large carrier lists and metric tables (CSV) checked and written in chunks, all or nothing.
 
-``stream_carriers`` reads a CSV file row by row (the csv module over an
-incremental decoder: the file is never one Python string, nor one ``bytes``),
-checks each chunk of ``chunk_rows`` rows with the same rules as
-:func:`ingest.imports.prepare_import` (``CarriersCheck``, with absolute sheet
-rows) and hands the store's ``add_import_stream`` one chunk at a time, inside one
-transaction. A first pass over the file in blocks gives its size, line count (the
-progress total) and SHA-256. Problems are collected over the whole file — the first
-``MAX_PROBLEMS`` row by row, and how many there were — and any problem (or a key
-repeated across chunks, found by the store in SQL) rolls the transaction back: the
-store is unchanged. Memory is bounded by a chunk, not by the file: 500,000 rows go
-through in well under 500 MB.
+``stream_import`` reads a CSV file row by row (the csv module over an incremental
+decoder: the file is never one Python string, nor one ``bytes``), checks each
+chunk of ``chunk_rows`` rows with the same rules as
+:func:`ingest.imports.prepare_import` (``CarriersCheck`` or ``MetricsCheck`` by
+``options.kind``, with absolute sheet rows; a chunk's region-matching report is
+not kept) and hands the store's ``add_import_stream`` one chunk at a time, inside
+one transaction. A first pass over the file in blocks gives its size, line count
+(the progress total) and SHA-256. Problems are collected over the whole file — the
+first ``MAX_PROBLEMS`` row by row, and how many there were — and any problem (or a
+key repeated across chunks, found by the store in SQL) rolls the transaction back:
+the store is unchanged. Memory is bounded by a chunk, not by the file: 500,000 rows
+go through in well under 500 MB.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 
 from ingest.base import MAX_PROBLEMS, ImportRejected
 from ingest.carriers import CarriersCheck
+from ingest.metrics import MetricsCheck
 from ingest.tabular import (
     EXCEL_MAX_COLUMNS,
     Problem,
@@ -37,6 +39,9 @@ from ingest.tabular import (
 from store.base import DuplicateKeys
 
 CHUNK_ROWS = 20_000
+#: Per kind: its check, and what rows repeating a key are the same thing.
+CHECKS = {"carriers": (CarriersCheck, "同一载体（名称、类型、县区）"),
+          "metrics": (MetricsCheck, "同一地区、指标与年份的数值")}
 _PROBE_BYTES = 64 * 1024
 _BLOCK_BYTES = 1024 * 1024
 
@@ -73,11 +78,11 @@ def file_facts(source, max_bytes: int | None = None) -> FileFacts:
     return FileFacts(size=size, rows=max(lines - 1, 1), sha256=digest.hexdigest())
 
 
-def stream_carriers(source, filename: str, options, ctx, store, *, user: str,
-                    note: str = "", chunk_rows: int = CHUNK_ROWS,
-                    progress: Callable[[int, int], None] | None = None,
-                    writing: Callable[[], None] | None = None):
-    """Check a carriers CSV in chunks and store it as one version; the Version.
+def stream_import(source, filename: str, options, ctx, store, *, user: str,
+                  note: str = "", chunk_rows: int = CHUNK_ROWS,
+                  progress: Callable[[int, int], None] | None = None,
+                  writing: Callable[[], None] | None = None):
+    """Check a CSV of ``options.kind`` in chunks and store it as one version; the Version.
 
     ``source`` is a path, a seekable binary file (read from its start) or bytes.
     ``progress(rows_checked, rows_total)`` is called after each chunk, ``writing()``
@@ -87,28 +92,32 @@ def stream_carriers(source, filename: str, options, ctx, store, *, user: str,
     Raises StreamRejected (first problems, total count; nothing written) when any
     row is wrong, TableRejected-based ImportRejected when the file itself is unusable.
     """
+    kind = options.kind
+    if kind not in CHECKS:
+        raise ValueError(f"no streaming import of {kind!r}")
     facts = file_facts(source, ctx.limits.max_bytes)
     if facts.size > ctx.limits.max_bytes:
         raise ImportRejected([Problem(None, None, f"超过 {ctx.limits.max_bytes:,} 字节",
                                       f"文件过大：超过上限 {ctx.limits.max_bytes:,} 字节")],
-                             kind="carriers", too_large=True)
+                             kind=kind, too_large=True)
     state = _State(total_rows=facts.rows)
     if progress is not None:
         progress(0, state.total_rows)
     with _opened(source) as file:
-        rows = _rows(file, _encoding(file))
+        rows = _rows(file, _encoding(file, kind))
         chunks = _checked_chunks(rows, filename, options, ctx, chunk_rows, state, progress)
         try:
-            return store.add_import_stream("carriers", _then(chunks, writing), user=user,
+            return store.add_import_stream(kind, _then(chunks, writing), user=user,
                                            filename=filename, sha256=facts.sha256, note=note,
                                            total=state.total_rows)
         except _Failed:
-            raise StreamRejected(state.problems, state.count) from None
+            raise StreamRejected(state.problems, state.count, kind) from None
         except DuplicateKeys as exc:
+            same = CHECKS[kind][1]
             problems = [Problem(None, None, " / ".join(str(v) for v in row[:3]),
-                                f"重复：{row[6]}与{row[7]}等 {row[3]} 行是同一载体"
-                                "（名称、类型、县区）") for row in exc.rows]
-            raise StreamRejected(problems, len(problems)) from None
+                                f"重复：{row[6]}与{row[7]}等 {row[3]} 行是{same}")
+                        for row in exc.rows]
+            raise StreamRejected(problems, len(problems), kind) from None
         finally:
             chunks.close()
             rows.close()
@@ -152,7 +161,7 @@ class _State:
         self.problems += list(problems)[:max(room, 0)]
 
 
-def _encoding(file) -> str:
+def _encoding(file, kind: str = "carriers") -> str:
     """UTF-8 (BOM optional) or GB18030, decided on the first bytes and confirmed while
     reading (a later undecodable byte rejects the file); ``file`` is left at its start."""
     head = file.read(_PROBE_BYTES + 1)
@@ -163,7 +172,7 @@ def _encoding(file) -> str:
     try:
         _, name = decode_text(head if whole or cut <= 0 else head[:cut + 1])
     except TableRejected as exc:
-        raise ImportRejected(exc.problems, kind="carriers") from None
+        raise ImportRejected(exc.problems, kind=kind) from None
     return "utf-8-sig" if name.startswith("utf-8") else name
 
 
@@ -240,7 +249,7 @@ def _check(header, body, first_row, filename, options, ctx, state):
     except TableRejected as exc:
         state.add([_shifted(p, first_row) for p in exc.problems])
         return None
-    check = CarriersCheck(frame, filename, options, ctx)
+    check = CHECKS[options.kind][0](frame, filename, options, ctx)
     check.first_row = first_row
     try:
         rows, _ = check.run()

@@ -191,7 +191,7 @@ def test_signing_in_and_the_form_s_csrf_token_are_needed(shared):
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     client.post("/admin/login", data={"token": ADMIN_TOKEN, "csrf_token": csrf})
     index = client.get("/admin/").get_data(as_text=True)
-    assert "大文件导入（创新载体名单，CSV）" in index and "2,500,000 字节" in index
+    assert "大文件导入（创新载体名单或区县指标，CSV）" in index and "2,500,000 字节" in index
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', index).group(1)
     assert upload(client, carriers_csv(10), headers={}).status_code == 403
     answer = upload(client, carriers_csv(10, bad={3: "企业00003,enterprise,宿迁,200,34"}),
@@ -361,3 +361,19 @@ def test_a_job_on_one_host_is_followed_on_the_other(upload_env, hosts):  # noqa:
         assert time.monotonic() < deadline
         time.sleep(0.1)
     assert list(upload_env.iterdir()) == []
+
+
+def test_a_large_metrics_table_is_a_job_too(shared):
+    from tests.test_stream_import import metrics_csv
+    from web.import_cli import cli_context
+    from web.settings import from_environment
+
+    data, keys = metrics_csv(cli_context(from_environment()))
+    client = shared["first"].test_client()
+    response = upload(client, data, name="values.csv", kind="metrics")
+    assert response.status_code == 202, response.get_data(as_text=True)
+    job, _ = until_finished(client, response.get_json()["status_url"])
+    assert job["state"] == "done" and job["version"]["kind"] == "metrics", job
+    assert job["rows_checked"] == job["rows_total"] == len(keys)
+    served = client.get("/api/collections/imported-metrics/items?f=json&limit=1").get_json()
+    assert served["numberMatched"] == len(keys)

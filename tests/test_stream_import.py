@@ -14,7 +14,7 @@ import pytest
 
 from ingest.base import MAX_PROBLEMS
 from ingest.imports import ImportOptions, prepare_import
-from ingest.stream import StreamRejected, file_facts, stream_carriers
+from ingest.stream import StreamRejected, file_facts, stream_import
 from store import open_store
 from web import cli
 from web.import_cli import cli_context
@@ -44,7 +44,7 @@ def carriers_csv(n: int, bad: dict[int, str] | None = None, header="名称,类�
 def test_chunks_store_exactly_what_the_whole_file_check_gives(tmp_path, ctx):
     data = carriers_csv(203)
     store = open_store(tmp_path / "s.gpkg")
-    version = stream_carriers(data, "big.csv", OPTIONS, ctx, store, user="t", chunk_rows=CHUNK)
+    version = stream_import(data, "big.csv", OPTIONS, ctx, store, user="t", chunk_rows=CHUNK)
     whole = prepare_import(data, "big.csv", OPTIONS, ctx).rows
     stored = store.rows("carriers").drop(columns=["version", "row_no"])
     assert version.row_count == 203 and len(stored) == 203
@@ -55,12 +55,12 @@ def test_chunks_store_exactly_what_the_whole_file_check_gives(tmp_path, ctx):
 
 def test_one_bad_row_names_its_row_and_leaves_the_store_unchanged(tmp_path, ctx):
     store = open_store(tmp_path / "s.gpkg")
-    stream_carriers(carriers_csv(50), "first.csv", OPTIONS, ctx, store, user="t",
+    stream_import(carriers_csv(50), "first.csv", OPTIONS, ctx, store, user="t",
                     chunk_rows=CHUNK)
     before = (tmp_path / "s.gpkg").read_bytes()
     data = carriers_csv(300, bad={173: "企业00173,enterprise,宿迁,abc,34.0"})
     with pytest.raises(StreamRejected) as caught:
-        stream_carriers(data, "bad.csv", OPTIONS, ctx, store, user="t", chunk_rows=CHUNK)
+        stream_import(data, "bad.csv", OPTIONS, ctx, store, user="t", chunk_rows=CHUNK)
     (problem,) = caught.value.problems
     assert problem.row == 175 and caught.value.total == 1 and "abc" in problem.value
     assert [v.id for v in store.versions()] == [1] and len(store.rows("carriers")) == 50
@@ -73,7 +73,7 @@ def test_a_key_repeated_in_another_chunk_is_refused(tmp_path, ctx):
     rows[101] = rows[3].replace("宿迁市某路2号", "另一个地址")  # same name, type, place
     store = open_store(tmp_path / "s.gpkg")
     with pytest.raises(StreamRejected) as caught:
-        stream_carriers(("\n".join(rows) + "\n").encode(), "dup.csv", OPTIONS, ctx, store,
+        stream_import(("\n".join(rows) + "\n").encode(), "dup.csv", OPTIONS, ctx, store,
                         user="t", chunk_rows=CHUNK)
     message = caught.value.problems[0].message
     assert "dup.csv 第 4 行" in message and "dup.csv 第 102 行" in message
@@ -84,7 +84,7 @@ def test_every_problem_is_counted_the_first_ones_listed(tmp_path, ctx):
     n = MAX_PROBLEMS + 60
     data = carriers_csv(n, bad={i: f"企业{i:05d},enterprise,宿迁,x,34.0" for i in range(n)})
     with pytest.raises(StreamRejected) as caught:
-        stream_carriers(data, "all-bad.csv", OPTIONS, ctx, open_store(tmp_path / "s.gpkg"),
+        stream_import(data, "all-bad.csv", OPTIONS, ctx, open_store(tmp_path / "s.gpkg"),
                         user="t", chunk_rows=CHUNK)
     assert caught.value.total == n and len(caught.value.problems) == MAX_PROBLEMS
     assert [p.row for p in caught.value.problems[:3]] == [2, 3, 4]
@@ -93,7 +93,7 @@ def test_every_problem_is_counted_the_first_ones_listed(tmp_path, ctx):
 def test_a_missing_column_is_reported_once(tmp_path, ctx):
     data = carriers_csv(200, header="名称,地址,经度,纬度,类别x")
     with pytest.raises(StreamRejected) as caught:
-        stream_carriers(data, "h.csv", OPTIONS, ctx, open_store(tmp_path / "s.gpkg"), user="t",
+        stream_import(data, "h.csv", OPTIONS, ctx, open_store(tmp_path / "s.gpkg"), user="t",
                         chunk_rows=CHUNK)
     assert caught.value.total == len(caught.value.problems) <= 3
     assert any("类型" in p.message for p in caught.value.problems)
@@ -115,11 +115,11 @@ def test_a_path_and_an_open_file_are_read_without_a_bytes_copy(tmp_path, ctx):
     data = carriers_csv(130)
     path = tmp_path / "c.csv"
     path.write_bytes(data)
-    by_path = stream_carriers(path, "c.csv", OPTIONS, ctx, open_store(tmp_path / "a.gpkg"),
+    by_path = stream_import(path, "c.csv", OPTIONS, ctx, open_store(tmp_path / "a.gpkg"),
                               user="t", chunk_rows=CHUNK)
     with path.open("rb") as file:
         file.read(17)  # read from its start whatever the position
-        by_file = stream_carriers(file, "c.csv", OPTIONS, ctx, open_store(tmp_path / "b.gpkg"),
+        by_file = stream_import(file, "c.csv", OPTIONS, ctx, open_store(tmp_path / "b.gpkg"),
                                   user="t", chunk_rows=CHUNK)
         assert not file.closed
     assert by_path.sha256 == by_file.sha256 == hashlib.sha256(data).hexdigest()
@@ -135,7 +135,7 @@ def test_file_facts_count_the_data_lines(text, rows):
 
 def test_progress_and_the_writing_step_are_reported(tmp_path, ctx):
     calls = []
-    stream_carriers(carriers_csv(100), "p.csv", OPTIONS, ctx, open_store(tmp_path / "s.gpkg"),
+    stream_import(carriers_csv(100), "p.csv", OPTIONS, ctx, open_store(tmp_path / "s.gpkg"),
                     user="t", chunk_rows=CHUNK, progress=lambda d, t: calls.append((d, t)),
                     writing=lambda: calls.append("writing"))
     assert calls == [(0, 100), (40, 100), (80, 100), (100, 100), "writing"]
@@ -184,3 +184,62 @@ def test_half_a_million_rows_in_bounded_memory_and_one_bad_row_refused(tmp_path)
     assert code == 2 and f"第 {BIG_ROWS} 行" in output and "1 处问题" in output, output[-500:]
     assert peak_mb < MAX_RSS_MB, f"peak RSS {peak_mb:.0f} MB"
     assert store.read_bytes() == before
+
+
+METRICS = ImportOptions(kind="metrics")
+INDICATORS = {"rd_intensity": "%", "rd_spending": "亿元"}
+
+
+def metrics_csv(ctx, bad: dict[int, str] | None = None) -> tuple[bytes, list[tuple]]:
+    """Long-format values for every Jiangsu county, two indicators, 2001–2030 (the
+    region as its adcode); ``bad`` replaces data row i. Also the (adcode, indicator,
+    year, value) of every row."""
+    b = ctx.boundaries
+    counties = sorted(b.loc[(b["level"] == "county") & (b["province_adcode"] == "320000"),
+                            "adcode"])
+    lines, keys = ["地区,年份,指标,数值,单位"], []
+    for adcode in counties:
+        for indicator, unit in INDICATORS.items():
+            for year in range(2001, 2031):
+                value = round(int(adcode) % 97 + (year - 2000) / 10, 2)
+                keys.append((adcode, indicator, year, value))
+                lines.append((bad or {}).get(len(keys) - 1)
+                             or f"{adcode},{year},{indicator},{value},{unit}")
+    return ("\n".join(lines) + "\n").encode(), keys
+
+
+def test_a_large_metrics_table_goes_in_by_chunks(tmp_path, ctx):
+    data, keys = metrics_csv(ctx)
+    assert len(keys) > 5000
+    store = open_store(tmp_path / "s.gpkg")
+    version = stream_import(data, "values.csv", METRICS, ctx, store, user="t", chunk_rows=1000)
+    stored = store.rows("metrics")
+    assert version.kind == "metrics" and version.row_count == len(keys) == len(stored)
+    got = sorted(zip(stored["region_adcode"], stored["indicator_id"], stored["year"],
+                     stored["value"]))
+    assert got == sorted(keys)
+    row = stored[(stored["region_adcode"] == keys[4321][0]) & (stored["year"] == keys[4321][2])
+                 & (stored["indicator_id"] == keys[4321][1])]
+    assert row["source"].tolist() == ["values.csv 第 4323 行"]  # absolute, past chunk 4
+
+
+def test_a_bad_metric_row_is_named_and_nothing_is_written(tmp_path, ctx):
+    store = open_store(tmp_path / "s.gpkg")
+    data, keys = metrics_csv(ctx, bad={3456: "苏州市不存在县,2020,rd_intensity,2.5,%"})
+    with pytest.raises(StreamRejected) as caught:
+        stream_import(data, "values.csv", METRICS, ctx, store, user="t", chunk_rows=1000)
+    assert [p.row for p in caught.value.problems] == [3458] and caught.value.total == 1
+    assert store.versions() == [] and len(store.rows("metrics")) == 0
+
+
+def test_a_metric_repeated_in_another_chunk_is_refused(tmp_path, ctx):
+    data, keys = metrics_csv(ctx)
+    adcode, indicator, year, _ = keys[10]
+    unit = INDICATORS[indicator]
+    data += f"{adcode},{year},{indicator},9.9,{unit}\n".encode()
+    store = open_store(tmp_path / "s.gpkg")
+    with pytest.raises(StreamRejected) as caught:
+        stream_import(data, "values.csv", METRICS, ctx, store, user="t", chunk_rows=1000)
+    (problem,) = caught.value.problems
+    assert "第 12 行" in problem.message and f"第 {len(keys) + 2} 行" in problem.message
+    assert "同一地区、指标与年份" in problem.message and store.versions() == []

@@ -80,7 +80,7 @@ def _import(args, settings, store) -> int:
                                 mapping=parse_mapping("\n".join(args.map)))
         with args.file.open("rb") as file:
             head = file.read(8)
-        if args.kind == "carriers" and not args.dry_run and is_csv(head, args.file.name):
+        if not args.dry_run and is_csv(head, args.file.name):  # both kinds: in chunks
             return _stream(args, options, settings, store)
         data = args.file.read_bytes()
     except (ValueError, OSError) as exc:
@@ -118,12 +118,12 @@ def _rejected(filename: str, problems, total: int) -> None:
 
 
 def _stream(args, options, settings, store) -> int:
-    """A carriers CSV read from disk, checked and written in chunks, with a progress bar
-    on stderr."""
+    """A CSV (carriers or metrics) read from disk, checked and written in chunks, with a
+    progress bar on stderr."""
     from tqdm import tqdm
 
     from ingest.imports import ImportRejected
-    from ingest.stream import stream_carriers
+    from ingest.stream import stream_import
 
     bar = tqdm(total=None, unit="行", desc="校验并写入", file=sys.stderr,
                disable=not sys.stderr.isatty())
@@ -133,9 +133,9 @@ def _stream(args, options, settings, store) -> int:
         bar.update(done - bar.n)
 
     try:
-        version = stream_carriers(args.file, args.file.name, options, cli_context(settings, True),
-                                  store, user=args.user or getpass.getuser(), note=args.note,
-                                  progress=progress)
+        version = stream_import(args.file, args.file.name, options, cli_context(settings, True),
+                                store, user=args.user or getpass.getuser(), note=args.note,
+                                progress=progress)
     except ImportRejected as exc:
         bar.close()
         _rejected(args.file.name, exc.problems, getattr(exc, "total", len(exc.problems)))

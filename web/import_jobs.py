@@ -1,11 +1,12 @@
 """Large carrier lists imported in the background: upload, then a job page that polls.
 
 ``POST /admin/import/large`` (signed in with the form's CSRF token, or a bearer
-token) takes a carriers CSV of up to ``stream_max_bytes``. werkzeug writes the file
-part to disk in ``upload_dir`` while it reads the request (``auth.large_upload``),
-so the upload is never in memory; the file is kept under the job's name, the job
-goes on the store's job board (``store.jobs``: one job at a time per store, a
-second upload is answered 409) and runs in a thread of this worker
+token) takes a carriers CSV (``kind=metrics``: a metrics CSV) of up to
+``stream_max_bytes``. werkzeug writes the file part to disk in ``upload_dir`` while
+it reads the request (``auth.large_upload``), so the upload is never in memory;
+the file is kept under the job's name, the job goes on the store's job board
+(``store.jobs``: one job at a time per store, a second upload is answered 409) and
+runs in a thread of this worker
 (``ingest.import_job.ImportJob``). The answer is a 303 to ``/admin/jobs/<id>``
 (202 with the same URL for JSON clients).
 
@@ -57,7 +58,7 @@ def upload_large():
     if upload_file is None or not upload_file.filename:
         raise InvalidParameter("请选择要上传的 CSV 文件（表单字段 file）")
     form = request.form.copy()
-    form["kind"] = "carriers"
+    form.setdefault("kind", "carriers")
     options, note = admin.form_options(form), admin.form_note(form)
     _check_file(upload_file)
     ctx = admin.import_context(stream=True)
