@@ -19,10 +19,9 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from store import open_store
 from tests.test_browser import console_errors, open_map, serving, shown_popup, start_chromium
 from tests.test_stored_layers import COUNTIES, seeded_carriers
-from web import create_app
+from tests.test_tiles import app_with
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.slow]
 N = 500_000
@@ -54,9 +53,7 @@ def rows():
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, rows):
-    path = tmp_path_factory.mktemp("half-million") / "store.gpkg"
-    open_store(path).add_import("carriers", rows, user="t", filename="big.csv", sha256="0")
-    return create_app({"testing": True, "store_url": str(path)})
+    return app_with(tmp_path_factory, rows)
 
 
 @pytest.fixture(scope="module")

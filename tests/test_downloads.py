@@ -16,7 +16,8 @@ import pytest
 
 from store import StoreError, open_store
 from tests.test_stored_layers import seeded_carriers
-from web import create_app, services
+from tests.test_tiles import app_with
+from web import services
 from web.downloads import csv_chunks
 
 N = 2500
@@ -29,9 +30,7 @@ def rows():
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, rows):
-    path = tmp_path_factory.mktemp("downloads") / "store.gpkg"
-    open_store(path).add_import("carriers", rows, user="t", filename="big.csv", sha256="0")
-    return create_app({"testing": True, "store_url": str(path)})
+    return app_with(tmp_path_factory, rows)
 
 
 def expected(rows) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from ingest.base import MAX_PROBLEMS
 from ingest.imports import ImportOptions, prepare_import
 from ingest.stream import StreamRejected, file_facts, stream_import
 from store import open_store
+from tests.test_tabular import CHILD
 from web import cli
 from web.import_cli import cli_context
 from web.settings import from_environment
@@ -142,20 +143,7 @@ def test_progress_and_the_writing_step_are_reported(tmp_path, ctx):
 
 
 # The import command over a generated 500,000-row file, reporting its own peak memory
-# (VmHWM after exec, data segment capped at 2 GB: a regression fails, it does not eat
-# the host). The file is read from disk in chunks, never whole.
-CHILD = """
-import resource, sys
-resource.setrlimit(resource.RLIMIT_DATA, (2 << 30, 2 << 30))
-try:
-    from web.cli import main
-    code = main(sys.argv[1:])
-finally:
-    with open("/proc/self/status") as status:
-        peak = next(line.split()[1] for line in status if line.startswith("VmHWM"))
-    print("PEAK_KB", peak, file=sys.stderr)
-sys.exit(code)
-"""
+# (tests/test_tabular.py's CHILD). The file is read from disk in chunks, never whole.
 BIG_ROWS = 500_000
 MAX_RSS_MB = 500
 

@@ -16,7 +16,7 @@ import pytest
 from pyproj import Transformer
 
 from store import open_store
-from tests.test_store import postgres_url  # noqa: F401  (fixture)
+from tests.test_store import postgres_url, store  # noqa: F401  (fixtures)
 from tests.test_stored_layers import seeded_carriers
 from web import create_app
 
@@ -58,21 +58,8 @@ def same(got: dict, want: dict) -> None:
         assert got[key][2] == pytest.approx(lat, abs=1e-9)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        return open_store(tmp_path / "store.gpkg")
-    url = request.getfixturevalue("postgres_url")
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-    return open_store(url)
-
-
 @pytest.mark.parametrize("tile", [(6, 25, 53), (7, 51, 105), (8, 102, 212)])
-def test_cells_follow_imports_and_rollbacks(store, tile):
+def test_cells_follow_imports_and_rollbacks(store, tile):  # noqa: F811
     first, second = seeded_carriers(4000, seed=21), seeded_carriers(3000, seed=22)
     second["name"] = "乙" + second["name"]
     one = store.add_import("carriers", first, user="t", filename="a.csv", sha256="a")
@@ -84,7 +71,7 @@ def test_cells_follow_imports_and_rollbacks(store, tile):
     same(as_cells(store.current_cells(*tile, 64), *tile), expected_cells(second, *tile))
 
 
-def test_only_the_kept_levels_are_answered(store):
+def test_only_the_kept_levels_are_answered(store):  # noqa: F811
     store.add_import("carriers", seeded_carriers(100, seed=2), user="t", filename="a.csv",
                      sha256="a")
     assert store.current_cells(9, 204, 424, 64) is None  # zoom 9: counted on request
@@ -123,7 +110,7 @@ def test_a_low_zoom_tile_draws_the_kept_counts(tmp_path):
     assert 2000 < sum(got.values()) < len(rows)  # busy, and not every carrier is in it
 
 
-def test_more_than_agrees_with_counting_the_points(store):
+def test_more_than_agrees_with_counting_the_points(store):  # noqa: F811
     rows = seeded_carriers(5000, seed=31)
     store.add_import("carriers", rows, user="t", filename="a.csv", sha256="a")
     rng = np.random.default_rng(5)
