@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 4
 
-.PHONY: install system-packages serve dev test lint bench boundaries lock clean
+.PHONY: install system-packages serve dev test test-slow lint bench boundaries lock clean
 
 $(STAMP): pyproject.toml requirements.lock scripts/check_python.py
 	$(PYTHON) scripts/check_python.py
@@ -40,8 +40,13 @@ dev: install
 system-packages:
 	bash scripts/install_system_packages.sh
 
+# Every test but the few marked slow (half a million rows each, minutes together):
+# `make test-slow` runs those on purpose.
 test: install system-packages
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not slow"
+
+test-slow: install system-packages
+	$(BIN)/python -m pytest -m slow
 
 # House rules: import order, pyupgrade, bugbear, numpy docstrings in geo/ (pyproject.toml).
 lint: install
