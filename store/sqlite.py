@@ -64,8 +64,12 @@ CREATE TABLE carrier_current (pos INTEGER PRIMARY KEY, feature_id TEXT NOT NULL 
   address TEXT, lon DOUBLE NOT NULL, lat DOUBLE NOT NULL, datum TEXT, province_adcode TEXT,
   city_adcode TEXT, county_adcode TEXT, precision TEXT, source TEXT);
 CREATE INDEX carrier_current_county ON carrier_current(county_adcode);
-CREATE VIRTUAL TABLE carrier_current_rtree USING rtree(id, minx, maxx, miny, maxy);
+CREATE INDEX carrier_current_latlon ON carrier_current(lat, lon);
 """ + cells_ddl()
+
+
+LATLON = "carrier_current_latlon"
+OLD_RTREE = "carrier_current_rtree"  # the index of earlier releases
 
 
 def gpkg_point(lon: float, lat: float, srs_id: int = 4326) -> bytes:
@@ -104,18 +108,17 @@ class SQLiteStore(SQLStore):
         return "?", lambda rec: (gpkg_point(rec[lon_at], rec[lat_at]),)
 
     def _bbox_sql(self, bbox) -> tuple[str, tuple]:
-        # The R*Tree keeps 32-bit floats rounded outwards: it finds a superset, the
-        # exact test on lon/lat keeps what lies in the closed box.
+        # A range of the (lat, lon) index, its lon tested in the index itself: the
+        # matches are counted without reading a row. (An R*Tree joined back to the
+        # table per match was 4-25x slower to count a box at 1,000,000 points.)
         west, south, east, north = bbox
-        return ("pos IN (SELECT id FROM carrier_current_rtree WHERE maxx >= ? AND minx <= ? "
-                "AND maxy >= ? AND miny <= ?) AND lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?",
-                (west, east, south, north, west, east, south, north))
+        return "lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?", (south, north, west, east)
 
     def _rebuild_current(self, cur) -> None:
+        # The index is built once over the new rows, not row by row while they go in.
+        cur.execute(f"DROP INDEX IF EXISTS {LATLON}")
         super()._rebuild_current(cur)
-        cur.execute("DELETE FROM carrier_current_rtree")
-        cur.execute("INSERT INTO carrier_current_rtree SELECT pos, lon, lon, lat, lat "
-                    "FROM carrier_current")
+        cur.execute(f"CREATE INDEX {LATLON} ON {CURRENT}(lat, lon)")
 
     def _ensure_schema(self) -> None:
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
@@ -143,13 +146,13 @@ class SQLiteStore(SQLStore):
             conn.close()
 
     def _ensure_current(self, conn) -> None:
-        """Add and fill the current-carriers table, or its counted cells, to a store
-        made before they existed."""
+        """Add and fill the current-carriers table, its (lat, lon) index or its counted
+        cells to a store made before they existed (and drop the R*Tree it replaced)."""
         def missing(name):
             return not conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
                                     (name,)).fetchone()
 
-        if not missing(CURRENT) and not missing(CELLS):
+        if not any(missing(n) for n in (CURRENT, CELLS, LATLON)) and missing(OLD_RTREE):
             return
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -157,9 +160,12 @@ class SQLiteStore(SQLStore):
                 for statement in CURRENT_SCHEMA.split(";"):
                     conn.execute(statement)
                 self._rebuild_current(conn.cursor())
-            elif missing(CELLS):
+            if missing(CELLS):
                 conn.execute(cells_ddl())
                 rebuild_cells(conn.cursor(), self._sql)
+            if missing(LATLON):
+                conn.execute(f"CREATE INDEX {LATLON} ON {CURRENT}(lat, lon)")
+            conn.execute(f"DROP TABLE IF EXISTS {OLD_RTREE}")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

@@ -149,3 +149,24 @@ def test_a_map_with_few_points_draws_the_points(tmp_path, rows):
 def test_the_export_draws_the_counts_too(client):
     response = client.get("/export/321300.png?dpi=72")
     assert response.status_code == 200 and response.data[:4] == b"\x89PNG"
+
+
+def test_a_store_of_an_earlier_release_gets_its_box_index_on_open(tmp_path, rows):
+    import sqlite3
+
+    path = tmp_path / "old.gpkg"
+    open_store(path).add_import("carriers", rows, user="t", filename="a.csv", sha256="a")
+    with sqlite3.connect(path) as conn:  # as an earlier release left it: an R*Tree
+        conn.execute("DROP INDEX carrier_current_latlon")
+        conn.execute("CREATE VIRTUAL TABLE carrier_current_rtree USING rtree(id, minx, maxx, "
+                     "miny, maxy)")
+    store = open_store(path)
+    with sqlite3.connect(path) as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert "carrier_current_latlon" in names and "carrier_current_rtree" not in names
+    box = (118.3, 33.5, 118.7, 33.9)
+    inside = rows[(rows.lon >= box[0]) & (rows.lon <= box[2]) & (rows.lat >= box[1])
+                  & (rows.lat <= box[3])]
+    from store.current import CarrierQuery
+
+    assert store.current_count(CarrierQuery(bbox=box)) == len(inside) > 100
