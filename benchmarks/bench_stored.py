@@ -1,7 +1,7 @@
 """A store-backed layer at scale: 1,000,000 imported carriers served by gunicorn.
 
 The points are imported into a GeoPackage store the way an administrator's file
-would be (one version, the current-carriers table and its R*Tree rebuilt), then
+would be (one version, the current-carriers table, its index and cells rebuilt), then
 ``make serve``'s command starts with that store. Measured: time from launch to
 the first answered bbox request, each worker's resident memory after requests,
 the slowest of the first distinct bbox requests (each one a fresh query: the
@@ -168,5 +168,5 @@ def run() -> list[Result]:
         out.append(Result(f"stored: import of {label}", "rows/s", "rows/s",
                           big["import_rate"], f"{SIZES[0] // 1000}k import",
                           small["import_rate"], "Store.add_import of a DataFrame (no file "
-                          "parsing), one transaction, current table and R*Tree rebuilt"))
+                          "parsing), one transaction, current table, index and cells rebuilt"))
     return out
