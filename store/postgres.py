@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS carrier_current (pos BIGINT PRIMARY KEY,
   GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED);
 CREATE INDEX IF NOT EXISTS carrier_current_geom ON carrier_current USING GIST (geom);
 CREATE INDEX IF NOT EXISTS carrier_current_county ON carrier_current(county_adcode);
+CREATE INDEX IF NOT EXISTS carrier_current_latlon ON carrier_current(lat, lon);
 CREATE TABLE IF NOT EXISTS staged_uploads (token TEXT PRIMARY KEY,
   created DOUBLE PRECISION NOT NULL, meta TEXT NOT NULL, payload BYTEA NOT NULL)
 """
@@ -118,10 +119,15 @@ class PostgresStore(SQLStore):
         lon_at, lat_at = 3, 4
         return "ST_SetSRID(ST_MakePoint(%s, %s), 4326)", lambda rec: (rec[lon_at], rec[lat_at])
 
-    def _bbox_sql(self, bbox) -> tuple[str, tuple]:
-        west, south, east, north = bbox
-        return ("geom && ST_MakeEnvelope(?, ?, ?, ?, 4326) AND lon BETWEEN ? AND ? "
-                "AND lat BETWEEN ? AND ?", (west, south, east, north, west, east, south, north))
+    def _current_rebuilt(self) -> None:
+        """VACUUM ANALYZE the new current carriers: the visibility map lets the (lat, lon)
+        index answer counts without visiting the table (index-only scans), the
+        statistics keep the planner on that index. A failure here loses nothing."""
+        try:
+            with self._psycopg.connect(self.url, autocommit=True, connect_timeout=10) as conn:
+                conn.execute("VACUUM (ANALYZE) carrier_current")
+        except self._psycopg.Error:
+            pass
 
     def _ensure_schema(self) -> None:
         conn = self._connection()

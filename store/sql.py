@@ -77,6 +77,9 @@ class SQLStore(CurrentCarriers, CountedCells, Store, abc.ABC):
             cur.execute(statement)
         rebuild_cells(cur, self._sql)
 
+    def _current_rebuilt(self) -> None:
+        """Called after a committed change of the current carriers (a dialect may tidy)."""
+
     def _carrier_geometry(self) -> tuple[str, callable]:
         """SQL expression for the geometry column and a function row -> its parameters."""
         return "NULL", lambda row: ()
@@ -149,6 +152,8 @@ class SQLStore(CurrentCarriers, CountedCells, Store, abc.ABC):
             self._insert_rows(cur, kind, version_id, records, progress)
             if kind == "carriers":
                 self._rebuild_current(cur)
+        if kind == "carriers":
+            self._current_rebuilt()
         return self.version(version_id)
 
     def add_import_stream(self, kind: str, chunks, *, user: str, filename: str, sha256: str,
@@ -178,6 +183,8 @@ class SQLStore(CurrentCarriers, CountedCells, Store, abc.ABC):
                         (done, version_id))
             if kind == "carriers":
                 self._rebuild_current(cur)
+        if kind == "carriers":
+            self._current_rebuilt()
         return self.version(version_id)
 
     def _repeated_keys(self, cur, kind, version_id, limit: int = 100) -> list[tuple]:
@@ -203,6 +210,8 @@ class SQLStore(CurrentCarriers, CountedCells, Store, abc.ABC):
             if self._is_unique_violation(exc):
                 raise RollbackConflict(f"版本 {version_id} 已被撤销") from None
             raise
+        if target[2] == "carriers":
+            self._current_rebuilt()
         return self.version(new_id)
 
     def _importable_target(self, cur, version_id: int) -> tuple:
