@@ -254,7 +254,8 @@ def stored_point_overlays(resources, layer, area) -> list[Overlay]:
 
 def count_overlay(resources, layer, area) -> Overlay:
     """One marker per county of ``area`` at its label point: how many features it has."""
-    counts = layer.counts(resources.catalog.context)
+    counts = resources.cached(f"counts:{layer.id}",  # once per data generation
+                              lambda: layer.counts(resources.catalog.context))
     fine = resources.units("fine")
     counties = fine[(fine["level"] == "county") & fine.intersects(area)]
     per = dict(zip(counts["county_adcode"].astype(str), counts["count"].astype(int)))

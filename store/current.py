@@ -6,8 +6,9 @@ request. ``carrier_current`` holds that state, rebuilt inside the transaction of
 every carriers import or rollback, so readers see the old state or the new one and
 nothing in between. ``pos`` is the row's place in key order (name, type, county:
 the order of ``Store.rows``); ``feature_id`` the feature id the API serves
-(``c<version>-<row_no>``). Bounding-box queries use an index: a (lat, lon) B-tree in
-SQLite, a GiST index in PostGIS. Nothing here loads more rows than a query asks for.
+(``c<version>-<row_no>``). Bounding-box queries are ranges of a (lat, lon) B-tree
+index in both dialects (PostGIS also keeps a GiST index on ``geom`` for GIS clients).
+Nothing here loads more rows than a query asks for.
 """
 
 from __future__ import annotations

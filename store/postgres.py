@@ -124,9 +124,9 @@ class PostgresStore(SQLStore):
         index answer counts without visiting the table (index-only scans), the
         statistics keep the planner on that index. A failure here loses nothing."""
         try:
-            with self._psycopg.connect(self.url, autocommit=True, connect_timeout=10) as conn:
+            with self._connection(autocommit=True) as conn:
                 conn.execute("VACUUM (ANALYZE) carrier_current")
-        except self._psycopg.Error:
+        except (StoreError, self._psycopg.Error):
             pass
 
     def _ensure_schema(self) -> None:

@@ -58,18 +58,18 @@ CREATE TABLE staged_uploads (token TEXT PRIMARY KEY, created DOUBLE NOT NULL,
   meta TEXT NOT NULL, payload BLOB NOT NULL);
 """
 
+LATLON = "carrier_current_latlon"
+#: Boxes are ranges of this index (``CurrentCarriers._bbox_sql``).
+LATLON_DDL = f"CREATE INDEX {LATLON} ON {CURRENT}(lat, lon)"
+OLD_RTREE = "carrier_current_rtree"  # the index of earlier releases
+
 CURRENT_SCHEMA = """
 CREATE TABLE carrier_current (pos INTEGER PRIMARY KEY, feature_id TEXT NOT NULL UNIQUE,
   version INTEGER NOT NULL, row_no INTEGER NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL,
   address TEXT, lon DOUBLE NOT NULL, lat DOUBLE NOT NULL, datum TEXT, province_adcode TEXT,
   city_adcode TEXT, county_adcode TEXT, precision TEXT, source TEXT);
 CREATE INDEX carrier_current_county ON carrier_current(county_adcode);
-CREATE INDEX carrier_current_latlon ON carrier_current(lat, lon);
-""" + cells_ddl()
-
-
-LATLON = "carrier_current_latlon"
-OLD_RTREE = "carrier_current_rtree"  # the index of earlier releases
+""" + LATLON_DDL + ";\n" + cells_ddl()
 
 
 def gpkg_point(lon: float, lat: float, srs_id: int = 4326) -> bytes:
@@ -111,7 +111,7 @@ class SQLiteStore(SQLStore):
         # The index is built once over the new rows, not row by row while they go in.
         cur.execute(f"DROP INDEX IF EXISTS {LATLON}")
         super()._rebuild_current(cur)
-        cur.execute(f"CREATE INDEX {LATLON} ON {CURRENT}(lat, lon)")
+        cur.execute(LATLON_DDL)
 
     def _ensure_schema(self) -> None:
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
@@ -157,7 +157,7 @@ class SQLiteStore(SQLStore):
                 conn.execute(cells_ddl())
                 rebuild_cells(conn.cursor(), self._sql)
             if missing(LATLON):
-                conn.execute(f"CREATE INDEX {LATLON} ON {CURRENT}(lat, lon)")
+                conn.execute(LATLON_DDL)
             conn.execute(f"DROP TABLE IF EXISTS {OLD_RTREE}")
             conn.execute("COMMIT")
         except BaseException:
