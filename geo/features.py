@@ -48,8 +48,9 @@ class Query:
     ``bbox`` is in CRS84 (minlon, minlat, maxlon, maxlat; minlon > maxlon crosses
     the antimeridian); ``filters`` maps a queryable to the value (already of the
     column's type) it must equal; ``years`` is the closed range of years (either
-    end None: open) a yearly record must fall in; ``cql`` a parsed CQL2 expression
-    (``geo.cql2``); ``sortby`` is a tuple of (property, ascending); ``properties``
+    end None: open) a yearly record must fall in; ``cql`` a parsed CQL2 filter
+    (a ``geo.cql2.Filter``: anything with ``matches(table, crs)`` giving one boolean
+    per row); ``sortby`` is a tuple of (property, ascending); ``properties``
     None means all.
     """
 
@@ -281,10 +282,8 @@ def select(table: FeatureTable, query: Query) -> Selection:
         positions = positions[table.column(name)[positions] == value]
     if query.years is not None and table.temporal:
         positions = positions[_in_years(table.years()[positions], *query.years)]
-    if query.cql is not None:
-        from geo.cql2 import evaluate
-
-        positions = positions[evaluate(query.cql, table, query.filter_crs)[positions]]
+    if query.cql is not None:  # a geo.cql2.Filter: this module does not import it
+        positions = positions[query.cql.matches(table, query.filter_crs)[positions]]
     if query.sortby:
         positions = _sorted(table, positions, query.sortby)
     page = positions[query.offset:query.offset + query.limit]

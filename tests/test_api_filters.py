@@ -156,7 +156,7 @@ def test_cql2_spatial_filters(client, catalog):
 
 
 @pytest.mark.parametrize("cql, fragment", [
-    ("nosuch = 1", "nosuch"), ("year = = 2", "Unexpected token"),
+    ("nosuch = 1", "nosuch"), ("year = = 2", "1:8"),
     ("year = 'soon'", "year"), ("name LIKE", "cql2-text")])
 def test_bad_cql2_is_400_with_the_reason(client, cql, fragment):
     doc = get_json(client, TARGETS, status=400, query_string={"filter": cql})
