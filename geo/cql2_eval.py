@@ -30,9 +30,9 @@ _ARITHMETIC = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_div
                "%": np.mod, "div": np.floor_divide, "^": np.power}
 _FOLDS = {"casei": fold_case, "accenti": fold_accents}
 #: Constructs of classes innomap does not implement, and the class each belongs to.
-UNSUPPORTED = {"t_": "Temporal Functions（时间函数）", "a_": "Array Functions（数组函数）",
-               "date": "Temporal Functions（时间函数）", "timestamp": "Temporal Functions（时间函数）",
-               "interval": "Temporal Functions（时间函数）"}
+_TEMPORAL, _ARRAY = "Temporal Functions（时间函数）", "Array Functions（数组函数）"
+UNSUPPORTED = {"t_": _TEMPORAL, "a_": _ARRAY, "date": _TEMPORAL, "timestamp": _TEMPORAL,
+               "interval": _TEMPORAL}
 _ROW_CHECK = 4096  # rows matched between two looks at the clock
 
 

@@ -258,3 +258,13 @@ def test_unsupported_classes_are_named(client, replace_frame, cql, named):
     response = client.get(URL, query_string={"filter": cql})
     assert response.status_code == 400
     assert named in json.loads(response.data)["description"]
+
+
+def test_conformance_claims_exactly_the_classes_implemented(client):
+    claimed = {c for c in json.loads(client.get("/api/conformance").data)["conformsTo"]
+               if "/spec/cql2/" in c}
+    names = {c.rsplit("/", 1)[-1] for c in claimed}
+    assert {"basic-cql2", "advanced-comparison-operators", "case-insensitive-comparison",
+            "accent-insensitive-comparison", "basic-spatial-functions", "spatial-functions",
+            "property-property", "arithmetic", "cql2-text", "cql2-json"} <= names
+    assert not names & {"temporal-functions", "array-functions", "functions"}

@@ -8,6 +8,7 @@ absolute URL of the API root without a trailing slash (``http://host/api``).
 
 from __future__ import annotations
 
+from geo import cql2
 from geo.crs import CRS84, SUPPORTED
 from geo.features import DEFAULT_LIMIT, MAX_LIMIT, FeatureTable
 
@@ -32,14 +33,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
-    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
-    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
-    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
-    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
-    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
-    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
-    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
-    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    *cql2.CONFORMANCE,  # the CQL2 classes the example suite passes
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
 ]
 
