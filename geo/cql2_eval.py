@@ -33,7 +33,7 @@ _FOLDS = {"casei": fold_case, "accenti": fold_accents}
 _TEMPORAL, _ARRAY = "Temporal Functions（时间函数）", "Array Functions（数组函数）"
 UNSUPPORTED = {"t_": _TEMPORAL, "a_": _ARRAY, "date": _TEMPORAL, "timestamp": _TEMPORAL,
                "interval": _TEMPORAL}
-_ROW_CHECK = 4096  # rows matched between two looks at the clock
+_ROW_CHECK = 64  # rows matched between two looks at the clock
 
 
 class FilterTooCostly(QueryError):
