@@ -93,6 +93,8 @@ def _find(piece, text: str, start: int, end: int) -> int:
     """The first position from ``start`` where ``piece`` lies wholly before ``end``, or -1."""
     if _ANY not in piece:
         return text.find("".join(piece), start, end)
+    if all(item is _ANY for item in piece):  # only _: any place with room will do
+        return start if end - start >= len(piece) else -1
     for at in range(start, end - len(piece) + 1):
         if _piece_at(piece, text, at):
             return at
