@@ -327,3 +327,27 @@ def test_chromium_shows_hostile_names_as_text_in_popups(hostile_app, tmp_path, a
     for name in NAMES:
         assert name in titles, name
     assert_never_evaluated("\n".join(titles))
+
+
+def test_names_imported_by_the_command_show_literally(tmp_path):
+    from web import cli
+
+    path = tmp_path / "载体{{7*7}}.csv"
+    path.write_bytes(carriers_csv())
+    store = tmp_path / "cli.gpkg"
+    assert cli.main(["import", "carriers", str(path), "--store", str(store), "--user", "li",
+                     "--datum", "WGS84"]) == 0
+    app = create_app({"testing": True, "store_url": str(store)})
+    text = page(app.test_client(), f"/maps/{CITY}")
+    assert set(NAMES) <= shown_texts(text)
+    assert_never_evaluated(text)
+
+
+@pytest.mark.parametrize("args", [{"indicator": "{{7*7}}"}, {"level": "{% for x in range(3) %}x{% endfor %}"},
+                                  {"breaks": "{{7*7}}", "scheme": "user_defined"}])
+def test_a_hostile_query_string_is_a_400_that_names_it_literally(client, args):
+    response = client.get(f"/maps/{CITY}?{urlencode(args)}")
+    assert response.status_code == 400
+    text = html.unescape(response.get_data(as_text=True))
+    assert any(value in text for value in args.values() if value != "user_defined")
+    assert_never_evaluated(text)
