@@ -27,7 +27,7 @@ from conftest import ADMIN_TOKEN
 from store import open_store
 from web import create_app, services
 from web.folium_render import UnsafeElement, render_parts
-from web.map_elements import DataLayer, offline_map
+from web.map_elements import DataLayer, MapControls, offline_map
 
 PID = str(os.getpid())
 NAMES = ["企业{{7*7}}", "{% for x in range(3) %}x{% endfor %}", "${7*7}",
@@ -247,6 +247,34 @@ def test_the_report_pdf_prints_planted_quotes_as_written(app, planted, compiled)
 
 
 # -- the renderer -------------------------------------------------------------------
+
+def benign_map() -> folium.Map:
+    tiles = [{"url": "/tiles/{z}/{x}/{y}.png", "attribution": "底图", "name": "底图"}]
+    m = offline_map([], [], ((34, 119), (35, 120)), tiles)
+    DataLayer("entities", {"type": "FeatureCollection", "features": []}, name="甲").add_to(m)
+    DataLayer("entities", {"type": "FeatureCollection", "features": []}, name="乙",
+              show=False).add_to(m)
+    folium.LayerControl().add_to(m)
+    MapControls({"legend": None}, [("innomap", "/static/x.js?a=1&b=2")],
+                [("innomap_css", "/static/x.css")]).add_to(m)
+    return m
+
+
+def test_for_plain_data_the_renderer_writes_what_branca_writes():
+    """Same map, same script and div as branca's own render (the oracle), without its
+    second compile; links are HTML-escaped and the page gives the charset itself."""
+    m = benign_map()
+    parts = render_parts(m)
+    figure = m.get_root()
+    figure.render()
+    def norm(text):
+        return re.sub(r"\s+", " ", text).strip()
+    assert norm(parts.script) == norm(figure.script.render())
+    assert norm(parts.html) == norm(figure.html.render())
+    theirs = norm(figure.header.render()).replace("&b=", "&amp;b=")
+    assert norm(parts.header) == theirs.split("/> ", 1)[1]  # less branca's meta charset
+    assert parts.script.count(".addTo(") == 3  # the tiles, 甲 and the control; not 乙
+
 
 def test_the_renderer_refuses_elements_it_cannot_draw_safely():
     m = offline_map([], [], ((34, 119), (35, 120)), [])
