@@ -379,3 +379,23 @@ def test_a_hostile_query_string_is_a_400_that_names_it_literally(client, args):
     text = html.unescape(response.get_data(as_text=True))
     assert any(value in text for value in args.values() if value != "user_defined")
     assert_never_evaluated(text)
+
+
+def test_the_import_preview_page_shows_the_names_escaped(hostile_app):
+    form = {"file": (io.BytesIO(carriers_csv()), "载体{{7*7}}.csv"), "kind": "carriers",
+            "datum": "WGS84"}
+    headers = {"Authorization": AUTH["Authorization"], "Accept": "text/html"}
+    response = hostile_app.test_client().post("/admin/import", data=form, headers=headers)
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "引号{{&#39;&#34;" in text and "载体{{7*7}}.csv" in html.unescape(text)
+    assert_never_evaluated(text)
+
+
+def test_the_export_pdf_prints_the_title_as_written(client):
+    from pdfminer.high_level import extract_text
+
+    title = "$x^2$ 企业{{7*7}}"
+    response = client.get(f"/export/{CITY}.pdf?{urlencode({'title': title})}")
+    assert response.status_code == 200
+    assert title in extract_text(io.BytesIO(response.data))
