@@ -24,6 +24,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import FigureCanvasPdf
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from pyproj import CRS, Transformer
 
 from geo.fonts import CjkFont
@@ -161,6 +162,7 @@ def _compose(drawing: MapDrawing, page: Page, fmt: str, crs: CRS, font: CjkFont)
     figure.text(frames.right, 1 - frames.mm_y(15), f"比例尺 1:{denominator:,}",
                 ha="right", va="baseline", color="#333333",
                 fontproperties=font.properties(9 * s))
+    literal_texts(figure)
     return figure, {"scale_bar": bar, "legend_labels": legend_labels,
                     "labels_placed": labels, "scale_denominator": denominator}
 
@@ -210,6 +212,27 @@ class _Layout:
 
     def mm_y(self, mm: float) -> float:
         return mm / self.h
+
+
+def literal_texts(figure: Figure) -> Figure:
+    """Every text of ``figure`` printed as written: never read as mathtext.
+
+    Names, titles and quotes are data: a carrier called ``$x^2$`` must print its dollar
+    signs, and a stray ``$\\frac`` must not fail the render.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        A figure whose texts (titles, labels, legend entries, table cells) are drawn.
+
+    Returns
+    -------
+    Figure
+        The same figure, for chaining.
+    """
+    for text in figure.findobj(Text):
+        text.set_parse_math(False)
+    return figure
 
 
 # -- output ---------------------------------------------------------------------------

@@ -80,7 +80,8 @@ def _linear(c: float) -> float:
 def _try_label(ax, renderer, text, geometry, taken, font, size, colour):
     """Place ``text`` at the first anchor where its box is free and inside ``geometry``."""
     artist = ax.text(0, 0, text, ha="center", va="center", zorder=7, color=colour,
-                     fontproperties=font.properties(size), clip_on=True)
+                     fontproperties=font.properties(size), clip_on=True,
+                     parse_math=False)
     extent = artist.get_window_extent(renderer)
     half_w, half_h = extent.width * 1.08 / 2, extent.height * 1.15 / 2
     shapely.prepare(geometry)
@@ -139,6 +140,7 @@ def feature_labels(ax, drawing: MapDrawing, crs: CRS, font: CjkFont, s: float,
             anchor = _label_anchor(geometry)
             ax.text(anchor.x, anchor.y, label, ha="left", va="bottom", zorder=9,
                     color="#67000d", fontproperties=font.properties(7 * s), clip_on=True,
+                    parse_math=False,
                     bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
                           "edgecolor": "none", "alpha": 0.75})
             placed.append(label)

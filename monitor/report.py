@@ -21,6 +21,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from geo.cartography import literal_texts
 from geo.fonts import CjkFont  # noqa: E402
 from monitor.progress import STATUSES  # noqa: E402
 from sheets import escape_formula  # noqa: E402
@@ -68,7 +69,7 @@ class _Pages:
         return fig
 
     def save(self, fig: Figure) -> None:
-        self.pdf.savefig(fig)
+        self.pdf.savefig(literal_texts(fig))  # names and quotes print as written
 
 
 def report_pdf(region_name: str, table: pd.DataFrame, rows: pd.DataFrame,

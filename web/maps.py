@@ -26,6 +26,7 @@ from web import services
 from web.assets import vendor_url
 from web.basemaps import basemap_tiles
 from web.folium_map import build_folium
+from web.folium_render import render_parts
 from web.regions import region_pages
 
 bp = Blueprint("maps", __name__, url_prefix="/maps")
@@ -96,11 +97,10 @@ def _render(spec, template: str, **context):
     m = build_folium(spec, svc.maps, _assets(),
                      basemap_tiles(basemap, svc.settings.tianditu_key), gcj02=basemap == "amap",
                      region_urls=_region_links())
-    figure = m.get_root()
-    figure.render()  # fills the figure's header, html and script sections
+    parts = render_parts(m)  # never branca's Figure.render: it compiles data as templates
     tiled = [] if basemap == "amap" else tiled_layers(spec)
-    return render_template(template, map_header=figure.header.render(),
-                           map_html=figure.html.render(), map_script=figure.script.render(),
+    return render_template(template, map_header=parts.header,
+                           map_html=parts.html, map_script=parts.script,
                            downloads=export_links(spec.map_id, request.args),
                            export_id=spec.map_id, tiled_layers=tiled,
                            tile_script_urls=tile_scripts() if tiled else [], **context)
