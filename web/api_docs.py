@@ -21,6 +21,11 @@ REL_QUERYABLES = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 REL_SCHEMA = "http://www.opengis.net/def/rel/ogc/1.0/schema"
 SCHEMA_JSON = "application/schema+json"
 TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+REL_VECTOR_TILES = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
+REL_TILING_SCHEMES = "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"
+MVT = "application/vnd.mapbox-vector-tile"
+#: The one tile matrix set the tiles are cut in (OGC 17-083r4 Annex D.1).
+TMS = "WebMercatorQuad"
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -41,6 +46,15 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
     "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
+    # OGC API – Tiles Part 1 (1.0) and the tile matrix sets it points at (OGC 17-083r4)
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+    "http://www.opengis.net/spec/tms/2.0/conf/tilematrixset",
+    "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
 ]
 
 # Parameters of the items endpoint other than the per-collection property filters.
@@ -75,6 +89,7 @@ def landing(base: str) -> dict:
             link(f"{base}/conformance", REL_CONFORMANCE, JSON, "符合的标准类"),
             link(f"{base}/collections", "data", JSON, "全部图层"),
             link(f"{base}/collections", REL_DATA, JSON, "全部图层"),
+            link(f"{base}/tileMatrixSets", REL_TILING_SCHEMES, JSON, "瓦片矩阵集"),
         ],
     }
 
@@ -83,12 +98,14 @@ def conformance() -> dict:
     return {"conformsTo": CONFORMANCE}
 
 
-def collection(base: str, layer, table: FeatureTable) -> dict:
-    """The description of one collection (``layer`` is a ``layers.base.Collection``)."""
+def collection(base: str, layer, table: FeatureTable, count: int,
+               extent: list | None) -> dict:
+    """The description of one collection (``layer`` is a ``layers.base.Collection``):
+    ``count`` features within the CRS84 box ``extent``, as its storage reports them."""
     href = f"{base}/collections/{layer.id}"
-    extent = {}
-    if table.extent is not None:
-        extent["spatial"] = {"bbox": [table.extent], "crs": CRS84}
+    box, extent = extent, {}
+    if box is not None:
+        extent["spatial"] = {"bbox": [box], "crs": CRS84}
     years = table.year_range
     if years is not None:
         extent["temporal"] = {"interval": [[f"{years[0]}-01-01T00:00:00Z",
@@ -101,7 +118,7 @@ def collection(base: str, layer, table: FeatureTable) -> dict:
         "geometryType": layer.geometry_type,
         "crs": list(SUPPORTED),
         "storageCrs": CRS84,
-        "numberOfFeatures": len(table),
+        "numberOfFeatures": count,
         "links": [
             link(href, "self", JSON, layer.title),
             link(f"{href}?f=html", "alternate", HTML, layer.title),
@@ -113,11 +130,18 @@ def collection(base: str, layer, table: FeatureTable) -> dict:
             link(f"{href}/feature-schema", "describedBy", SCHEMA_JSON,
                  "要素的 JSON Schema（GeoJSON Feature）"),
             link(f"{href}/schema", REL_SCHEMA, SCHEMA_JSON, "属性与几何类型（JSON Schema）"),
+            *tile_links(href, layer.title),
         ],
     }
     if extent:
         doc["extent"] = extent
     return doc
+
+
+def tile_links(href: str, title: str) -> list[dict]:
+    """The link from a collection to the list of its vector tilesets (OGC API – Tiles,
+    geodata-tilesets class)."""
+    return [link(f"{href}/tiles", REL_VECTOR_TILES, JSON, f"{title}：矢量瓦片集")]
 
 
 def collections(base: str, docs: list[dict]) -> dict:
