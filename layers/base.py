@@ -31,7 +31,6 @@ MAP_ROLES = {
     "corridor": "走廊组成（中轴线、分界线、片区、节点、缓冲区）",
     "none": "不上地图（map_reason 说明原因）",
 }
-OVERLAY_ROLES = ("points", "areas", "lines", "corridor")
 #: Where a layer's features live (``Layer.storage``).
 STORAGES = {
     "memory": "load() 返回全部要素，每个服务进程保留一份",

@@ -47,8 +47,6 @@ from web.services import services
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 JSON = "application/json"
-#: Media types of the documents answered in JSON or (with ``f=html``) HTML.
-DOCUMENT_TYPES = (JSON, docs.HTML)
 ITEM_TYPES = (docs.GEOJSON, JSON, docs.HTML)
 
 
