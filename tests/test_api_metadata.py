@@ -109,10 +109,11 @@ def test_items_carry_link_headers_matching_the_body(client):
     response = client.get("/api/collections/entities/items?limit=2")
     links = link_header(response)
     body = {link["rel"]: link["href"] for link in response.get_json()["links"]}
-    assert set(links) == {"self", "alternate", "next"}
+    queryables = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+    assert set(links) == {"self", "alternate", "next", queryables}
     assert all(links[rel] == body[rel] for rel in links)
     second = client.get(links["next"].replace("http://localhost", ""))
-    assert set(link_header(second)) == {"self", "alternate", "next", "prev"}
+    assert set(link_header(second)) == {"self", "alternate", "next", "prev", queryables}
 
 
 def test_one_item_carries_link_headers(client):

@@ -187,17 +187,20 @@ def _respond(body, fmt, query, links=()):
 
 
 def _document(build, template, media_type=JSON):
-    """A request-independent document, JSON or (with a template) HTML."""
+    """A request-independent document, JSON or (with a template) HTML; its links to
+    itself, its other formats and its queryables also go in a ``Link`` header."""
     check_known(request.args, ("f",))
     allowed = RESPONSE_FORMATS if template else ("json",)
     fmt = parse_format(request.args, allowed=allowed, accept=request.accept_mimetypes)
     _check_acceptable((media_type, JSON, docs.HTML) if template else (media_type, JSON))
+    doc = build(_base())
     if fmt == "html":
-        body, media = render_template(template, doc=build(_base())).encode(), docs.HTML
-        media += "; charset=utf-8"
+        body = render_template(template, doc=doc).encode()
+        media = docs.HTML + "; charset=utf-8"
     else:
-        body, media = features.json_bytes(build(_base())), media_type
-    return to_response(respond(request, Entry(body, media, {})))
+        body, media = features.json_bytes(doc), media_type
+    header = link_header(doc.get("links", [])) if isinstance(doc, dict) else ""
+    return to_response(respond(request, Entry(body, media, {"Link": header} if header else {})))
 
 
 def _item_links(req, source, table, position) -> list[dict]:
@@ -250,7 +253,9 @@ def _items_links(req, layer, query, selection) -> list[dict]:
     links = [docs.link(href(query.offset), "self", docs.GEOJSON, "本页"),
              docs.link(href(query.offset, "html"), "alternate", docs.HTML, "本页（HTML）"),
              docs.link(absolute(req, f"/api/collections/{layer.id}"), "collection", docs.JSON,
-                       layer.title)]
+                       layer.title),
+             docs.link(absolute(req, f"/api/collections/{layer.id}/queryables"),
+                       docs.REL_QUERYABLES, docs.SCHEMA_JSON, "可筛选属性")]
     end = query.offset + len(selection.positions)
     if end < selection.matched:
         links.append(docs.link(href(end), "next", docs.GEOJSON, "下一页"))

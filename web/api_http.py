@@ -10,17 +10,20 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 from flask import Response, current_app
 from werkzeug.http import parse_accept_header
 
 from geo.features import FeatureTable
-from web.api_docs import ITEM_PARAMETERS
+from web.api_docs import ITEM_PARAMETERS, REL_QUERYABLES
 from web.errors import NotAcceptable
 
 CACHE_CONTROL = "public, max-age=60"
-LINK_HEADER_RELS = ("self", "alternate", "next", "prev")
+TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+#: Relations also sent as ``Link`` headers (RFC 8288): what HTTP-level clients follow.
+LINK_HEADER_RELS = ("self", "alternate", "next", "prev", REL_QUERYABLES)
 GZIP_MIN_BYTES = 1024
 CORS_HEADERS = (("Access-Control-Allow-Origin", "*"),
                 ("Access-Control-Expose-Headers", "ETag, Content-Crs, Link"))
@@ -131,10 +134,17 @@ def respond(req, entry: Entry) -> Reply:
 
 
 def link_header(links: list[dict]) -> str:
-    """The HTTP ``Link`` header (RFC 8288) of a document's ``self``, ``alternate``,
-    ``next`` and ``prev`` links, which HTTP-level clients read without the body."""
-    return ", ".join(f'<{link["href"]}>; rel="{link["rel"]}"; type="{link["type"]}"'
+    """The HTTP ``Link`` header (RFC 8288) of the links of :data:`LINK_HEADER_RELS`,
+    which HTTP-level clients read without the body."""
+    return ", ".join(f'<{link["href"]}>; rel={_param(link["rel"])}; type="{link["type"]}"'
                      for link in links if link["rel"] in LINK_HEADER_RELS)
+
+
+def _param(value: str) -> str:
+    """A link parameter's value: bare when it is a token (``self``), else quoted (a URI
+    relation type is not a token in RFC 8288's grammar)."""
+    return value if TOKEN.fullmatch(value) else f'"{value}"'
+
 
 
 def negotiated(req, offered) -> str:
