@@ -233,3 +233,31 @@ def test_dead_module_constants():
                         re.findall(rf"\b{name}\b", everything)) <= 1:
                     dead.append(f"{path.relative_to(ROOT)} {name}")
     assert dead == []
+
+
+# Where a web module catches a core error for a reason other than answering it over HTTP.
+CATCHES_A_CORE_ERROR = {
+    "web/cli.py": "the command line prints the error and exits 2",
+    "web/regions.py": "a region page leaves out the map picture its indicator lacks",
+    "web/api_query.py": "the query parser adds the parameter's name to CQL2 errors "
+                        "(to become plain raises when the parser names it itself)",
+}
+
+
+def test_core_errors_reach_http_through_the_one_table():
+    """ARCHITECTURE.md: domain errors are mapped to HTTP once, in ``web/errors.py``'s
+    ``DOMAIN_ERRORS``; views let them rise rather than catch and convert them."""
+    from web.errors import DOMAIN_ERRORS
+
+    names = {kind.__name__ for kind in DOMAIN_ERRORS}
+    catching = set()
+    for path in modules("web"):
+        rel = str(path.relative_to(ROOT))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ExceptHandler) and node.type is not None:
+                caught = {n.id if isinstance(n, ast.Name) else n.attr
+                          for n in ast.walk(node.type) if isinstance(n, (ast.Name, ast.Attribute))}
+                if caught & names:
+                    catching.add(rel)
+    assert catching - {"web/errors.py"} <= set(CATCHES_A_CORE_ERROR)
+    assert {"web/api.py", "web/tiles.py", "web/api_store.py"}.isdisjoint(catching)
