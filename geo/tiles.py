@@ -5,18 +5,28 @@ XYZ web maps. Geometries come in WGS84 lon/lat and are projected to Web Mercator
 (EPSG:3857) here; :func:`encode` clips lines and polygons to the tile plus a small
 buffer, keeps points inside the tile itself, and quantises to a 4096 grid with the
 ``mapbox-vector-tile`` encoder. Nothing here knows about layers or HTTP.
+
+The tile matrix set itself (its document, each tile's bounds in degrees and in
+metres, the size of each matrix) is morecantile's ``WebMercatorQuad``; what stays
+written out here is vectorised numpy over many points at once (:func:`mercator`,
+:func:`tile_index`), which morecantile answers one point per call.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import mapbox_vector_tile
+import morecantile
 import numpy as np
 import shapely
 
 EXTENT = 4096
+#: The deepest zoom served (WebMercatorQuad defines 0–24; past 22 a point layer's tiles
+#: are single points, and the tileset documents say so in ``tileMatrixSetLimits``).
 MAX_ZOOM = 22
+TMS = morecantile.tms.get("WebMercatorQuad")
 EARTH_HALF = math.pi * 6378137.0  # half the Web Mercator world width, metres
 MAX_LAT = 85.0511287798066
 #: Share of a tile's width kept around it for lines and polygons (no seams at edges).
@@ -40,8 +50,9 @@ def check_tile(z: int, y: int, x: int) -> None:
     """
     if not 0 <= z <= MAX_ZOOM:
         raise TileError(f"瓦片级别应在 0–{MAX_ZOOM} 之间，收到 {z}")
-    last = 2 ** z - 1
-    for name, value in (("行号", y), ("列号", x)):
+    matrix = TMS.matrix(z)
+    for name, value, size in (("行号", y, matrix.matrixHeight), ("列号", x, matrix.matrixWidth)):
+        last = size - 1
         if not 0 <= value <= last:
             raise TileError(f"第 {z} 级瓦片{name}应在 0–{last} 之间，收到 {value}")
 
@@ -56,10 +67,7 @@ def mercator(lon, lat):
 
 def tile_mercator_bounds(z: int, y: int, x: int) -> tuple[float, float, float, float]:
     """(minx, miny, maxx, maxy) of tile ``z/y/x`` in Web Mercator metres."""
-    size = 2 * EARTH_HALF / 2 ** z
-    west = -EARTH_HALF + x * size
-    north = EARTH_HALF - y * size
-    return west, north - size, west + size, north
+    return tuple(TMS.xy_bounds(morecantile.Tile(x, y, z)))
 
 
 def tile_index(lon, lat, z: int) -> tuple[np.ndarray, np.ndarray]:
@@ -108,12 +116,7 @@ def tile_bounds(z: int, y: int, x: int) -> tuple[float, float, float, float]:
     >>> [round(v, 4) for v in tile_bounds(0, 0, 0)]
     [-180.0, -85.0511, 180.0, 85.0511]
     """
-    n = 2 ** z
-
-    def lat(row):
-        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
-
-    return x / n * 360 - 180, lat(y + 1), (x + 1) / n * 360 - 180, lat(y)
+    return tuple(TMS.bounds(morecantile.Tile(x, y, z)))
 
 
 def buffered_bounds(z: int, y: int, x: int) -> tuple[float, float, float, float]:
@@ -185,16 +188,8 @@ def _projected(geoms: np.ndarray, bounds, grown, size) -> list:
     return list(out)
 
 
+@functools.cache
 def tile_matrix_set() -> dict:
-    """The WebMercatorQuad tile matrix set (OGC 17-083r4 Annex D.1) as JSON."""
-    matrices = []
-    for z in range(MAX_ZOOM + 1):
-        cell = 2 * EARTH_HALF / 256 / 2 ** z
-        matrices.append({"id": str(z), "scaleDenominator": cell / 0.00028, "cellSize": cell,
-                         "cornerOfOrigin": "topLeft", "pointOfOrigin": [-EARTH_HALF, EARTH_HALF],
-                         "matrixWidth": 2 ** z, "matrixHeight": 2 ** z, "tileWidth": 256,
-                         "tileHeight": 256})
-    return {"id": "WebMercatorQuad", "title": "Google Maps Compatible for the World",
-            "uri": "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad",
-            "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
-            "orderedAxes": ["E", "N"], "tileMatrices": matrices}
+    """The WebMercatorQuad tile matrix set (OGC 17-083r4 Annex D.1; OGC 2DTMS 2.0 JSON),
+    built once: callers must not change it."""
+    return TMS.model_dump(exclude_none=True, mode="json")

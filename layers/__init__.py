@@ -100,7 +100,7 @@ class Catalog:
         imported metrics) is reloaded after it, so both change together.
         """
         layer = self.layer(layer_id)
-        self.context._cache.pop(layer_id, None)
+        self.context.forget(f"layer:{layer_id}")
         self.frames[layer_id] = self.context.layer(layer.id)
         self.generation += 1
         for dependent in self.layers.values():

@@ -31,7 +31,6 @@ MAP_ROLES = {
     "corridor": "走廊组成（中轴线、分界线、片区、节点、缓冲区）",
     "none": "不上地图（map_reason 说明原因）",
 }
-OVERLAY_ROLES = ("points", "areas", "lines", "corridor")
 #: Where a layer's features live (``Layer.storage``).
 STORAGES = {
     "memory": "load() 返回全部要素，每个服务进程保留一份",
@@ -52,10 +51,13 @@ class PageQuery:
 
 @dataclass
 class LayerContext:
-    """What a layer may use while loading: the data directory and other layers.
+    """What a layer may use while loading: the data directory, other layers, and a
+    cache of what is read once per context.
 
     ``layer(id)`` loads another registered layer once and caches it, so a layer
-    that joins to boundaries does not read them twice.
+    that joins to boundaries does not read them twice; ``cached(key, make)`` keeps
+    anything else read once (boundary files, a store connection); ``forget(key)``
+    drops an entry so that the next use reads it again (a reload).
     """
 
     data_dir: Path
@@ -63,10 +65,19 @@ class LayerContext:
     options: dict = field(default_factory=dict)
     _cache: dict = field(default_factory=dict)
 
+    def cached(self, key: str, make: Callable[[], object]):
+        """The value kept under ``key``, made by ``make()`` at its first use."""
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def forget(self, key: str) -> None:
+        """Drop the value kept under ``key`` (nothing when there is none)."""
+        self._cache.pop(key, None)
+
     def layer(self, layer_id: str) -> gpd.GeoDataFrame:
-        if layer_id not in self._cache:
-            self._cache[layer_id] = self.resolve(layer_id).load_checked(self)
-        return self._cache[layer_id]
+        return self.cached(f"layer:{layer_id}",
+                           lambda: self.resolve(layer_id).load_checked(self))
 
 
 class Layer(abc.ABC):

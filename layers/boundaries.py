@@ -12,10 +12,7 @@ BOUNDARIES_DIR = "boundaries"
 
 def all_boundaries(ctx: LayerContext) -> gpd.GeoDataFrame:
     """Every boundary unit at full resolution, read once per context."""
-    key = "_boundaries_full"
-    if key not in ctx._cache:
-        ctx._cache[key] = load_boundaries(ctx.data_dir / BOUNDARIES_DIR)
-    return ctx._cache[key]
+    return ctx.cached("boundaries:full", lambda: load_boundaries(ctx.data_dir / BOUNDARIES_DIR))
 
 
 def display_boundaries(ctx: LayerContext, resolution: str = "fine") -> gpd.GeoDataFrame:
@@ -25,10 +22,8 @@ def display_boundaries(ctx: LayerContext, resolution: str = "fine") -> gpd.GeoDa
     ``fine`` version (about 50 m): exact enough for a thematic map, a third of
     the full-resolution size, and identical shared edges between neighbours.
     """
-    key = f"_boundaries_{resolution}"
-    if key not in ctx._cache:
-        ctx._cache[key] = load_boundaries(ctx.data_dir / BOUNDARIES_DIR, resolution)
-    return ctx._cache[key]
+    return ctx.cached(f"boundaries:{resolution}",
+                      lambda: load_boundaries(ctx.data_dir / BOUNDARIES_DIR, resolution))
 
 
 def region_shapes(ctx: LayerContext, resolution: str = "fine") -> gpd.GeoSeries:

@@ -27,10 +27,7 @@ def context_store(ctx: LayerContext) -> Store | None:
     url = ctx.options.get(STORE_OPTION)
     if not url:
         return None
-    cache_key = f"_store:{url}"
-    if cache_key not in ctx._cache:
-        ctx._cache[cache_key] = open_store(url)
-    return ctx._cache[cache_key]
+    return ctx.cached(f"store:{url}", lambda: open_store(url))
 
 
 def _empty_rows(kind: str) -> pd.DataFrame:

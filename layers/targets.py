@@ -52,7 +52,6 @@ _CLAUSE_BREAK = re.compile(r"[，；。、：\n]")
 TARGET_KEY = ("region_adcode", "subject", "entity_id", "indicator_id", "year", "kind")
 SOURCES = ("table", "text")
 KINDS = ("baseline", "target")
-VALUE_COLUMNS = ("region_adcode", "value", "value_max", "qualifier", "unit", "plan_id", "quote")
 
 _DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
            "七": 7, "八": 8, "九": 9}

@@ -24,18 +24,19 @@ GRID_CELLS = 64
 STORED_PROPERTIES = ("id", "name", "type")
 
 
-def tile_bytes(ctx, layer, collection_id: str, table, z: int, y: int, x: int) -> bytes:
-    """The Mapbox Vector Tile ``z/y/x`` of collection ``collection_id`` (b"": empty).
-
-    ``table`` is the collection's ``geo.features.FeatureTable`` (memory layers).
-    Raises ``geo.tiles.TileError`` for a tile outside WebMercatorQuad.
-    """
+def table_tile(collection_id: str, table, z: int, y: int, x: int) -> bytes:
+    """The Mapbox Vector Tile ``z/y/x`` of a collection held in memory as ``table`` (a
+    ``geo.features.FeatureTable``); b"" when empty. Raises ``geo.tiles.TileError`` for
+    a tile outside WebMercatorQuad."""
     tiles.check_tile(z, y, x)
-    if layer.storage == "store":
-        geoms, props = _stored(ctx, layer, z, y, x)
-    else:
-        geoms, props = _from_table(table, z, y, x)
-    return tiles.encode([(collection_id, geoms, props)], z, y, x)
+    return tiles.encode([(collection_id, *_from_table(table, z, y, x))], z, y, x)
+
+
+def stored_tile(ctx, layer, collection_id: str, z: int, y: int, x: int) -> bytes:
+    """The Mapbox Vector Tile ``z/y/x`` of a store-backed point ``layer`` (b"": empty);
+    raises ``geo.tiles.TileError`` like :func:`table_tile`."""
+    tiles.check_tile(z, y, x)
+    return tiles.encode([(collection_id, *_stored(ctx, layer, z, y, x))], z, y, x)
 
 
 def _from_table(table, z, y, x):

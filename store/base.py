@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 KINDS = ("metrics", "carriers")
-ACTIONS = ("import", "rollback")
 METRIC_COLUMNS = ("region_adcode", "indicator_id", "year", "value", "unit", "source")
 CARRIER_COLUMNS = ("name", "type", "address", "lon", "lat", "datum", "province_adcode",
                    "city_adcode", "county_adcode", "precision", "source")

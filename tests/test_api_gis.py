@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -115,3 +116,64 @@ def test_schemathesis_finds_no_server_error_or_mismatch(live_url, tmp_path):
                     "Undocumented Content-Type", "Malformed media type"):
         assert failure not in output, output[-4000:]
     assert "operations" in output.lower() or report.exists(), output[-2000:]
+
+
+@pytest.mark.parametrize("cid", ["entities", "imported-carriers", "boundaries-county"])
+def test_qgis_finds_the_tiles_from_the_collection_and_draws_them(live_url, tmp_path, cid):
+    """A memory layer, a store-backed layer and polygons: QGIS's vector tile layer
+    draws the tiles whose URL the script found by following the collection's links."""
+    python = _qgis_python()
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(tmp_path),
+           "HOME": str(tmp_path)}
+    run = subprocess.run([python, str(CLIENTS / "qgis_tiles.py"),
+                          f"{live_url}/api/collections/{cid}"], capture_output=True, text=True,
+                         timeout=300, env=env, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = json.loads(run.stdout.splitlines()[-1])
+    assert result["template"] == (f"{live_url}/api/collections/{cid}/tiles/WebMercatorQuad"
+                                  "/{z}/{y}/{x}")
+    assert result["valid"] and result["painted"] > 0, result
+
+
+def test_gdal_mvt_driver_reads_a_tile(live_url, tmp_path):
+    """GDAL's MVT driver opens a tile as served: the features the API lists in that tile,
+    placed inside the tile's Web Mercator bounds."""
+    import urllib.request
+
+    if shutil.which("ogrinfo") is None:
+        pytest.skip("ogrinfo not installed (Debian gdal-bin, scripts/install_system_packages.sh)")
+    z, y, x = 8, 102, 212  # over the fixture's carriers and entities
+    path = tmp_path / "tile.pbf"
+    url = f"{live_url}/api/collections/entities/tiles/WebMercatorQuad/{z}/{y}/{x}"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        path.write_bytes(response.read())
+    run = subprocess.run(["ogrinfo", "-ro", "-al", "-so", "-oo", f"Z={z}", "-oo", f"Y={y}",
+                          "-oo", f"X={x}", f"MVT:{path}"], capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0, run.stderr
+    count = int(next(line for line in run.stdout.splitlines()
+                     if line.startswith("Feature Count:")).split(":")[1])
+    extent = next(line for line in run.stdout.splitlines() if line.startswith("Extent:"))
+    half, size = 20037508.342789244, 2 * 20037508.342789244 / 2 ** z
+    west, north = -half + x * size, half - y * size
+    numbers = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", extent)]  # (x, y) - (x, y)
+    assert west <= numbers[0] <= numbers[2] <= west + size
+    assert north - size <= numbers[1] <= numbers[3] <= north
+    box = _lonlat_box(z, y, x)
+    items = get_json(f"{live_url}/api/collections/entities/items?limit=10000&bbox="
+                     + ",".join(map(str, box)))
+    inside = [f for f in items["features"]
+              if box[0] <= f["geometry"]["coordinates"][0] < box[2]
+              and box[1] < f["geometry"]["coordinates"][1] <= box[3]]
+    assert count == len(inside) > 0
+
+
+def _lonlat_box(z, y, x):
+    from pyproj import Transformer
+
+    half = 20037508.342789244
+    size = 2 * half / 2 ** z
+    west, north = -half + x * size, half - y * size
+    to_lonlat = Transformer.from_crs(3857, 4326, always_xy=True)
+    (lon0, lon1), (lat0, lat1) = to_lonlat.transform([west, west + size], [north - size, north])
+    return lon0, lat0, lon1, lat1

@@ -116,7 +116,66 @@ def test_a_tile_outside_the_matrix_is_404_in_chinese(client, path, status):
     assert response.status_code == status and "瓦片" in response.get_json()["description"]
 
 
-def test_collections_without_tiles_say_which_have_them(client):
-    response = client.get(TILE.format("targets", *SUQIAN_Z8))
-    assert response.status_code == 404 and "boundaries-county" in response.get_json()[
-        "description"]
+def test_an_unknown_collection_has_no_tiles(client):
+    response = client.get(TILE.format("no-such-layer", *SUQIAN_Z8))
+    assert response.status_code == 404 and "no-such-layer" in response.get_json()["description"]
+
+
+@pytest.mark.parametrize("cid", ["entities", "carriers", "structures", "targets"])
+def test_every_point_collection_has_tiles_with_its_features(client, cid):
+    """The point layers the README names: each tile holds exactly the collection's
+    features whose point lies in it, found here from the items with pyproj's box."""
+    west, south, east, north = tile_box(*SUQIAN_Z8)
+    items = client.get(f"/api/collections/{cid}/items?limit=10000").get_json()["features"]
+    inside = set()
+    for f in items:
+        points = (f["geometry"]["coordinates"] if f["geometry"]["type"] == "MultiPoint"
+                  else [f["geometry"]["coordinates"]])
+        if any(west <= x < east and south < y <= north for x, y in points):
+            inside.add(str(f["id"]))
+    assert inside, cid  # the fixture area has features of every point layer
+    layer = decode(client.get(TILE.format(cid, *SUQIAN_Z8)))[cid]
+    assert {str(f["properties"]["id"]) for f in layer["features"]} == inside
+
+
+def test_the_tileset_list_is_found_from_the_collection(client):
+    doc = client.get("/api/collections/entities").get_json()
+    rel = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
+    [href] = [link["href"] for link in doc["links"] if link["rel"] == rel]
+    listed = client.get(href).get_json()["tilesets"]
+    assert [t["tileMatrixSetURI"] for t in listed] == [
+        "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"]
+    [template] = [link["href"] for link in listed[0]["links"] if link["rel"] == "item"]
+    path = template.replace("http://localhost", "").format(
+        tileMatrix=8, tileRow=102, tileCol=212)
+    assert decode(client.get(path))["entities"]["features"]
+
+
+def test_tilejson_points_at_the_same_tiles(client):
+    doc = client.get("/api/collections/carriers/tiles/WebMercatorQuad/tilejson").get_json()
+    assert doc["tilejson"] == "3.0.0" and doc["vector_layers"][0]["id"] == "carriers"
+    [template] = doc["tiles"]
+    z, y, x = SUQIAN_Z8
+    path = template.replace("http://localhost", "").format(z=z, y=y, x=x)
+    assert decode(client.get(path))["carriers"]["features"]
+    west, south, east, north = doc["bounds"]
+    assert west < 118.3 < east and south < 33.96 < north
+
+
+def test_tiles_are_in_conformance_and_openapi(client):
+    conforms = client.get("/api/conformance").get_json()["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core" in conforms
+    assert "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt" in conforms
+    paths = client.get("/api/openapi").get_json()["paths"]
+    assert "/tileMatrixSets" in paths
+    for cid in ("entities", "imported-carriers", "boundaries-county"):
+        tile = paths[f"/collections/{cid}/tiles/WebMercatorQuad/{{tileMatrix}}/{{tileRow}}"
+                     f"/{{tileCol}}"]["get"]
+        assert MVT in tile["responses"]["200"]["content"]
+        assert f"/collections/{cid}/tiles" in paths
+
+
+def test_a_tile_refuses_a_format_it_cannot_give(client):
+    response = client.get(TILE.format("entities", *SUQIAN_Z8),
+                          headers={"Accept": "application/json"})
+    assert response.status_code == 406

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from flask import Flask
 
@@ -11,9 +11,10 @@ from layers import load_catalog
 from mapcore.resources import MapResources
 from web import auth, cache, security
 from web.errors import register_error_handlers
+from web.services import EXTENSION, Services, services
 from web.settings import Settings, from_environment
 
-EXTENSION = "innomap"
+__all__ = ["Services", "create_app", "services"]
 
 
 def create_app(config: dict | Settings | None = None, layers: Iterable = ()) -> Flask:
@@ -74,42 +75,3 @@ def _blueprints():
     # the store and sign-in that admin sets up.
     return [pages.bp, targets_page.bp, regions.bp, task_plan.bp, maps.bp, export.bp, api.bp,
             tiles.bp, assets.bp, admin.bp, import_jobs.bp]
-
-
-class Services:
-    """What routes share for the life of the app: settings, the loaded catalog and the
-    map core's resources (display boundaries, plans, symbol families)."""
-
-    def __init__(self, settings: Settings, catalog, maps: MapResources):
-        self.settings = settings
-        self.catalog = catalog
-        self.maps = maps
-        self.links: list[tuple[str, str, str]] = []
-        self.health: dict[str, Callable[[], dict]] = {}
-        self.refreshers: list[Callable[[Flask], None]] = []
-
-    def add_link(self, section: str, title: str, url: str) -> None:
-        """List a page on the index: section heading, link text, URL."""
-        self.links.append((section, title, url))
-
-    def add_health(self, name: str, report: Callable[[], dict]) -> None:
-        """Add a part to ``/healthz``: ``report()`` returns what is loaded, cheaply."""
-        self.health[name] = report
-
-    def add_refresher(self, refresh: Callable[[Flask], None]) -> None:
-        """Run ``refresh(app)`` before every request (in Flask and ahead of the response
-        cache): it brings the catalog up to date, e.g. with imports of other workers,
-        and must be cheap when nothing changed."""
-        self.refreshers.append(refresh)
-
-    def refresh(self, app: Flask) -> None:
-        """Run every refresher, in the order they were added."""
-        for refresh in self.refreshers:
-            refresh(app)
-
-
-def services(app: Flask | None = None) -> Services:
-    """The Services of ``app`` (default: the current app)."""
-    from flask import current_app
-
-    return (app or current_app).extensions[EXTENSION]

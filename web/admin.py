@@ -40,7 +40,7 @@ from layers.imported import CARRIERS_LAYER, METRICS_LAYER, version_frame
 from sheets import safe_csv
 from store import RollbackConflict, Store, StoreError, VersionNotFound, open_store
 from store.base import MAX_VERSION_ID
-from web import auth, services
+from web import auth
 from web.downloads import csv_chunks, geojson_chunks
 from web.errors import (
     Conflict,
@@ -51,6 +51,7 @@ from web.errors import (
     wants_json,
 )
 from web.import_cli import import_limits
+from web.services import services
 
 bp = Blueprint("admin", __name__)
 EXTENSION = "innomap.imports"

@@ -1,31 +1,34 @@
 """The feature API under /api: OGC API – Features Part 1 (Core, 1.0.1), Part 2 (CRS)
 and Part 3 (CQL2 filters).
 
-Routes are thin: they parse the request with :mod:`web.api_query`, call the core in
-:mod:`geo.features` or build a document with :mod:`web.api_docs`, and hand the bytes
-to :func:`web.api_http.respond`, which does ETags, 304s, gzip and CORS; finished
-responses are kept by the app's response cache (:mod:`web.cache`). Collections are
-built from the app's layers (``layers.REGISTRY`` and any given to ``create_app``):
-each layer serves the typed collections its ``collections()`` declares, so a new
-layer appears here without a change to this module. A store-backed layer's items are
-queried where they live (:mod:`web.api_store`).
+Routes are thin: they parse the request with :mod:`web.api_query`, ask the
+collection for its features through the one storage contract
+(:func:`web.api_store.collection_features`: items, one item, count, extent, tiles,
+whatever the storage) or build a document with :mod:`web.api_docs`, and hand the
+bytes to :func:`web.api_http.respond`, which does ETags, 304s, gzip and CORS;
+finished responses are kept by the app's response cache (:mod:`web.cache`).
+Collections are built from the app's layers (``layers.REGISTRY`` and any given to
+``create_app``): each layer serves the typed collections its ``collections()``
+declares, so a new layer appears here without a change to this module. Errors of
+the core (``geo.features.QueryError``, …) are answered by ``web.errors``.
 """
 
 from __future__ import annotations
 
 import json
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 
 from geo import features
 from web import api_docs as docs
-from web import services
 from web.api_http import (
     CORS_HEADERS,
     PREFLIGHT_HEADERS,
     ApiState,
     Entry,
     absolute,
+    link_header,
+    negotiated,
     respond,
     state,
     to_response,
@@ -38,13 +41,13 @@ from web.api_query import (
     parse_items_query,
     query_string,
 )
-from web.api_store import stored_feature, stored_page
-from web.errors import InvalidParameter, NotFound
+from web.api_store import collection_features
+from web.errors import NotFound
+from web.services import services
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 JSON = "application/json"
-REGION_LAYERS = {"province": "boundaries-province", "city": "boundaries-city",
-                 "county": "boundaries-county"}
+ITEM_TYPES = (docs.GEOJSON, JSON, docs.HTML)
 
 
 @bp.record_once
@@ -58,13 +61,16 @@ def _on_register(setup_state):
     svc.add_link(section, "接口首页 /api/（供 QGIS、GDAL、OWSLib 等程序使用）", "/api/?f=html")
     svc.add_link(section, "全部图层 /api/collections", "/api/collections?f=html")
     svc.add_link(section, "OpenAPI 3.0 接口定义 /api/openapi", "/api/openapi")
+    app.after_request(_cors)
 
 
-@bp.after_request
 def _cors(response):
-    response.headers.update(CORS_HEADERS)
-    if request.method == "OPTIONS":
-        response.headers.update(PREFLIGHT_HEADERS)
+    """CORS on every answer under /api, errors included (a 405 or 404 matches no route
+    of this blueprint, so this is an app-wide hook that looks at the path)."""
+    if request.path == "/api" or request.path.startswith("/api/"):
+        response.headers.update(CORS_HEADERS)
+        if request.method == "OPTIONS":
+            response.headers.update(PREFLIGHT_HEADERS)
     return response
 
 
@@ -82,7 +88,8 @@ def conformance():
 def openapi():
     def build(base):
         colls = [coll for _, coll in state().collections.values()]
-        return docs.openapi(base, colls, {c.id: _table(current_app, c.id) for c in colls})
+        return docs.openapi(base, colls, {c.id: collection_features(c.id).table
+                                          for c in colls})
 
     return _document(build, None, media_type=docs.OPENAPI)
 
@@ -90,22 +97,28 @@ def openapi():
 @bp.get("/collections")
 def collections():
     def build(base):
-        return docs.collections(base, [docs.collection(base, coll, _table(current_app, cid))
-                                       for cid, (_, coll) in state().collections.items()])
+        return docs.collections(base, [_collection_doc(base, cid) for cid in state().collections])
 
     return _document(build, "api/collections.html")
 
 
 @bp.get("/collections/<cid>")
 def collection(cid):
-    coll, table = _collection_table(current_app, cid)
-    return _document(lambda base: docs.collection(base, coll, table), "api/collection.html")
+    collection_features(cid)  # 404 before anything else
+    return _document(lambda base: _collection_doc(base, cid), "api/collection.html")
+
+
+def _collection_doc(base: str, cid: str) -> dict:
+    source = collection_features(cid)
+    return docs.collection(base, source.collection, source.table, count=source.count(),
+                           extent=source.extent())
 
 
 def _schema_document(cid, build):
     """A JSON Schema document of collection ``cid`` (queryables, schema, feature schema)."""
-    coll, table = _collection_table(current_app, cid)
-    return _document(lambda base: build(base, coll, table), None, media_type=docs.SCHEMA_JSON)
+    source = collection_features(cid)
+    return _document(lambda base: build(base, source.collection, source.table), None,
+                     media_type=docs.SCHEMA_JSON)
 
 
 @bp.get("/collections/<cid>/queryables")
@@ -125,30 +138,47 @@ def feature_schema(cid):
 
 @bp.get("/collections/<cid>/items")
 def items(cid):
-    coll, table = _collection_table(current_app, cid)
-    query, fmt = parse_items_query(request.args, table, request.accept_mimetypes)
-    try:
-        body = _items_body(request, coll, table, query, fmt)
-    except features.QueryError as exc:  # a filter whose values do not fit the columns
-        raise InvalidParameter(f"filter 无效：{exc}") from None
-    return _respond(body, fmt, query)
+    source = collection_features(cid)
+    query, fmt = parse_items_query(request.args, source.table, request.accept_mimetypes)
+    _check_acceptable(ITEM_TYPES)
+    table, selection = source.page(query)
+    links = _items_links(request, source.collection, query, selection)
+    if fmt == "html":
+        rows = features.feature_collection(table, selection, query, links)
+        body = render_template("api/items.html", layer=source.collection, query=query,
+                               collection=_loads(rows), links=links).encode()
+    else:
+        body = features.collection_page(table, selection, query, links)
+    return _respond(body, fmt, query, links)
 
 
 @bp.get("/collections/<cid>/items/<path:fid>")
 def item(cid, fid):
-    coll, table = _collection_table(current_app, cid)
-    layer = state().collections[cid][0]
-    if layer.storage == "store":
-        table = stored_feature(services().catalog.context, layer, coll, fid)
-    position = None if table is None else table.id_index.get(fid)
-    if position is None:
+    source = collection_features(cid)
+    found = source.item(fid)
+    if found is None:
         raise NotFound(f"集合 {cid} 中没有 id 为 {fid!r} 的要素。")
+    table, position = found
     query, fmt = parse_feature_query(request.args, table, request.accept_mimetypes)
-    return _respond(_item_body(request, coll, table, position, query, fmt), fmt, query)
+    _check_acceptable(ITEM_TYPES)
+    links = _item_links(request, source, table, position)
+    body = features.feature(table, position, query, links)
+    if fmt == "html":
+        body = render_template("api/item.html", layer=source.collection,
+                               feature=_loads(body)).encode()
+    return _respond(body, fmt, query, links)
 
 
-def _respond(body, fmt, query):
+def _check_acceptable(offered) -> None:
+    """406 when the client asked for formats by ``Accept`` alone and none is offered."""
+    if "f" not in request.args:
+        negotiated(request, offered)
+
+
+def _respond(body, fmt, query, links=()):
     headers = {} if fmt == "html" else {"Content-Crs": f"<{query.crs.uri}>"}
+    if links:
+        headers["Link"] = link_header(links)
     if isinstance(body, features.FeaturePage):
         entry = Entry(body.body, _media(fmt), headers, etag=body.tag or "")
     else:
@@ -157,45 +187,33 @@ def _respond(body, fmt, query):
 
 
 def _document(build, template, media_type=JSON):
-    """A request-independent document, JSON or (with a template) HTML."""
+    """A request-independent document, JSON or (with a template) HTML; its links to
+    itself, its other formats and its queryables also go in a ``Link`` header."""
     check_known(request.args, ("f",))
     allowed = RESPONSE_FORMATS if template else ("json",)
     fmt = parse_format(request.args, allowed=allowed, accept=request.accept_mimetypes)
+    _check_acceptable((media_type, JSON, docs.HTML) if template else (media_type, JSON))
+    doc = build(_base())
     if fmt == "html":
-        body, media = render_template(template, doc=build(_base())).encode(), docs.HTML
-        media += "; charset=utf-8"
+        body = render_template(template, doc=doc).encode()
+        media = docs.HTML + "; charset=utf-8"
     else:
-        body, media = features.json_bytes(build(_base())), media_type
-    return to_response(respond(request, Entry(body, media, {})))
+        body, media = features.json_bytes(doc), media_type
+    header = link_header(doc.get("links", [])) if isinstance(doc, dict) else ""
+    return to_response(respond(request, Entry(body, media, {"Link": header} if header else {})))
 
 
-def _items_body(req, layer, table, query, fmt) -> bytes | features.FeaturePage:
-    source = state().collections[layer.id][0]
-    if source.storage == "store":
-        table, selection = stored_page(services().catalog.context, source, layer, query)
-    else:
-        selection = features.select(table, query)
-    links = _items_links(req, layer, query, selection)
-    if fmt == "html":
-        rows = features.feature_collection(table, selection, query, links)
-        return render_template("api/items.html", layer=layer, query=query,
-                               collection=_loads(rows), links=links).encode()
-    return features.collection_page(table, selection, query, links)
-
-
-def _item_body(req, layer, table, position, query, fmt) -> bytes:
+def _item_links(req, source, table, position) -> list[dict]:
     href = absolute(req, req.path)
+    layer = source.collection
     coll = absolute(req, f"/api/collections/{layer.id}")
     links = [docs.link(href, "self", docs.GEOJSON), docs.link(f"{href}?f=html", "alternate",
                                                               docs.HTML),
              docs.link(coll, "collection", docs.JSON, layer.title)]
-    region = _region_link(req, state().collections[layer.id][0], table, position)
+    region = _region_link(req, source.layer, table, position)
     if region:
         links.append(region)
-    body = features.feature(table, position, query, links)
-    if fmt == "html":
-        return render_template("api/item.html", layer=layer, feature=_loads(body)).encode()
-    return body
+    return links
 
 
 def _region_link(req, layer, table, position) -> dict | None:
@@ -207,8 +225,18 @@ def _region_link(req, layer, table, position) -> dict | None:
         return None
     level = "province" if adcode.endswith("0000") else "city" if adcode.endswith("00") \
         else "county"
-    href = absolute(req, f"/api/collections/{REGION_LAYERS[level]}/items/{adcode}")
+    unit = _unit_layers().get(level)
+    if unit is None:
+        return None
+    href = absolute(req, f"/api/collections/{unit}/items/{adcode}")
     return docs.link(href, "related", docs.GEOJSON, f"所在行政区边界（{adcode}）")
+
+
+def _unit_layers() -> dict[str, str]:
+    """Boundary layer id by level (``province``, ``city``, ``county``): the layers whose
+    map role is ``units``."""
+    return {layer.level: layer.id for layer in services().catalog.layers.values()
+            if layer.map_role == "units" and getattr(layer, "level", None)}
 
 
 def _items_links(req, layer, query, selection) -> list[dict]:
@@ -225,7 +253,9 @@ def _items_links(req, layer, query, selection) -> list[dict]:
     links = [docs.link(href(query.offset), "self", docs.GEOJSON, "本页"),
              docs.link(href(query.offset, "html"), "alternate", docs.HTML, "本页（HTML）"),
              docs.link(absolute(req, f"/api/collections/{layer.id}"), "collection", docs.JSON,
-                       layer.title)]
+                       layer.title),
+             docs.link(absolute(req, f"/api/collections/{layer.id}/queryables"),
+                       docs.REL_QUERYABLES, docs.SCHEMA_JSON, "可筛选属性")]
     end = query.offset + len(selection.positions)
     if end < selection.matched:
         links.append(docs.link(href(end), "next", docs.GEOJSON, "下一页"))
@@ -233,23 +263,6 @@ def _items_links(req, layer, query, selection) -> list[dict]:
         links.append(docs.link(href(max(0, query.offset - query.limit)), "prev",
                                docs.GEOJSON, "上一页"))
     return links
-
-
-def _collection_table(app, cid):
-    found = state(app).collections.get(cid)
-    if found is None:
-        raise NotFound(f"没有 id 为 {cid!r} 的集合；全部集合见 /api/collections。")
-    return found[1], _table(app, cid)
-
-
-def _table(app, cid) -> features.FeatureTable:
-    layer, _ = state(app).collections[cid]
-    table = state(app).table(cid, services(app).catalog.frame(layer.id))
-    if layer.storage == "store" and table.stored_extent is None:
-        ctx = services(app).catalog.context
-        table.stored_extent = lambda: (None if (box := layer.extent(ctx)) is None
-                                       else list(box))
-    return table
 
 
 def _base() -> str:

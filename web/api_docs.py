@@ -22,6 +22,11 @@ REL_QUERYABLES = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 REL_SCHEMA = "http://www.opengis.net/def/rel/ogc/1.0/schema"
 SCHEMA_JSON = "application/schema+json"
 TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+REL_VECTOR_TILES = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
+REL_TILING_SCHEMES = "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"
+MVT = "application/vnd.mapbox-vector-tile"
+#: The one tile matrix set the tiles are cut in (OGC 17-083r4 Annex D.1).
+TMS = "WebMercatorQuad"
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -35,8 +40,19 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
     *cql2.CONFORMANCE,  # the CQL2 classes the example suite passes
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
+    # OGC API – Tiles Part 1 (1.0) and the tile matrix sets it points at (OGC 17-083r4)
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+    "http://www.opengis.net/spec/tms/2.0/conf/tilematrixset",
+    "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
 ]
 
+#: Parameters whose values a collection's own names fix (enums per collection).
+PER_COLLECTION = ("properties", "sortby")
 # Parameters of the items endpoint other than the per-collection property filters.
 ITEM_PARAMETERS = ("f", "limit", "offset", "bbox", "bbox-crs", "datetime", "filter",
                    "filter-lang", "filter-crs", "crs", "properties", "skipGeometry", "sortby")
@@ -69,6 +85,7 @@ def landing(base: str) -> dict:
             link(f"{base}/conformance", REL_CONFORMANCE, JSON, "符合的标准类"),
             link(f"{base}/collections", "data", JSON, "全部图层"),
             link(f"{base}/collections", REL_DATA, JSON, "全部图层"),
+            link(f"{base}/tileMatrixSets", REL_TILING_SCHEMES, JSON, "瓦片矩阵集"),
         ],
     }
 
@@ -77,12 +94,14 @@ def conformance() -> dict:
     return {"conformsTo": CONFORMANCE}
 
 
-def collection(base: str, layer, table: FeatureTable) -> dict:
-    """The description of one collection (``layer`` is a ``layers.base.Collection``)."""
+def collection(base: str, layer, table: FeatureTable, count: int,
+               extent: list | None) -> dict:
+    """The description of one collection (``layer`` is a ``layers.base.Collection``):
+    ``count`` features within the CRS84 box ``extent``, as its storage reports them."""
     href = f"{base}/collections/{layer.id}"
-    extent = {}
-    if table.extent is not None:
-        extent["spatial"] = {"bbox": [table.extent], "crs": CRS84}
+    box, extent = extent, {}
+    if box is not None:
+        extent["spatial"] = {"bbox": [box], "crs": CRS84}
     years = table.year_range
     if years is not None:
         extent["temporal"] = {"interval": [[f"{years[0]}-01-01T00:00:00Z",
@@ -95,7 +114,7 @@ def collection(base: str, layer, table: FeatureTable) -> dict:
         "geometryType": layer.geometry_type,
         "crs": list(SUPPORTED),
         "storageCrs": CRS84,
-        "numberOfFeatures": len(table),
+        "numberOfFeatures": count,
         "links": [
             link(href, "self", JSON, layer.title),
             link(f"{href}?f=html", "alternate", HTML, layer.title),
@@ -107,11 +126,18 @@ def collection(base: str, layer, table: FeatureTable) -> dict:
             link(f"{href}/feature-schema", "describedBy", SCHEMA_JSON,
                  "要素的 JSON Schema（GeoJSON Feature）"),
             link(f"{href}/schema", REL_SCHEMA, SCHEMA_JSON, "属性与几何类型（JSON Schema）"),
+            *tile_links(href, layer.title),
         ],
     }
     if extent:
         doc["extent"] = extent
     return doc
+
+
+def tile_links(href: str, title: str) -> list[dict]:
+    """The link from a collection to the list of its vector tilesets (OGC API – Tiles,
+    geodata-tilesets class)."""
+    return [link(f"{href}/tiles", REL_VECTOR_TILES, JSON, f"{title}：矢量瓦片集")]
 
 
 def collections(base: str, docs: list[dict]) -> dict:
@@ -189,6 +215,9 @@ def openapi(base: str, collections: list, tables: dict[str, FeatureTable]) -> di
         "/conformance": _get("conformance", "符合的标准类", "ConfClasses", JSON, ["f"]),
         "/openapi": _get("openapi", "本接口定义", None, OPENAPI, ["f-json"], html=False),
         "/collections": _get("collections", "全部图层", "Collections", JSON, ["f"]),
+        "/tileMatrixSets": _get("tile-matrix-sets", "瓦片矩阵集", None, JSON, [], html=False),
+        f"/tileMatrixSets/{TMS}": _get("tile-matrix-set", f"{TMS} 瓦片矩阵集", None, JSON, [],
+                                       html=False),
     }
     for layer in collections:
         table = tables[layer.id]
@@ -201,12 +230,16 @@ def openapi(base: str, collections: list, tables: dict[str, FeatureTable]) -> di
                                        SCHEMA_JSON, ["f-json"], tag=layer.id, html=False)
         paths[f"{p}/items"] = _get(
             f"items-{layer.id}", f"{layer.title}：要素（{layer.geometry_type}）",
-            "FeatureCollection", GEOJSON, list(ITEM_PARAMETERS), tag=layer.id,
-            description=layer.description,
-            extra=[_queryable_parameter(name, kind) for name, kind in table.kinds.items()])
+            "FeatureCollection", GEOJSON, [n for n in ITEM_PARAMETERS if n not in PER_COLLECTION],
+            tag=layer.id, description=layer.description,
+            extra=[*_collection_parameters(table),
+                   *(_queryable_parameter(name, kind) for name, kind in table.kinds.items())])
         paths[f"{p}/items/{{featureId}}"] = _get(
             f"item-{layer.id}", f"{layer.title}：单个要素（id = {table.id_field}）",
-            "Feature", GEOJSON, ["featureId", *FEATURE_PARAMETERS], tag=layer.id)
+            "Feature", GEOJSON, ["featureId", *(n for n in FEATURE_PARAMETERS
+                                                if n not in PER_COLLECTION)],
+            tag=layer.id, extra=_collection_parameters(table)[:1])
+        paths.update(tile_paths(layer))
     return {
         "openapi": "3.0.3",
         "info": {"title": TITLE, "description": f"{DESCRIPTION}\n\n{GCJ02_NOTE}",
@@ -217,6 +250,35 @@ def openapi(base: str, collections: list, tables: dict[str, FeatureTable]) -> di
         "components": {"parameters": _parameters(), "schemas": _schemas(),
                        "responses": _responses()},
     }
+
+
+def tile_paths(layer) -> dict:
+    """The OpenAPI paths of a collection's vector tiles (OGC API – Tiles, oas30 class)."""
+    p = f"/collections/{layer.id}/tiles"
+    docs_ = {p: ("tilesets", "矢量瓦片集列表"), f"{p}/{TMS}": ("tileset", "矢量瓦片集元数据"),
+             f"{p}/{TMS}/tilejson": ("tilejson", "TileJSON")}
+    out = {path: _get(f"{kind}-{layer.id}", f"{layer.title}：{title}", None, JSON, [],
+                      tag=layer.id, html=False) for path, (kind, title) in docs_.items()}
+    tile = _get(f"tile-{layer.id}", f"{layer.title}：一张矢量瓦片", None, MVT,
+                ["tileMatrix", "tileRow", "tileCol"], tag=layer.id, html=False)
+    ok = tile["get"]["responses"]
+    ok["200"]["content"] = {MVT: {"schema": {"type": "string", "format": "binary"}}}
+    ok["204"] = {"description": "瓦片内没有要素"}
+    ok["406"] = {"$ref": "#/components/responses/NotAcceptable"}
+    out[f"{p}/{TMS}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}"] = tile
+    return out
+
+
+def _collection_parameters(table: FeatureTable) -> list[dict]:
+    """``properties`` and ``sortby``, whose values are the collection's own names."""
+    names = [c for c in table.frame.columns if c != table.frame.geometry.name]
+    sortable = [f"{sign}{name}" for name in table.kinds for sign in ("", "+", "-")]
+    return [
+        _query("properties", {"type": "array", "items": {"type": "string", "enum": names}},
+               "只返回这些属性（逗号分隔）", style="form", explode=False),
+        _query("sortby", {"type": "array", "items": {"type": "string", "enum": sortable}},
+               "排序属性，逗号分隔，前缀 - 为降序", style="form", explode=False),
+    ]
 
 
 def _get(op_id, summary, schema, media, params, tag=None, description="", extra=(),
@@ -235,6 +297,7 @@ def _get(op_id, summary, schema, media, params, tag=None, description="", extra=
         + list(extra),
         "responses": {"200": ok, "304": {"description": "未修改（If-None-Match）"},
                       "400": {"$ref": f"#/components/responses/BadRequest{suffix}"},
+                      "406": {"$ref": "#/components/responses/NotAcceptable"},
                       "404": {"$ref": f"#/components/responses/NotFound{suffix}"},
                       "414": {"description": "请求行过长（服务器前端拒绝）"}},
     }
@@ -262,9 +325,10 @@ def _parameters() -> dict:
         "f": _query("f", {"type": "string", "enum": ["json", "html"]},
                     "响应格式：json 或 html；不给出时按 Accept 头（浏览器得到 html）"),
         "f-json": _query("f", {"type": "string", "enum": ["json"]}, "响应格式：仅 json"),
-        "limit": _query("limit", {"type": "integer", "minimum": 1, "default": DEFAULT_LIMIT},
+        "limit": _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
+                                  "default": DEFAULT_LIMIT},
                         f"每页要素数，最多 {MAX_LIMIT}；更大的值按 {MAX_LIMIT} 处理"
-                        f"（numberReturned 与 next 链接如实反映）"),
+                        f"（numberReturned 与 next 链接如实反映）", style="form", explode=False),
         "offset": _query("offset", {"type": "integer", "minimum": 0, "default": 0},
                          "跳过的要素数（分页）"),
         "bbox": _query("bbox", {"type": "array", "minItems": 4, "maxItems": 6,
@@ -274,7 +338,8 @@ def _parameters() -> dict:
         "bbox-crs": _query("bbox-crs", crs_schema, "bbox 的坐标参考系，默认 CRS84"),
         "datetime": _query("datetime", {"type": "string"},
                            "时刻或区间（RFC 3339，.. 或空为开放端），如 2025-01-01/2025-12-31；"
-                           "按年的记录（目标、任务、导入指标）按其年份筛选，其他集合不受影响"),
+                           "按年的记录（目标、任务、导入指标）按其年份筛选，其他集合不受影响",
+                           style="form", explode=False),
         "filter": _query("filter", {"type": "string"},
                          "CQL2 筛选条件，如 indicator_id='rd_intensity' AND year=2025"),
         "filter-lang": _query("filter-lang", {"type": "string",
@@ -282,14 +347,15 @@ def _parameters() -> dict:
                                               "default": "cql2-text"}, "filter 的语言"),
         "filter-crs": _query("filter-crs", crs_schema, "filter 中几何的坐标参考系，默认 CRS84"),
         "crs": _query("crs", crs_schema, "输出坐标参考系，默认 CRS84。" + GCJ02_NOTE),
-        "properties": _query("properties", {"type": "array", "items": {"type": "string"}},
-                             "只返回这些属性（逗号分隔）", style="form", explode=False),
         "skipGeometry": _query("skipGeometry", {"type": "boolean", "default": False},
                                "为 true（或 1、yes）时不返回几何"),
-        "sortby": _query("sortby", {"type": "array", "items": {"type": "string"}},
-                         "排序属性，逗号分隔，前缀 - 为降序", style="form", explode=False),
         "featureId": {"name": "featureId", "in": "path", "required": True,
                       "schema": {"type": "string"}, "description": "要素 id"},
+        **{name: {"name": name, "in": "path", "required": True, "description": text,
+                  "schema": {"type": "integer", "minimum": 0}}
+           for name, text in (("tileMatrix", "瓦片级别（WebMercatorQuad 的矩阵 id）"),
+                              ("tileRow", "瓦片行号（自北向南）"),
+                              ("tileCol", "瓦片列号（自西向东）"))},
     }
 
 
@@ -349,7 +415,8 @@ def _responses() -> dict:
     error = {"schema": {"$ref": "#/components/schemas/Exception"}}
     both = {"content": {JSON: error, HTML: {"schema": {"type": "string"}}}}
     json_only = {"content": {JSON: error}}
-    return {"BadRequest": {"description": "参数无效", **both},
+    return {"NotAcceptable": {"description": "无法提供 Accept 所要求的格式", **json_only},
+            "BadRequest": {"description": "参数无效", **both},
             "NotFound": {"description": "图层或要素不存在", **both},
             "BadRequestJson": {"description": "参数无效", **json_only},
             "NotFoundJson": {"description": "图层或要素不存在", **json_only}}

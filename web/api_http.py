@@ -10,15 +10,20 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 from flask import Response, current_app
 from werkzeug.http import parse_accept_header
 
 from geo.features import FeatureTable
-from web.api_docs import ITEM_PARAMETERS
+from web.api_docs import ITEM_PARAMETERS, REL_QUERYABLES
+from web.errors import NotAcceptable
 
 CACHE_CONTROL = "public, max-age=60"
+TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+#: Relations also sent as ``Link`` headers (RFC 8288): what HTTP-level clients follow.
+LINK_HEADER_RELS = ("self", "alternate", "next", "prev", REL_QUERYABLES)
 GZIP_MIN_BYTES = 1024
 CORS_HEADERS = (("Access-Control-Allow-Origin", "*"),
                 ("Access-Control-Expose-Headers", "ETag, Content-Crs, Link"))
@@ -56,12 +61,14 @@ class Entry:
 class ApiState:
     """Per-app state of the API: its collections and one FeatureTable per collection.
 
-    ``collections`` maps a collection id to (layer, ``layers.base.Collection``).
+    ``collections`` maps a collection id to (layer, ``layers.base.Collection``);
+    ``sources`` keeps each collection's ``web.api_store.CollectionFeatures``.
     """
 
     KEY = "innomap.api"
     collections: dict = field(default_factory=dict)
     tables: dict = field(default_factory=dict)
+    sources: dict = field(default_factory=dict)
 
     def table(self, cid: str, frame) -> FeatureTable:
         """The prepared table of collection ``cid``, rebuilt when the catalog holds a
@@ -124,6 +131,33 @@ def respond(req, entry: Entry) -> Reply:
         headers.append(("Content-Encoding", "gzip"))
     headers += [("Content-Type", entry.media_type), ("Content-Length", str(len(body)))]
     return Reply(200, headers, body)
+
+
+def link_header(links: list[dict]) -> str:
+    """The HTTP ``Link`` header (RFC 8288) of the links of :data:`LINK_HEADER_RELS`,
+    which HTTP-level clients read without the body."""
+    return ", ".join(f'<{link["href"]}>; rel={_param(link["rel"])}; type="{link["type"]}"'
+                     for link in links if link["rel"] in LINK_HEADER_RELS)
+
+
+def _param(value: str) -> str:
+    """A link parameter's value: bare when it is a token (``self``), else quoted (a URI
+    relation type is not a token in RFC 8288's grammar)."""
+    return value if TOKEN.fullmatch(value) else f'"{value}"'
+
+
+
+def negotiated(req, offered) -> str:
+    """The media type of ``offered`` the request's ``Accept`` prefers (the first when it
+    sends none); NotAcceptable (406) when it accepts none of them."""
+    accept = req.accept_mimetypes
+    if not accept:
+        return offered[0]
+    best = accept.best_match(offered)
+    if best is None:
+        raise NotAcceptable(f"无法提供 Accept 所要求的格式（{req.headers.get('Accept')}）；"
+                            f"可用：{', '.join(offered)}（或用 f 参数选择）")
+    return best
 
 
 def to_response(reply: Reply) -> Response:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from geo.features import QueryError
+from geo.tiles import TileError
 from mapcore.errors import InvalidChoice, MapError, UnknownMap
 
 
@@ -37,6 +39,11 @@ class Unauthorized(ServiceError):
 class Forbidden(ServiceError):
     http_status = 403
     code = "Forbidden"
+
+
+class NotAcceptable(ServiceError):
+    http_status = 406
+    code = "NotAcceptable"
 
 
 class Conflict(ServiceError):
@@ -79,8 +86,18 @@ def error_response(status: int, code: str, description: str):
                            description=description), status
 
 
-# Domain errors of the core packages and the HTTP errors they are answered with.
-DOMAIN_ERRORS = {UnknownMap: NotFound, InvalidChoice: InvalidParameter}
+# Domain errors of the core packages and the HTTP errors they are answered with: the one
+# place where a core error becomes a status (Flask picks the most specific class).
+DOMAIN_ERRORS = {MapError: InvalidParameter, UnknownMap: NotFound, InvalidChoice: InvalidParameter,
+                 QueryError: InvalidParameter, TileError: NotFound}
+
+
+def _domain_handler(kind: type[ServiceError]):
+    def handle(exc: Exception):
+        return error_response(kind.http_status, kind.code,
+                              getattr(exc, "description", None) or str(exc))
+
+    return handle
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -93,11 +110,8 @@ def register_error_handlers(app: Flask) -> None:
         retry_after = getattr(exc, "retry_after", None)  # busy or throttled: ask again then
         return body, status, ({"Retry-After": str(retry_after)} if retry_after else {})
 
-    @app.errorhandler(MapError)
-    def _map_error(exc: MapError):
-        kind = next((v for k, v in DOMAIN_ERRORS.items() if isinstance(exc, k)),
-                    InvalidParameter)
-        return error_response(kind.http_status, kind.code, exc.description)
+    for domain, kind in DOMAIN_ERRORS.items():
+        app.register_error_handler(domain, _domain_handler(kind))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

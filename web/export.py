@@ -18,8 +18,8 @@ from geo.cartography import FORMATS
 from geo.fonts import find_cjk_font
 from mapcore.export import ExportRequest, parse_export, render_export
 from mapcore.spec import CORRIDOR_PREFIX
-from web import services
 from web.export_work import ExportWork
+from web.services import services
 
 EXTENSION = "innomap.export"
 

@@ -33,9 +33,10 @@ from flask import Blueprint, current_app, g, jsonify, redirect, render_template,
 
 from ingest.import_job import ImportJob
 from store.jobs import STATES, JobBusy
-from web import admin, auth, services
+from web import admin, auth
 from web.errors import Conflict, InvalidParameter, NotFound, PayloadTooLarge, wants_json
 from web.import_cli import is_csv
+from web.services import services
 
 bp = Blueprint("import_jobs", __name__)
 JOB_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")

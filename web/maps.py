@@ -22,12 +22,12 @@ from mapcore.export import PAGE_DEFAULTS, export_query
 from mapcore.overlays import region_names
 from mapcore.spec import build_map, map_ids
 from mapcore.values import indicators, own_values
-from web import services
 from web.assets import vendor_url
 from web.basemaps import basemap_tiles
 from web.folium_map import build_folium
 from web.folium_render import render_parts
 from web.regions import region_pages
+from web.services import services
 
 bp = Blueprint("maps", __name__, url_prefix="/maps")
 LINK_SECTION = "交互地图"

@@ -15,7 +15,7 @@ from flask import current_app
 from layers.plans import load_plans
 from layers.targets import read_indicators
 from monitor.table import target_rows
-from web import services
+from web.services import services
 
 EXTENSION = "innomap.monitor"
 BOUNDARY_LAYERS = ("boundaries-province", "boundaries-city", "boundaries-county")

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify, render_template
 
 from geo.boundaries import read_manifest
 from layers.kb import knowledge_base_version
-from web import services
+from web.services import services
 
 bp = Blueprint("pages", __name__)
 

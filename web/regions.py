@@ -16,11 +16,11 @@ from monitor.compare import comparison
 from monitor.report import progress_spec, report_pdf
 from monitor.table import Query, display_frame, display_record, select
 from monitor.tasks import task_rows
-from web import services
 from web.assets import vendor_url
 from web.errors import NotFound
 from web.export import export_file
 from web.monitor_data import monitor_data
+from web.services import services
 from web.targets_page import xlsx_bytes
 
 bp = Blueprint("regions", __name__)

@@ -23,10 +23,10 @@ from monitor.table import (
 )
 from monitor.tasks import split_ids
 from sheets import safe_csv
-from web import services
 from web.assets import vendor_url
 from web.errors import InvalidParameter
 from web.monitor_data import monitor_data
+from web.services import services
 
 bp = Blueprint("targets_page", __name__)
 SORT_LABELS = {"region": "地区", "plan": "规划", "indicator": "指标", "group": "指标类别",

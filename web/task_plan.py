@@ -7,9 +7,9 @@ from flask import Blueprint, render_template, request
 
 from monitor.table import display_record
 from monitor.tasks import QUARTER_LABELS, parse_task_query, select_tasks, task_rows, unit_choices
-from web import services
 from web.errors import InvalidParameter
 from web.monitor_data import monitor_data
+from web.services import services
 
 bp = Blueprint("task_plan", __name__)
 
