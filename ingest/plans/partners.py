@@ -1,0 +1,65 @@
+"""Partnership candidates: universities and institutes outside the plan's region that
+the plan names in a passage of cooperation (合作, 共建, 联合, 引进, 对接 …).
+
+An institution is outside when the administrative unit its name holds is not in the
+plan's region, or when its name holds none and does not begin with the region's
+name (清华大学 for a city plan). Partnership kinds follow the knowledge base's
+vocabulary by the words of the clause.
+"""
+
+from __future__ import annotations
+
+import re
+
+_INSTITUTION_TYPES = ("university", "research_institute", "lab")
+_COOPERATION = re.compile(r"合作|共建|联合|引进|对接|携手|战略|签约|校地|产学研|协同|依托|联建|"
+                          r"培养|转化|招引")
+_KINDS = (("战略合作", re.compile(r"战略|框架|协议|签约")),
+          ("共建平台", re.compile(r"共建|联建|研究院|研究中心|创新中心|分院|基地")),
+          ("人才培养", re.compile(r"培养|培训|人才|定向")),
+          ("引进成果与人才", re.compile(r"引进|转化|招引|成果")),
+          ("产学研合作", re.compile(r".")))
+_CLAUSE = re.compile(r"[。；！？\n]")
+
+
+def is_outside(name: str, kind: str | None, ctx) -> bool:
+    """True when ``name`` is an institution outside the plan's region."""
+    if kind not in _INSTITUTION_TYPES or not ctx.region_adcode:
+        return False
+    from ingest.plans.places import within
+
+    region = ctx.region_adcode
+    result = ctx.gazetteer.geocoder.geocode(name)
+    if result.status == "matched" and result.best.kind == "admin":
+        code = result.best.adcode
+        return not (within(code, region) or within(region, code))
+    if result.status == "ambiguous":
+        return False
+    short = ctx.gazetteer.name(region)[:2]
+    return not short or short not in name
+
+
+def partnership_candidates(reading, ctx) -> list[dict]:
+    """One candidate per (institution, sentence) where the sentence speaks of cooperation."""
+    from ingest.plans.places import name_runs, place_type
+
+    text = reading.text
+    out = []
+    for block in reading.blocks:
+        if block.kind == "heading":
+            continue
+        block_text = text[block.start:block.end]
+        for start, end, name in name_runs(block_text):
+            if not is_outside(name, place_type(name), ctx):
+                continue
+            s = max([m.end() for m in _CLAUSE.finditer(block_text, 0, start)] or [0])
+            e = next((m.start() for m in _CLAUSE.finditer(block_text, end)), len(block_text))
+            sentence = block_text[s:e]
+            if not _COOPERATION.search(sentence):
+                continue
+            kind = next(k for k, pattern in _KINDS if pattern.search(sentence))
+            out.append({"partner": name, "type": place_type(name), "kind": kind,
+                        "region_adcode": ctx.region_adcode, "quote": sentence,
+                        "section": block.section, "start": block.start + s,
+                        "end": block.start + e})
+    return out

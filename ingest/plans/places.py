@@ -1,0 +1,142 @@
+"""Place candidates (entities): named zones, parks, platforms, labs, universities,
+corridors, typed by the word their name ends with.
+
+``layers.plans.place_name_runs`` finds every name ending of ``place_suffixes.csv``
+with the words before it; the name is what is left after the verbs and
+qualifiers that open a clause (``_LEAD_WORDS``); a run that is only a class of
+places (重点实验室, 省级高新区) is not a name. The gazetteer places a name that
+holds an administrative name (沭阳经济技术开发区 → 沭阳县, county_centroid);
+otherwise the plan's region (city_centroid / province_centroid), graded so.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from functools import lru_cache
+from pathlib import Path
+
+SUFFIX_FILE = Path(__file__).with_name("place_suffixes.csv")
+NAME_MAX = 30
+_BREAK = re.compile(r"[\s，。；：、！？,;:!?《》【】（）()…／|“”\"]")
+# Verbs and qualifiers that open a clause before a name (推进…, 加快建设…).
+_LEAD_WORDS = re.compile(
+    r"(推进|推动|加快|加强|建设|打造|依托|支持|培育|围绕|发挥|提升|创建|建成|争创|争取|积极|深化|完善|构建|"
+    r"组建|布局|引进|共建|联合|新建|做强|做大|优化|强化|聚焦|鼓励|引导|促进|实施|服务|全力|重点|大力|"
+    r"着力|谋划|申报|申建|获批|认定|成功|力争|提档|升级|对接|融入|带动|筹建|启动|高标准|高水平|"
+    r"高质量|进一步|以及|包括|其中|依靠|借助|用好|放大|瞄准|面向|发展|建立|设立|开展|加大|参与|"
+    r"合作|成为|形成|入选|跻身|认定为|获评|获得|拥有|已有|新增|累计|共有|全市|全省|我市|我省)")
+_LEAD_CHARS = "以在与和及对将把为到至的是等由"
+# Words that say what kind of place, not which one: a name needs more than these.
+_GENERIC = re.compile(
+    r"国家级|省级|市级|县级|各级|国家|省|市|县|区|重点|一批|一流|新型|各类|各个|现代|高水平|特色|专业|综合|"
+    r"产业|科技|创新|技术|工程|企业|研发|公共|服务|高端|高新|农业|大型|重大|示范|先进|若干|多个|一个|"
+    r"两个|一|二|三|四|五|六|七|八|九|十|百|千|万|家|个|级|及|以上|类|等|特色产业|新兴|未来|优势|骨干|"
+    r"知名|高校|院所|科研|机构|功能|平台|载体|孵化|园区|基地|集聚|一体化|相关|有关|省内外|国内外|海外|"
+    r"境外|国际|全国|地方|区域|城市|县域|各地|本地|当地")
+
+
+@lru_cache(maxsize=1)
+def suffix_types() -> tuple[tuple[str, str], ...]:
+    """(suffix, entity type) of ``place_suffixes.csv``, longest suffix first."""
+    with SUFFIX_FILE.open(encoding="utf-8") as handle:
+        rows = [(r["suffix"], r["type"]) for r in csv.DictReader(handle)]
+    return tuple(sorted(rows, key=lambda r: -len(r[0])))
+
+
+@lru_cache(maxsize=1)
+def _suffix_pattern() -> re.Pattern:
+    return re.compile("|".join(re.escape(s) for s, _ in suffix_types()))
+
+
+def place_type(name: str) -> str | None:
+    """The entity type of the longest suffix ``name`` ends with."""
+    for suffix, kind in suffix_types():
+        if name.endswith(suffix):
+            if kind == "functional_area" and "自由贸易" in name:
+                return "ftz_area"
+            return kind
+    return None
+
+
+def clean_name(run: str) -> str:
+    """The name in a run: the words after the last opening verb or qualifier."""
+    cut = 0
+    for match in _LEAD_WORDS.finditer(run):
+        cut = match.end()
+    name = run[cut:]
+    while name and name[0] in _LEAD_CHARS:
+        name = name[1:]
+    return name
+
+
+def is_generic(name: str) -> bool:
+    """True when the name is only a class of places (省级重点实验室, 产业技术研究院)."""
+    suffix = next((s for s, _ in suffix_types() if name.endswith(s)), "")
+    rest = _GENERIC.sub("", name[:len(name) - len(suffix)])
+    return len(re.findall(r"[\u4e00-\u9fffA-Za-z0-9]", rest)) < 2
+
+
+def name_runs(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, name) of every named place in ``text``, longest suffix first."""
+    out = []
+    for match in _suffix_pattern().finditer(text):
+        window_start = max(match.end() - NAME_MAX, 0)
+        window = text[window_start:match.end()]
+        breaks = [b.end() for b in _BREAK.finditer(window)]
+        run = window[breaks[-1] if breaks else 0:]
+        name = clean_name(run)
+        if name and not is_generic(name):
+            out.append((match.end() - len(name), match.end(), name))
+    return out
+
+
+def place_candidates(reading, ctx) -> list[dict]:
+    """One candidate per distinct place name, at its first mention, placed and graded."""
+    from ingest.plans.partners import is_outside
+
+    seen: dict[str, dict] = {}
+    text = reading.text
+    for block in reading.blocks:
+        if block.kind == "heading" and len(text[block.start:block.end]) < 8:
+            continue
+        for start, end, name in name_runs(text[block.start:block.end]):
+            if name in seen or is_outside(name, place_type(name), ctx):
+                continue
+            seen[name] = _candidate(name, block.start + start, block.start + end, block, ctx)
+    return list(seen.values())
+
+
+def _candidate(name: str, start: int, end: int, block, ctx) -> dict:
+    place = locate(name, ctx)
+    return {"name": name, "type": place_type(name), "parent": None, **place,
+            "quote": name, "section": block.section, "start": start, "end": end}
+
+
+def locate(name: str, ctx) -> dict:
+    """County, grade and point of a name: its administrative unit inside the plan's
+    region if it names one, else the region itself; never a guessed site."""
+    gaz = ctx.gazetteer
+    region = ctx.region_adcode
+    result = gaz.geocoder.geocode(name)
+    best = result.best if result.status == "matched" and result.best.kind == "admin" else None
+    if best is not None and region and not within(best.adcode, region):
+        best = None
+    if best is None and region:
+        fallback = gaz.geocoder.geocode(gaz.name(region))
+        best = fallback.best if fallback.status == "matched" else None
+    if best is None:
+        return {"county_adcode": None, "precision": None, "lon": None, "lat": None}
+    point = best.geometry.representative_point() if best.geometry is not None else None
+    return {"county_adcode": best.county_adcode if best.level == "county" else None,
+            "precision": best.precision,
+            "lon": round(point.x, 6) if point else None, "lat": round(point.y, 6) if point else None}
+
+
+def within(adcode: str | None, region: str | None) -> bool:
+    """True when unit ``adcode`` lies in ``region`` (by the code's province/city digits)."""
+    if not adcode or not region:
+        return False
+    prefix = region.rstrip("0")
+    prefix = region[:2] if len(prefix) <= 2 else region[:4] if len(prefix) <= 4 else region
+    return adcode.startswith(prefix)

@@ -1,0 +1,160 @@
+"""Target candidates: numbers with a unit from indicator tables and from prose.
+
+Tables: a header row with year columns (2020年, 2025年) or a 目标 column names
+what each value column holds; every later row of the table gives its indicator
+(the text cell, its unit in （）) and one value per column. Prose: every number
+with a unit (``quantities``) whose clause names what it counts. The year is the
+one the sentence sets (到2025年, 截至2020年底, 2023年) or, failing that, the
+plan's: the base year (the year before the period) in a passage about what has
+been achieved, the period's end otherwise; a year before the period is a
+baseline, any other a target.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest.plans.indicators import indicator_id
+from ingest.plans.quantities import AFTER_WORDS, quantities
+
+_CLAUSE_BREAK = re.compile(r"[，；。：！？,;!?\n\t]")
+_SENTENCE_BREAK = re.compile(r"[；。！？;!?\n]")
+_YEAR = re.compile(r"(到|至|截至|截止到|截止)?\s?((?:19|20)\d\d)\s?年(底|末|度)?")
+_LEADING = re.compile(r"^(到|至|截至|力争|争取|其中|全年|年内|每年|共|累计|并|和|与|及)+")
+_TRAILING = re.compile(r"(达到|达|突破|超过|不少于|不低于|至少|实现|保持在|保持|为|增长到|增加到|"
+                       r"提高到|提升到|提高至|增长至|增加至|由|从|至|到|有|超|共|累计|总数|约)+$")
+_TABLE_YEAR = re.compile(r"^((?:19|20)\d\d)\s?年?(底|末)?$")
+_TABLE_GOAL = re.compile(r"目标")
+_UNIT_IN_NAME = re.compile(r"[（(]([^（）()]{1,12})[)）]\s?$")
+_ATTRIBUTE = re.compile(r"^(预期性|约束性|属性|序号|\d{1,2})$")
+_ACHIEVED_SECTION = re.compile(r"基础|成效|成就|回顾|现状|进展|完成情况|取得")
+_QUALIFIER_BEFORE = ("力争", "争取")
+_TABLE_VALUE = re.compile(r"^(超过|不少于|不低于|突破|≥|>|＞)?\s?(\d{1,9}(?:\.\d{1,4})?)\s?(万|亿)?"
+                          r"\s?(左右|以上)?$")
+
+
+def table_targets(reading, ctx) -> list[dict]:
+    """Targets of every indicator table (a header with year or 目标 columns)."""
+    out: list[dict] = []
+    columns = None
+    previous_end = -10
+    for block in reading.blocks:
+        if block.kind != "table_row":
+            columns = None
+            continue
+        if columns is not None and block.start - previous_end > 3 and "\n\n" not in \
+                reading.text[previous_end:block.start + 1]:
+            columns = None
+        previous_end = block.end
+        header = _header(block.cells, ctx)
+        if header:
+            columns = header
+            continue
+        if columns:
+            out.extend(_row_targets(reading, block, columns, ctx))
+    return out
+
+
+def _header(cells, ctx) -> list[tuple[int, int, str]] | None:
+    """[(column, year, kind)] when ``cells`` are a header of year / 目标 columns."""
+    years = [(i, int(m.group(1))) for i, c in enumerate(cells)
+             for m in [_TABLE_YEAR.match(c.replace(" ", ""))] if m]
+    if not years or len(cells) > 8:
+        return None
+    base = max(y for _, y in years)
+    columns = [(i, y, "baseline" if y < ctx.period_start else "target") for i, y in years]
+    for i, cell in enumerate(cells):
+        if _TABLE_GOAL.search(cell) and not _TABLE_YEAR.match(cell):
+            columns.append((i, base if base < ctx.period_start else ctx.period_end, "target"))
+    return columns
+
+
+def _row_targets(reading, block, columns, ctx) -> list[dict]:
+    cells = list(block.cells)
+    names = [c for c in cells if re.search(r"[\u4e00-\u9fff]", c) and not _ATTRIBUTE.match(c)
+             and not _TABLE_VALUE.match(c)]
+    if not names:
+        return []
+    name = max(names, key=len)
+    unit_match = _UNIT_IN_NAME.search(name)
+    unit = unit_match.group(1) if unit_match else ""
+    unit = "%" if unit == "％" else unit
+    width = max(i for i, _, _ in columns) + 1
+    shift = len(cells) - width if len(cells) < width else 0
+    out = []
+    for column, year, kind in columns:
+        at = column + shift
+        if not 0 <= at < len(cells):
+            continue
+        value = _TABLE_VALUE.match(cells[at].replace("\n", ""))
+        if not value:
+            continue
+        number = float(value.group(2)) * {"万": 1e4, "亿": 1e8, None: 1}[value.group(3)]
+        out.append(_candidate(
+            ctx, indicator=name, value=number, value_max=None, unit=unit, year=year, kind=kind,
+            qualifier="|".join(q for q in (value.group(1), value.group(4)) if q),
+            quote=reading.text[block.start:block.end], start=block.start, end=block.end,
+            section=block.section, source="table", clause=name))
+    return out
+
+
+def prose_targets(reading, ctx, blocks=None) -> list[dict]:
+    """Targets of the numbers with a unit in paragraphs (or the given blocks)."""
+    out: list[dict] = []
+    for block in blocks if blocks is not None else reading.blocks:
+        if block.kind != "paragraph" and blocks is None:
+            continue
+        text = reading.text[block.start:block.end]
+        last_end = 0
+        for q in quantities(text):
+            candidate = _prose_candidate(reading, block, text, q, last_end, ctx)
+            last_end = q.end
+            if candidate:
+                out.append(candidate)
+    return out
+
+
+def _prose_candidate(reading, block, text, q, last_end, ctx) -> dict | None:
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(text, 0, q.start)]
+    clause_start = max(breaks[-1] if breaks else 0, last_end)
+    sentence_start = max([m.end() for m in _SENTENCE_BREAK.finditer(text, 0, q.start)] or [0])
+    before = text[clause_start:q.start]
+    indicator = _TRAILING.sub("", _LEADING.sub("", _YEAR.sub("", before).strip()).strip())
+    if len(re.findall(r"[\u4e00-\u9fff]", indicator)) < 2:
+        return None
+    year, kind = _year_kind(text[sentence_start:q.start], block.section, text, ctx)
+    qualifier = [w for w in _QUALIFIER_BEFORE if w in text[sentence_start:q.start]]
+    qualifier += [w for w in (q.before, q.after) if w and w not in qualifier]
+    start, end = block.start + clause_start, block.start + q.end
+    return _candidate(ctx, indicator=indicator.strip(), value=q.value, value_max=q.value_max,
+                      unit=q.unit, year=year, kind=kind, qualifier="|".join(qualifier),
+                      quote=reading.text[start:end], start=start, end=end,
+                      section=block.section, source="text", clause=before)
+
+
+def _year_kind(sentence: str, section: str, paragraph: str, ctx) -> tuple[int, str]:
+    """The year a sentence sets, else the plan's default for the passage."""
+    if ctx.annual:
+        return ctx.period_end, "target"
+    stated = None
+    for match in _YEAR.finditer(sentence):
+        year = int(match.group(2))
+        if match.group(1) or match.group(3) in ("底", "末") or year >= ctx.period_start:
+            stated = year
+    if stated is not None:
+        return stated, ("baseline" if stated < ctx.period_start else "target")
+    if _ACHIEVED_SECTION.search(section) or ctx.previous_period in sentence:
+        return ctx.period_start - 1, "baseline"
+    return ctx.period_end, "target"
+
+
+def _candidate(ctx, *, indicator, value, value_max, unit, year, kind, qualifier, quote, start,
+               end, section, source, clause) -> dict:
+    name = _UNIT_IN_NAME.sub("", indicator).strip()
+    return {"indicator": indicator, "indicator_id": indicator_id(ctx.indicators, name, unit, clause),
+            "value": value, "value_max": value_max, "unit": unit, "year": year, "kind": kind,
+            "qualifier": qualifier or None, "region_adcode": ctx.region_adcode, "entity": None,
+            "quote": quote, "section": section, "start": start, "end": end, "source": source}
+
+
+__all__ = ["table_targets", "prose_targets", "AFTER_WORDS"]
