@@ -21,9 +21,9 @@ def extract(reading: Reading, data_dir: Path) -> dict:
     gaz = gazetteer(str(data_dir))
     meta = read_meta(reading.text, gaz.region_of)
     ctx = Context(meta, gaz, indicator_index(str(data_dir)))
-    tasks, task_blocks = _tasks(reading, ctx)
+    tasks, task_spans = _tasks(reading, ctx)
     targets = table_targets(reading, ctx) + prose_targets(reading, ctx) \
-        + prose_targets(reading, ctx, task_blocks)
+        + prose_targets(reading, ctx, task_spans)
     result = {"plan": meta.as_dict(), "targets": targets, "entities": _entities(reading, ctx),
               "tasks": tasks, "partnerships": _partnerships(reading, ctx)}
     _check_quotes(reading.text, result)

@@ -36,7 +36,7 @@ def is_outside(name: str, kind: str | None, ctx) -> bool:
     if result.status == "ambiguous":
         return False
     short = ctx.gazetteer.name(region)[:2]
-    return not short or short not in name
+    return kind == "university" and bool(short) and short not in name
 
 
 def partnership_candidates(reading, ctx) -> list[dict]:

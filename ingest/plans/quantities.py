@@ -59,10 +59,22 @@ def quantities(text: str, base: int = 0) -> list[Quantity]:
         if match["mag"] and unit not in ("元",):
             factor = {"万": 1e4, "亿": 1e8, "千": 1e3, "万亿": 1e12}[match["mag"]]
             value, value_max = value * factor, (value_max * factor if value_max else None)
+        value, value_max, scaled_unit = _normal_unit(value, value_max, scaled_unit)
         found.append(Quantity(base + match.start(), base + match.end(), _round(value),
                               _round(value_max), scaled_unit, match.group(0).strip(),
                               match["pre"] or "", match["post"] or ""))
     return found
+
+
+_UNIT_NAMES = {"名": ("人", 1), "万元": ("亿元", 1e-4), "万亿元": ("亿元", 1e4), "千元": ("亿元", 1e-5)}
+
+
+def _normal_unit(value, value_max, unit):
+    """The knowledge base's unit for a figure: 名 is counted in 人, money in 亿元."""
+    if unit not in _UNIT_NAMES:
+        return value, value_max, unit
+    name, factor = _UNIT_NAMES[unit]
+    return value * factor, (value_max * factor if value_max is not None else None), name
 
 
 def _not_a_figure(text: str, match: re.Match) -> bool:

@@ -29,6 +29,9 @@ _UNIT_IN_NAME = re.compile(r"[（(]([^（）()]{1,12})[)）]\s?$")
 _ATTRIBUTE = re.compile(r"^(预期性|约束性|属性|序号|\d{1,2})$")
 _ACHIEVED_SECTION = re.compile(r"基础|成效|成就|回顾|现状|进展|完成情况|取得")
 _QUALIFIER_BEFORE = ("力争", "争取")
+_FROM = re.compile(r"(由|从)\s?$")
+_TO = re.compile(r"\s?(（[^）]{0,12}）)?\s?(增加到|增长到|提高到|提升到|增至|升至|到)")
+_CHANGE = re.compile(r"增长|增幅|增速|同比|提高|下降|减按")
 _TABLE_VALUE = re.compile(r"^(超过|不少于|不低于|突破|≥|>|＞)?\s?(\d{1,9}(?:\.\d{1,4})?)\s?(万|亿)?"
                           r"\s?(左右|以上)?$")
 
@@ -58,7 +61,8 @@ def table_targets(reading, ctx) -> list[dict]:
 def _header(cells, ctx) -> list[tuple[int, int, str]] | None:
     """[(column, year, kind)] when ``cells`` are a header of year / 目标 columns."""
     years = [(i, int(m.group(1))) for i, c in enumerate(cells)
-             for m in [_TABLE_YEAR.match(c.replace(" ", ""))] if m]
+             for m in [_TABLE_YEAR.match(c.replace(" ", ""))]
+             if m and ctx.period_start - 12 <= int(m.group(1)) <= ctx.period_end + 10]
     if not years or len(cells) > 8:
         return None
     base = max(y for _, y in years)
@@ -98,11 +102,11 @@ def _row_targets(reading, block, columns, ctx) -> list[dict]:
     return out
 
 
-def prose_targets(reading, ctx, blocks=None) -> list[dict]:
-    """Targets of the numbers with a unit in paragraphs (or the given blocks)."""
+def prose_targets(reading, ctx, spans=None) -> list[dict]:
+    """Targets of the numbers with a unit in paragraphs (or in the given spans)."""
     out: list[dict] = []
-    for block in blocks if blocks is not None else reading.blocks:
-        if block.kind != "paragraph" and blocks is None:
+    for block in spans if spans is not None else reading.blocks:
+        if block.kind != "paragraph" and spans is None:
             continue
         text = reading.text[block.start:block.end]
         last_end = 0
@@ -119,10 +123,16 @@ def _prose_candidate(reading, block, text, q, last_end, ctx) -> dict | None:
     clause_start = max(breaks[-1] if breaks else 0, last_end)
     sentence_start = max([m.end() for m in _SENTENCE_BREAK.finditer(text, 0, q.start)] or [0])
     before = text[clause_start:q.start]
+    if before.count("“") > before.count("”") or before.count("《") > before.count("》"):
+        return None  # a number inside a name or a slogan (“科技创新40条”)
     indicator = _TRAILING.sub("", _LEADING.sub("", _YEAR.sub("", before).strip()).strip())
     if len(re.findall(r"[\u4e00-\u9fff]", indicator)) < 2:
         return None
     year, kind = _year_kind(text[sentence_start:q.start], block.section, text, ctx)
+    if _FROM.search(before) and _TO.match(text[q.end:q.end + 6]) and not _YEAR.search(before):
+        year = min(year, ctx.period_start - 1) - 5  # "由A增加到B": A is the earlier level
+    if kind == "baseline" and q.unit == "%" and _CHANGE.search(before):
+        return None  # a change over the past period (增幅 374%), not a level
     qualifier = [w for w in _QUALIFIER_BEFORE if w in text[sentence_start:q.start]]
     qualifier += [w for w in (q.before, q.after) if w and w not in qualifier]
     start, end = block.start + clause_start, block.start + q.end

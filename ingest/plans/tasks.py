@@ -10,6 +10,7 @@ leading merged cells; those take the value of the row above.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from layers.tasks import split_units
 
@@ -40,7 +41,7 @@ def _columns(cells) -> dict | None:
 
 
 def task_rows(reading, ctx) -> tuple[list[dict], list]:
-    """(task candidates, the blocks they come from) of every task table of ``reading``."""
+    """(task candidates, the spans of their 具体任务 cells) of every task table."""
     tasks, blocks, columns, carried = [], [], None, {}
     for block in reading.blocks:
         if block.kind != "table_row":
@@ -63,7 +64,9 @@ def task_rows(reading, ctx) -> tuple[list[dict], list]:
                       "region_adcode": ctx.region_adcode,
                       "quote": reading.text[block.start:block.end], "section": block.section,
                       "start": block.start, "end": block.end})
-        blocks.append(block)
+        at = reading.text.find(row["task"], block.start, block.end)
+        if at >= 0:
+            blocks.append(replace(block, start=at, end=at + len(row["task"]), kind="paragraph"))
     return tasks, blocks
 
 
