@@ -14,7 +14,8 @@ from pathlib import Path
 
 
 def add_parsers(commands) -> None:
-    plans = commands.add_parser("plans", help="读取规划文件并提取候选（指标目标、载体、任务、合作）",
+    plans = commands.add_parser("plans",
+                                help="读取规划文件并提取候选（指标目标、载体、任务、合作）",
                                 description="Read a plan document (DOCX, PDF, HTML, TXT).")
     actions = plans.add_subparsers(dest="plans_command", required=True)
     text = actions.add_parser("text", help="print the reading text every quote is a substring of")

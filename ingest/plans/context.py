@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -13,6 +14,7 @@ from ingest.plans.indicators import name_index
 from ingest.plans.plan_meta import PlanMeta
 
 _CN = "一二三四五六七八九"
+_TITLE_REGION = re.compile(r"^([^“\"\d]{0,12})")
 
 
 @dataclass
@@ -60,6 +62,15 @@ class Context:
     @property
     def region_adcode(self) -> str | None:
         return self.meta.region_adcode
+
+    @property
+    def region_name(self) -> str:
+        """The region's name: from the boundaries, else the title's words before its
+        period (a region outside the boundary data)."""
+        name = self.gazetteer.name(self.region_adcode)
+        if name or not self.meta.title:
+            return name
+        return _TITLE_REGION.match(self.meta.title).group(1)
 
     @property
     def annual(self) -> bool:

@@ -22,14 +22,15 @@ MAX_ZIP_RATIO = 100
 MAX_ZIP_MEMBERS = 5000
 FORMATS = ("txt", "html", "docx", "pdf")
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<head|<body|<meta|<\?xml[^>]{0,200}>\s*<html)",
-                         re.IGNORECASE)
+_HTML_START = re.compile(
+    rb"^\s*(<!doctype html|<html|<head|<body|<meta|<\?xml[^>]{0,200}>\s*<html)", re.IGNORECASE)
 
 
 def sniff(data: bytes) -> str:
     """The format of ``data`` (one of FORMATS); PlanReadingError when it is none of them."""
     if len(data) > MAX_FILE_BYTES:
-        raise PlanReadingError("too_large", f"文件过大：{len(data)} 字节，上限 {MAX_FILE_BYTES} 字节")
+        raise PlanReadingError("too_large",
+                               f"文件过大：{len(data)} 字节，上限 {MAX_FILE_BYTES} 字节")
     if not data.strip():
         raise PlanReadingError("empty", "文件为空")
     if data.startswith(b"%PDF-"):
@@ -43,7 +44,8 @@ def sniff(data: bytes) -> str:
     if _HTML_START.match(data[:2048]):
         return "html"
     if b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise PlanReadingError("unknown_format", "无法识别的文件格式：仅支持 DOCX、PDF、HTML 与 TXT")
+        raise PlanReadingError("unknown_format",
+                               "无法识别的文件格式：仅支持 DOCX、PDF、HTML 与 TXT")
     return "txt"
 
 
@@ -58,8 +60,8 @@ def check_zip(data: bytes) -> None:
     total = sum(m.file_size for m in members)
     packed = sum(m.compress_size for m in members)
     if total > MAX_UNZIPPED_BYTES or total > MAX_ZIP_RATIO * max(packed, 1) + 1_000_000:
-        raise PlanReadingError("zip_bomb", f"疑似压缩炸弹：解压后 {total} 字节，压缩后 {packed} 字节，"
-                                           "拒绝读取")
+        raise PlanReadingError("zip_bomb", f"疑似压缩炸弹：解压后 {total} 字节，"
+                                           f"压缩后 {packed} 字节，拒绝读取")
     if any(m.flag_bits & 0x1 for m in members):
         raise PlanReadingError("encrypted", "压缩包已加密，无法读取")
     if "word/document.xml" not in {m.filename for m in members}:

@@ -24,19 +24,18 @@ _CLAUSE = re.compile(r"[。；！？\n]")
 
 def is_outside(name: str, kind: str | None, ctx) -> bool:
     """True when ``name`` is an institution outside the plan's region."""
-    if kind not in _INSTITUTION_TYPES or not ctx.region_adcode:
+    if kind not in _INSTITUTION_TYPES or not ctx.region_name:
         return False
     from ingest.plans.places import within
 
     region = ctx.region_adcode
     result = ctx.gazetteer.geocoder.geocode(name)
-    if result.status == "matched" and result.best.kind == "admin":
+    if region and result.status == "matched" and result.best.kind == "admin":
         code = result.best.adcode
         return not (within(code, region) or within(region, code))
     if result.status == "ambiguous":
         return False
-    short = ctx.gazetteer.name(region)[:2]
-    return kind == "university" and bool(short) and short not in name
+    return kind == "university" and ctx.region_name[:2] not in name
 
 
 def partnership_candidates(reading, ctx) -> list[dict]:

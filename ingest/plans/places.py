@@ -133,7 +133,8 @@ def locate(name: str, ctx) -> dict:
     point = best.geometry.representative_point() if best.geometry is not None else None
     return {"county_adcode": best.county_adcode if best.level == "county" else None,
             "precision": best.precision,
-            "lon": round(point.x, 6) if point else None, "lat": round(point.y, 6) if point else None}
+            "lon": round(point.x, 6) if point else None,
+            "lat": round(point.y, 6) if point else None}
 
 
 def within(adcode: str | None, region: str | None) -> bool:

@@ -18,7 +18,8 @@ _CN_DIGITS = "一二三四五六七八九"
 _FIVE_YEAR = re.compile(r"“?十([一二三四五六七八九])?五”?(?:时期|期间|规划|末)?")
 _SPAN = re.compile(r"((?:19|20)\d\d)\s?[—–\-~～至到]\s?((?:19|20)\d\d)\s?年")
 _ANNUAL = re.compile(r"((?:19|20)\d\d)\s?年度")
-_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［(（]\s?(?:19|20)\d\d\s?[〕\]］)）]\s?\d{1,4}\s?号")
+_DOC_NUMBER = re.compile(
+    r"[\u4e00-\u9fff]{1,10}[〔\[［(（]\s?(?:19|20)\d\d\s?[〕\]］)）]\s?\d{1,4}\s?号")
 _DATE = re.compile(r"^((?:19|20)\d\d)\s?年\s?(\d{1,2})\s?月(?:\s?(\d{1,2})\s?日)?$")
 _ISSUER = re.compile(r"^[\u4e00-\u9fff（）()]{2,40}(人民政府|办公室|办公厅|委员会|小组|局|厅|委)$")
 _TITLE_WORDS = re.compile(r"(规划|计划|方案|纲要|要点)(（[^）]{1,20}）)?$")

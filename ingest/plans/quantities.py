@@ -66,7 +66,8 @@ def quantities(text: str, base: int = 0) -> list[Quantity]:
     return found
 
 
-_UNIT_NAMES = {"名": ("人", 1), "万元": ("亿元", 1e-4), "万亿元": ("亿元", 1e4), "千元": ("亿元", 1e-5)}
+_UNIT_NAMES = {"名": ("人", 1), "万元": ("亿元", 1e-4), "万亿元": ("亿元", 1e4),
+               "千元": ("亿元", 1e-5)}
 
 
 def _normal_unit(value, value_max, unit):

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from layers.plans import heading_of
 
 KINDS = ("heading", "paragraph", "table_row")
-_NUMBERED_ROW = re.compile(r"^(\d{1,2}|序号) +(\S[^\t，。；]{0,80}?) +([≥≤>＞]?[\d.]+ ?(左右|年)?)$")
+_NUMBERED_ROW = re.compile(
+    r"^(\d{1,2}|序号) +(\S[^\t，。；]{0,80}?) +([≥≤>＞]?[\d.]+ ?(左右|年)?)$")
 _LEVELS = 3
 
 

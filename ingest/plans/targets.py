@@ -161,7 +161,8 @@ def _year_kind(sentence: str, section: str, paragraph: str, ctx) -> tuple[int, s
 def _candidate(ctx, *, indicator, value, value_max, unit, year, kind, qualifier, quote, start,
                end, section, source, clause) -> dict:
     name = _UNIT_IN_NAME.sub("", indicator).strip()
-    return {"indicator": indicator, "indicator_id": indicator_id(ctx.indicators, name, unit, clause),
+    return {"indicator": indicator,
+            "indicator_id": indicator_id(ctx.indicators, name, unit, clause),
             "value": value, "value_max": value_max, "unit": unit, "year": year, "kind": kind,
             "qualifier": qualifier or None, "region_adcode": ctx.region_adcode, "entity": None,
             "quote": quote, "section": section, "start": start, "end": end, "source": source}

@@ -78,8 +78,9 @@ def _row(cells, columns: dict, carried: dict) -> dict | None:
     task_at = len(cells) - (width - columns["task"])
     if task_at < 0 or len(cells) < 3:
         return None
-    row = {role: cells[task_at + at - columns["task"]] if task_at + at - columns["task"] < len(cells)
-           else "" for role, at in columns.items() if at >= columns["task"]}
+    offset = task_at - columns["task"]
+    row = {role: cells[at + offset] if at + offset < len(cells) else ""
+           for role, at in columns.items() if at >= columns["task"]}
     leading = sorted((at, role) for role, at in columns.items() if at < columns["task"])
     before = list(cells[:task_at]) + [""] * max(len(leading) - task_at, 0)
     values = dict(zip((role for _, role in leading), before))
