@@ -18,16 +18,19 @@ from pathlib import Path
 
 SUFFIX_FILE = Path(__file__).with_name("place_suffixes.csv")
 NAME_MAX = 30
-_BREAK = re.compile(r"[\s，。；：、！？,;:!?《》【】…／|\"]")
+_BREAK = re.compile(r"[\s，。；：、！？,;:!?《》【】…／|\"—\-－+＋~～]")
+_COUNT = re.compile(r"\d+\s?[家个大所座项批条](以上|左右)?")
 # Verbs and qualifiers that open a clause before a name (推进…, 加快建设…).
 _LEAD_WORDS = re.compile(
     r"(推进|推动|加快|加强|建设|打造|依托|支持|培育|围绕|发挥|提升|创建|建成|争创|争取|积极|深化|完善|构建|"
-    r"组建|布局|引进|共建|联合|新建|做强|做大|优化|强化|聚焦|鼓励|引导|促进|实施|服务|全力|重点|大力|"
-    r"着力|谋划|申报|申建|获批|认定|成功|力争|提档|升级|对接|融入|带动|筹建|启动|高标准|高水平|"
-    r"高质量|进一步|以及|包括|其中|依靠|借助|用好|放大|瞄准|面向|发展|建立|设立|开展|加大|参与|"
-    r"合作|成为|形成|入选|跻身|认定为|获评|获得|拥有|已有|新增|累计|共有|全市|全省|我市|我省|扶持|坚持|"
-    r"承载|探索|复制|推广|搭建|入驻|落户|创成|为一体|为特色|为主|为重点|抢抓|立足|明确|做实|做优|现有|运营|管理|进入|一批|助力|的|和|与|及|或)")
-_LEAD_CHARS = "以在与和及对将把为到至的是等由“”（）-—"
+    r"组建|布局|引进|共建|新建|做强|做大|强化|聚焦|鼓励|引导|实施|全力|大力|"
+    r"着力|谋划|申报|申建|获批|认定|成功|力争|对接|融入|带动|筹建|启动|高标准|高水平|"
+    r"高质量|进一步|以及|包括|其中|依靠|借助|用好|放大|瞄准|面向|建立|设立|开展|加大|参与|"
+    r"成为|形成|入选|跻身|认定为|获评|获得|拥有|已有|新增|累计|共有|全市|全省|我市|我省|扶持|坚持|"
+    r"承载|探索|复制|推广|搭建|入驻|落户|创成|为一体|为特色|为主|为重点|抢抓|立足|明确|做实|做优|现有|运营|进入|一批|助力|"
+    r"组织|依法|指导|辅导|调研|修订|根据|结合|放宽|升格为|填补|引建|实现|备案|努力|落实|制定|赋予|"
+    r"对标|挂任|向|从|把|等|了|在|对|的|及|或)")
+_LEAD_CHARS = "以在与和及对将把为到至的是等由家个"
 # Words that say what kind of place, not which one: a name needs more than these.
 _GENERIC = re.compile(
     r"国家级|省级|市级|县级|各级|国家|省|市|县|区|重点|一批|一流|新型|各类|各个|现代|高水平|特色|专业|综合|"
@@ -63,14 +66,36 @@ def place_type(name: str) -> str | None:
 
 
 def clean_name(run: str) -> str:
-    """The name in a run: the words after the last opening verb or qualifier."""
+    """The name in a run: the words after the last opening verb, qualifier or count,
+    and after a bracket or quote the run opens without closing."""
+    run = _after_unbalanced(run)
     cut = 0
-    for match in _LEAD_WORDS.finditer(run):
-        cut = match.end()
+    for pattern in (_LEAD_WORDS, _COUNT):
+        for match in pattern.finditer(run):
+            cut = max(cut, match.end())
     name = run[cut:]
     while name and name[0] in _LEAD_CHARS:
         name = name[1:]
-    return name
+    return _after_unbalanced(name)
+
+
+def _after_unbalanced(run: str) -> str:
+    """The part of ``run`` after its last unmatched （ or ）, “ or ”."""
+    for opening, closing in (("（", "）"), ("(", ")"), ("“", "”")):
+        depth, cut = 0, 0
+        for i, char in enumerate(run):
+            if char == opening:
+                depth += 1
+            elif char == closing:
+                if depth == 0:
+                    cut = i + 1
+                else:
+                    depth -= 1
+        run = run[cut:]
+        last_open = run.rfind(opening)
+        if last_open >= 0 and closing not in run[last_open:]:
+            run = run[last_open + 1:]
+    return run
 
 
 def is_generic(name: str) -> bool:
