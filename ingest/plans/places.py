@@ -31,6 +31,13 @@ _LEAD_WORDS = re.compile(
     r"组织|依法|指导|辅导|调研|修订|根据|结合|放宽|升格为|填补|引建|实现|备案|努力|落实|制定|赋予|"
     r"对标|挂任|向|从|把|等|了|在|对|的|及|或)")
 _LEAD_CHARS = "以在与和及对将把为到至的是等由家个"
+# Words that open a clause but also occur inside names: cut only at the run's start.
+_PREFIX_WORDS = re.compile(r"^(\d{1,2}[.．、]|发展|促进|优化|联合|服务|合作|升级|重点|管理|成立|统筹规划|"
+                           r"统筹|重组|千方百计|上|左右|以上)")
+# "A和B", "A与B": a coordination when A ends like a place or a body.
+_AND = re.compile(r"[和与]")
+_BODY_END = re.compile(r"(政府|大学|学院|企业|高校|院所|市|省|县|区|团队|平台|中心|基地|园区|高地|集群|"
+                       r"实验室|研究院|研究所|走廊|空间|孵化器|支点|系统|体系|设施|资源)$")
 # Words that say what kind of place, not which one: a name needs more than these.
 _GENERIC = re.compile(
     r"国家级|省级|市级|县级|各级|国家|省|市|县|区|重点|一批|一流|新型|各类|各个|现代|高水平|特色|专业|综合|"
@@ -39,7 +46,10 @@ _GENERIC = re.compile(
     r"知名|高校|院所|科研|机构|功能|平台|载体|孵化|园区|基地|集聚|一体化|相关|有关|省内外|国内外|海外|"
     r"境外|国际|全国|地方|区域|城市|县域|各地|本地|当地|协同|离岸|中试|科普|实训|种养殖|世界级|"
     r"千亿级|百亿级|沿海|沿江|两|多|南北|东西|中|分|创业|双创|众创|火炬|制造业|成果|转化|应用|行业|"
-    r"政府|博士后|实践|人才|信息技术|数字经济|全产业链|配套|生产")
+    r"政府|博士后|实践|人才|信息技术|数字经济|全产业链|配套|生产|联合|实验|教育|培训|培养|转移|"
+    r"大数据|数据|管理|休闲|金融|资源|共享|交易|信息|咨询|社会|智慧|云|一站式|开放|协同|产学研|合作|"
+    r"研究型|基础学科|龙头|网上|性|型|化|战略性|支柱|主导|领域|行业|专业|高科技|原始|自主|驱动|发展|"
+    r"传统|特定|统筹|规划|重组|成立")
 
 
 @lru_cache(maxsize=1)
@@ -74,9 +84,15 @@ def clean_name(run: str) -> str:
         for match in pattern.finditer(run):
             cut = max(cut, match.end())
     name = run[cut:]
-    while name and name[0] in _LEAD_CHARS:
-        name = name[1:]
-    return _after_unbalanced(name)
+    for match in _AND.finditer(name):
+        if _BODY_END.search(name[:match.start()]):
+            name = name[match.end():]
+            break
+    while True:
+        stripped = _PREFIX_WORDS.sub("", name.lstrip(_LEAD_CHARS))
+        if stripped == name:
+            return _after_unbalanced(name)
+        name = stripped
 
 
 def _after_unbalanced(run: str) -> str:
