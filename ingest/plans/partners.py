@@ -26,6 +26,8 @@ def is_outside(name: str, kind: str | None, ctx) -> bool:
     """True when ``name`` is an institution outside the plan's region."""
     if kind not in _INSTITUTION_TYPES or not ctx.region_name:
         return False
+    if kind != "university" and host_university(name):
+        return False  # an institute a university built in the region (…大学…研究院)
     from ingest.plans.places import within
 
     region = ctx.region_adcode
@@ -36,6 +38,12 @@ def is_outside(name: str, kind: str | None, ctx) -> bool:
     if result.status == "ambiguous":
         return False
     return kind == "university" and ctx.region_name[:2] not in name
+
+
+def host_university(name: str) -> str | None:
+    """The university an institute's name begins with (南京工业大学新材料研究院), if any."""
+    at = max(name.find("大学"), name.find("学院"))
+    return name[:at + 2] if 0 < at < len(name) - 2 else None
 
 
 def partnership_candidates(reading, ctx) -> list[dict]:
@@ -50,7 +58,10 @@ def partnership_candidates(reading, ctx) -> list[dict]:
         block_text = text[block.start:block.end]
         for start, end, name in name_runs(block_text):
             if not is_outside(name, place_type(name), ctx):
-                continue
+                host = host_university(name) if place_type(name) != "university" else None
+                if not host or not is_outside(host, "university", ctx):
+                    continue
+                name, end = host, start + len(host)
             s = max([m.end() for m in _CLAUSE.finditer(block_text, 0, start)] or [0])
             e = next((m.start() for m in _CLAUSE.finditer(block_text, end)), len(block_text))
             sentence = block_text[s:e]

@@ -29,15 +29,17 @@ _LEAD_WORDS = re.compile(
     r"成为|形成|入选|跻身|认定为|获评|获得|拥有|已有|新增|累计|共有|全市|全省|我市|我省|扶持|坚持|"
     r"承载|探索|复制|推广|搭建|入驻|落户|创成|为一体|为特色|为主|为重点|抢抓|立足|明确|做实|做优|现有|运营|进入|一批|助力|"
     r"组织|依法|指导|辅导|调研|修订|根据|结合|放宽|升格为|填补|引建|实现|备案|努力|落实|制定|赋予|"
-    r"对标|挂任|向|从|把|等|了|在|对|的|及|或)")
+    r"对标|挂任|向|从|把|等|了|在|对|的|或)")
 _LEAD_CHARS = "以在与和及对将把为到至的是等由家个"
 # Words that open a clause but also occur inside names: cut only at the run's start.
 _PREFIX_WORDS = re.compile(r"^(\d{1,2}[.．、]|发展|促进|优化|联合|服务|合作|升级|重点|管理|成立|统筹规划|"
                            r"统筹|重组|千方百计|上|左右|以上)")
 # "A和B", "A与B": a coordination when A ends like a place or a body.
-_AND = re.compile(r"[和与]")
+_AND = re.compile(r"[和与及]")
 _BODY_END = re.compile(r"(政府|大学|学院|企业|高校|院所|市|省|县|区|团队|平台|中心|基地|园区|高地|集群|"
-                       r"实验室|研究院|研究所|走廊|空间|孵化器|支点|系统|体系|设施|资源)$")
+                       r"实验室|研究院|研究所|走廊|空间|孵化器|支点|系统|体系|设施)$")
+# A spatial structure written as counts of parts: 一区多园, 一道两区多节点, 三园三基地.
+STRUCTURE = re.compile(r"(?:[一二两三四五六七八九十多](?:基地|中心|节点|区|园|廊|带|道|核|轴|片|城|港|心)){2,4}")
 # Words that say what kind of place, not which one: a name needs more than these.
 _GENERIC = re.compile(
     r"国家级|省级|市级|县级|各级|国家|省|市|县|区|重点|一批|一流|新型|各类|各个|现代|高水平|特色|专业|综合|"
@@ -144,7 +146,14 @@ def place_candidates(reading, ctx) -> list[dict]:
     for block in reading.blocks:
         if block.kind == "heading" and len(text[block.start:block.end]) < 8:
             continue
-        for start, end, name in name_runs(text[block.start:block.end]):
+        block_text = text[block.start:block.end]
+        for match in STRUCTURE.finditer(block_text):
+            name = match.group(0)
+            if name not in seen:
+                seen[name] = {**_candidate(name, block.start + match.start(),
+                                           block.start + match.end(), block, ctx),
+                              "type": "structure"}
+        for start, end, name in name_runs(block_text):
             if name in seen or is_outside(name, place_type(name), ctx):
                 continue
             seen[name] = _candidate(name, block.start + start, block.start + end, block, ctx)
