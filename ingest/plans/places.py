@@ -87,7 +87,7 @@ def clean_name(run: str) -> str:
             cut = max(cut, match.end())
     name = run[cut:]
     for match in _AND.finditer(name):
-        if _BODY_END.search(name[:match.start()]):
+        if _BODY_END.search(name[:match.start()]) or place_type(name[:match.start()]):
             name = name[match.end():]
             break
     while True:

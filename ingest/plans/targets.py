@@ -31,6 +31,8 @@ _ACHIEVED_SECTION = re.compile(r"基础|成效|成就|回顾|现状|进展|完�
 _QUALIFIER_BEFORE = ("力争", "争取")
 _FROM = re.compile(r"(由|从)\s?$")
 _TO = re.compile(r"\s?(（[^）]{0,12}）)?\s?(增加到|增长到|提高到|提升到|增至|升至|到)")
+_VERB_ONLY = re.compile(r"(达到|达|突破|超过|为|实现|增至|增加到|增长到|提高到|提升到)?")
+_SUBJECT_END = re.compile(r"增长|提高|增加|达到|突破|超过|较|比|同比|年均|由|从")
 _CHANGE = re.compile(r"增长|增幅|增速|同比|提高|下降|减按")
 _TABLE_VALUE = re.compile(r"^(超过|不少于|不低于|突破|≥|>|＞)?\s?(\d{1,9}(?:\.\d{1,4})?)\s?(万|亿)?"
                           r"\s?(左右|以上)?$")
@@ -109,16 +111,17 @@ def prose_targets(reading, ctx, spans=None) -> list[dict]:
         if block.kind != "paragraph" and spans is None:
             continue
         text = reading.text[block.start:block.end]
-        last_end = 0
+        last_end, previous = 0, None
         for q in quantities(text):
-            candidate = _prose_candidate(reading, block, text, q, last_end, ctx)
+            candidate = _prose_candidate(reading, block, text, q, last_end, ctx, previous)
             last_end = q.end
             if candidate:
                 out.append(candidate)
+                previous = candidate
     return out
 
 
-def _prose_candidate(reading, block, text, q, last_end, ctx) -> dict | None:
+def _prose_candidate(reading, block, text, q, last_end, ctx, previous) -> dict | None:
     breaks = [m.end() for m in _CLAUSE_BREAK.finditer(text, 0, q.start)]
     clause_start = max(breaks[-1] if breaks else 0, last_end)
     sentence_start = max([m.end() for m in _SENTENCE_BREAK.finditer(text, 0, q.start)] or [0])
@@ -127,9 +130,11 @@ def _prose_candidate(reading, block, text, q, last_end, ctx) -> dict | None:
         return None  # a number inside a name or a slogan (“科技创新40条”)
     indicator = _TRAILING.sub("", _LEADING.sub("", _YEAR.sub("", before).strip()).strip())
     if len(re.findall(r"[\u4e00-\u9fff]", indicator)) < 2:
+        indicator = _subject(text, clause_start, sentence_start, before, previous)
+    if not indicator:
         return None
     year, kind = _year_kind(text[sentence_start:q.start], block.section, text, ctx)
-    if _FROM.search(before) and _TO.match(text[q.end:q.end + 6]) and not _YEAR.search(before):
+    if _FROM.search(before) and _TO.match(text[q.end:q.end + 12]) and not _YEAR.search(before):
         year = min(year, ctx.period_start - 1) - 5  # "由A增加到B": A is the earlier level
     if kind == "baseline" and q.unit == "%" and _CHANGE.search(before):
         return None  # a change over the past period (增幅 374%), not a level
@@ -142,6 +147,19 @@ def _prose_candidate(reading, block, text, q, last_end, ctx) -> dict | None:
                       section=block.section, source="text", clause=before)
 
 
+def _subject(text, clause_start, sentence_start, before, previous) -> str | None:
+    """What a bare clause counts: "…由A增加到B" continues the indicator of A; "…增长了
+    2.8倍，达到4.46件" the subject of the clause before, within one sentence."""
+    if previous and _TO.fullmatch(_YEAR.sub("", before).replace("的", "").strip()):
+        return previous["indicator"]
+    if not _VERB_ONLY.fullmatch(before.strip()) or clause_start <= sentence_start:
+        return None
+    prior = text[sentence_start:clause_start - 1]
+    prior = prior[max([m.end() for m in _CLAUSE_BREAK.finditer(prior)] or [0]):]
+    subject = _LEADING.sub("", _SUBJECT_END.split(prior, maxsplit=1)[0]).strip()
+    return subject if len(re.findall(r"[\u4e00-\u9fff]", subject)) >= 2 else None
+
+
 def _year_kind(sentence: str, section: str, paragraph: str, ctx) -> tuple[int, str]:
     """The year a sentence sets, else the plan's default for the passage."""
     if ctx.annual:
@@ -149,7 +167,8 @@ def _year_kind(sentence: str, section: str, paragraph: str, ctx) -> tuple[int, s
     stated = None
     for match in _YEAR.finditer(sentence):
         year = int(match.group(2))
-        if match.group(1) or match.group(3) in ("底", "末") or year >= ctx.period_start:
+        stated_as_of = match.group(3) in ("底", "末") or sentence[match.end():match.end() + 1] == "的"
+        if match.group(1) or stated_as_of or year >= ctx.period_start:
             stated = year
     if stated is not None:
         return stated, ("baseline" if stated < ctx.period_start else "target")
