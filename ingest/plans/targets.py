@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import re
 
-from ingest.plans.indicators import indicator_id
-from ingest.plans.quantities import AFTER_WORDS, quantities
+from ingest.plans.indicators import indicator_of
+from ingest.plans.quantities import AFTER_WORDS, UNITS, quantities
 
 _CLAUSE_BREAK = re.compile(r"[，；。：！？,;!?\n\t]")
 _SENTENCE_BREAK = re.compile(r"[；。！？;!?\n]")
 _YEAR = re.compile(r"(到|至|截至|截止到|截止)?\s?((?:19|20)\d\d)\s?年(底|末|度)?")
 _LEADING = re.compile(r"^(到|至|截至|力争|争取|其中|全年|年内|每年|共|累计|并|和|与|及)+")
 _TRAILING = re.compile(r"(达到|达|突破|超过|不少于|不低于|至少|实现|保持在|保持|为|增长到|增加到|"
-                       r"提高到|提升到|提高至|增长至|增加至|由|从|至|到|有|超|共|累计|总数|约)+$")
+                       r"提高到|提升到|提高至|增长至|增加至|由|从|至|到|有|超|共|累计|总数|约|的|\s)+$")
 _TABLE_YEAR = re.compile(r"^((?:19|20)\d\d)\s?年?(底|末)?$")
 _TABLE_GOAL = re.compile(r"目标")
 _UNIT_IN_NAME = re.compile(r"[（(]([^（）()]{1,12})[)）]\s?$")
@@ -33,7 +33,10 @@ _FROM = re.compile(r"(由|从)\s?$")
 _TO = re.compile(r"\s?(（[^）]{0,12}）)?\s?(增加到|增长到|提高到|提升到|增至|升至|到)")
 _VERB_ONLY = re.compile(r"(达到|达|突破|超过|为|实现|增至|增加到|增长到|提高到|提升到)?")
 _SUBJECT_END = re.compile(r"增长|提高|增加|达到|突破|超过|较|比|同比|年均|由|从")
-_CHANGE = re.compile(r"增长|增幅|增速|同比|提高|下降|减按")
+_CHANGE_VERB = re.compile(r"增加|增长|提高|提升|增至|升至|净增|新增了?")
+_BARE_YEAR = re.compile(r"(?:19|20)\d\d\s?年(?:底|末)?")
+_COMPARISON = re.compile(r"^[）)]?\s?(较|比|同比|净增|(增加|增长|提高|下降|减少)(?![到至了]))")
+_CHANGE = re.compile(r"(增长|增幅|增速|同比|提高|下降|减按)(?![到至])")
 _TABLE_VALUE = re.compile(r"^(超过|不少于|不低于|突破|≥|>|＞)?\s?(\d{1,9}(?:\.\d{1,4})?)\s?(万|亿)?"
                           r"\s?(左右|以上)?$")
 
@@ -41,12 +44,14 @@ _TABLE_VALUE = re.compile(r"^(超过|不少于|不低于|突破|≥|>|＞)?\s?(\
 def table_targets(reading, ctx) -> list[dict]:
     """Targets of every indicator table (a header with year or 目标 columns)."""
     out: list[dict] = []
-    columns = None
+    columns, numbered = None, None  # numbered: (columns, last row number)
     previous_end = -10
     for block in reading.blocks:
         if block.kind != "table_row":
             columns = None
             continue
+        if columns is None and numbered and block.cells[0] == str(numbered[1] + 1):
+            columns = numbered[0]  # a numbered row a page break put after a paragraph
         if columns is not None and block.start - previous_end > 3 and "\n\n" not in \
                 reading.text[previous_end:block.start + 1]:
             columns = None
@@ -57,6 +62,8 @@ def table_targets(reading, ctx) -> list[dict]:
             continue
         if columns:
             out.extend(_row_targets(reading, block, columns, ctx))
+            if block.cells[0].isdigit():
+                numbered = (columns, int(block.cells[0]))
     return out
 
 
@@ -84,7 +91,7 @@ def _row_targets(reading, block, columns, ctx) -> list[dict]:
     name = max(names, key=len)
     unit_match = _UNIT_IN_NAME.search(name)
     unit = unit_match.group(1) if unit_match else ""
-    unit = "%" if unit == "％" else unit
+    unit = "%" if unit == "％" else unit if unit in UNITS else ""
     width = max(i for i, _, _ in columns) + 1
     shift = len(cells) - width if len(cells) < width else 0
     out = []
@@ -126,10 +133,12 @@ def _prose_candidate(reading, block, text, q, last_end, ctx, previous) -> dict |
     clause_start = max(breaks[-1] if breaks else 0, last_end)
     sentence_start = max([m.end() for m in _SENTENCE_BREAK.finditer(text, 0, q.start)] or [0])
     before = text[clause_start:q.start]
-    if before.count("“") > before.count("”") or before.count("《") > before.count("》"):
+    if before.rfind("“") > before.rfind("”") or before.rfind("《") > before.rfind("》"):
         return None  # a number inside a name or a slogan (“科技创新40条”)
+    if _COMPARISON.match(before.strip()):
+        return None  # a change against an earlier year (较…净增233家), not a level
     indicator = _TRAILING.sub("", _LEADING.sub("", _YEAR.sub("", before).strip()).strip())
-    if len(re.findall(r"[\u4e00-\u9fff]", indicator)) < 2:
+    if len(re.findall(r"[\u4e00-\u9fff]", indicator)) < 2 or _CHANGE_VERB.fullmatch(indicator):
         indicator = _subject(text, clause_start, sentence_start, before, previous)
     if not indicator:
         return None
@@ -150,7 +159,7 @@ def _prose_candidate(reading, block, text, q, last_end, ctx, previous) -> dict |
 def _subject(text, clause_start, sentence_start, before, previous) -> str | None:
     """What a bare clause counts: "…由A增加到B" continues the indicator of A; "…增长了
     2.8倍，达到4.46件" the subject of the clause before, within one sentence."""
-    if previous and _TO.fullmatch(_YEAR.sub("", before).replace("的", "").strip()):
+    if previous and _TO.fullmatch(_BARE_YEAR.sub("", before).replace("的", "").replace(" ", "")):
         return previous["indicator"]
     if not _VERB_ONLY.fullmatch(before.strip()) or clause_start <= sentence_start:
         return None
@@ -180,8 +189,9 @@ def _year_kind(sentence: str, section: str, paragraph: str, ctx) -> tuple[int, s
 def _candidate(ctx, *, indicator, value, value_max, unit, year, kind, qualifier, quote, start,
                end, section, source, clause) -> dict:
     name = _UNIT_IN_NAME.sub("", indicator).strip()
-    return {"indicator": indicator,
-            "indicator_id": indicator_id(ctx.indicators, name, unit, clause),
+    known = indicator_of(ctx.indicators, name, unit, clause)
+    unit = known["unit"] if known else unit  # same name, same measure: the indicator's unit
+    return {"indicator": indicator, "indicator_id": known["id"] if known else None,
             "value": value, "value_max": value_max, "unit": unit, "year": year, "kind": kind,
             "qualifier": qualifier or None, "region_adcode": ctx.region_adcode, "entity": None,
             "quote": quote, "section": section, "start": start, "end": end, "source": source}
