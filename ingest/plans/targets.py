@@ -29,14 +29,15 @@ _UNIT_IN_NAME = re.compile(r"[（(]([^（）()]{1,12})[)）]\s?$")
 _ATTRIBUTE = re.compile(r"^(预期性|约束性|属性|序号|\d{1,2})$")
 _ACHIEVED_SECTION = re.compile(r"基础|成效|成就|回顾|现状|进展|完成情况|取得")
 _QUALIFIER_BEFORE = ("力争", "争取")
-_FROM = re.compile(r"(由|从)\s?$")
+_FROM = re.compile(r"(由|从)[^，。；由从]{0,10}$")
 _TO = re.compile(r"\s?(（[^）]{0,12}）)?\s?(增加到|增长到|提高到|提升到|增至|升至|到)")
 _VERB_ONLY = re.compile(r"(达到|达|突破|超过|为|实现|增至|增加到|增长到|提高到|提升到)?")
 _SUBJECT_END = re.compile(r"增长|提高|增加|达到|突破|超过|较|比|同比|年均|由|从")
+_OPENER = re.compile(r"(新增|建成|培育|引进|建设|布局|组建|创建|新建|认定|备案|累计|共|其中)?")
 _CHANGE_VERB = re.compile(r"增加|增长|提高|提升|增至|升至|净增|新增了?")
 _BARE_YEAR = re.compile(r"(?:19|20)\d\d\s?年(?:底|末)?")
 _COMPARISON = re.compile(r"^[）)]?\s?(较|比|同比|净增|(增加|增长|提高|下降|减少)(?![到至了]))")
-_CHANGE = re.compile(r"(增长|增幅|增速|同比|提高|下降|减按)(?![到至])")
+_CHANGE = re.compile(r"(?<!年均)(增长|增幅|增速|同比|提高|下降|减按)(?![到至])")
 _TABLE_VALUE = re.compile(r"^(超过|不少于|不低于|突破|≥|>|＞)?\s?(\d{1,9}(?:\.\d{1,4})?)\s?(万|亿)?"
                           r"\s?(左右|以上)?$")
 
@@ -140,6 +141,9 @@ def _prose_candidate(reading, block, text, q, last_end, ctx, previous) -> dict |
     indicator = _TRAILING.sub("", _LEADING.sub("", _YEAR.sub("", before).strip()).strip())
     if len(re.findall(r"[\u4e00-\u9fff]", indicator)) < 2 or _CHANGE_VERB.fullmatch(indicator):
         indicator = _subject(text, clause_start, sentence_start, before, previous)
+    quote_end = q.end
+    if not indicator and _OPENER.fullmatch(_LEADING.sub("", _YEAR.sub("", before).strip())):
+        indicator, quote_end = _object(text, q.end)  # "新增 20 家市级孵化器": what follows
     if not indicator:
         return None
     year, kind = _year_kind(text[sentence_start:q.start], block.section, text, ctx)
@@ -149,7 +153,7 @@ def _prose_candidate(reading, block, text, q, last_end, ctx, previous) -> dict |
         return None  # a change over the past period (增幅 374%), not a level
     qualifier = [w for w in _QUALIFIER_BEFORE if w in text[sentence_start:q.start]]
     qualifier += [w for w in (q.before, q.after) if w and w not in qualifier]
-    start, end = block.start + clause_start, block.start + q.end
+    start, end = block.start + clause_start, block.start + quote_end
     return _candidate(ctx, indicator=indicator.strip(), value=q.value, value_max=q.value_max,
                       unit=q.unit, year=year, kind=kind, qualifier="|".join(qualifier),
                       quote=reading.text[start:end], start=start, end=end,
@@ -167,6 +171,17 @@ def _subject(text, clause_start, sentence_start, before, previous) -> str | None
     prior = prior[max([m.end() for m in _CLAUSE_BREAK.finditer(prior)] or [0]):]
     subject = _LEADING.sub("", _SUBJECT_END.split(prior, maxsplit=1)[0]).strip()
     return subject if len(re.findall(r"[\u4e00-\u9fff]", subject)) >= 2 else None
+
+
+def _object(text: str, end: int) -> tuple[str | None, int]:
+    """(the words after a figure up to the next break, where they end), when they name
+    what is counted; (None, end) otherwise."""
+    stop = _CLAUSE_BREAK.search(text, end)
+    stop_at = min(stop.start() if stop else len(text), end + 30)
+    words = text[end:stop_at].strip().lstrip("的")
+    if len(re.findall(r"[\u4e00-\u9fff]", words)) < 2:
+        return None, end
+    return words, stop_at
 
 
 def _year_kind(sentence: str, section: str, paragraph: str, ctx) -> tuple[int, str]:
