@@ -191,7 +191,8 @@ def _year_kind(sentence: str, section: str, paragraph: str, ctx) -> tuple[int, s
     stated = None
     for match in _YEAR.finditer(sentence):
         year = int(match.group(2))
-        stated_as_of = match.group(3) in ("底", "末") or sentence[match.end():match.end() + 1] == "的"
+        after = sentence[match.end():match.end() + 1]
+        stated_as_of = match.group(3) in ("底", "末") or after == "的"
         if match.group(1) or stated_as_of or year >= ctx.period_start:
             stated = year
     if stated is not None:
