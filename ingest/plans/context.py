@@ -35,6 +35,15 @@ class Gazetteer:
             else None
 
 
+    def leads(self, text: str) -> bool:
+        """True when ``text`` begins with the name of an administrative unit."""
+        result = self.geocoder.geocode(text)
+        if result.status != "matched" or result.best.kind != "admin":
+            return False
+        row = self.units.loc[result.best.adcode]
+        return any(n and text.startswith(str(n)) for n in (row["name"], row["short_name"]))
+
+
 @lru_cache(maxsize=4)
 def gazetteer(data_dir: str) -> Gazetteer:
     """The gazetteer of ``data_dir``'s full boundaries (built once per process)."""

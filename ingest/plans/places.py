@@ -125,8 +125,11 @@ def is_generic(name: str) -> bool:
     return len(re.findall(r"[\u4e00-\u9fffA-Za-z0-9]", rest)) < 2
 
 
-def name_runs(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, name) of every named place in ``text``, longest suffix first."""
+def name_runs(text: str, admin_led=None) -> list[tuple[int, int, str]]:
+    """(start, end, name) of every named place in ``text``: ``text[start:end]`` is the
+    name, or for names sharing one ending in a list (沭阳智能纺织、宿城激光装备科技产业园)
+    the list the name is made of: items led by an administrative name
+    (``admin_led(item)``), the last item right before the shared ending."""
     out = []
     for match in _suffix_pattern().finditer(text):
         window_start = max(match.end() - NAME_MAX, 0)
@@ -136,7 +139,54 @@ def name_runs(text: str) -> list[tuple[int, int, str]]:
         name = clean_name(run)
         if name and not is_generic(name):
             out.append((match.end() - len(name), match.end(), name))
+        if name and admin_led is not None:
+            out.extend(_shared_ending(text, match.end() - len(name), match.end(), name,
+                                      admin_led))
     return out
+
+
+_LIST_PART_MAX = 15
+_HARD_BREAK = re.compile(r"[，。；：！？,;:!?\n（）()“”《》]")
+
+
+def _shared_ending(text: str, start: int, end: int, name: str,
+                   admin_led) -> list[tuple[int, int, str]]:
+    """The names of a list whose items share the last item's class ending: 埇桥区、
+    灵璧县、泗县 3 家省级农业科技园区 → 埇桥区省级农业科技园区, …"""
+    tail = _generic_tail(name)
+    before = text[max(start - 4 * _LIST_PART_MAX, 0):start]
+    hard = [m.end() for m in _HARD_BREAK.finditer(before)]
+    offset = start - len(before) + (hard[-1] if hard else 0)
+    items = text[offset:start].split("、")
+    last = _LIST_END.sub("", items[-1].replace(" ", ""))
+    if len(items) < 2 or not tail or (last and not admin_led(clean_name(last))):
+        return []  # the list is not of this name: 推进南京、苏州、无锡建设…试验区
+    out, at = [], offset
+    for index, item in enumerate(items):
+        span_start, at = at, at + len(item) + 1
+        head = clean_name(_LIST_END.sub("", item.replace(" ", "")))
+        if index == len(items) - 1 and (tail != name or not head):
+            break  # the last item is the name itself
+        if not 2 <= len(head) <= _LIST_PART_MAX or place_type(head) or not admin_led(head):
+            continue
+        if not is_generic(head + tail):
+            out.append((span_start, end, head + tail))
+    return out
+
+
+_LIST_END = re.compile(r"(\d{1,3}\s?[家个所座项批条]?|等)+$")
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _generic_tail(name: str) -> str:
+    """The longest ending of ``name`` made of class words and a place suffix only."""
+    suffix = next((s for s, _ in suffix_types() if name.endswith(s)), "")
+    for i in range(len(name) - len(suffix) + 1):
+        if not _GENERIC.sub("", name[i:len(name) - len(suffix)]):
+            return name[i:]
+    return ""
 
 
 def place_candidates(reading, ctx) -> list[dict]:
@@ -155,17 +205,18 @@ def place_candidates(reading, ctx) -> list[dict]:
                 seen[name] = {**_candidate(name, block.start + match.start(),
                                            block.start + match.end(), block, ctx),
                               "type": "structure"}
-        for start, end, name in name_runs(block_text):
+        for start, end, name in name_runs(block_text, ctx.gazetteer.leads):
             if name in seen or is_outside(name, place_type(name), ctx):
                 continue
-            seen[name] = _candidate(name, block.start + start, block.start + end, block, ctx)
+            seen[name] = _candidate(name, block.start + start, block.start + end, block, ctx,
+                                    block_text[start:end])
     return list(seen.values())
 
 
-def _candidate(name: str, start: int, end: int, block, ctx) -> dict:
+def _candidate(name: str, start: int, end: int, block, ctx, quote: str | None = None) -> dict:
     place = locate(name, ctx)
     return {"name": name, "type": place_type(name), "parent": None, **place,
-            "quote": name, "section": block.section, "start": start, "end": end}
+            "quote": quote or name, "section": block.section, "start": start, "end": end}
 
 
 def locate(name: str, ctx) -> dict:
