@@ -37,11 +37,16 @@ class Gazetteer:
 
     def leads(self, text: str) -> bool:
         """True when ``text`` begins with the name of an administrative unit."""
+        return self.leading_unit(text) is not None
+
+    def leading_unit(self, text: str) -> str | None:
+        """The administrative name (full or short) ``text`` begins with, else None."""
         result = self.geocoder.geocode(text)
         if result.status != "matched" or result.best.kind != "admin":
-            return False
+            return None
         row = self.units.loc[result.best.adcode]
-        return any(n and text.startswith(str(n)) for n in (row["name"], row["short_name"]))
+        return next((str(n) for n in (row["name"], row["short_name"])
+                     if n and text.startswith(str(n))), None)
 
 
 @lru_cache(maxsize=4)

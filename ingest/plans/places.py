@@ -30,7 +30,7 @@ _LEAD_WORDS = re.compile(
     r"承载|探索|复制|推广|搭建|入驻|落户|创成|为一体|为特色|为主|为重点|抢抓|立足|明确|做实|做优|"
     r"现有|运营|进入|一批|助力|"
     r"组织|依法|指导|辅导|调研|修订|根据|结合|放宽|升格为|填补|引建|实现|备案|努力|落实|制定|赋予|"
-    r"对标|挂任|向|从|把|等|了|在|对|的|或)")
+    r"对标|挂任|关于|抢占|一系列|向|从|把|等|了|在|对|的|或)")
 _LEAD_CHARS = "以在与和及对将把为到至的是等由家个"
 # Words that open a clause but also occur inside names: cut only at the run's start.
 _PREFIX_WORDS = re.compile(r"^(\d{1,2}[.．、]|发展|促进|优化|联合|服务|合作|升级|重点|管理|成立|"
@@ -53,7 +53,8 @@ _GENERIC = re.compile(
     r"政府|博士后|实践|人才|信息技术|数字经济|全产业链|配套|生产|联合|实验|教育|培训|培养|转移|"
     r"大数据|数据|管理|休闲|金融|资源|共享|交易|信息|咨询|社会|智慧|云|一站式|开放|协同|产学研|合作|"
     r"研究型|基础学科|龙头|网上|性|型|化|战略性|支柱|主导|领域|行业|专业|高科技|原始|自主|驱动|发展|"
-    r"传统|特定|统筹|规划|重组|成立")
+    r"传统|特定|统筹|规划|重组|成立|首批|地标|大型|全面|跨界|国内|我国|公众|快速|先行|要素|仪器设备|"
+    r"设备|政务|数字化|临床|生产|加工|经济|引才引智|维权|检验检测|知识产权|评价|高效")
 
 
 @lru_cache(maxsize=1)
@@ -169,8 +170,7 @@ def _shared_ending(text: str, start: int, end: int, name: str,
             break  # the last item is the name itself
         if not 2 <= len(head) <= _LIST_PART_MAX or place_type(head) or not admin_led(head):
             continue
-        if not is_generic(head + tail):
-            out.append((span_start, end, head + tail))
+        out.append((span_start, end, head + tail))  # a unit's own one: 泗县省级农业科技园区
     return out
 
 
@@ -206,11 +206,23 @@ def place_candidates(reading, ctx) -> list[dict]:
                                            block.start + match.end(), block, ctx),
                               "type": "structure"}
         for start, end, name in name_runs(block_text, ctx.gazetteer.leads):
-            if name in seen or is_outside(name, place_type(name), ctx):
+            if name in seen or is_outside(name, place_type(name), ctx) \
+                    or _class_of_units(name, ctx):
                 continue
             seen[name] = _candidate(name, block.start + start, block.start + end, block, ctx,
                                     block_text[start:end])
     return list(seen.values())
+
+
+_UNIT_CLASSES = ("incubator", "platform", "lab")
+
+
+def _class_of_units(name: str, ctx) -> bool:
+    """True for a region's class of platforms (宿州市众创空间: all of the city's), not one."""
+    if place_type(name) not in _UNIT_CLASSES:
+        return False
+    row = ctx.gazetteer.leading_unit(name)
+    return row is not None and is_generic(name[len(row):])
 
 
 def _candidate(name: str, start: int, end: int, block, ctx, quote: str | None = None) -> dict:
