@@ -30,7 +30,7 @@ _LEAD_WORDS = re.compile(
     r"承载|探索|复制|推广|搭建|入驻|落户|创成|为一体|为特色|为主|为重点|抢抓|立足|明确|做实|做优|"
     r"现有|运营|进入|一批|助力|"
     r"组织|依法|指导|辅导|调研|修订|根据|结合|放宽|升格为|填补|引建|实现|备案|努力|落实|制定|赋予|"
-    r"对标|挂任|关于|抢占|一系列|向|从|把|等|了|在|对|的|或)")
+    r"对标|挂任|关于|抢占|一系列|吸引|向|从|把|等|了|在|对|的|或)")
 _LEAD_CHARS = "以在与和及对将把为到至的是等由家个"
 # Words that open a clause but also occur inside names: cut only at the run's start.
 _PREFIX_WORDS = re.compile(r"^(\d{1,2}[.．、]|发展|促进|优化|联合|服务|合作|升级|重点|管理|成立|"
@@ -49,7 +49,7 @@ _GENERIC = re.compile(
     r"两个|一|二|三|四|五|六|七|八|九|十|百|千|万|家|个|级|及|以上|类|等|特色产业|新兴|未来|优势|骨干|"
     r"知名|高校|院所|科研|机构|功能|平台|载体|孵化|园区|基地|集聚|一体化|相关|有关|省内外|国内外|海外|"
     r"境外|国际|全国|地方|区域|城市|县域|各地|本地|当地|协同|离岸|中试|科普|实训|种养殖|世界级|"
-    r"千亿级|百亿级|沿海|沿江|两|多|南北|东西|中|分|创业|双创|众创|火炬|制造业|成果|转化|应用|行业|"
+    r"千亿级|百亿级|沿海|沿江|两|多|南北|东西|创业|双创|众创|火炬|制造业|成果|转化|应用|行业|"
     r"政府|博士后|实践|人才|信息技术|数字经济|全产业链|配套|生产|联合|实验|教育|培训|培养|转移|"
     r"大数据|数据|管理|休闲|金融|资源|共享|交易|信息|咨询|社会|智慧|云|一站式|开放|协同|产学研|合作|"
     r"研究型|基础学科|龙头|网上|性|型|化|战略性|支柱|主导|领域|行业|专业|高科技|原始|自主|驱动|发展|"
@@ -126,7 +126,7 @@ def is_generic(name: str) -> bool:
     return len(re.findall(r"[\u4e00-\u9fffA-Za-z0-9]", rest)) < 2
 
 
-def name_runs(text: str, admin_led=None) -> list[tuple[int, int, str]]:
+def name_runs(text: str, admin_led=None, keep_generic=False) -> list[tuple[int, int, str]]:
     """(start, end, name) of every named place in ``text``: ``text[start:end]`` is the
     name, or for names sharing one ending in a list (沭阳智能纺织、宿城激光装备科技产业园)
     the list the name is made of: items led by an administrative name
@@ -138,7 +138,7 @@ def name_runs(text: str, admin_led=None) -> list[tuple[int, int, str]]:
         breaks = [b.end() for b in _BREAK.finditer(window)]
         run = window[breaks[-1] if breaks else 0:]
         name = clean_name(run)
-        if name and not is_generic(name):
+        if name and (keep_generic or not is_generic(name)):
             out.append((match.end() - len(name), match.end(), name))
         if name and admin_led is not None:
             out.extend(_shared_ending(text, match.end() - len(name), match.end(), name,
