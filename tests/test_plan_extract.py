@@ -3,6 +3,8 @@ a DOCX of a seed, and a made-up plan of another city and period (十五五)."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -87,17 +89,60 @@ def test_all_98_tasks_with_units_and_quarters(results):
         assert task["task"] == row.task and task["group"] == row.group
 
 
-def test_docx_of_a_seed_gives_the_same_targets(results):
+PARITY_SEEDS = (SEEDS[0], SEEDS[3])
+
+
+def _keys(result: dict) -> set:
+    return {target_key(t["value"], t["year"], t["unit"], t["kind"]) for t in result["targets"]}
+
+
+@pytest.fixture(scope="module")
+def seed_documents(tmp_path_factory):
+    """DOCX (python-docx) and PDF (LibreOffice from the DOCX) of two seeds."""
     from tests.test_plan_reading import _docx_from_text
 
-    plan_id = SEEDS[3]
-    reading = read_document(_docx_from_text(plan_text(DATA, plan_id)))
-    from_docx = extract(reading, DATA)
-    keys = {target_key(t["value"], t["year"], t["unit"], t["kind"]) for t in from_docx["targets"]}
-    seed_keys = {target_key(t["value"], t["year"], t["unit"], t["kind"])
-                 for t in results[plan_id]["targets"]}
-    assert len(keys & seed_keys) >= 0.95 * len(seed_keys)
-    assert from_docx["plan"]["region_adcode"] == "320700"
+    folder = tmp_path_factory.mktemp("plans")
+    for plan_id in PARITY_SEEDS:
+        (folder / f"{plan_id}.docx").write_bytes(_docx_from_text(plan_text(DATA, plan_id)))
+    if shutil.which("soffice"):
+        subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(folder),
+                        *[str(folder / f"{p}.docx") for p in PARITY_SEEDS]], check=True,
+                       capture_output=True, timeout=300,
+                       env={"HOME": str(folder), "PATH": "/usr/bin:/bin"})
+    return folder
+
+
+@pytest.mark.parametrize("plan_id", PARITY_SEEDS)
+@pytest.mark.parametrize("suffix", ["docx", "pdf"])
+def test_docx_and_pdf_of_a_seed_give_the_same_targets(results, seed_documents, plan_id, suffix):
+    path = seed_documents / f"{plan_id}.{suffix}"
+    if not path.exists():
+        pytest.skip("LibreOffice not installed")
+    from_file = extract(read_path(path), DATA)
+    seed = _keys(results[plan_id])
+    assert len(_keys(from_file) & seed) >= 0.98 * len(seed)
+    assert from_file["plan"]["title"] == results[plan_id]["plan"]["title"]
+    assert from_file["plan"]["region_adcode"] == results[plan_id]["plan"]["region_adcode"]
+    text = read_path(path).text
+    assert all(text[t["start"]:t["end"]] == t["quote"] for t in from_file["targets"])
+
+
+def test_html_page_of_a_seed_gives_the_same_targets(results):
+    from html import escape
+
+    plan_id = PARITY_SEEDS[1]
+    body = []
+    for block in read_path(DATA / "plans" / f"{plan_id}.txt").blocks:
+        text = plan_text(DATA, plan_id)[block.start:block.end]
+        if block.kind == "table_row":
+            cells = "".join(f"<td>{escape(c)}</td>" for c in block.cells)
+            body.append(f"<table><tr>{cells}</tr></table>")
+        else:
+            body.append(f"<p>{escape(text)}</p>")
+    page = f"<html><head><meta charset='utf-8'></head><body>{''.join(body)}</body></html>"
+    from_html = extract(read_document(page.encode()), DATA)
+    seed = _keys(results[plan_id])
+    assert len(_keys(from_html) & seed) >= 0.95 * len(seed)
 
 
 def test_a_plan_of_another_city_and_period():
