@@ -64,10 +64,10 @@ def test_targets_recall_and_precision_against_the_knowledge_base(results):
 
 def test_entities_recall_and_precision_against_the_knowledge_base(results):
     figures = entity_figures(results)
-    # Reached: 81.6 % of 190 curated entities found, 71 % of 254 candidates curated
+    # Reached: 83.2 % of 190 curated entities found, 70.5 % of 268 candidates curated
     # (the goal is 90 %; README "Reading a new plan" says what is missed and why).
-    assert figures["recall"] >= 0.81
-    assert figures["precision"] >= 0.71
+    assert figures["recall"] >= 0.83
+    assert figures["precision"] >= 0.70
 
 
 def test_partnerships_recall_and_precision_against_the_knowledge_base(results):

@@ -205,9 +205,10 @@ def place_candidates(reading, ctx) -> list[dict]:
                 seen[name] = {**_candidate(name, block.start + match.start(),
                                            block.start + match.end(), block, ctx),
                               "type": "structure"}
-        for start, end, name in name_runs(block_text, ctx.gazetteer.leads):
+        for start, end, name in name_runs(block_text, ctx.gazetteer.leads, keep_generic=True):
             if name in seen or is_outside(name, place_type(name), ctx) \
-                    or _class_of_units(name, ctx):
+                    or _class_of_units(name, ctx) \
+                    or (is_generic(name) and not _own_zone(name, ctx)):
                 continue
             seen[name] = _candidate(name, block.start + start, block.start + end, block, ctx,
                                     block_text[start:end])
@@ -215,6 +216,17 @@ def place_candidates(reading, ctx) -> list[dict]:
 
 
 _UNIT_CLASSES = ("incubator", "platform", "lab")
+# A city has one national zone of a kind, and one 综合保税区, 经开区 or 农高区.
+_OWN_ZONE = re.compile(r"^((国家级|国家)(高新区|高新技术产业开发区|经济技术开发区|农业科技园区|"
+                       r"农业高新技术产业示范区)|综合保税区|经开区|农高区)$")
+
+
+def _own_zone(name: str, ctx) -> bool:
+    """True when a city's or county's plan names its own zone by its kind alone
+    (国家农业科技园区, 综合保税区): one place, the region's, not a class (省级高新区)."""
+    units, region = ctx.gazetteer.units, ctx.region_adcode
+    return bool(_OWN_ZONE.match(name)) and region in units.index \
+        and units.loc[region, "level"] != "province"
 
 
 def _class_of_units(name: str, ctx) -> bool:
