@@ -152,7 +152,8 @@ def _prose_candidate(reading, block, text, q, last_end, ctx, previous) -> dict |
         return None
     year, kind = _year_kind(text[sentence_start:q.start], block.section, text, ctx)
     if _FROM.search(before) and _TO.match(text[q.end:q.end + 12]) and not _YEAR.search(before):
-        year = min(year, ctx.period_start - 1) - 5  # "由A增加到B": A is the earlier level
+        # "由A增加到B": A is the earlier level, the base year's or the one five years before
+        year, kind = (ctx.period_start - 1 if kind == "target" else year - 5), "baseline"
     if kind == "baseline" and q.unit == "%" and _CHANGE.search(before):
         return None  # a change over the past period (增幅 374%), not a level
     qualifier = [w for w in _QUALIFIER_BEFORE if w in text[sentence_start:q.start]]
