@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from ingest.plans.context import Context, gazetteer, indicator_index
-from ingest.plans.plan_meta import PlanMeta, five_year_period, read_meta
 from ingest.plans.places import clean_name, is_generic, name_runs, place_type
+from ingest.plans.plan_meta import PlanMeta, five_year_period, read_meta
 from ingest.plans.quantities import quantities
 from ingest.plans.reading import read_document
 from ingest.plans.targets import prose_targets, table_targets
