@@ -21,6 +21,7 @@ _KINDS = (("战略合作", re.compile(r"战略|框架|协议|签约")),
           ("人才培养", re.compile(r"培养|培训|人才|定向")),
           ("引进成果与人才", re.compile(r"引进|转化|招引|成果")),
           ("产学研合作", re.compile(r".")))
+_SENTENCE_MAX = 200
 _CLAUSE = re.compile(r"[。；！？\n]")
 
 
@@ -77,8 +78,10 @@ def partnership_candidates(reading, ctx) -> list[dict]:
                 if not host or not is_outside(host, "university", ctx):
                     continue
                 name, end = host, start + len(host)
-            s = max([m.end() for m in _CLAUSE.finditer(block_text, 0, start)] or [0])
-            e = next((m.start() for m in _CLAUSE.finditer(block_text, end)), len(block_text))
+            near = max(start - _SENTENCE_MAX, 0)
+            s = max([m.end() for m in _CLAUSE.finditer(block_text, near, start)] or [near])
+            far = min(end + _SENTENCE_MAX, len(block_text))
+            e = next((m.start() for m in _CLAUSE.finditer(block_text, end, far)), far)
             sentence = block_text[s:e]
             if not _COOPERATION.search(sentence):
                 continue

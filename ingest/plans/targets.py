@@ -19,6 +19,7 @@ from ingest.plans.indicators import indicator_of
 from ingest.plans.places import is_generic, name_runs, place_type
 from ingest.plans.quantities import AFTER_WORDS, UNITS, quantities
 
+REACH = 200  # characters before a figure that may hold its indicator, year and qualifier
 _CLAUSE_BREAK = re.compile(r"[，；。：！？,;!?\n\t]")
 _SENTENCE_BREAK = re.compile(r"[；。！？;!?\n]")
 _YEAR = re.compile(r"(到|至|截至|截止到|截止)?\s?((?:19|20)\d\d)\s?年(底|末|度)?")
@@ -134,9 +135,11 @@ def prose_targets(reading, ctx, spans=None) -> list[dict]:
 
 
 def _prose_candidate(reading, block, text, q, last_end, ctx, previous) -> dict | None:
-    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(text, 0, q.start)]
+    window = max(q.start - REACH, 0)  # a figure's words are near it: linear in the text
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(text, window, q.start)] or [window]
     clause_start = max(breaks[-1] if breaks else 0, last_end)
-    sentence_start = max([m.end() for m in _SENTENCE_BREAK.finditer(text, 0, q.start)] or [0])
+    sentence_start = max([m.end() for m in _SENTENCE_BREAK.finditer(text, window, q.start)]
+                         or [window])
     before = text[clause_start:q.start]
     if before.rfind("“") > before.rfind("”") or before.rfind("《") > before.rfind("》"):
         return None  # a number inside a name or a slogan (“科技创新40条”)
