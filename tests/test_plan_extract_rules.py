@@ -123,3 +123,43 @@ def test_indicator_table_with_year_and_attribute_columns():
     targets = table_targets(read_document(text.encode()), _context())
     assert [(t["value"], t["year"], t["kind"], t["indicator_id"]) for t in targets] == [
         (2.6, 2025, "baseline", "rd_intensity"), (3.1, 2030, "target", "rd_intensity")]
+
+
+def test_place_types_and_grades_are_the_knowledge_base_vocabulary():
+    import csv
+
+    def ids(name):
+        lines = (DATA / "kb" / name).read_text(encoding="utf-8").splitlines()
+        return {row["id"] for row in csv.DictReader(lines)}
+
+    types, grades = ids("entity_types.csv"), ids("precision_grades.csv")
+    from ingest.plans.places import suffix_types
+    assert {kind for _, kind in suffix_types()} <= types
+    from ingest.plans.extract import extract
+    from ingest.plans.reading import read_path
+
+    for plan in ("000_ad48b25927ecef2e", "004_5c3bcb5129e3b430"):
+        entities = extract(read_path(DATA / "plans" / f"{plan}.txt"), DATA)["entities"]
+        assert {e["type"] for e in entities} <= types
+        assert {e["precision"] for e in entities} <= grades | {None}
+        for entity in entities:
+            assert (entity["lon"] is None) == (entity["precision"] is None)
+
+
+def test_cli_extract_prints_one_json_object(capsys):
+    import json
+
+    from web.cli import main
+
+    fixture = Path(__file__).parent / "data" / "plans" / "fictional_2026.txt"
+    assert main(["plans", "extract", str(fixture), "--data-dir", str(DATA)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result) == {"plan", "targets", "entities", "tasks", "partnerships"}
+    assert set(result["plan"]) >= {"title", "issuer", "doc_number", "date", "region_adcode",
+                                   "kind", "period_start", "period_end"}
+    assert set(result["targets"][0]) >= {"indicator", "indicator_id", "value", "value_max", "unit",
+                                         "year", "kind", "qualifier", "region_adcode", "entity",
+                                         "quote", "section", "start", "end"}
+    assert isinstance(result["targets"][0]["year"], int)
+    assert set(result["entities"][0]) >= {"name", "type", "parent", "county_adcode", "precision",
+                                          "lon", "lat", "quote", "section", "start", "end"}

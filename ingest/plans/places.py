@@ -138,7 +138,7 @@ def name_runs(text: str, admin_led=None, keep_generic=False) -> list[tuple[int, 
         breaks = [b.end() for b in _BREAK.finditer(window)]
         run = window[breaks[-1] if breaks else 0:]
         name = clean_name(run)
-        if name and (keep_generic or not is_generic(name)):
+        if name and place_type(name) and (keep_generic or not is_generic(name)):
             out.append((match.end() - len(name), match.end(), name))
         if name and admin_led is not None:
             out.extend(_shared_ending(text, match.end() - len(name), match.end(), name,
@@ -244,8 +244,9 @@ def _candidate(name: str, start: int, end: int, block, ctx, quote: str | None = 
 
 
 def locate(name: str, ctx) -> dict:
-    """County, grade and point of a name: its administrative unit inside the plan's
-    region if it names one, else the region itself; never a guessed site."""
+    """County, grade and point of a name: its county or city inside the plan's region
+    if it names one, else the region itself if a city or county; never a guessed site
+    (a name in a province's plan that names no city has no point)."""
     gaz = ctx.gazetteer
     region = ctx.region_adcode
     result = gaz.geocoder.geocode(name)
@@ -255,13 +256,17 @@ def locate(name: str, ctx) -> dict:
     if best is None and region:
         fallback = gaz.geocoder.geocode(gaz.name(region))
         best = fallback.best if fallback.status == "matched" else None
-    if best is None:
+    if best is None or best.precision not in _GRADES:
+        # no unit smaller than a province: the plan does not say where it is
         return {"county_adcode": None, "precision": None, "lon": None, "lat": None}
     point = best.geometry.representative_point() if best.geometry is not None else None
     return {"county_adcode": best.county_adcode if best.level == "county" else None,
             "precision": best.precision,
             "lon": round(point.x, 6) if point else None,
             "lat": round(point.y, 6) if point else None}
+
+
+_GRADES = ("county_centroid", "city_centroid")  # of data/kb/precision_grades.csv
 
 
 def within(adcode: str | None, region: str | None) -> bool:
