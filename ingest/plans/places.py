@@ -239,8 +239,24 @@ def _class_of_units(name: str, ctx) -> bool:
 
 def _candidate(name: str, start: int, end: int, block, ctx, quote: str | None = None) -> dict:
     place = locate(name, ctx)
-    return {"name": name, "type": place_type(name), "parent": None, **place,
+    return {"name": name, "type": place_type(name), "parent": _parent(name, block.section),
+            **place,
             "quote": quote or name, "section": block.section, "start": start, "end": end}
+
+
+_HOSTS = ("high_tech_zone", "development_zone", "agri_high_tech_zone", "agri_sci_park",
+          "industrial_park", "science_city", "university", "ftz_area", "special_zone")
+_HOSTED = ("platform", "lab", "research_institute", "incubator", "facility", "functional_area")
+
+
+def _parent(name: str, section: str) -> str | None:
+    """The place a platform, lab or institute is part of: the zone, park or university
+    its section's innermost heading names (（二）支持某农高区…), else None."""
+    parent = heading_place(section)
+    if not parent or place_type(name) not in _HOSTED or place_type(parent) not in _HOSTS \
+            or parent in name or name in parent:
+        return None
+    return parent
 
 
 def locate(name: str, ctx) -> dict:
@@ -264,6 +280,27 @@ def locate(name: str, ctx) -> dict:
             "precision": best.precision,
             "lon": round(point.x, 6) if point else None,
             "lat": round(point.y, 6) if point else None}
+
+
+_ZONE_TYPES = ("high_tech_zone", "development_zone", "agri_high_tech_zone", "agri_sci_park")
+_CLASS_WORDS = re.compile(r"以上|各|一批|省级|市级|县级|若干|等")
+
+
+def one_place(name: str) -> bool:
+    """A named place, or a zone named by its kind alone (高新区, 国家级农业高新技术产业示范区)."""
+    return not is_generic(name) or (place_type(name) in _ZONE_TYPES
+                                    and not _CLASS_WORDS.search(name))
+
+
+def heading_place(section: str) -> str | None:
+    """The place the innermost heading of a section path names, if any."""
+    return _heading_place(section.rsplit(" > ", 1)[-1]) if section else None
+
+
+@lru_cache(maxsize=512)
+def _heading_place(heading: str) -> str | None:
+    runs = [r for r in name_runs(heading, keep_generic=True) if one_place(r[2])]
+    return runs[-1][2] if runs else None
 
 
 _GRADES = ("county_centroid", "city_centroid")  # of data/kb/precision_grades.csv

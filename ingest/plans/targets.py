@@ -13,10 +13,9 @@ baseline, any other a target.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from ingest.plans.indicators import indicator_of
-from ingest.plans.places import is_generic, name_runs, place_type
+from ingest.plans.places import heading_place, name_runs, one_place
 from ingest.plans.quantities import AFTER_WORDS, UNITS, quantities
 
 REACH = 200  # characters before a figure that may hold its indicator, year and qualifier
@@ -38,8 +37,6 @@ _VERB_ONLY = re.compile(r"(达到|达|突破|超过|为|实现|增至|增加到|
 _SUBJECT_END = re.compile(r"增长|提高|增加|达到|突破|超过|较|比|同比|年均|由|从")
 _OPENER = re.compile(r"(新增|建成|培育|引进|建设|布局|组建|创建|新建|认定|备案|累计|共|其中)?")
 _CHANGE_VERB = re.compile(r"增加|增长|提高|提升|增至|升至|净增|新增了?")
-_ZONE_TYPES = ("high_tech_zone", "development_zone", "agri_high_tech_zone", "agri_sci_park")
-_CLASS_WORDS = re.compile(r"以上|各|一批|省级|市级|县级|若干|等")
 _BARE_YEAR = re.compile(r"(?:19|20)\d\d\s?年(?:底|末)?")
 _COMPARISON = re.compile(r"^[）)]?\s?(较|比|同比|净增|(增加|增长|提高|下降|减少)(?![到至了]))")
 _CHANGE = re.compile(r"(?<!年均)(增长|增幅|增速|同比|提高|下降|减按)(?![到至])")
@@ -214,22 +211,10 @@ def zone_of(indicator: str, section: str) -> str | None:
     """The zone or body a figure belongs to: a place the indicator opens with
     (宿迁高新区高新技术产业产值占比), else the place the innermost heading names
     (（二）支持宿迁农高区打造…, 3. 激光装备产业园)."""
-    own = [r for r in name_runs(indicator, keep_generic=True) if _one_place(r[2])]
+    own = [r for r in name_runs(indicator, keep_generic=True) if one_place(r[2])]
     if own and own[0][0] == 0 and own[0][1] < len(indicator):
         return own[0][2]
-    return _heading_place(section.rsplit(" > ", 1)[-1]) if section else None
-
-
-@lru_cache(maxsize=512)
-def _heading_place(heading: str) -> str | None:
-    runs = [r for r in name_runs(heading, keep_generic=True) if _one_place(r[2])]
-    return runs[-1][2] if runs else None
-
-
-def _one_place(name: str) -> bool:
-    """A named place, or a zone named by its kind alone (高新区, 国家级农业高新技术产业示范区)."""
-    return not is_generic(name) or (place_type(name) in _ZONE_TYPES
-                                    and not _CLASS_WORDS.search(name))
+    return heading_place(section)
 
 
 def _candidate(ctx, *, indicator, value, value_max, unit, year, kind, qualifier, quote, start,
