@@ -110,13 +110,21 @@ def section_of(text: str, quote: str) -> str:
         raise ValueError(f"quote not in text: {quote[:40]!r}")
     chain: list[str | None] = [None] * len(_HEADING_LEVELS)
     for line in text[:position + 1].splitlines()[:-1] + [_line_at(text, position)]:
-        title = line.strip()
-        for level, pattern in enumerate(_HEADING_LEVELS):
-            if pattern.match(title):
-                chain[level] = _TITLE_END.split(title, maxsplit=1)[0][:60].strip()
-                chain[level + 1:] = [None] * (len(chain) - level - 1)
-                break
+        heading = heading_of(line)
+        if heading:
+            level, chain[heading[0]] = heading[0], heading[1]
+            chain[level + 1:] = [None] * (len(chain) - level - 1)
     return " > ".join(h for h in chain if h)
+
+
+def heading_of(line: str) -> tuple[int, str] | None:
+    """(level, title) when ``line`` is a heading of the plans (一、 0 / （一） 1 /
+    1．, 专栏, 表 2), the title cut at its first 。 or ；; else None."""
+    title = line.strip()
+    for level, pattern in enumerate(_HEADING_LEVELS):
+        if pattern.match(title):
+            return level, _TITLE_END.split(title, maxsplit=1)[0][:60].strip()
+    return None
 
 
 def _line_at(text: str, position: int) -> str:

@@ -5,7 +5,7 @@
 # Installs only what is missing; needs root (or sudo) and the Debian registry.
 set -euo pipefail
 PACKAGES=(chromium chromium-driver fonts-noto-cjk poppler-utils postgresql postgresql-postgis wrk
-          gdal-bin python3-qgis qgis-providers)
+          gdal-bin python3-qgis qgis-providers libreoffice-writer-nogui)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

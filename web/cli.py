@@ -1,5 +1,6 @@
 """The ``innomap`` command: ``innomap export <map> -o <file> [options]``;
-``innomap import|rollback|versions`` (see ``web.import_cli``).
+``innomap import|rollback|versions`` (see ``web.import_cli``);
+``innomap plans text|extract FILE`` (see ``web.plans_cli``).
 
 Builds the app as the server does and renders through the same function as
 ``/export/<map>.<fmt>``, so a file made here is byte for byte the HTTP download.
@@ -12,7 +13,7 @@ import sys
 from pathlib import Path
 
 from mapcore.errors import MapError
-from web import import_cli
+from web import import_cli, plans_cli
 from web.errors import ServiceError
 
 
@@ -41,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
                        ("note", "a line such as a 审图号 or 内部用图 before the source note")):
         export.add_argument(f"--{name}", help=text)
     import_cli.add_parsers(commands)
+    plans_cli.add_parsers(commands)
     return parser
 
 
@@ -64,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command in ("import", "rollback", "versions"):
         return import_cli.run(args)
+    if args.command == "plans":
+        return plans_cli.run(args)
     try:
         path = run_export(args)
     except (ServiceError, MapError) as exc:

@@ -1,0 +1,110 @@
+"""The structure of a reading text: blocks (heading, paragraph, table row) with offsets
+and the section path above every position.
+
+Section paths follow ``layers.plans.section_of`` line by line, so a candidate's
+``section`` is what the knowledge base would write for its quote. Three ways a
+table row is written are recognised: tab-cell lines ended by a blank line (the
+form ``tables.table_lines`` writes), one line of tab-separated cells, and a
+numbered line of a hard-wrapped indicator table ("3 高新技术企业数（家） 300").
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from layers.plans import heading_of
+
+KINDS = ("heading", "paragraph", "table_row")
+_NUMBERED_ROW = re.compile(
+    r"^(\d{1,2}|序号) {1,4}(\S[^\t，。；]{0,80}?) {1,4}([≥≤>＞]?[\d.]{1,12} ?(左右|年)?)$")
+_LEVELS = 3
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of the text: ``text[start:end]``, its kind, cells of a table row."""
+
+    kind: str
+    start: int
+    end: int
+    section: str
+    cells: tuple[str, ...] = ()
+    level: int | None = None
+
+
+class Sections:
+    """The section path at any offset of ``text`` (see ``layers.plans.section_of``)."""
+
+    def __init__(self, text: str):
+        self.starts: list[int] = []
+        self.paths: list[str] = []
+        chain: list[str | None] = [None] * _LEVELS
+        position = 0
+        for line in text.split("\n"):
+            heading = heading_of(line)
+            if heading:
+                level, chain[heading[0]] = heading[0], heading[1]
+                chain[level + 1:] = [None] * (_LEVELS - level - 1)
+            self.starts.append(position)
+            self.paths.append(" > ".join(h for h in chain if h))
+            position += len(line) + 1
+
+    def at(self, offset: int) -> str:
+        """The path of the line holding ``offset``."""
+        return self.paths[max(bisect.bisect_right(self.starts, offset) - 1, 0)]
+
+
+def blocks_of(text: str, sections: Sections) -> list[Block]:
+    """Every block of ``text`` in order; blank lines are not blocks."""
+    blocks: list[Block] = []
+    lines = text.split("\n")
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+    i = 0
+    while i < len(lines):
+        line, start = lines[i], offsets[i]
+        if line.startswith("\t"):
+            j = i + 1
+            while j < len(lines) and lines[j].strip():
+                j += 1
+            cells = _tab_cells(lines[i:j])
+            if any(cells):
+                blocks.append(Block("table_row", start, offsets[j] - 1, sections.at(start),
+                                    tuple(cells)))
+            i = j
+            continue
+        i += 1
+        if not line.strip():
+            continue
+        end = start + len(line.rstrip())
+        blocks.append(_line_block(line.rstrip(), start, end, sections))
+    return blocks
+
+
+def _line_block(line: str, start: int, end: int, sections: Sections) -> Block:
+    if "\t" in line.strip():
+        return Block("table_row", start, end, sections.at(start),
+                     tuple(c.strip() for c in line.split("\t")))
+    numbered = _NUMBERED_ROW.match(line.strip())
+    if numbered:
+        cells = (numbered.group(1), numbered.group(2).replace(" ", ""),
+                 numbered.group(3).replace(" ", ""))
+        return Block("table_row", start, end, sections.at(start), cells)
+    heading = heading_of(line)
+    if heading and len(line) <= 60:
+        return Block("heading", start, end, sections.at(start), level=heading[0])
+    return Block("paragraph", start, end, sections.at(start))
+
+
+def _tab_cells(lines: list[str]) -> list[str]:
+    """Cells of a tab-cell row; a line without a tab continues the cell above."""
+    cells: list[str] = []
+    for line in lines:
+        if line.startswith("\t") or not cells:
+            cells.append(line.strip())
+        else:
+            cells[-1] += "、" + line.strip()
+    return cells
