@@ -22,7 +22,7 @@ BEFORE_WORDS = ("不少于", "不低于", "超过", "突破", "至少", "≥", "
 AFTER_WORDS = ("左右", "以上", "以下", "余")
 _NUM = r"\d{1,9}(?:\.\d{1,4})?"
 QUANTITY = re.compile(
-    r"(?P<pre>不少于|不低于|超过|突破|至少|超|≥|＞|>)?\s?"
+    rf"(?P<pre>{'|'.join(re.escape(w) for w in BEFORE_WORDS)})?\s?"
     rf"(?P<num>{_NUM}(?:\s?[—–~～\-－]\s?{_NUM})?)\s?(?P<mag>万亿|万|亿|千)?(?P<approx>余|多)?\s?"
     rf"(?P<unit>{'|'.join(re.escape(u) for u in UNITS)})"
     r"(?P<post>左右|以上|以下|余)?")
