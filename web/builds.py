@@ -12,8 +12,8 @@ named by a key (``("report.pdf", adcode, day)``) and:
 - **kept per data generation**: in the worker's memory under
   ``(key, Catalog.generation)`` (an import or rollback bumps the generation, so
   the next request builds afresh), and for the other workers of the host in a file
-  named by the key and :meth:`layers.Catalog.data_identity`, the same in every
-  worker that loaded the same data.
+  named by the key, the store and :meth:`layers.Catalog.data_identity` (the same
+  in every worker that loaded the same data from the same store).
 
 Exports (:mod:`web.export`) take the same per-key turn (:meth:`Builds.one_at_a_time`)
 around their own file cache. Files live in ``documents/`` beside
@@ -57,8 +57,8 @@ class BuildBusy(ServiceError):
 class Builds:
     """Documents of one app: built once per key at a time, kept per data generation."""
 
-    def __init__(self, directory: Path, wait_s: float):
-        self.directory = Path(directory)
+    def __init__(self, directory: Path, wait_s: float, scope: str = ""):
+        self.directory, self.scope = Path(directory), scope
         self.directory.mkdir(parents=True, exist_ok=True)
         self.wait_s = float(wait_s)
         self.count = 0  # documents this process built (not found made)
@@ -141,7 +141,7 @@ class Builds:
 
     def _file(self, key: tuple, identity: str, make: Callable[[], bytes]) -> bytes:
         """The host's file of ``key`` for data ``identity``, made now if missing."""
-        path = self.directory / f"{_digest((key, identity))}.bin"
+        path = self.directory / f"{_digest((key, self.scope, identity))}.bin"
         try:
             return path.read_bytes()
         except FileNotFoundError:
@@ -183,5 +183,6 @@ def builds(app=None) -> Builds:
     if found is None:
         settings = services(app).settings
         found = app.extensions.setdefault(EXTENSION, Builds(
-            Path(settings.export_cache_dir).parent / "documents", settings.build_wait_s))
+            Path(settings.export_cache_dir).parent / "documents", settings.build_wait_s,
+            scope=str(settings.store_url)))
     return found
