@@ -64,8 +64,10 @@ def gunicorn_command(run: Path, workers: int, threads: int) -> list[str]:
 
 def gunicorn_environment() -> dict:
     """The environment of gunicorn: one more trusted proxy (this nginx) than configured,
-    so the client's address (X-Forwarded-For) is the one innomap counts and limits."""
+    so the client's address (X-Forwarded-For) is the one innomap counts and limits; and
+    the limits on heavy anonymous work on unless INNOMAP_RATE_LIMITS says otherwise."""
     env = dict(os.environ)
+    env.setdefault("INNOMAP_RATE_LIMITS", "on")
     env["INNOMAP_TRUSTED_PROXIES"] = str(int(env.get("INNOMAP_TRUSTED_PROXIES") or 0) + 1)
     return env
 

@@ -78,3 +78,4 @@ def test_rate_settings_are_checked():
         Settings(rate_limit_maps="often")
     with pytest.raises(ValueError, match="rate_limits"):
         Settings(rate_limits="sometimes")
+    assert Settings().rate_limits == "off"  # a bare app; `make serve` turns them on

@@ -94,6 +94,25 @@ def test_front_holds_slow_clients_while_probes_are_answered(front):
     assert result["probes"] >= 9 and result["failed"] == 0, result["failures"]
 
 
+def test_front_limits_heavy_work_per_client_whatever_it_claims(front):
+    """`make serve` turns the limits on and counts the client nginx saw, not the
+    X-Forwarded-For it sends: 30 reports a minute from one address meet 429s (2 workers
+    × 10 per minute at most are allowed)."""
+    answers = []
+    for i in range(30):
+        request = urllib.request.Request(front[0] + "/regions/341300/report.xlsx",
+                                         headers={"X-Forwarded-For": f"10.9.0.{i}"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as r:
+                answers.append((r.status, None))
+        except urllib.error.HTTPError as err:
+            with err:
+                answers.append((err.code, err.headers.get("Retry-After")))
+    statuses = [status for status, _ in answers]
+    assert set(statuses) == {200, 429} and statuses.count(200) <= 20
+    assert all(int(wait) >= 1 for status, wait in answers if status == 429)
+
+
 def test_front_stops_with_gunicorn(front):
     """SIGTERM to the supervisor stops nginx and gunicorn: the port is closed after."""
     url, proc = front

@@ -20,7 +20,10 @@ X-Forwarded-For (``trusted_proxies``). Counts live in each worker's memory: with
 workers a client gets at most W times the rate.
 
 Signed-in users (a session or a token) are not limited: their work is accounted for
-by who they are. ``rate_limits`` is ``auto`` (on, except in test apps), ``on`` or ``off``.
+by who they are. The ``rate_limits`` setting is ``on`` where ``make serve`` runs the
+app (``scripts/serve.py`` sets ``INNOMAP_RATE_LIMITS=on`` unless told otherwise) and
+``off`` by default, for test apps, benchmarks and ``make dev``, which ask from one
+loopback address far more often than any visitor.
 """
 
 from __future__ import annotations
@@ -66,9 +69,6 @@ def _int(text) -> int:
         return 0  # the API answers a bad limit with its own 400
 
 
-def limits_enabled(settings) -> bool:
-    return settings.rate_limits == "on" or (settings.rate_limits == "auto"
-                                            and not settings.testing)
 
 
 def init_app(app: Flask, settings, signed_in) -> Limiter:
@@ -83,7 +83,7 @@ def init_app(app: Flask, settings, signed_in) -> Limiter:
 
     limiter = Limiter(get_remote_address, app=app, default_limits=[rate],
                       default_limits_exempt_when=exempt, strategy="moving-window",
-                      storage_uri="memory://", enabled=limits_enabled(settings),
+                      storage_uri="memory://", enabled=settings.rate_limits == "on",
                       on_breach=_refuse, headers_enabled=False)
     app.extensions[EXTENSION] = limiter
     return limiter

@@ -66,9 +66,9 @@ class Settings:
     export_slots: int = 2
     export_wait_s: float = 20.0
     export_cache_dir: Path = ROOT / "instance" / "exports"
-    # Heavy anonymous requests per client (web/limits.py): auto (on, except in test apps),
-    # on or off; and each kind's rate, e.g. "10 per minute".
-    rate_limits: str = "auto"
+    # Heavy anonymous requests per client (web/limits.py): on (what `make serve` sets) or
+    # off (a bare app: tests, benchmarks, `make dev`); and each kind's rate.
+    rate_limits: str = "off"
     rate_limit_reports: str = "10 per minute"
     rate_limit_maps: str = "30 per minute"
     rate_limit_pages: str = "60 per minute"
@@ -104,8 +104,8 @@ class Settings:
         object.__setattr__(self, "upload_dir", Path(self.upload_dir))
 
     def _check_rate_limits(self) -> None:
-        if self.rate_limits not in ("auto", "on", "off"):
-            raise ValueError(f"rate_limits must be auto, on or off, got {self.rate_limits!r}")
+        if self.rate_limits not in ("on", "off"):
+            raise ValueError(f"rate_limits must be on or off, got {self.rate_limits!r}")
         for name in ("reports", "maps", "pages", "items"):
             value = getattr(self, f"rate_limit_{name}")
             try:
