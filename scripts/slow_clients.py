@@ -11,9 +11,9 @@ again when dropped). Every ``--every`` seconds it sends one probe per ``--probe`
 (a fresh connection each) and times it to the last byte; a probe fails on an answer
 other than 200, a connection error or no full answer within ``--probe-timeout`` s.
 
-It prints one JSON object: probes, failed, failed_pct, p50_s, p99_s, max_s, and how
-many attacking connections were opened and dropped. Loopback only: it refuses any
-other host. Every loop is bounded by ``--seconds``.
+It prints one JSON object: probes, failed, failed_pct, p50_s, p99_s, max_s, the three
+slowest probes, and how many attacking connections were opened and dropped. Loopback
+only: it refuses any other host. Every loop is bounded by ``--seconds``.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class Tally:
     def __init__(self):
         self.opened = self.dropped = 0
         self.latencies: list[float] = []
+        self.timed: list[tuple[float, str]] = []
         self.failures: list[str] = []
 
 
@@ -98,6 +99,7 @@ async def probe(host: str, port: int, path: str, timeout: float, tally: Tally) -
             tally.failures.append(f"{path}: {status}")
         else:
             tally.latencies.append(time.monotonic() - start)
+            tally.timed.append((round(time.monotonic() - start, 3), path))
     except (OSError, TimeoutError) as exc:
         tally.failures.append(f"{path}: {type(exc).__name__}")
 
@@ -132,7 +134,7 @@ def summary(tally: Tally) -> dict:
             "p50_s": round(statistics.median(times), 3) if times else None,
             "p99_s": pct(0.99), "max_s": round(times[-1], 3) if times else None,
             "attack_connections": tally.opened, "attack_dropped": tally.dropped,
-            "failures": tally.failures[:20]}
+            "slowest": sorted(tally.timed, reverse=True)[:3], "failures": tally.failures[:20]}
 
 
 def main(argv=None) -> int:
