@@ -14,7 +14,8 @@ from web.builds import BuildBusy, Builds, builds
 def report_app(sample_store, tmp_path_factory):
     """An app of its own, with an empty export cache (so nothing was built before)."""
     return create_app({"testing": True, "store_url": str(sample_store),
-                       "export_cache_dir": str(tmp_path_factory.mktemp("exports"))})
+                       "export_cache_dir": str(tmp_path_factory.mktemp("exports")),
+                       "documents_dir": str(tmp_path_factory.mktemp("documents"))})
 
 
 def test_eight_clients_asking_for_one_report_get_it_built_once(report_app, monkeypatch):

@@ -24,7 +24,8 @@ def fault_app(tmp_path_factory):
     base = tmp_path_factory.mktemp("faults")
     return create_app({"testing": True, "store_url": str(base / "store.gpkg"),
                        "admin_tokens": f"tester:{ADMIN_TOKEN}", "upload_dir": str(base / "up"),
-                       "export_cache_dir": str(base / "exports")})
+                       "export_cache_dir": str(base / "exports"),
+                       "documents_dir": str(base / "documents")})
 
 
 def _full(*_args, **_kwargs):

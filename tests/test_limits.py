@@ -15,7 +15,8 @@ def limited_app(sample_store, tmp_path_factory):
                        "rate_limit_reports": "3 per minute", "rate_limit_items": "2 per minute",
                        "rate_limit_maps": "100 per minute", "rate_limit_pages": "100 per minute",
                        "admin_tokens": f"tester:{ADMIN_TOKEN}",
-                       "export_cache_dir": str(tmp_path_factory.mktemp("exports"))})
+                       "export_cache_dir": str(tmp_path_factory.mktemp("exports")),
+                       "documents_dir": str(tmp_path_factory.mktemp("documents"))})
 
 
 def _client(app, address):

@@ -16,8 +16,8 @@ named by a key (``("report.pdf", adcode, day)``) and:
   in every worker that loaded the same data from the same store).
 
 Exports (:mod:`web.export`) take the same per-key turn (:meth:`Builds.one_at_a_time`)
-around their own file cache. Files live in ``documents/`` beside
-``export_cache_dir``; the oldest beyond ``KEEP_FILES`` are removed.
+around their own file cache. Files live in ``documents_dir``
+(``INNOMAP_DOCUMENTS_DIR``); the oldest beyond ``KEEP_FILES`` are removed.
 """
 
 from __future__ import annotations
@@ -177,12 +177,11 @@ def _digest(value) -> str:
 
 
 def builds(app=None) -> Builds:
-    """The app's Builds (made on first use, in ``documents/`` beside the export cache)."""
+    """The app's Builds (made on first use, in the ``documents_dir`` setting's folder)."""
     app = app or current_app
     found = app.extensions.get(EXTENSION)
     if found is None:
         settings = services(app).settings
         found = app.extensions.setdefault(EXTENSION, Builds(
-            Path(settings.export_cache_dir).parent / "documents", settings.build_wait_s,
-            scope=str(settings.store_url)))
+            settings.documents_dir, settings.build_wait_s, scope=str(settings.store_url)))
     return found

@@ -91,8 +91,9 @@ def init_app(app: Flask, settings, signed_in) -> Limiter:
 
 def _refuse(limit: RequestLimit) -> None:
     """Answer the breach: 429, Retry-After and what was limited, in Chinese."""
-    wait = max(1, math.ceil(limit.reset_at - time.time()))
-    kind = KIND_NAMES.get(heavy_kind(request.endpoint, request.args) or "", "此类请求")
     item = limit.limit
+    # reset_at is whole seconds, rounded up: never ask for more than the window
+    wait = max(1, min(item.get_expiry(), math.ceil(limit.reset_at - time.time())))
+    kind = KIND_NAMES.get(heavy_kind(request.endpoint, request.args) or "", "此类请求")
     raise TooManyRequests(f"请求过于频繁：{kind}每个客户端每 {item.get_expiry()} 秒限 "
                           f"{item.amount} 次，请 {wait} 秒后再试。", wait)

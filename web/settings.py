@@ -74,8 +74,10 @@ class Settings:
     rate_limit_pages: str = "60 per minute"
     rate_limit_items: str = "20 per minute"
     # Report builds (web/builds.py): seconds a request waits for the same report being
-    # built by another request before a 503 with Retry-After.
+    # built by another request before a 503 with Retry-After, and the folder of finished
+    # reports shared by the workers of a host.
     build_wait_s: float = 60.0
+    documents_dir: Path = ROOT / "instance" / "documents"
 
     def __post_init__(self):
         if not Path(self.data_dir).is_dir():
@@ -102,6 +104,7 @@ class Settings:
         object.__setattr__(self, "export_cache_dir", Path(self.export_cache_dir))
         self._check_rate_limits()
         object.__setattr__(self, "upload_dir", Path(self.upload_dir))
+        object.__setattr__(self, "documents_dir", Path(self.documents_dir))
 
     def _check_rate_limits(self) -> None:
         if self.rate_limits not in ("on", "off"):
