@@ -121,3 +121,29 @@ def test_a_request_waiting_too_long_for_a_build_gets_503(tmp_path):
     assert busy.value.http_status == 503 and busy.value.retry_after >= 1
     assert "正在生成" in busy.value.description
     assert work.get(("k",), catalog, lambda: b"second build") == b"done"
+
+
+def test_concurrent_requests_for_one_export_render_it_once(report_app, monkeypatch):
+    from web import export
+
+    calls = []
+    original = export.render_export
+
+    def counted(maps, req, font):
+        calls.append(req.key)
+        return original(maps, req, font)
+
+    monkeypatch.setattr(export, "render_export", counted)
+    statuses = []
+
+    def ask():
+        response = report_app.test_client().get("/export/321300.png?dpi=72&title=同一张图")
+        statuses.append((response.status_code, response.data[:8]))
+
+    askers = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in askers:
+        thread.start()
+    for thread in askers:
+        thread.join()
+    assert len(calls) == 1
+    assert statuses == [(200, b"\x89PNG\r\n\x1a\n")] * 4
