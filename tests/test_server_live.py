@@ -120,3 +120,20 @@ def test_front_stops_with_gunicorn(front):
     assert proc.wait(timeout=60) == 0
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(url + "/healthz", timeout=2)
+
+
+def test_the_production_front_sketch_is_a_valid_nginx_configuration(tmp_path):
+    """deploy/nginx-production.conf with deploy/innomap-proxy.conf beside it, as the README
+    lays them out (TLS left out: there is no certificate here), passes `nginx -t`."""
+    nginx = shutil.which("nginx", path=os.environ.get("PATH", "") + ":/usr/sbin")
+    deploy = ROOT / "deploy"
+    shutil.copy(deploy / "innomap-proxy.conf", tmp_path)
+    sketch = (deploy / "nginx-production.conf").read_text(encoding="utf-8")
+    assert "listen 443 ssl;" in sketch
+    (tmp_path / "production.conf").write_text(
+        sketch.replace("listen 443 ssl;", "listen 127.0.0.1:8443;"), encoding="utf-8")
+    (tmp_path / "nginx.conf").write_text(
+        "pid nginx.pid;\nevents {}\nhttp {\n    include production.conf;\n}\n", encoding="utf-8")
+    checked = subprocess.run([nginx, "-t", "-e", "stderr", "-p", str(tmp_path), "-c",
+                              str(tmp_path / "nginx.conf")], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
