@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 4
 
-.PHONY: install system-packages serve dev test test-slow lint bench boundaries lock clean
+.PHONY: install nginx system-packages serve dev test test-slow lint bench boundaries lock clean
 
 $(STAMP): pyproject.toml requirements.lock scripts/check_python.py
 	$(PYTHON) scripts/check_python.py
@@ -27,10 +27,16 @@ install: $(STAMP) $(NODE_STAMP)
 
 THREADS ?= 8
 
-# Threaded workers with a read deadline per request; every setting in deploy/gunicorn.conf.py.
-serve: install
-	$(BIN)/gunicorn -c deploy/gunicorn.conf.py --workers $(WORKERS) --threads $(THREADS) \
-		--bind $(HOST):$(PORT)
+# nginx on HOST:PORT (deploy/nginx.conf: reads whole requests, buffers responses) in front
+# of gunicorn on a unix socket (deploy/gunicorn.conf.py: threaded workers), started and
+# stopped together by scripts/serve.py. README, "Serving".
+serve: install nginx
+	$(BIN)/python scripts/serve.py --host $(HOST) --port $(PORT) --workers $(WORKERS) \
+		--threads $(THREADS)
+
+# Only nginx (Debian), when missing: what `make serve` needs beyond Python.
+nginx:
+	bash scripts/install_nginx.sh
 
 dev: install
 	$(BIN)/flask --app 'web:create_app()' run --debug --host $(HOST) --port $(PORT)

@@ -10,13 +10,16 @@ thousands separators only in groups of three (``12,345.6``). Refused with a reas
 ``1_5`` (Python's digit separator), full-width ``１５`` or Arabic-Indic ``١٥``
 digits, ``inf``/``nan``, hexadecimal, and anything whose magnitude passes the limit
 of its unit (``MAX_MAGNITUDE``; counts 1e9, default 1e12), so that no imported
-value can overflow a classification or a sum downstream.
+value can overflow a classification or a sum downstream. A number that is not zero
+but too close to it to be held as a normal double (``1e-400``, which would be stored
+as 0, or ``1e-310``, which would lose digits) is refused the same way.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import sys
 import unicodedata
 
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
@@ -62,7 +65,16 @@ def parse_number(text: str, unit: str = "") -> float:
     limit = MAX_MAGNITUDE.get(unit, DEFAULT_MAGNITUDE)
     if not math.isfinite(number) or abs(number) > limit:
         raise ValueError(f"数值 {raw} 超出单位“{unit or '无'}”允许的范围（绝对值不超过 {limit:g}）")
+    if abs(number) < sys.float_info.min and _has_nonzero_digit(body):
+        raise ValueError(f"数值 {raw} 过于接近 0，无法精确保存（非零值的绝对值不小于 "
+                         f"{sys.float_info.min:.1e}；若为零请写 0）")
     return number
+
+
+def _has_nonzero_digit(body: str) -> bool:
+    """True when the digits before the exponent are not all zeros (the number is not 0)."""
+    mantissa = body.lower().partition("e")[0]
+    return any(c in "123456789" for c in mantissa)
 
 
 def parse_coordinate(text: str) -> float:

@@ -103,6 +103,8 @@ BAD_FILES = {
     "huge value": ((HEADER + "沭阳县,2023,1e308\n").encode(), {}, 400, "超出单位“%”允许的范围"),
     "huge negative value": ((HEADER + "沭阳县,2023,-1e308\n").encode(), {}, 400, "允许的范围"),
     "overflowing value": ((HEADER + "沭阳县,2023,1e999\n").encode(), {}, 400, "允许的范围"),
+    "underflowing value": ((HEADER + "沭阳县,2023,1e-400\n").encode(), {}, 400, "过于接近 0"),
+    "subnormal value": ((HEADER + "沭阳县,2023,-3e-320\n").encode(), {}, 400, "过于接近 0"),
     "digit separator": ((HEADER + "沭阳县,2023,1_5\n").encode(), {}, 400, "含下划线"),
     "bad grouping": ((HEADER + "沭阳县,2023,\"1,5\"\n").encode(), {}, 400, "不是数值"),
     "full-width digits": ((HEADER + "沭阳县,2023,１.５\n").encode(), {}, 400, "非拉丁数字"),

@@ -73,12 +73,37 @@ def test_a_half_sent_request_is_dropped_at_its_deadline(served):
         sock.close()
 
 
-def test_headers_past_the_limits_are_refused(served):
-    port, _ = served
+def _raw(port: int, request: bytes) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" +
-                     b"".join(b"X-%d: y\r\n" % i for i in range(200)) + b"\r\n")
-        assert sock.recv(64).startswith(b"HTTP/1.1 431")
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+        return answer
+
+
+def test_headers_past_the_limits_are_refused(served):
+    answer = _raw(served[0], b"GET /healthz HTTP/1.1\r\nHost: x\r\n" +
+                  b"".join(b"X-%d: y\r\n" % i for i in range(200)) + b"\r\n")
+    assert answer.startswith(b"HTTP/1.1 431")
+
+
+@pytest.mark.parametrize("request_bytes, status", [
+    (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", b"414"),
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(
+        b"X-%d: y\r\n" % i for i in range(200)) + b"\r\n", b"431"),
+    (b"G<T / HTTP/1.1\r\nHost: x\r\n\r\n", b"400")])
+def test_gunicorn_s_own_errors_carry_the_security_headers(served, request_bytes, status):
+    answer = _raw(served[0], request_bytes)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    assert lines[0].split(" ")[1] == status.decode()
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Frame-Options"] == "DENY"
+    assert int(headers["Content-Length"]) == len(body)
+    assert "请求未能完成" in body.decode("utf-8")
 
 
 def _trickled_upload(port: int, path: str, seconds: float) -> bytes:

@@ -29,7 +29,8 @@ def test_plain_numbers_are_read(text, unit, value):
 @pytest.mark.parametrize("text, unit", [("1_5", ""), ("１５", ""), ("١٥", ""), ("inf", ""),
                                         ("nan", ""), ("0x10", ""), ("1,5", ""), ("1e308", "%"),
                                         ("-1e308", "亿元"), ("1e999", ""), ("2e9", "家"),
-                                        ("1.5%", "亿元"), ("", ""), ("1 5", "")])
+                                        ("1.5%", "亿元"), ("", ""), ("1 5", ""),
+                                        ("1e-400", ""), ("-1e-400", "%"), ("4.9e-324", "")])
 def test_other_numbers_are_refused(text, unit):
     with pytest.raises(ValueError):
         parse_number(text, unit)
@@ -44,6 +45,12 @@ def test_no_accepted_number_is_beyond_its_units_magnitude(value):
             continue
         assert math.isfinite(number)
         assert abs(number) <= MAX_MAGNITUDE.get(unit, DEFAULT_MAGNITUDE)
+        assert number == value  # nothing rounded to 0 or to fewer digits on the way
+
+
+@pytest.mark.parametrize("text", ["0", "0.0", "0e-400", "-0.000", "2.3e-308"])
+def test_zero_and_the_smallest_normal_numbers_are_read(text):
+    assert parse_number(text) == float(text)
 
 
 def test_years_are_four_ascii_digits_in_range():

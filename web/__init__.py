@@ -9,7 +9,7 @@ from flask import Flask
 
 from layers import load_catalog
 from mapcore.resources import MapResources
-from web import auth, cache, security
+from web import auth, cache, limits, security
 from web.errors import register_error_handlers
 from web.services import EXTENSION, Services, services
 from web.settings import Settings, from_environment
@@ -38,6 +38,7 @@ def create_app(config: dict | Settings | None = None, layers: Iterable = ()) -> 
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     security.init_app(app, settings)
+    limits.init_app(app, settings, signed_in=auth.current_user)
     # Outside the security wrapper: a replayed page keeps the CSP nonce it was made with.
     cache.install(app, public=auth.reading_is_public)
     if not settings.testing:

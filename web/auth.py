@@ -8,8 +8,10 @@ session cookie, and every form they post carries a CSRF token.
 Signing out ends every session of that user (a per-user generation kept in the
 store, checked on each request); a session also ends after the
 ``session_lifetime_minutes`` setting. Wrong tokens, at the login form or in a
-Bearer header, count against the client (``web.throttle``): after a few, it is
-answered 429 with ``Retry-After`` until its lock-out ends.
+Bearer header, count against the attempt: the client's address and the token it
+sends (``web.throttle``); after a few, that pair is answered 429 with
+``Retry-After`` until its lock-out ends, while the right token from the same
+address still signs in.
 
 The policy is global: any request that is not GET/HEAD/OPTIONS needs an
 authenticated user unless its view is marked with :func:`public_write` (only the
@@ -171,18 +173,27 @@ def bearer_user() -> str | None:
 
 
 def checked_token_user(token: str) -> str | None:
-    """``token_user`` behind the client's throttle: TooManyRequests while it is locked
-    out, its failures counted, forgotten on success."""
-    throttle, client = _config()["throttle"], request.remote_addr or "-"
-    wait = throttle.retry_after(client)
+    """``token_user`` behind the throttle of this attempt (the client's address and the
+    token it sends): TooManyRequests while that pair is locked out, its failures
+    counted, forgotten on success. The right token from the same address is another
+    pair: users behind one NAT do not lock each other out."""
+    throttle = _config()["throttle"]
+    attempt = (request.remote_addr or "-", _fingerprint(token))
+    wait = throttle.retry_after(attempt)
     if wait > 0:
         raise TooManyRequests(f"令牌错误次数过多：请 {math.ceil(wait)} 秒后再试", math.ceil(wait))
     user = token_user(token)
     if user is None:
-        throttle.failed(client)
+        throttle.failed(attempt)
     else:
-        throttle.succeeded(client)
+        throttle.succeeded(attempt)
     return user
+
+
+def _fingerprint(token: str) -> str:
+    """What the throttle keeps of a token attempt: a keyed hash, never the token."""
+    key = current_app.secret_key.encode()
+    return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def token_user(token: str) -> str | None:

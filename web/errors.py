@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -67,6 +69,35 @@ class TooManyRequests(ServiceError):
         self.retry_after = max(1, int(retry_after))
 
 
+class InsufficientStorage(ServiceError):
+    """The server's disk (or the store's) is full: nothing of the request was kept."""
+
+    http_status = 507
+    code = "InsufficientStorage"
+
+
+DISK_FULL = ("服务器磁盘已满：本次请求的数据未能写入，已有数据没有任何改动。"
+             "请联系管理员清理磁盘空间后重试。")
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+SQLITE_FULL = 13
+POSTGRES_DISK_FULL = "53100"
+
+
+def disk_full(exc: BaseException | None) -> bool:
+    """True when ``exc`` or an error it came from says the disk is full: an OSError
+    (ENOSPC, EDQUOT), SQLite's SQLITE_FULL or PostgreSQL's disk_full (53100)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:
+            return True
+        if getattr(exc, "sqlite_errorcode", None) == SQLITE_FULL \
+                or getattr(exc, "sqlstate", None) == POSTGRES_DISK_FULL:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def wants_json() -> bool:
     """True when the client should get JSON rather than an HTML error page."""
     if request.args.get("f") in ("json", "html"):
@@ -125,5 +156,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
+        if disk_full(exc):  # a clear answer, and the operator's log says what to do
+            app.logger.error("disk full on %s: %s", request.path, exc)
+            return _service_error(InsufficientStorage(DISK_FULL))
         app.logger.exception("unhandled error on %s", request.path)
         return error_response(500, "ServerError", "内部错误：服务器未能完成请求。")

@@ -18,6 +18,7 @@ from geo.cartography import FORMATS
 from geo.fonts import find_cjk_font
 from mapcore.export import ExportRequest, parse_export, render_export
 from mapcore.spec import CORRIDOR_PREFIX
+from web.builds import builds
 from web.export_work import ExportWork
 from web.services import services
 
@@ -52,7 +53,8 @@ def export_file(app, req: ExportRequest) -> tuple[bytes, int]:
     """(bytes, EPSG code of the map CRS) of export ``req`` for the app's current data."""
     svc, state = services(app), export_state(app)
     name = state.work.name(req.key, svc.catalog.data_identity())
-    return state.work.render(name, req.fmt, lambda: render_export(svc.maps, req, state.font))
+    with builds(app).one_at_a_time(("export", name, req.fmt)):  # one render per file
+        return state.work.render(name, req.fmt, lambda: render_export(svc.maps, req, state.font))
 
 
 def _respond(map_id: str, fmt: str) -> Response:

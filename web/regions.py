@@ -17,6 +17,7 @@ from monitor.report import progress_spec, report_pdf
 from monitor.table import Query, display_frame, display_record, select
 from monitor.tasks import task_rows
 from web.assets import vendor_url
+from web.builds import builds
 from web.errors import NotFound
 from web.export import export_file
 from web.monitor_data import monitor_data
@@ -158,26 +159,26 @@ def _map_png(adcode: str, rows) -> bytes | None:
 @bp.get("/regions/<adcode>/report.xlsx")
 def report_xlsx(adcode: str):
     ctx = region_context(adcode)
-    actuals = ctx["actuals"].drop(columns="geometry")[
-        ["indicator_id", "year", "value", "unit", "source", "version"]].rename(columns={
-            "indicator_id": "指标", "year": "年份", "value": "数值", "unit": "单位",
-            "source": "来源", "version": "导入版本"})
-    body = xlsx_bytes({"目标完成情况": display_frame(ctx["rows"]), "导入的实际值": actuals})
+    body = builds().get(("report.xlsx", adcode), services().catalog, lambda: _xlsx_bytes(ctx))
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument."
                                    "spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename=report-{adcode}.xlsx"})
 
 
+def _xlsx_bytes(ctx: dict) -> bytes:
+    actuals = ctx["actuals"].drop(columns="geometry")[
+        ["indicator_id", "year", "value", "unit", "source", "version"]].rename(columns={
+            "indicator_id": "指标", "year": "年份", "value": "数值", "unit": "单位",
+            "source": "来源", "version": "导入版本"})
+    return xlsx_bytes({"目标完成情况": display_frame(ctx["rows"]), "导入的实际值": actuals})
+
+
 @bp.get("/regions/<adcode>/report.pdf")
 def report(adcode: str):
     ctx = region_context(adcode)
-    data, today = ctx["data"], date.today()
-    key = ("report.pdf", adcode, today)
-    if key not in data.documents:
-        for stale in [k for k in data.documents if k[2] != today]:
-            del data.documents[stale]
-        data.documents[key] = _report_bytes(ctx)
-    return Response(data.documents[key], mimetype="application/pdf",
+    body = builds().get(("report.pdf", adcode, date.today()), services().catalog,
+                        lambda: _report_bytes(ctx))  # once per data state and day
+    return Response(body, mimetype="application/pdf",
                     headers={"Content-Disposition": f"inline; filename=report-{adcode}.pdf"})
 
 

@@ -44,6 +44,17 @@ TILE_SOURCES = {
     "tianditu": "https://*.tianditu.gov.cn",
     "amap": "https://*.is.autonavi.com",
 }
+# The headers of error pages the app does not make (gunicorn's 400/414/431, see
+# web.serving; nginx's own, deploy/innomap-proxy.conf, says the same): nothing may
+# load, run or frame.
+BARE_ERROR_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Content-Security-Policy",
+     "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
+    ("X-Frame-Options", "DENY"),
+    ("Cache-Control", "no-store"),
+)
 _SCRIPT_TAG = re.compile(r"<script(?=[\s>])", re.IGNORECASE)
 
 

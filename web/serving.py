@@ -12,20 +12,27 @@ that reads nothing for that long is dropped). A dropped client costs one log lin
 A signed-in user's large upload (up to 100 MB) gets more: its body may arrive at
 :data:`MIN_BODY_RATE` (``allow_body``, called once the user is known).
 
-This bounds what one slow client holds, not how many there are: in production a
-buffering reverse proxy (nginx) sits in front and hands gunicorn only complete
-requests (see README, "Serving in production").
+This bounds what one slow client holds, not how many there are: ``make serve`` puts
+nginx in front, which hands gunicorn only complete requests (README, "Serving").
+
+The errors gunicorn answers itself (a malformed request: 400; a request line or
+headers past its limits: 414, 431) carry the security headers of every other
+response and a Chinese page (:func:`write_error`, installed in each worker).
 """
 
 from __future__ import annotations
 
 import errno
+import html
 import logging
 import os
 import socket
 import time
 
+from gunicorn import util
 from gunicorn.workers.gthread import TConn, ThreadWorker
+
+from web.security import BARE_ERROR_HEADERS
 
 READ_SECONDS = float(os.environ.get("INNOMAP_REQUEST_READ_SECONDS", "30"))
 SEND_SECONDS = float(os.environ.get("INNOMAP_RESPONSE_SEND_SECONDS", "60"))
@@ -99,6 +106,7 @@ class DeadlineThreadWorker(ThreadWorker):
 
     def init_process(self):
         self.log.error_log.addFilter(_QuietTimeouts())
+        util.write_error = write_error  # gunicorn's own error pages, with our headers
         super().init_process()
 
     def accept(self, listener):
@@ -117,6 +125,24 @@ class DeadlineThreadWorker(ThreadWorker):
         if isinstance(conn.sock, DeadlineSocket):
             conn.sock.start_request()
         return super().handle(conn)
+
+
+_CLIENT_FAULT = "请求格式有误或过长，服务器未处理。"
+_SERVER_FAULT = "服务器内部错误，请稍后重试。"
+
+
+def write_error(sock, status_int: int, reason: str, mesg: str) -> None:
+    """The error answer of gunicorn (``gunicorn.util.write_error``) with the security headers
+    and a Chinese page; gunicorn's reason goes in as escaped text."""
+    body = (f'<!doctype html><html lang="zh-CN"><meta charset="utf-8">'
+            f"<title>请求未能完成</title><h1>请求未能完成（{int(status_int)}）</h1>"
+            f"<p>{_SERVER_FAULT if status_int >= 500 else _CLIENT_FAULT}</p>"
+            f"<p>{html.escape(mesg)}</p></html>"
+            ).encode()
+    head = [f"HTTP/1.1 {int(status_int)} {reason}", "Connection: close",
+            "Content-Type: text/html; charset=utf-8", f"Content-Length: {len(body)}",
+            *(f"{name}: {value}" for name, value in BARE_ERROR_HEADERS)]
+    util.write_nonblock(sock, ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
 
 
 class _QuietTimeouts(logging.Filter):

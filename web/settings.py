@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from limits import parse_many
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -64,6 +66,18 @@ class Settings:
     export_slots: int = 2
     export_wait_s: float = 20.0
     export_cache_dir: Path = ROOT / "instance" / "exports"
+    # Heavy anonymous requests per client (web/limits.py): on (what `make serve` sets) or
+    # off (a bare app: tests, benchmarks, `make dev`); and each kind's rate.
+    rate_limits: str = "off"
+    rate_limit_reports: str = "10 per minute"
+    rate_limit_maps: str = "30 per minute"
+    rate_limit_pages: str = "60 per minute"
+    rate_limit_items: str = "20 per minute"
+    # Report builds (web/builds.py): seconds a request waits for the same report being
+    # built by another request before a 503 with Retry-After, and the folder of finished
+    # reports shared by the workers of a host.
+    build_wait_s: float = 60.0
+    documents_dir: Path = ROOT / "instance" / "documents"
 
     def __post_init__(self):
         if not Path(self.data_dir).is_dir():
@@ -88,7 +102,22 @@ class Settings:
             raise ValueError(f"stream_chunk_rows must be in 1..1000000, "
                              f"got {self.stream_chunk_rows!r}")
         object.__setattr__(self, "export_cache_dir", Path(self.export_cache_dir))
+        self._check_rate_limits()
         object.__setattr__(self, "upload_dir", Path(self.upload_dir))
+        object.__setattr__(self, "documents_dir", Path(self.documents_dir))
+
+    def _check_rate_limits(self) -> None:
+        if self.rate_limits not in ("on", "off"):
+            raise ValueError(f"rate_limits must be on or off, got {self.rate_limits!r}")
+        for name in ("reports", "maps", "pages", "items"):
+            value = getattr(self, f"rate_limit_{name}")
+            try:
+                parse_many(value)
+            except ValueError:
+                raise ValueError(f"rate_limit_{name} must read like '10 per minute', "
+                                 f"got {value!r}") from None
+        if not 0 <= float(self.build_wait_s) <= 600:
+            raise ValueError(f"build_wait_s must be 0–600 seconds, got {self.build_wait_s!r}")
 
 
 def _parse(kind, raw: str):

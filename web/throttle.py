@@ -1,6 +1,8 @@
 """Failed sign-ins and wrong tokens slow down the client that sends them, not the server.
 
-A client (its address) that has failed ``free`` times is locked out for
+A client is whatever key the caller counts by (:mod:`web.auth`: the address and the
+token attempted, so that the right token still works from an address where someone
+else keeps sending a wrong one). A client that has failed ``free`` times is locked out for
 ``base_delay`` seconds, doubled per further failure up to ``max_delay``; a client
 that stays quiet for ``window`` seconds starts afresh. While locked out, its
 attempts are answered at once with 429 and ``Retry-After`` (the token is not even
@@ -9,6 +11,10 @@ sleeps.
 
 The counts live in the memory of each worker process: with W workers an attacker
 gets at most W × ``free`` tries per window before every worker locks it out.
+
+Request rates (how much heavy work a client may ask for) are another concern, counted
+by Flask-Limiter in :mod:`web.limits`; this module only counts failures, with the
+exponential lock-out that Flask-Limiter's fixed rates do not give.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 
@@ -39,7 +46,7 @@ class FailureThrottle:
     _records: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def retry_after(self, client: str) -> float:
+    def retry_after(self, client: Hashable) -> float:
         """Seconds ``client`` must still wait (0: it may try now)."""
         with self._lock:
             record = self._records.get(client)
@@ -47,7 +54,7 @@ class FailureThrottle:
                 return 0.0
             return max(0.0, record.locked_until - self.clock())
 
-    def failed(self, client: str) -> float:
+    def failed(self, client: Hashable) -> float:
         """Count a failure of ``client``; the lock-out it now has, in seconds (0: none)."""
         now = self.clock()
         with self._lock:
@@ -65,7 +72,7 @@ class FailureThrottle:
                 self._records.popitem(last=False)
             return max(0.0, record.locked_until - now)
 
-    def succeeded(self, client: str) -> None:
+    def succeeded(self, client: Hashable) -> None:
         """Forget the failures of ``client`` (it signed in)."""
         with self._lock:
             self._records.pop(client, None)
