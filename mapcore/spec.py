@@ -32,7 +32,6 @@ from mapcore.units import classify_units, level_with_data, unit_rows
 from mapcore.values import MapIndicator, indicators
 
 CORRIDOR_PREFIX = "corridor/"
-PROVINCE = "320000"
 CORRIDOR_PAD = 0.03  # degrees around a corridor's parts
 
 
@@ -101,13 +100,17 @@ class MapSpec:
 def map_ids(resources: MapResources) -> list[tuple[str, str]]:
     """(map id, title) of every map the service offers, province first."""
     fine = resources.units("fine")
-    out = [(PROVINCE, "江苏省")]
-    for row in fine[fine["level"] == "city"].sort_values("adcode").itertuples():
-        if (fine["city_adcode"] == row.adcode).any() and \
-                ((fine["level"] == "county") & (fine["city_adcode"] == row.adcode)).any():
-            out.append((row.adcode, row.name))
-    for row in fine[(fine["level"] == "province") & (fine["adcode"] != PROVINCE)].itertuples():
-        out.append((row.adcode, row.name))
+    cities = fine[fine["level"] == "city"].sort_values("adcode")
+    counties = fine[fine["level"] == "county"]
+    full = [c for c in cities.itertuples() if (counties["city_adcode"] == c.adcode).any()]
+    provinces = fine[fine["level"] == "province"].sort_values("adcode")
+    # Provinces mapped in full (every city of theirs has counties) first, then the
+    # cities with counties, then the other provinces.
+    partial = {c.adcode[:2] for c in cities.itertuples()} - {c.adcode[:2] for c in full}
+    whole = {c.adcode[:2] for c in full} - partial
+    out = [(r.adcode, r.name) for r in provinces.itertuples() if r.adcode[:2] in whole]
+    out += [(c.adcode, c.name) for c in full]
+    out += [(r.adcode, r.name) for r in provinces.itertuples() if r.adcode[:2] not in whole]
     for _layer, frame in corridor_frames(resources):
         out += [(CORRIDOR_PREFIX + cid, name) for cid, name in corridor_names(frame)]
     out += [(partners.PREFIX + adcode, f"{name}创新合作网络")

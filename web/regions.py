@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, current_app, jsonify, render_template
 
 from geo.fonts import find_cjk_font
 from layers.plans import plan_text
@@ -16,6 +16,7 @@ from mapcore.errors import MapError
 from mapcore.export import parse_export
 from mapcore.spec import map_ids
 from monitor.compare import comparison
+from monitor.lineage import lineage
 from monitor.report import progress_spec, report_pdf
 from monitor.table import Query, display_frame, display_record, headline_indicator, select
 from monitor.tasks import task_rows
@@ -217,3 +218,29 @@ def _report_bytes(ctx: dict) -> bytes:
               for spec in comparison(data.rows, i, data.indicators)][:6]
     return report_pdf(ctx["name"], display_frame(rows), rows, charts, find_cjk_font(),
                       map_image=_map_png(adcode, rows))
+
+
+def _lineage(adcode: str, indicator_id: str) -> dict:
+    """The lineage spec of a region's indicator; NotFound when it has no point."""
+    ctx = region_context(adcode)
+    data = ctx["data"]
+    if indicator_id not in data.indicators.index:
+        raise NotFound(f"未知的指标“{indicator_id}”")
+    spec = lineage(data.frame, services().catalog.frame("imported-metrics"), data.registry,
+                   adcode, indicator_id, data.indicators.loc[indicator_id, "name"])
+    if not spec["points"]:
+        raise NotFound(f"{ctx['name']}没有“{spec['title']}”的规划值或实际值")
+    return {**spec, "region_name": ctx["name"]}
+
+
+@bp.get("/regions/<adcode>/lineage/<indicator_id>.json")
+def lineage_json(adcode: str, indicator_id: str):
+    """The lineage as JSON: the same spec the page's chart draws."""
+    return jsonify(_lineage(adcode, indicator_id))
+
+
+@bp.get("/regions/<adcode>/lineage/<indicator_id>")
+def lineage_page(adcode: str, indicator_id: str):
+    spec = _lineage(adcode, indicator_id)
+    return render_template("monitor/lineage.html", spec=spec, adcode=adcode,
+                           echarts=vendor_url("echarts", "echarts.min.js"))
