@@ -51,7 +51,7 @@ MAX_CLASSES = 9
 CAGR_UNIT = "%/年"
 REQUIRED_COLUMNS = ("region_adcode", "indicator_id", "year", "value", "kind")
 SOURCE_COLUMNS = ("kind", "year", "value", "value_max", "qualifier", "plan_id", "section",
-                  "quote", "source")
+                  "quote", "source", "period_label", "previous_period")
 
 
 @dataclass(frozen=True)

@@ -210,7 +210,8 @@ def own_values(resources, adcode: str) -> list[dict]:
     rows = rows.sort_values(["indicator_id", "year", "kind"])
     return [{"indicator_id": r.indicator_id,
              "name": text(getattr(r, "indicator_name", r.indicator_id)),
-             "kind": source_label(r.kind, r.year).split("（")[0] + "值",
+             "kind": source_label(r.kind, r.year, getattr(r, "period_label", ""),
+                                  getattr(r, "previous_period", False)).split("（")[0] + "值",
              "year": int(r.year),
              "value": source_value({"value": r.value, "qualifier": getattr(r, "qualifier", ""),
                                     "value_max": number_or_none(getattr(r, "value_max", None))},

@@ -311,6 +311,8 @@ def test_lineage_puts_three_periods_on_one_axis(next_period_app):
 
 def test_lineage_page_and_errors(next_period_app):
     client = next_period_app.test_client()
+    region = client.get("/regions/321300").data.decode()
+    assert 'href="/regions/321300/lineage/rd_intensity"' in region
     page = client.get("/regions/321300/lineage/rd_intensity")
     assert page.status_code == 200
     html = page.data.decode()
