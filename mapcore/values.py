@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo import thematic
+from geo import thematic, value_kinds
 from layers.base import Layer
 from mapcore import progress
 from mapcore.texts import citation, number_or_none, source_label, source_value, text
@@ -87,9 +87,7 @@ class LongValues(ValueSource):
         out = []
         by_id = dict(tuple(frame.groupby("indicator_id", sort=False)))
         for row in thematic.indicator_summary(frame).itertuples():
-            kinds = tuple(k for k in ("baseline", "target") if k in row.kinds)
-            if len(kinds) == 2:
-                kinds += ("gap", "cagr")
+            kinds = value_kinds.kinds_for(row.kinds)
             if "target" in kinds and progress.has_progress(frame):
                 kinds += (progress.KIND,)
             out.append(MapIndicator(
