@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from geo import thematic
+from layers.map_roles import ROLES
 from mapcore import partners, progress
 from mapcore.choice import DEFAULT_SCHEME, LEVEL_LABELS, Choice, default_indicator, parse_choice
 from mapcore.errors import UnknownMap
@@ -86,9 +87,8 @@ class MapSpec:
     def legend_entries(self, visible_only: bool = True) -> list[dict]:
         """The symbol legend: one entry per family of markers and corridors drawn, then
         one per outline or line layer; each with label, shape, colour and role."""
-        rank = {"points": 0, "corridor": 1, "areas": 2, "lines": 2}
         shown = [o for o in self.overlays if o.features and (o.visible or not visible_only)]
-        shown.sort(key=lambda o: (rank[o.role], o.family.order))
+        shown.sort(key=lambda o: (ROLES[o.role].legend_rank, o.family.order))
         entries: dict[str, dict] = {}
         for o in shown:
             entries.setdefault(o.legend_label, {
