@@ -37,8 +37,6 @@ STATUSES = (ACHIEVED, ON_TRACK, BEHIND, NO_ACTUAL, NO_BASELINE, NEEDS_YEARLY)
 LEVEL, GROWTH, TOTAL, RANK, FLOOR = "level", "growth", "total", "rank", "floor"
 RULES = {"stock": LEVEL, "annual_flow": LEVEL, "ratio": LEVEL, "growth_rate": GROWTH,
          "period_total": TOTAL, "period_increment": TOTAL, "rank": RANK}
-RULE_LABELS = {LEVEL: "水平值", GROWTH: "年均增速", TOTAL: "期间累计", RANK: "位次",
-               FLOOR: "保持/不低于"}
 FLOOR_WORDS = ("保持", "不低于")
 ACTUAL_COLUMNS = ("region_adcode", "indicator_id", "year", "value", "unit", "source", "version")
 PROGRESS_COLUMNS = ("id", "baseline_id", "baseline_value", "baseline_year", "actual",
