@@ -32,6 +32,7 @@ import pandas as pd
 from branca.utilities import color_brewer
 
 from geo.numbers import format_number
+from geo.speaking import regional_rows, speaking_rows
 
 VALUE_KINDS = ("baseline", "target", "gap", "cagr")
 VALUE_KIND_LABELS = {"baseline": "基期值", "target": "目标值", "gap": "目标差距（目标−基期）",
@@ -309,18 +310,9 @@ def _plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(frame.drop(columns=[geometry] if geometry else []))
 
 
-def _regional(rows: pd.DataFrame) -> pd.DataFrame:
-    """Rows that are values of a whole region (not of a zone or an entity in it)."""
-    rows = rows[rows["region_adcode"].notna() & (rows["region_adcode"] != "")]
-    for column in ("subject", "entity_id"):
-        if column in rows.columns:
-            rows = rows[rows[column].isna() | (rows[column] == "")]
-    return rows
-
-
 def _rows(frame: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
     _check_frame(frame)
-    rows = _regional(_plain_frame(frame[frame["indicator_id"] == indicator_id]))
+    rows = regional_rows(_plain_frame(frame[frame["indicator_id"] == indicator_id]))
     if "source" in rows.columns:  # a plan's indicator table before its prose
         rows = rows.sort_values("source", key=lambda s: s != "table", kind="stable")
     rows = rows.assign(year=pd.to_numeric(rows["year"], errors="coerce"),
@@ -352,16 +344,12 @@ def time_steps(frame: pd.DataFrame, indicator_id: str) -> list[tuple[int, str]]:
 
 
 def _pick(rows: pd.DataFrame, kind: str, year: int | None, before: pd.Series | None = None):
-    """One row per region of ``kind``: at ``year``, else the latest (before a year)."""
-    rows = rows[rows["kind"] == kind]
-    if year is not None:
-        rows = rows[rows["year"] == year]
+    """One row per region of ``kind`` (:func:`speaking_rows`), at ``year`` or the latest
+    before a year per region (``before``: adcode → year)."""
     if before is not None:
         limit = rows["region_adcode"].map(before)
         rows = rows[limit.notna() & (rows["year"] < limit)]
-    # Latest year first; within a year the first row listed (file order) wins.
-    rows = rows.sort_values("year", ascending=False, kind="stable")
-    return rows.drop_duplicates("region_adcode").set_index("region_adcode")
+    return speaking_rows(rows, None, kind, year).set_index("region_adcode")
 
 
 def _sources(row) -> list[dict]:
@@ -464,7 +452,7 @@ def indicator_summary(frame: pd.DataFrame) -> pd.DataFrame:
     """Indicators that have regional values: id, name, unit, kinds, years, regions
     (how many) and adcodes (which)."""
     _check_frame(frame)
-    rows = _regional(_plain_frame(frame))
+    rows = regional_rows(_plain_frame(frame))
     if "indicator_name" not in rows.columns:
         rows = rows.assign(indicator_name=rows["indicator_id"])
     if "unit" not in rows.columns:

@@ -21,7 +21,7 @@ from layers.imported import ImportedCarriers, ImportedMetrics
 from layers.kb import knowledge_base_version
 from layers.partners import PartnershipsLayer, PartnersLayer
 from layers.targets import TargetsLayer
-from layers.tasks import Tasks2023Layer
+from layers.tasks import plan_task_layers
 
 LAYER_CLASSES: tuple[type[Layer], ...] = (
     ProvinceBoundaries,
@@ -33,7 +33,6 @@ LAYER_CLASSES: tuple[type[Layer], ...] = (
     CorridorsLayer,
     CountyMetricsLayer,
     TargetsLayer,
-    Tasks2023Layer,
     PartnersLayer,
     PartnershipsLayer,
     ImportedMetrics,
@@ -111,12 +110,13 @@ class Catalog:
 
 def load_catalog(data_dir: Path, options: dict | None = None,
                  extra_layers: Iterable[Layer] = ()) -> Catalog:
-    """Load and check every registered layer and ``extra_layers`` from ``data_dir``.
+    """Load and check every registered layer, the layers of the plan registry (each
+    plan's task table) and ``extra_layers`` from ``data_dir``.
 
     An extra layer with a registered id takes that layer's place (another source of
     the same data, e.g. a test fixture); layers loaded from it then use it.
     """
-    layers = dict(REGISTRY)
+    layers = dict(REGISTRY) | {layer.id: layer for layer in plan_task_layers(data_dir)}
     for layer in extra_layers:
         check_layer_class(layer)
         layers[layer.id] = layer

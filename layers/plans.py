@@ -1,14 +1,15 @@
-"""The plan registry and the reading text every citation quotes from."""
+"""The reading text every citation quotes from (the registry is ``layers.plans_registry``)."""
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from layers.plans_registry import Plan, curated_plans
+
 PLANS_DIR = "plans"
+__all__ = ["Plan", "load_plans", "plan_text", "reading_text", "section_of"]
 _BOOKMARK = re.compile(r"\[bookmark: [^\]]*\]")
 _SENTENCE_END = tuple("。；：！？")
 _WRAP_MIN = 18  # a hard-wrapped line is at least this long
@@ -18,24 +19,9 @@ _HEADING = re.compile(r"^(（[一二三四五六七八九十]+）|[一二三四�
 _ITEM_START = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[、)）.](?!\d)")
 
 
-@dataclass(frozen=True)
-class Plan:
-    """One plan document: its id is the source file name without .txt."""
-
-    id: str
-    title: str
-    issuer: str | None
-    doc_number: str | None
-    date: str | None
-    region_adcode: str
-    unwrap: bool
-    note: str = ""
-
-
 def load_plans(data_dir: Path) -> dict[str, Plan]:
-    """All plans of ``data_dir/plans/plans.json``, by id."""
-    rows = json.loads((Path(data_dir) / PLANS_DIR / "plans.json").read_text(encoding="utf-8"))
-    return {row["id"]: Plan(**row) for row in rows}
+    """All curated plans of ``data_dir/plans/plans.json``, by id (see ``layers.plans_registry``)."""
+    return curated_plans(data_dir)
 
 
 def reading_text(raw: str, unwrap: bool) -> str:

@@ -1,10 +1,13 @@
-"""宿迁's 2023 task plan (plan 002): the task table and its map layer.
+"""Task plans: a plan's task table and the layer of it (one layer per plan with tasks).
 
-The plan is one table (事项 / 重点工作 / 具体任务 / 一季度…四季度 / 牵头单位 /
+A plan whose registry entry ``contains`` ``tasks`` names its task file
+(``tasks.file``) and, optionally, the API collection id (``tasks.collection``,
+default ``tasks-<plan id>``); :func:`plan_task_layers` makes one layer of each.
+A year plan's table is one table (事项 / 重点工作 / 具体任务 / 一季度…四季度 / 牵头单位 /
 配合单位) flattened to text: a cell per line starting with a tab, a blank line
 between rows, empty cells repeating the row above. ``parse_task_table`` reads
-it back; ``data/kb/tasks_2023.csv`` is its reviewed output with each row linked
-to the indicator and target it serves; ``Tasks2023Layer`` maps that file.
+it back; the task file is its reviewed output with each row linked to the
+indicator and target it serves; ``PlanTasksLayer`` maps that file.
 """
 
 from __future__ import annotations
@@ -18,9 +21,8 @@ import pandas as pd
 from layers.base import Layer, LayerContext, LayerError, region_point_collection
 from layers.boundaries import region_shapes
 from layers.kb import read_csv
+from layers.plans_registry import Plan, curated_plans
 
-TASK_PLAN_ID = "002_29b2058011f3f7c1"
-TASKS_FILE = Path("kb") / "tasks_2023.csv"
 QUARTERS = ("q1", "q2", "q3", "q4")
 COLUMNS = ("id", "no", "kind", "group", "work", "task", *QUARTERS, "lead", "partners",
            "lead_units", "partner_units", "indicator_id", "target_id", "region_adcode",
@@ -94,37 +96,61 @@ def split_units(text: str) -> list[str]:
     return units
 
 
-def read_tasks(data_dir: Path) -> pd.DataFrame:
-    """``data/kb/tasks_2023.csv``: ``no`` as int, other cells as strings ("" if empty)."""
-    frame = read_csv(Path(data_dir) / TASKS_FILE, COLUMNS)
+def read_tasks(data_dir: Path, plan: Plan | None = None) -> pd.DataFrame:
+    """The task file of ``plan`` (default: the first curated plan with tasks): ``no`` as
+    int, other cells as strings ("" if empty)."""
+    plan = plan or task_plans(data_dir)[0]
+    frame = read_csv(Path(data_dir) / plan.tasks_file, COLUMNS)
     frame["no"] = frame["no"].astype(int)
+    wrong = sorted(set(frame["plan_id"]) - {plan.id})
+    if wrong:
+        raise LayerError(f"{plan.tasks_file}: rows cite plans {wrong}, not {plan.id}")
     return frame
 
 
-class Tasks2023Layer(Layer):
-    id = "tasks-2023"
-    title = "宿迁市2023年度创新型城市建设重点任务"
-    description = ("《宿迁市2023年度国家创新型城市建设重点任务推进计划》的主要工作目标与重点工作："
-                   "具体任务、一至四季度节点、牵头与配合单位"
-                   "（lead_units / partner_units 每个值一个单位，"
-                   "以 | 分隔）及所服务的全部指标与目标（indicator_id / target_id，以 | 分隔）；"
-                   "几何为宿迁市边界，任务点名某一县区时为该县区边界。")
+def task_plans(data_dir: Path, plans: dict[str, Plan] | None = None) -> list[Plan]:
+    """The plans that contain a task table, in registry order."""
+    plans = curated_plans(data_dir) if plans is None else plans
+    return [p for p in plans.values() if "tasks" in p.contains]
+
+
+class PlanTasksLayer(Layer):
+    """The task table of one plan: tasks, quarters, 牵头/配合 units, targets served."""
+
+    id = "tasks"
+    title = "重点任务"
+    description = "一项规划的重点任务。"
     map_role = "none"
     map_reason = ("任务没有自己的位置：几何是牵头地区的边界。任务表与其服务的目标"
                   "见目标、地区页面与 API。")
     geometry_type = "Point"
-    year = 2023  # every task is of the 2023 plan year
     region_field = "region_adcode"
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.id = plan.tasks_collection
+        self.title = f"{plan.title}：重点任务"
+        self.description = (
+            f"《{plan.title}》的主要工作目标与重点工作：具体任务、一至四季度节点、牵头与配合单位"
+            "（lead_units / partner_units 每个值一个单位，以 | 分隔）及所服务的全部指标与目标"
+            "（indicator_id / target_id，以 | 分隔）；几何为牵头地区边界，任务点名某一县区时"
+            "为该县区边界。")
+        self.year = plan.period.start_year if plan.period.start_year == plan.period.end_year \
+            else None
 
     def collections(self):
         return region_point_collection(self)
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
-        tasks = read_tasks(ctx.data_dir)
+        tasks = read_tasks(ctx.data_dir, self.plan)
         regions = region_shapes(ctx)
         unknown = set(tasks["region_adcode"]) - set(regions.index)
         if unknown:
-            raise LayerError(f"tasks-2023: no boundary for adcodes {sorted(unknown)}")
+            raise LayerError(f"{self.id}: no boundary for adcodes {sorted(unknown)}")
         geometry = regions.loc[tasks["region_adcode"]].values
         return gpd.GeoDataFrame(tasks, geometry=list(geometry), crs=4326)
 
+
+def plan_task_layers(data_dir: Path) -> list[PlanTasksLayer]:
+    """One task layer per plan of the registry that contains tasks."""
+    return [PlanTasksLayer(plan) for plan in task_plans(data_dir)]

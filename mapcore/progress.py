@@ -14,6 +14,7 @@ import pandas as pd
 
 from geo import thematic
 from geo.numbers import format_percent, format_value
+from geo.speaking import speaking_rows
 from monitor.progress import ACHIEVED, BEHIND, ON_TRACK
 
 KIND = "progress"
@@ -30,17 +31,8 @@ def has_progress(frame: pd.DataFrame) -> bool:
 def progress_table(frame: pd.DataFrame, indicator_id: str, year: int | None) -> pd.DataFrame:
     """One target row per region with its status (the plan's table row before a
     restatement, the chosen year or else the latest), shaped like a value table."""
-    rows = frame[(frame["indicator_id"] == indicator_id) & (frame["kind"] == "target")]
-    for column in ("subject", "entity_id"):
-        if column in rows.columns:
-            rows = rows[rows[column].fillna("") == ""]
-    rows = rows[rows["region_adcode"].fillna("") != ""]
-    if year is not None:
-        rows = rows[rows["year"] == year]
-    restated = rows["restates"].fillna("") != "" if "restates" in rows else False
-    rows = rows.assign(_restated=restated).sort_values(
-        ["region_adcode", "year", "_restated"], ascending=[True, False, True])
-    rows = rows.drop_duplicates("region_adcode")
+    rows = speaking_rows(frame, indicator_id, "target", year)
+    rows = rows.sort_values("region_adcode", kind="stable")
     completion = pd.to_numeric(rows["completion"], errors="coerce")
     return pd.DataFrame({
         "region_adcode": rows["region_adcode"].to_numpy(),

@@ -15,8 +15,8 @@ import math
 import pandas as pd
 
 from geo.numbers import format_value
+from geo.speaking import speaking_rows
 
-PROVINCE = "320000"
 SERIES = (("baseline", "基期值"), ("target", "目标值"), ("actual", "实际值"))
 
 
@@ -38,16 +38,21 @@ def comparison(rows: pd.DataFrame, indicator_id: str, indicators: pd.DataFrame) 
 
     ``rows`` are ``monitor.table.target_rows``; ``indicators`` is indexed by id.
     Each region shows its latest region-wide target (a table row first), its
-    baseline and its actual; the province's target is also a reference line.
+    baseline and its actual (:func:`geo.thematic.speaking_rows`); a province's target
+    is also a reference line when its cities or counties are on the chart.
     """
-    chosen = rows[(rows["indicator_id"] == indicator_id) & (rows["subject"] == "")
-                  & (rows["entity_id"] == "")]
-    chosen = chosen.sort_values(["region_rank", "year", "source"], ascending=[True, False, True],
-                                kind="stable").drop_duplicates("region_adcode")
+    chosen = speaking_rows(rows, indicator_id, "target").sort_values("region_rank",
+                                                                      kind="stable")
     axes: dict[tuple, list[dict]] = {}
     for row in chosen.to_dict("records"):
         axes.setdefault(_definition(row, indicators), []).append(row)
     return [_spec(indicator_id, key, members, indicators) for key, members in axes.items()]
+
+
+def _encloses(adcode: str, regions: list[dict]) -> bool:
+    """True for a province whose cities or counties are among ``regions``."""
+    return adcode.endswith("0000") and any(
+        r["adcode"] != adcode and r["adcode"][:2] == adcode[:2] for r in regions)
 
 
 def _number(x):
@@ -69,7 +74,7 @@ def _spec(indicator_id: str, key: tuple, members: list[dict], indicators) -> dic
             "actual": _number(row.get("actual")),
             "actual_year": None if pd.isna(row.get("actual_year")) else int(row["actual_year"]),
             "status": row["status"], "plan": row["plan_title"]})
-    reference = next((r for r in regions if r["adcode"] == PROVINCE), None)
+    reference = next((r for r in regions if _encloses(r["adcode"], regions)), None)
     return {
         "indicator_id": indicator_id, "title": name, "unit": unit, "measure": measure,
         "scope": scope, "regions": regions,

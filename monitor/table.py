@@ -10,7 +10,7 @@ citations.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,8 +18,6 @@ import pandas as pd
 from geo.numbers import MISSING, format_number, format_percent, format_value
 from monitor.progress import STATUSES
 
-# Regions in the order officials read them: the province, then its cities, then 宿州.
-REGION_ORDER = ("320000", "320700", "321300", "341300")
 # Indicator groups by words of the indicator's name, first match wins; an
 # ``group`` column of indicators.csv, when present, takes precedence.
 GROUP_RULES = (
@@ -54,7 +52,8 @@ def indicator_group(name: str) -> str:
 
 def target_rows(targets: pd.DataFrame, plan_titles: Mapping[str, str],
                 region_names: Mapping[str, str], indicators: pd.DataFrame,
-                entity_names: Mapping[str, str] | None = None) -> pd.DataFrame:
+                entity_names: Mapping[str, str] | None = None,
+                region_order: Sequence[str] = ()) -> pd.DataFrame:
     """Every target row of the ``targets`` layer frame, restatements merged.
 
     ``plan_titles`` plan id → title; ``region_names`` adcode → name;
@@ -62,7 +61,9 @@ def target_rows(targets: pd.DataFrame, plan_titles: Mapping[str, str],
     row's own (the table row of a restatement first), ``ids`` and ``citations``
     (lists of (plan title, section, quote)), ``region_name``, ``plan_title``,
     ``group``, ``chapter``, ``baseline_row`` (a dict or None), ``lag`` (r − p),
-    ``holder`` (the zone or entity a target belongs to, by ``entity_names``, else "").
+    ``holder`` (the zone or entity a target belongs to, by ``entity_names``, else ""),
+    ``region_rank`` (the place of the region in ``region_order``, the plan registry's
+    order of regions; others after them by adcode).
     """
     frame = pd.DataFrame(targets.drop(columns=targets.geometry.name, errors="ignore"))
     by_id = frame.set_index("id", drop=False)
@@ -91,15 +92,26 @@ def target_rows(targets: pd.DataFrame, plan_titles: Mapping[str, str],
         lambda b: {**by_id.loc[b].to_dict(),
                    "plan_title": plan_titles.get(by_id.loc[b, "plan_id"], "")} if b else None)
     out["lag"] = out["completion"] - out["time_progress"]
-    out["region_rank"] = out["region_adcode"].map(_region_rank)
+    order = tuple(region_order)
+    out["region_rank"] = out["region_adcode"].map(
+        lambda a: (order.index(a) if a in order else len(order), a))
     out["status_rank"] = out["status"].map(lambda s: STATUSES.index(s) if s in STATUSES else 9)
     out = out.drop(columns=["_rank", "_vmax"])
     return out.sort_values(["region_rank", "plan_id", "indicator_name", "year"],
                            kind="stable").reset_index(drop=True)
 
 
-def _region_rank(adcode: str) -> tuple:
-    return (REGION_ORDER.index(adcode) if adcode in REGION_ORDER else len(REGION_ORDER), adcode)
+def headline_indicator(rows: pd.DataFrame, all_rows: pd.DataFrame) -> str | None:
+    """The indicator a set of target rows leads with: of their region-wide indicators,
+    the one the most regions of ``all_rows`` have a target for (then the first listed)."""
+    def regional(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[(frame["subject"] == "") & (frame["entity_id"] == "")]
+
+    own = list(dict.fromkeys(regional(rows)["indicator_id"]))
+    if not own:
+        return None
+    spread = regional(all_rows).groupby("indicator_id")["region_adcode"].nunique()
+    return max(own, key=lambda i: (spread.get(i, 0), -own.index(i)))
 
 
 def _groups(indicators: pd.DataFrame) -> dict[str, str]:

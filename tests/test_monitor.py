@@ -209,32 +209,53 @@ def test_units_split_outside_brackets():
     assert split_units("") == []
 
 
+TASKS = "/plans/002_29b2058011f3f7c1/tasks"
+
+
 def test_task_plan_filters_by_lead_and_links_targets(client):
-    html = client.get("/tasks/2023?lead=市科技局").data.decode()
+    html = client.get(f"{TASKS}?lead=市科技局").data.decode()
     shown = re.findall(r'<tr id="task-\d+" data-lead="([^"]*)"', html)
     assert shown and all("市科技局" in lead.split("|") for lead in shown)
-    full = client.get("/tasks/2023").data.decode()
+    full = client.get(TASKS).data.decode()
     assert len(re.findall(r'<tr id="task-\d+"', full)) == 98
+    assert "<h1>宿迁市2023年度国家创新型城市建设重点任务推进计划</h1>" in full
     for header in ("事项", "重点工作", "目标任务", "一季度", "四季度", "牵头单位", "配合单位"):
         assert f"<th>{header}</th>" in full or f'<th class="im-q">{header}</th>' in full
     assert "/targets?indicator=rd_intensity&amp;region=321300" in full
-    served = client.get("/tasks/2023?target=sq2023-rd-intensity-2023-target").data.decode()
+    served = client.get(f"{TASKS}?target=sq2023-rd-intensity-2023-target").data.decode()
     assert len(re.findall(r'<tr id="task-\d+"', served)) >= 1
-    assert client.get("/tasks/2023?lead=火星局").status_code == 400
+    assert client.get(f"{TASKS}?lead=火星局").status_code == 400
     back = client.get("/targets?region=321300&plan=002_29b2058011f3f7c1").data.decode()
-    assert 'href="/tasks/2023?target=sq2023-rd-intensity-2023-target"' in back
+    assert f'href="{TASKS}?target=sq2023-rd-intensity-2023-target"' in back
+
+
+def test_the_former_task_address_redirects_to_the_plan(client):
+    moved = client.get("/tasks/2023?lead=市科技局")
+    assert moved.status_code == 308
+    assert moved.headers["Location"].endswith(f"{TASKS}?lead=%E5%B8%82%E7%A7%91%E6%8A%80%E5%B1%80")
+    assert client.get("/tasks/2031").status_code == 404
+    assert client.get("/plans/004_5c3bcb5129e3b430/tasks").status_code == 404  # no task table
+    assert client.get("/plans/nope/tasks").status_code == 404
 
 
 def test_region_pages_and_index_links(client):
     index = client.get("/").data.decode()
-    for path in ("/targets", "/tasks/2023", "/regions/320000", "/regions/320700",
+    for path in ("/targets", TASKS, "/regions/320000", "/regions/320700",
                  "/regions/321300", "/regions/341300"):
         assert f'href="{path}"' in index
     page = client.get("/regions/321300").data.decode()
     assert "专栏1" in page or "主要目标" in page  # chapters of the plan itself
-    assert 'src="/maps/321300"' in page and "/tasks/2023" in page
+    assert 'src="/maps/321300"' in page and TASKS in page
     assert "近似位置" in page or "县区代表点" in page
     assert client.get("/regions/12").status_code == 404
+    assert client.get("/regions/999999").status_code == 404
+
+
+def test_a_region_without_a_plan_has_a_page_with_its_map(client):
+    page = client.get("/regions/320300")
+    assert page.status_code == 200
+    html = page.data.decode()
+    assert "徐州市" in html and 'src="/maps/320300"' in html
 
 
 def test_echarts_is_served_from_the_installed_package(client):

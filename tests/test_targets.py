@@ -15,9 +15,10 @@ from layers.targets import (
     parse_number,
     parse_value_text,
 )
-from layers.tasks import TASK_PLAN_ID, parse_task_table
+from layers.tasks import parse_task_table, task_plans
 
 DATA = Path(__file__).resolve().parents[1] / "data"
+TASK_PLAN_ID = task_plans(DATA)[0].id  # the registry's plan with a task table
 SQ, SZ, LYG, JS = ("000_ad48b25927ecef2e", "001_7675cb991152f466",
                    "003_4e3fe20dd1e81567", "004_5c3bcb5129e3b430")
 FIVE_YEAR_MARKS = {2015: "十二五", 2020: "十三五", 2025: "十四五"}

@@ -6,9 +6,10 @@ import pytest
 from geo.boundaries import load_boundaries
 from layers.plans import plan_text
 from layers.targets import read_indicators, read_targets
-from layers.tasks import COLUMNS, QUARTERS, TASK_PLAN_ID, parse_task_table, read_tasks, split_units
+from layers.tasks import COLUMNS, QUARTERS, parse_task_table, read_tasks, split_units, task_plans
 
 DATA = Path(__file__).resolve().parents[1] / "data"
+TASK_PLAN_ID = task_plans(DATA)[0].id  # the registry's plan with a task table
 
 TABLE = """宿迁市2023年度国家创新型城市建设重点任务推进计划
 \t事    项
@@ -153,7 +154,7 @@ def test_unit_columns_hold_one_unit_per_value(tasks):
 
 
 def test_tasks_layer_uses_the_county_a_row_names(catalog):
-    layer = catalog.frame("tasks-2023").set_index("no")
+    layer = catalog.frame(task_plans(DATA)[0].tasks_collection).set_index("no")
     shapes = load_boundaries(catalog.context.data_dir / "boundaries", "fine").set_index("adcode")
     assert layer.loc[51, "region_adcode"] == "321311"
     assert layer.loc[51].geometry.equals(shapes.loc["321311"].geometry)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from flask import current_app
 
-from layers.plans import load_plans
+from layers.plans_registry import curated_plans, region_order
 from layers.targets import read_indicators
 from monitor.table import target_rows
 from web import services
@@ -28,6 +28,7 @@ class MonitorData:
     frame: object
     rows: pd.DataFrame
     plans: dict
+    registry: dict
     region_names: dict
     indicators: pd.DataFrame
     region_levels: dict
@@ -49,22 +50,32 @@ def monitor_data() -> MonitorData:
     return data
 
 
+def boundary_names(catalog) -> dict[str, str]:
+    """Adcode → name of every unit of the boundary layers."""
+    names: dict[str, str] = {}
+    for layer_id in BOUNDARY_LAYERS:
+        units = catalog.frame(layer_id)
+        names.update(zip(units["adcode"], units["name"]))
+    return names
+
+
 def _build(catalog, frame, previous: MonitorData | None) -> MonitorData:
     if previous is None:
         data_dir = services().settings.data_dir
-        plans = {pid: plan.title for pid, plan in load_plans(data_dir).items()}
-        names, levels, cities = {}, {}, {}
+        registry = curated_plans(data_dir)
+        plans = {pid: plan.title for pid, plan in registry.items()}
+        names, levels, cities = boundary_names(catalog), {}, {}
         for layer_id in BOUNDARY_LAYERS:
             units = catalog.frame(layer_id)
-            names.update(zip(units["adcode"], units["name"]))
             levels.update(zip(units["adcode"], units["level"]))
             cities.update(zip(units["adcode"], units["city_adcode"].fillna("")))
         indicators = read_indicators(data_dir).set_index("id", drop=False)
     else:
         plans, names, indicators = previous.plans, previous.region_names, previous.indicators
+        registry = previous.registry
         levels, cities = previous.region_levels, previous.region_cities
     entities = catalog.frame("entities")
     rows = target_rows(frame, plans, names, indicators,
-                       dict(zip(entities["id"], entities["name"])))
-    return MonitorData(frame=frame, rows=rows, plans=plans, region_names=names,
+                       dict(zip(entities["id"], entities["name"])), region_order(registry))
+    return MonitorData(frame=frame, rows=rows, plans=plans, registry=registry, region_names=names,
                        indicators=indicators, region_levels=levels, region_cities=cities)

@@ -9,45 +9,62 @@ from flask import Blueprint, Response, current_app, render_template
 
 from geo.fonts import find_cjk_font
 from layers.plans import plan_text
+from layers.plans_registry import region_order
+from layers.tasks import task_plans
 from mapcore import progress
 from mapcore.errors import MapError
 from mapcore.export import parse_export
+from mapcore.spec import map_ids
 from monitor.compare import comparison
 from monitor.report import progress_spec, report_pdf
-from monitor.table import Query, display_frame, display_record, select
+from monitor.table import Query, display_frame, display_record, headline_indicator, select
 from monitor.tasks import task_rows
 from web import services
 from web.assets import vendor_url
 from web.errors import NotFound
 from web.export import export_file
-from web.monitor_data import monitor_data
+from web.monitor_data import boundary_names, monitor_data
 from web.targets_page import xlsx_bytes
+from web.task_plan import tasks_url
 
 bp = Blueprint("regions", __name__)
-MAIN_REGIONS = (("320000", "江苏省"), ("320700", "连云港市"), ("321300", "宿迁市"),
-                ("341300", "宿州市"))
-HEADLINE = "rd_intensity"  # the indicator a region's progress map shows first
 
 
 @bp.record_once
 def _setup(state) -> None:
+    """A link on the index page for every region of the plan registry, in its order."""
     svc = services(state.app)
-    for adcode, name in MAIN_REGIONS:
-        svc.add_link("规划实施监测评估", f"{name}：目标完成情况、布局与评估报告",
+    names = boundary_names(svc.catalog)
+    for adcode in region_order(svc.maps.plans):
+        svc.add_link("规划实施监测评估",
+                     f"{names.get(adcode, adcode)}：目标完成情况、布局与评估报告",
                      f"/regions/{adcode}")
 
 
+@bp.app_context_processor
+def _navigation() -> dict:
+    """``monitor_nav()``: the monitoring pages' links, from the plan registry."""
+    def monitor_nav() -> list[tuple[str, str]]:
+        data = monitor_data()
+        names = data.region_names
+        links = [(tasks_url(p.id),
+                  f"{names.get(p.region_adcode, p.region_adcode)}{p.period.label}重点任务")
+                 for p in task_plans(None, data.registry)]
+        return links + [(f"/regions/{a}", data.region_names.get(a, a))
+                        for a in region_order(data.registry)]
+    return {"monitor_nav": monitor_nav}
+
+
 def region_context(adcode: str) -> dict:
-    """Name, rows and display records of a region; NotFound when it has nothing to show."""
+    """Name, rows and display records of a region (a region without a plan has none);
+    NotFound for an adcode no boundary knows."""
     if not (len(adcode) == 6 and adcode.isdigit()):
         raise NotFound(f"行政区划代码应为 6 位数字，收到 {adcode!r}")
     data = monitor_data()
     actuals = services().catalog.frame("imported-metrics")
     has_targets = adcode in set(data.rows["region_adcode"])
-    has_actuals = adcode in set(actuals["region_adcode"])
-    if adcode not in data.region_names or not (has_targets or has_actuals
-                                               or adcode in dict(MAIN_REGIONS)):
-        raise NotFound(f"地区 {adcode} 没有规划目标，也没有导入的实际值")
+    if adcode not in data.region_names:
+        raise NotFound(f"行政区划代码 {adcode} 不在已载入的行政区划中")
     rows = select(data.rows, Query(region=adcode)) if has_targets else data.rows.iloc[0:0]
     return {"adcode": adcode, "name": data.region_names[adcode], "rows": rows, "data": data,
             "actuals": actuals[actuals["region_adcode"] == adcode]}
@@ -84,18 +101,29 @@ def _map_adcode(adcode: str, data) -> str | None:
     """The /maps page that shows the region: its own, or its city's (for a county)."""
     level = data.region_levels.get(adcode)
     if level == "province":
-        return adcode if adcode == "320000" else None
+        return adcode if adcode in services().maps.cached("map-ids", _map_ids) else None
     return adcode if level == "city" else (data.region_cities.get(adcode) or None)
 
 
+def _map_ids() -> frozenset[str]:
+    return frozenset(map_id for map_id, _ in map_ids(services().maps))
+
+
 def _tasks_of(adcode: str, level: str) -> list[dict]:
-    """The 2023 task rows of a region: a city's (and its counties'), or a county's own."""
-    tasks = task_rows(services().catalog.frame("tasks-2023"))
-    if level == "city":
-        return tasks[tasks["region_adcode"].str[:4] == adcode[:4]].to_dict("records")
-    if level == "county":
-        return tasks[tasks["region_adcode"] == adcode].to_dict("records")
-    return []
+    """Each task plan's rows of a region: a city's (and its counties'), or a county's
+    own, as (plan, url, rows)."""
+    out = []
+    for plan in task_plans(None, monitor_data().registry):
+        tasks = task_rows(services().catalog.frame(plan.tasks_collection))
+        if level == "city":
+            rows = tasks[tasks["region_adcode"].str[:4] == adcode[:4]]
+        elif level == "county":
+            rows = tasks[tasks["region_adcode"] == adcode]
+        else:
+            rows = tasks[tasks["region_adcode"] == adcode]
+        if len(rows):
+            out.append((plan, tasks_url(plan.id), rows.to_dict("records")))
+    return out
 
 
 @bp.get("/regions/<adcode>")
@@ -118,12 +146,14 @@ def region(adcode: str):
 
 
 def region_pages() -> frozenset[str]:
-    """Adcodes that have a region page: the four plans' regions and every region with
-    targets or imported actuals (map popups link to them)."""
+    """Adcodes whose region page has something of its own: the plan registry's regions
+    and every region with targets or imported actuals (map popups link to them); every
+    other known region has a page too, with its map."""
     data = monitor_data()
     if data.pages is None:  # once per targets frame, which an import or rollback replaces
         actuals = services().catalog.frame("imported-metrics")
-        data.pages = frozenset(({a for a, _ in MAIN_REGIONS} | set(data.rows["region_adcode"])
+        data.pages = frozenset((set(region_order(data.registry))
+                                | set(data.rows["region_adcode"])
                                 | set(actuals["region_adcode"])) & set(data.region_names))
     return data.pages
 
@@ -131,13 +161,11 @@ def region_pages() -> frozenset[str]:
 def progress_map_args(adcode: str, rows) -> tuple[str, dict] | None:
     """The progress map of a region's headline indicator: its province by cities (a
     city's own map has only counties, which hold no city targets)."""
-    indicators = list(dict.fromkeys(rows["indicator_id"]))
-    if not indicators:
+    indicator = headline_indicator(rows, monitor_data().rows)
+    if indicator is None:
         return None
-    indicator = HEADLINE if HEADLINE in indicators else indicators[0]
-    province = adcode[:2] + "0000"
-    level = "county" if province == adcode and province != "320000" else "city"
-    return province, {"indicator": indicator, "kind": progress.KIND, "level": level}
+    return adcode[:2] + "0000", {"indicator": indicator, "kind": progress.KIND,
+                                 "level": "city"}
 
 
 def _map_png(adcode: str, rows) -> bytes | None:

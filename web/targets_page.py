@@ -11,6 +11,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request
 
+from layers.plans_registry import region_order, region_rank
+from layers.tasks import task_plans
 from monitor.compare import comparison
 from monitor.progress import STATUSES
 from monitor.table import (
@@ -26,7 +28,8 @@ from sheets import safe_csv
 from web import services
 from web.assets import vendor_url
 from web.errors import InvalidParameter
-from web.monitor_data import monitor_data
+from web.monitor_data import boundary_names, monitor_data
+from web.task_plan import tasks_url
 
 bp = Blueprint("targets_page", __name__)
 SORT_LABELS = {"region": "地区", "plan": "规划", "indicator": "指标", "group": "指标类别",
@@ -39,8 +42,26 @@ def _setup(state) -> None:
     svc = services(state.app)
     svc.add_link("规划实施监测评估", "规划指标总表：基期值、目标值、实际值、完成率与状态",
                  "/targets")
-    svc.add_link("规划实施监测评估", "全社会研发投入强度：江苏、连云港、宿迁、宿州对比",
-                 "/targets?indicator=rd_intensity")
+    comparison_link(svc)
+
+
+def comparison_link(svc) -> None:
+    """The index link to the indicator most plan regions share, compared across them."""
+    frame = svc.catalog.frame("targets")
+    regional = frame[(frame["kind"] == "target") & (frame["subject"] == "")
+                     & (frame["entity_id"] == "")]
+    if regional.empty:
+        return
+    spread = regional.groupby("indicator_id")["region_adcode"].nunique()
+    indicator = spread.sort_values(ascending=False, kind="stable").index[0]
+    names = boundary_names(svc.catalog)
+    order = region_order(svc.maps.plans)
+    regions = sorted(set(regional.loc[regional["indicator_id"] == indicator, "region_adcode"]),
+                     key=lambda a: region_rank(a, order))
+    title = regional.loc[regional["indicator_id"] == indicator, "indicator_name"].iloc[0]
+    svc.add_link("规划实施监测评估",
+                 f"{title}：{'、'.join(names.get(a, a) for a in regions)}对比",
+                 f"/targets?indicator={indicator}")
 
 
 def _selection():
@@ -59,15 +80,19 @@ def targets():
     records = [(row, display_record(row)) for row in rows.to_dict("records")]
     choices = {
         "plan": sorted({(r.plan_id, r.plan_title) for r in data.rows.itertuples()}),
-        "region": sorted({(r.region_adcode, r.region_name) for r in data.rows.itertuples()},
-                         key=lambda item: (item[0] not in ("320000",), item[0])),
+        "region": [(code, name) for code, name, _ in sorted(
+            {(r.region_adcode, r.region_name, r.region_rank) for r in data.rows.itertuples()},
+            key=lambda item: item[2])],
         "group": sorted(set(data.rows["group"])),
         "indicator": sorted({(r.indicator_id, r.indicator_name)
                              for r in data.rows.itertuples()}, key=lambda i: i[1]),
         "status": STATUSES}
     args = query.as_args()
-    tasks = services().catalog.frame("tasks-2023")
-    served = {t for cell in tasks["target_id"] for t in split_ids(cell)}
+    served = {}
+    for plan in task_plans(None, data.registry):
+        tasks = services().catalog.frame(plan.tasks_collection)
+        served |= {t: (tasks_url(plan.id), f"{plan.period.label}任务")
+                   for cell in tasks["target_id"] for t in split_ids(cell)}
     return render_template("monitor/targets.html", records=records, served=served,
                            query=query, args=args,
                            choices=choices, charts=charts, sort_labels=SORT_LABELS,

@@ -1,14 +1,18 @@
-"""``/tasks/2023``: 宿迁's 2023 task plan with Chinese columns, unit and target filters,
-a quarter timeline and links to the targets each row serves."""
+"""``/plans/<id>/tasks``: a plan's task table with Chinese columns, unit and target filters,
+a quarter timeline and links to the targets each row serves. ``/tasks/<year>`` (the
+former address of the one task plan) redirects to the plan of that year."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from urllib.parse import urlencode
 
+from flask import Blueprint, redirect, render_template, request
+
+from layers.tasks import task_plans
 from monitor.table import display_record
 from monitor.tasks import QUARTER_LABELS, parse_task_query, select_tasks, task_rows, unit_choices
 from web import services
-from web.errors import InvalidParameter
+from web.errors import InvalidParameter, NotFound
 from web.monitor_data import monitor_data
 
 bp = Blueprint("task_plan", __name__)
@@ -16,14 +20,39 @@ bp = Blueprint("task_plan", __name__)
 
 @bp.record_once
 def _setup(state) -> None:
-    services(state.app).add_link("规划实施监测评估",
-                                 "宿迁市2023年度国家创新型城市建设重点任务（98项，按季度）",
-                                 "/tasks/2023")
+    svc = services(state.app)
+    for plan in task_plans(svc.settings.data_dir):
+        total = len(svc.catalog.frame(plan.tasks_collection))
+        svc.add_link("规划实施监测评估", f"{plan.title}：重点任务（{total}项，按季度）",
+                     tasks_url(plan.id))
 
 
-@bp.get("/tasks/2023")
-def tasks():
-    rows = task_rows(services().catalog.frame("tasks-2023"))
+def tasks_url(plan_id: str) -> str:
+    return f"/plans/{plan_id}/tasks"
+
+
+def _plan(plan_id: str):
+    plan = monitor_data().registry.get(plan_id)
+    if plan is None or "tasks" not in plan.contains:
+        raise NotFound(f"规划 {plan_id!r} 不存在或没有任务表")
+    return plan
+
+
+@bp.get("/tasks/<int:year>")
+def tasks_of_year(year: int):
+    """The former address of a year's task plan: a permanent redirect (query kept)."""
+    found = [p for p in monitor_data().registry.values()
+             if "tasks" in p.contains and p.period.holds(year)]
+    if not found:
+        raise NotFound(f"没有 {year} 年的任务计划")
+    query = urlencode(list(request.args.items(multi=True)))
+    return redirect(tasks_url(found[0].id) + (f"?{query}" if query else ""), code=308)
+
+
+@bp.get("/plans/<plan_id>/tasks")
+def tasks(plan_id: str):
+    plan = _plan(plan_id)
+    rows = task_rows(services().catalog.frame(plan.tasks_collection))
     try:
         query = parse_task_query(request.args, rows)
     except ValueError as exc:
@@ -36,6 +65,8 @@ def tasks():
             targets[target_id] = (row, display_record(row))
     served = sorted({t for ids in rows["target_ids"] for t in ids if t in targets})
     return render_template("monitor/tasks.html", rows=chosen.to_dict("records"), query=query,
+                           plan=plan, url=tasks_url(plan.id),
+                           region_name=data.region_names.get(plan.region_adcode, ""),
                            leads=unit_choices(rows, "leads"),
                            partners=unit_choices(rows, "partner_units"),
                            served=[(t, targets[t][1]["indicator"]) for t in served],
