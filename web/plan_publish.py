@@ -29,6 +29,7 @@ from web import services
 from web.admin import EXTENSION as IMPORTS
 from web.admin import page_user
 from web.errors import Conflict, NotFound, wants_json
+from web.monitor_data import EXTENSION as MONITOR
 from web.plan_review import EXTENSION as REVIEW
 from web.plan_review import plan_store
 
@@ -96,6 +97,7 @@ def install(app, latest: int, catalog=None) -> None:
     svc.settings = replace(svc.settings, data_dir=catalog.context.data_dir)
     app.extensions[IMPORTS].context = None
     app.extensions[IMPORTS].stream_context = None
+    app.extensions.pop(MONITOR, None)  # its registry and indicators are the old ones
     state.seen = latest
     for old in state.root.iterdir():
         if old != catalog.context.data_dir:
