@@ -11,6 +11,7 @@ with the reasons and nothing is stored.
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import tempfile
 import time
@@ -19,8 +20,8 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 
-from ingest.plans.publish import PublishRefused, knowledge_dir, payload
-from layers import REGISTRY, LayerError, load_catalog
+from ingest.plans.publish import PublishRefused, checked_catalog, payload
+from layers import REGISTRY
 from layers.tasks import plan_task_layers
 from mapcore.resources import MapResources
 from store import RollbackConflict, StoreError, VersionNotFound
@@ -76,14 +77,16 @@ def _follow_publications(app) -> None:
 
 
 def build_catalog(app, payloads: list[dict], name: str):
-    """The catalog of the curated data plus ``payloads``; LayerError if it does not load."""
+    """The catalog of the curated data plus ``payloads``; PublishRefused if it does not load.
+
+    Layers the app was given besides the registry (``create_app(layers=…)``) stay."""
     state = app.extensions[EXTENSION]
     svc = services(app)
-    data_dir = knowledge_dir(state.base, state.root / name, payloads) if payloads else state.base
     tasks = {layer.id for layer in plan_task_layers(state.base)}
     extra = [layer for lid, layer in svc.catalog.layers.items()
              if REGISTRY.get(lid) is not layer and lid not in tasks]
-    return load_catalog(data_dir, options=svc.catalog.context.options, extra_layers=extra)
+    return checked_catalog(state.base, state.root / name, payloads,
+                           svc.catalog.context.options, extra)
 
 
 def install(app, latest: int, catalog=None) -> None:
@@ -124,10 +127,7 @@ def publish_draft(draft_id: str, user: str):
     candidates = [c.as_dict() for c in store.candidates(draft_id)]
     made = payload(draft.plan, draft.text, candidates, services().settings.data_dir)
     others = store.active_payloads()
-    try:
-        catalog = build_catalog(current_app, [*others, made], "check")
-    except LayerError as exc:
-        raise PublishRefused([f"知识库无法载入：{exc}"]) from None
+    catalog = build_catalog(current_app, [*others, made], f"p{secrets.token_hex(6)}")
     publication = store.publish(made["record"]["id"], draft_id, made, user)
     install(current_app, publication.id, catalog)
     return publication

@@ -193,6 +193,41 @@ def _value_text(data: dict) -> str:
 
 # -- the knowledge base with published plans ------------------------------------------------
 
+def checked_catalog(base: Path, out: Path, payloads: list[dict], options: dict,
+                    extra_layers=()):
+    """The catalog of ``base`` plus ``payloads`` (written to ``out``), loaded by the same
+    code as the curated plans; PublishRefused with the reason when it does not load."""
+    from layers import LayerError, load_catalog
+
+    data_dir = knowledge_dir(base, out, payloads) if payloads else Path(base)
+    try:
+        return load_catalog(data_dir, options=options, extra_layers=extra_layers)
+    except LayerError as exc:
+        raise PublishRefused([f"知识库无法载入：{exc}"]) from None
+
+
+def reviewed_candidates(extraction: dict, text: str) -> list[dict]:
+    """The candidates of a reviewed extract JSON (each with ``status`` accepted, rejected
+    or absent = pending), numbered as a draft numbers them; PublishRefused when a quote
+    is not ``text[start:end]`` (the review belongs to another document)."""
+    out, problems = [], []
+    for group in ("targets", "entities", "tasks", "partnerships"):
+        for data in extraction.get(group) or ():
+            cid = len(out) + 1
+            start, end = data.get("start"), data.get("end")
+            if not (isinstance(start, int) and isinstance(end, int)
+                    and text[start:end] == data.get("quote")):
+                problems.append(f"候选 {cid}（{group}）的引文与文档在该位置的文字不一致")
+            status = data.get("status") or "pending"
+            if status not in ("accepted", "rejected", "pending"):
+                problems.append(f"候选 {cid} 的 status 应为 accepted 或 rejected")
+            out.append({"cid": cid, "group": group, "status": status,
+                        "data": {k: v for k, v in data.items() if k != "status"}})
+    if problems:
+        raise PublishRefused(problems)
+    return out
+
+
 def knowledge_dir(base: Path, out: Path, payloads: list[dict]) -> Path:
     """Write ``out``: the data directory ``base`` plus the published ``payloads``.
 
