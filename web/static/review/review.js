@@ -216,10 +216,10 @@
         .catch(function (e) { say(e.message); throw e; });
     });
   }
-  window.innomapReviewAdd = addFrom;
 
   // -- the map: the region's counties, a draggable marker for the entity being placed
   var map = L.map("review-map", {attributionControl: false}).setView([33, 118], 6);
+  window.innomapReviewMap = map;
   if (data.region) {
     var outline = L.geoJSON(data.region, {style: {color: "#555", weight: 1, fillOpacity: 0.05},
       onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.name + " " + f.properties.adcode); }
@@ -235,7 +235,7 @@
     marker = L.marker(at, {draggable: true, title: c.data.name}).addTo(map);
     marker.bindTooltip(c.data.name, {permanent: true}).openTooltip();
     marker.on("dragend", function () { moved(marker.getLatLng()); });
-    map.panTo(at);
+    map.panTo(at, {animate: false});
     openEditor("定位 " + c.data.name + "：拖动地图上的标记，并选择定位精度", "entities", c.data, function (vals) {
       return one(cid, {data: vals});
     });
@@ -247,7 +247,6 @@
     if (grade) { fields.precision = grade; }
     return one(c.cid, {data: fields}).catch(function () {});
   }
-  window.innomapReviewMove = function (lat, lon) { marker.setLatLng([lat, lon]); return moved(L.latLng(lat, lon)); };
 
   // -- the plan's own fields
   var planForm = document.getElementById("plan-form");
