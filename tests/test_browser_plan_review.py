@@ -116,6 +116,7 @@ def test_a_plan_is_uploaded_reviewed_published_and_rolled_back(served, tmp_path,
         field.send_keys("高新技术企业数", Keys.ESCAPE)
         driver.find_element(By.CSS_SELECTOR, "#editor button[type=submit]").click()
         WebDriverWait(driver, 10).until(lambda d: not d.find_element(By.ID, "editor").is_displayed())
+        assert "→ 高新技术企业数" in card(driver, "全市高新技术企业：2500").text
 
         # correct an entity's county by dragging its marker into 铜山区
         zone = card(driver, "徐州高新技术产业开发区")

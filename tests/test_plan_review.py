@@ -174,3 +174,41 @@ def test_publish_serves_the_plan_everywhere_and_rollback_removes_it(review_app, 
                        headers=JSON).get_json()["features"]
     assert not [f for f in after if f["properties"]["plan_id"] == plan_id]
     assert TITLE not in client.get(f"/regions/{REGION}").get_data(as_text=True)
+
+
+def test_plan_text_is_shown_as_text_never_as_markup_or_template(review_app):
+    client = signed_in(review_app)
+    hostile = ("某市“十五五”科技创新规划\n一、主要目标\n到2030年，全市<script>alert(1)</script>"
+               "高新技术企业达到{{ 7*7 }}家，建设<img src=x onerror=alert(2)>科技产业园。\n" * 3)
+    response = upload(client, hostile.encode("utf-8"), "hostile.txt")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<script>alert(1)" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "{{ 7*7 }}" in page
+    assert "49家" not in page
+
+
+def test_a_plan_of_400_candidates_is_paged_by_the_server(review_app):
+    store = review_app.extensions["innomap.plan_review"]
+    lines = [f"{i + 1}．建设第{i + 1}号科技产业园，到2030年企业达到{i + 10}家。" for i in range(200)]
+    text = "某市科技创新规划\n" + "\n".join(lines) + "\n"
+    targets, entities = [], []
+    for line in lines:
+        at = text.index(line)
+        park = line.index("建设") + 2
+        entities.append({"name": line[park:line.index("，")], "quote": line[park:line.index("，")],
+                         "start": at + park, "end": at + line.index("，"), "section": ""})
+        targets.append({"indicator": "企业", "value": 1, "quote": line, "start": at,
+                        "end": at + len(line), "section": ""})
+    store.add_draft("big", user="tester", filename="big.txt", sha256="0", fmt="txt", text=text,
+                    extraction={"plan": {"title": "某市科技创新规划"}, "targets": targets,
+                                "entities": entities})
+    client = signed_in(review_app)
+    first = client.get("/admin/plans/big").get_data(as_text=True)
+    cards = first.count('<li class="cand ')
+    pages = int(re.search(r"第 1 / (\d+) 页", first).group(1))
+    assert 0 < cards <= 80 and pages >= 5 and "已审 <span id=\"progress-n\">0</span> / " \
+        "<span id=\"progress-m\">400</span>" in first
+    seen = cards + sum(client.get(f"/admin/plans/big?page={n}").get_data(as_text=True)
+                       .count('<li class="cand ') for n in range(2, pages + 1))
+    assert seen == 400

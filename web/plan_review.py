@@ -93,13 +93,16 @@ def review(draft_id: str):
     candidates = plan_store().candidates(draft_id)
     paras = paragraphs(draft.text, candidates)
     spans = pages(paras)
+    options = _options()
+    names = {i["id"]: i["name"] for i in options["indicators"]}
     page = _page_number(len(spans))
     first, last = spans[page - 1]
     return render_template(
         "admin/plan_review.html", user=user, draft=draft, paragraphs=paras[first:last],
         page=page, page_count=len(spans), progress=progress(candidates),
         audit=plan_store().audit(draft_id, 50), groups=GROUP_LABELS, statuses=STATUS_LABELS,
-        summary=summary, options=_options(), region_geojson=_region_geojson(draft.plan),
+        summary=lambda c: summary(c, names), options=options,
+        region_geojson=_region_geojson(draft.plan),
         by_cid={c.cid: c.as_dict() for p in paras[first:last] for c in p.candidates},
         leaflet_js=vendor_url("leaflet", "leaflet.js"),
         leaflet_css=vendor_url("leaflet", "leaflet.css"))
@@ -175,7 +178,8 @@ def change(draft_id: str):
         raise NotFound(str(exc)) from None
     except StoreError as exc:
         raise InvalidParameter(str(exc)) from None
-    return jsonify({"candidates": [c.as_dict() for c in done],
+    names = {i["id"]: i["name"] for i in _options()["indicators"]}
+    return jsonify({"candidates": [{**c.as_dict(), "summary": summary(c, names)} for c in done],
                     "progress": progress(plan_store().candidates(draft_id))})
 
 

@@ -90,16 +90,20 @@ def progress(candidates: list) -> tuple[int, int]:
     return sum(c.status != "pending" for c in candidates), len(candidates)
 
 
-def summary(cand) -> str:
-    """One line that says what a candidate proposes, in Chinese."""
+def summary(cand, indicator_names: dict | None = None) -> str:
+    """One line that says what a candidate proposes, in Chinese (a target names the
+    knowledge base's indicator it is filed under, or that none is chosen yet)."""
     d = cand.data
     if cand.group == "targets":
+        names = indicator_names or {}
+        new = (d.get("new_indicator") or {}).get("name")
+        filed = f"新建指标“{new}”" if new else names.get(d.get("indicator_id"), "未选指标")
         value = d.get("value")
         top = f"–{d['value_max']}" if d.get("value_max") not in (None, "") else ""
         kind = "基期" if d.get("kind") == "baseline" else "目标"
         qualifier = f"，{d['qualifier']}" if d.get("qualifier") else ""
         return (f"{d.get('indicator') or ''}：{value}{top} {d.get('unit') or ''}"
-                f"（{d.get('year') or '?'}年{kind}{qualifier}）")
+                f"（{d.get('year') or '?'}年{kind}{qualifier}）→ {filed}")
     if cand.group == "entities":
         return f"{d.get('name') or ''}（{d.get('type') or '类型未定'}）"
     if cand.group == "partnerships":

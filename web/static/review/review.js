@@ -37,6 +37,7 @@
     li.dataset.version = c.version;
     li.className = "cand st-" + c.status;
     li.querySelector(".status").textContent = STATUS[c.status];
+    if (c.summary) { li.querySelector(".sum").textContent = c.summary; }
     li.querySelector(".who").textContent = c.changed_by + " " + c.changed_at;
     var county = li.querySelector(".county");
     if (county) { county.textContent = c.data.county_adcode || "区县未定"; }
