@@ -31,14 +31,13 @@ import numpy as np
 import pandas as pd
 from branca.utilities import color_brewer
 
+from geo import value_kinds
 from geo.numbers import format_number
 from geo.speaking import regional_rows, speaking_rows
 
-VALUE_KINDS = ("baseline", "target", "gap", "cagr")
-VALUE_KIND_LABELS = {"baseline": "基期值", "target": "目标值", "gap": "目标差距（目标−基期）",
-                     "cagr": "实现目标所需年均增速",
-                     # computed by the map core from the targets' progress, not here
-                     "progress": "进展状态（完成率对比时序进度）"}
+VALUE_KINDS = tuple(value_kinds.REGISTRY)  # the registry in geo.value_kinds
+VALUE_KIND_LABELS = {k.id: k.label for k in value_kinds.REGISTRY.values()} | \
+    value_kinds.OTHER_LABELS
 SCHEMES = ("quantiles", "natural_breaks", "equal_interval", "user_defined")
 SCHEME_LABELS = {"quantiles": "分位数", "natural_breaks": "自然断点（Fisher-Jenks）",
                  "equal_interval": "等间距", "user_defined": "自定义断点"}
@@ -48,10 +47,10 @@ NO_DATA_COLOR = "#d9d9d9"
 SEQUENTIAL = "YlGnBu"   # ColorBrewer, colour-blind safe, 3–9 classes
 DIVERGING = "PuOr"      # ColorBrewer, colour-blind safe, 3–11 classes
 MAX_CLASSES = 9
-CAGR_UNIT = "%/年"
+CAGR_UNIT = value_kinds.CAGR_UNIT
 REQUIRED_COLUMNS = ("region_adcode", "indicator_id", "year", "value", "kind")
 SOURCE_COLUMNS = ("kind", "year", "value", "value_max", "qualifier", "plan_id", "section",
-                  "quote", "source")
+                  "quote", "source", "period_label", "previous_period")
 
 
 @dataclass(frozen=True)
@@ -244,12 +243,17 @@ def palette(kind: str, k: int) -> list[str]:
     >>> palette("target", 3)
     ['#edf8b1', '#7fcdbb', '#2c7fb8']
     """
-    diverging = kind == "gap"
+    diverging = _diverging(kind)
     top = 11 if diverging else MAX_CLASSES
     if not 1 <= k <= top:
         raise ValueError(f"k must be 1…{top} for kind {kind!r}, got {k}")
     colours = color_brewer(DIVERGING if diverging else SEQUENTIAL, max(k, 3))
     return {1: [colours[1]], 2: [colours[0], colours[2]]}.get(k, colours)
+
+
+def _diverging(kind: str) -> bool:
+    found = value_kinds.REGISTRY.get(kind)
+    return bool(found and found.diverging)
 
 
 def class_colors(classification: Classification, kind: str) -> list[str]:
@@ -259,7 +263,7 @@ def class_colors(classification: Classification, kind: str) -> list[str]:
     k = classification.k
     if k == 0:
         return []
-    if kind != "gap":
+    if not _diverging(kind):
         return palette(kind, k)
     negative = sum(1 for b in classification.bins if b <= 0)
     positive = k - negative
@@ -291,11 +295,8 @@ def value_colors(classification: Classification, colors: list[str]) -> list[str]
 
 def value_unit(kind: str, unit: str) -> str:
     """The unit of a value kind: the indicator's, 百分点 for a gap in %, %/年 for cagr."""
-    if kind == "cagr":
-        return CAGR_UNIT
-    if kind == "gap" and unit == "%":
-        return "个百分点"
-    return unit or ""
+    found = value_kinds.REGISTRY.get(kind)
+    return found.unit(unit) if found else unit or ""
 
 
 def _check_frame(frame: pd.DataFrame) -> None:
@@ -408,7 +409,7 @@ def value_table(frame: pd.DataFrame, indicator_id: str, value_kind: str,
                          f"got {value_kind!r}")
     rows = _rows(frame, indicator_id)
     unit = next((u for u in rows["unit"] if isinstance(u, str) and u), "")
-    if value_kind in ("baseline", "target"):
+    if value_kinds.REGISTRY[value_kind].compute is None:  # a stated value: the row's own
         picked = _pick(rows, value_kind, year)
         out = pd.DataFrame({"value": picked["value"].astype(float), "year": picked["year"],
                             value_kind: picked["value"], f"{value_kind}_year": picked["year"],
@@ -427,19 +428,14 @@ def value_table(frame: pd.DataFrame, indicator_id: str, value_kind: str,
 
 
 def _change(rows: pd.DataFrame, value_kind: str, year: int | None) -> pd.DataFrame:
-    """Gap or CAGR between each region's target and its latest earlier baseline."""
+    """A computed kind (gap, CAGR …) from each region's target and its latest earlier
+    baseline."""
     target = _pick(rows, "target", year)
     baseline = _pick(rows, "baseline", None, before=target["year"])
     both = target.index.intersection(baseline.index)
     t, b = target.loc[both], baseline.loc[both]
     tv, bv = t["value"].astype(float), b["value"].astype(float)
-    if value_kind == "gap":
-        value = (tv - bv).round(9)  # 2.5 − 2.24 is 0.26, not 0.2599999999999998
-    else:
-        span = (t["year"] - b["year"]).astype(float)
-        ok = (tv > 0) & (bv > 0) & (span > 0)
-        ratio = (tv / bv).where(ok)
-        value = (ratio ** (1 / span.where(ok)) - 1) * 100
+    value = value_kinds.REGISTRY[value_kind].compute(t, b)
     out = pd.DataFrame({"value": value.astype(float), "year": t["year"],
                         "baseline": bv, "baseline_year": b["year"],
                         "target": tv, "target_year": t["year"],

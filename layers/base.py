@@ -11,6 +11,8 @@ from typing import ClassVar
 import geopandas as gpd
 import shapely
 
+from layers.map_roles import ROLES
+
 # The geometry type a collection declares, by the family of its rows' geometries.
 FAMILY_TYPES = {"point": "MultiPoint", "line": "MultiLineString", "area": "MultiPolygon"}
 _FAMILY = {"Point": "point", "MultiPoint": "point", "LineString": "line",
@@ -21,17 +23,8 @@ class LayerError(Exception):
     """A layer could not be loaded or failed its checks."""
 
 
-#: Map roles a layer can declare (``Layer.map_role``).
-MAP_ROLES = {
-    "units": "统计单元：地图按它分级设色，也是底图",
-    "values": "区域数值：分级设色的指标来源",
-    "points": "点状叠加层（载体符号）",
-    "areas": "面状叠加层（画作轮廓，不拦截点击）",
-    "lines": "线状叠加层",
-    "corridor": "走廊组成（中轴线、分界线、片区、节点、缓冲区）",
-    "none": "不上地图（map_reason 说明原因）",
-}
-OVERLAY_ROLES = ("points", "areas", "lines", "corridor")
+#: Map roles a layer can declare (``Layer.map_role``): the registry in layers.map_roles.
+MAP_ROLES = {role.id: role.description for role in ROLES.values()}
 #: Where a layer's features live (``Layer.storage``).
 STORAGES = {
     "memory": "load() 返回全部要素，每个服务进程保留一份",

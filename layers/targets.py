@@ -25,6 +25,7 @@ from layers.boundaries import region_shapes
 from layers.imported import METRICS_LAYER
 from layers.kb import KB_DIR, read_csv
 from layers.plans import load_plans
+from layers.plans_registry import target_period
 from monitor.progress import target_progress
 
 INDICATOR_COLUMNS = ("id", "name", "variants", "unit", "higher_is_better", "scope",
@@ -232,6 +233,7 @@ class TargetsLayer(Layer):
         for column in ("name", "measure", "scope", "population"):
             targets[f"indicator_{column}"] = indicators.loc[targets["indicator_id"], column].values
         plans = load_plans(ctx.data_dir)
+        targets = with_periods(targets, plans)
         targets["citation"] = [f"《{plans[row.plan_id].title}》{row.section}：“{row.quote}”"
                                for row in targets.itertuples()]
         targets["geometry_note"] = [
@@ -244,6 +246,18 @@ class TargetsLayer(Layer):
         targets = with_progress(targets, ctx.layer(METRICS_LAYER), indicators)
         return gpd.GeoDataFrame(targets, geometry=list(shapes.loc[targets["region_adcode"]].values),
                                 crs=4326)
+
+
+def with_periods(targets: pd.DataFrame, plans: dict) -> pd.DataFrame:
+    """``targets`` plus the plan period each row belongs to: ``period_start``,
+    ``period_end``, ``period_label`` (十四五) and ``previous_period`` (a value of the
+    period before its plan's, such as the 十三五 2020 figures a 十四五 plan quotes)."""
+    periods = [target_period(plans[row.plan_id], row.year) for row in targets.itertuples()]
+    own = [plans[row.plan_id].period for row in targets.itertuples()]
+    return targets.assign(period_start=[p.start_year for p in periods],
+                          period_end=[p.end_year for p in periods],
+                          period_label=[p.label for p in periods],
+                          previous_period=[p != o for p, o in zip(periods, own)])
 
 
 def with_progress(targets: pd.DataFrame, actuals: pd.DataFrame,

@@ -18,10 +18,16 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from layers.base import Layer, LayerContext, LayerError, region_point_collection
+from layers.base import (
+    Layer,
+    LayerContext,
+    LayerError,
+    check_layer_class,
+    region_point_collection,
+)
 from layers.boundaries import region_shapes
 from layers.kb import read_csv
-from layers.plans_registry import Plan, curated_plans
+from layers.plans_registry import PLANS_FILE, Plan, curated_plans
 
 QUARTERS = ("q1", "q2", "q3", "q4")
 COLUMNS = ("id", "no", "kind", "group", "work", "task", *QUARTERS, "lead", "partners",
@@ -152,5 +158,11 @@ class PlanTasksLayer(Layer):
 
 
 def plan_task_layers(data_dir: Path) -> list[PlanTasksLayer]:
-    """One task layer per plan of the registry that contains tasks."""
-    return [PlanTasksLayer(plan) for plan in task_plans(data_dir)]
+    """One task layer per plan of the registry that contains tasks (none without a
+    registry file: the layers that need one, boundaries first, report what is missing)."""
+    if not (Path(data_dir) / PLANS_FILE).is_file():
+        return []
+    layers = [PlanTasksLayer(plan) for plan in task_plans(data_dir)]
+    for layer in layers:
+        check_layer_class(layer)
+    return layers

@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 
 from layers.carriers import CENTROID_PRECISIONS
+from layers.map_roles import OVERLAY_ROLES, ROLES
 from mapcore.resources import Family
 from mapcore.texts import citation, text, unique_citations
 
@@ -70,7 +71,7 @@ class Overlay:
         layer is (an outline of 创新区域 is no family of carriers)."""
         if self.legend:
             return self.legend
-        if self.role in ("points", "corridor"):
+        if ROLES[self.role].legend_by_family:
             return self.family.label
         return self.title.rsplit("（", 1)[0]
 
@@ -207,7 +208,7 @@ def corridor_structure(resources, parts: gpd.GeoDataFrame) -> list[dict]:
 def region_overlays(resources, area, with_choropleth: bool) -> list[Overlay]:
     """Every overlay layer's features that intersect ``area`` (WGS84 polygon)."""
     out: list[Overlay] = []
-    for layer in resources.layers_with_role("points", "areas", "lines", "corridor"):
+    for layer in resources.layers_with_role(*OVERLAY_ROLES):
         if layer.storage == "store":
             out += stored_point_overlays(resources, layer, area)
             continue

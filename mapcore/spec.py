@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from geo import thematic
+from layers.map_roles import ROLES
 from mapcore import partners, progress
 from mapcore.choice import DEFAULT_SCHEME, LEVEL_LABELS, Choice, default_indicator, parse_choice
 from mapcore.errors import UnknownMap
@@ -32,7 +33,6 @@ from mapcore.units import classify_units, level_with_data, unit_rows
 from mapcore.values import MapIndicator, indicators
 
 CORRIDOR_PREFIX = "corridor/"
-PROVINCE = "320000"
 CORRIDOR_PAD = 0.03  # degrees around a corridor's parts
 
 
@@ -87,9 +87,8 @@ class MapSpec:
     def legend_entries(self, visible_only: bool = True) -> list[dict]:
         """The symbol legend: one entry per family of markers and corridors drawn, then
         one per outline or line layer; each with label, shape, colour and role."""
-        rank = {"points": 0, "corridor": 1, "areas": 2, "lines": 2}
         shown = [o for o in self.overlays if o.features and (o.visible or not visible_only)]
-        shown.sort(key=lambda o: (rank[o.role], o.family.order))
+        shown.sort(key=lambda o: (ROLES[o.role].legend_rank, o.family.order))
         entries: dict[str, dict] = {}
         for o in shown:
             entries.setdefault(o.legend_label, {
@@ -101,13 +100,17 @@ class MapSpec:
 def map_ids(resources: MapResources) -> list[tuple[str, str]]:
     """(map id, title) of every map the service offers, province first."""
     fine = resources.units("fine")
-    out = [(PROVINCE, "江苏省")]
-    for row in fine[fine["level"] == "city"].sort_values("adcode").itertuples():
-        if (fine["city_adcode"] == row.adcode).any() and \
-                ((fine["level"] == "county") & (fine["city_adcode"] == row.adcode)).any():
-            out.append((row.adcode, row.name))
-    for row in fine[(fine["level"] == "province") & (fine["adcode"] != PROVINCE)].itertuples():
-        out.append((row.adcode, row.name))
+    cities = fine[fine["level"] == "city"].sort_values("adcode")
+    counties = fine[fine["level"] == "county"]
+    full = [c for c in cities.itertuples() if (counties["city_adcode"] == c.adcode).any()]
+    provinces = fine[fine["level"] == "province"].sort_values("adcode")
+    # Provinces mapped in full (every city of theirs has counties) first, then the
+    # cities with counties, then the other provinces.
+    partial = {c.adcode[:2] for c in cities.itertuples()} - {c.adcode[:2] for c in full}
+    whole = {c.adcode[:2] for c in full} - partial
+    out = [(r.adcode, r.name) for r in provinces.itertuples() if r.adcode[:2] in whole]
+    out += [(c.adcode, c.name) for c in full]
+    out += [(r.adcode, r.name) for r in provinces.itertuples() if r.adcode[:2] not in whole]
     for _layer, frame in corridor_frames(resources):
         out += [(CORRIDOR_PREFIX + cid, name) for cid, name in corridor_names(frame)]
     out += [(partners.PREFIX + adcode, f"{name}创新合作网络")

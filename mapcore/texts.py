@@ -7,8 +7,6 @@ import math
 from geo import thematic
 from geo.numbers import format_number, format_value
 
-PREVIOUS_PLAN_END = 2020  # targets up to this year are the 十三五 plan's
-
 
 def text(value) -> str:
     """``value`` as text; "" for None, NaN and pandas' missing values."""
@@ -48,11 +46,13 @@ def unique_citations(citations: list[dict]) -> list[dict]:
     return out
 
 
-def source_label(kind: str, year) -> str:
-    """基期（2020年）, 目标（2025年）, or 十三五目标（2020年） for a previous plan's target."""
+def source_label(kind: str, year, period: str | None = None, previous=False) -> str:
+    """基期（2020年）, 目标（2025年）, or 十三五目标（2020年） for a target of the period
+    before its plan's (``previous``, with that period's label ``period``)."""
     if kind == "baseline":
         return f"基期（{year}年）"
-    return f"{'十三五目标' if year and int(year) <= PREVIOUS_PLAN_END else '目标'}（{year}年）"
+    earlier = previous is not None and previous == previous and bool(previous)  # NaN: no
+    return f"{period if earlier and period else ''}目标（{year}年）"
 
 
 def source_value(source: dict, unit: str = "") -> str:

@@ -122,7 +122,8 @@ def _popup_rows(unit, value, names: dict[str, str], measure: str) -> list[tuple[
     rows = [("区划代码", unit.adcode), ("数值", unit.shown)]
     if isinstance(getattr(value, "qualifier", None), str) and value.qualifier:
         rows.append(("表述", value.qualifier))
-    rows += [(source_label(s["kind"], s["year"]), source_value(s, measure))
+    rows += [(source_label(s["kind"], s["year"], s.get("period_label"),
+                          s.get("previous_period")), source_value(s, measure))
              for s in value.sources]
     listed = [names[i] for i in value.entity_ids if i in names]
     if listed:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo import thematic
+from geo import thematic, value_kinds
 from layers.base import Layer
 from mapcore import progress
 from mapcore.texts import citation, number_or_none, source_label, source_value, text
@@ -87,9 +87,7 @@ class LongValues(ValueSource):
         out = []
         by_id = dict(tuple(frame.groupby("indicator_id", sort=False)))
         for row in thematic.indicator_summary(frame).itertuples():
-            kinds = tuple(k for k in ("baseline", "target") if k in row.kinds)
-            if len(kinds) == 2:
-                kinds += ("gap", "cagr")
+            kinds = value_kinds.kinds_for(row.kinds)
             if "target" in kinds and progress.has_progress(frame):
                 kinds += (progress.KIND,)
             out.append(MapIndicator(
@@ -210,7 +208,8 @@ def own_values(resources, adcode: str) -> list[dict]:
     rows = rows.sort_values(["indicator_id", "year", "kind"])
     return [{"indicator_id": r.indicator_id,
              "name": text(getattr(r, "indicator_name", r.indicator_id)),
-             "kind": source_label(r.kind, r.year).split("（")[0] + "值",
+             "kind": source_label(r.kind, r.year, getattr(r, "period_label", ""),
+                                  getattr(r, "previous_period", False)).split("（")[0] + "值",
              "year": int(r.year),
              "value": source_value({"value": r.value, "qualifier": getattr(r, "qualifier", ""),
                                     "value_max": number_or_none(getattr(r, "value_max", None))},

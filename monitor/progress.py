@@ -1,4 +1,9 @@
-"""Progress of plan targets against actual values: 完成率 versus 时序进度.
+"""Progress of plan targets against actual values: 完成率 versus 时序进度, by measure.
+
+Each measure of ``data/kb/indicators.csv`` has its rule (``RULES``, written out
+with a worked example each in ``monitor/README.md``): levels (stocks, yearly
+flows, rates and shares), growth rates (年均增长), period totals (累计 over the
+plan period), ranks, and 保持/不低于 floors. The level rule is the one below.
 
 The official review rule (时间过半、任务过半): a target is on course when the
 share of the way from baseline to target already covered (完成率) is at least
@@ -26,12 +31,19 @@ from dataclasses import dataclass
 import pandas as pd
 
 ACHIEVED, ON_TRACK, BEHIND = "已达成", "进展正常", "滞后"
-NO_ACTUAL, NO_BASELINE = "无实际值", "无基期值"
-STATUSES = (ACHIEVED, ON_TRACK, BEHIND, NO_ACTUAL, NO_BASELINE)
+NO_ACTUAL, NO_BASELINE, NEEDS_YEARLY = "无实际值", "无基期值", "需要逐年数据"
+STATUSES = (ACHIEVED, ON_TRACK, BEHIND, NO_ACTUAL, NO_BASELINE, NEEDS_YEARLY)
+# The rule of each measure (the ``measure`` column of indicators.csv); unknown: level.
+LEVEL, GROWTH, TOTAL, RANK, FLOOR = "level", "growth", "total", "rank", "floor"
+RULES = {"stock": LEVEL, "annual_flow": LEVEL, "ratio": LEVEL, "growth_rate": GROWTH,
+         "period_total": TOTAL, "period_increment": TOTAL, "rank": RANK}
+RULE_LABELS = {LEVEL: "水平值", GROWTH: "年均增速", TOTAL: "期间累计", RANK: "位次",
+               FLOOR: "保持/不低于"}
+FLOOR_WORDS = ("保持", "不低于")
 ACTUAL_COLUMNS = ("region_adcode", "indicator_id", "year", "value", "unit", "source", "version")
 PROGRESS_COLUMNS = ("id", "baseline_id", "baseline_value", "baseline_year", "actual",
                     "actual_year", "actual_unit", "actual_source", "actual_version",
-                    "completion", "time_progress", "status")
+                    "completion", "time_progress", "status", "rule", "baseline_note")
 # Words after which the target number itself does not count as reached ("超过1000家").
 STRICT_WORDS = ("超过", "突破", "超", "余")
 # 左右: an actual within this share of the target number counts as reached.
@@ -48,6 +60,24 @@ class Target:
     qualifier: str = ""
     value_max: float | None = None
     higher_is_better: bool = True
+    measure: str = ""
+    period_start: int | None = None  # the target's plan period (None: unknown)
+
+    def rule(self, baseline: float | None = None) -> str:
+        """The rule that judges this target (``RULES``; a floor for 保持 / 不低于 a
+        number already reached at the baseline)."""
+        rule = RULES.get(self.measure, LEVEL)
+        if rule == LEVEL and any(w in FLOOR_WORDS for w in self.words) and (
+                baseline is None or self.direction * (self.threshold - baseline) <= 0):
+            return FLOOR
+        return rule
+
+    def start_year(self, baseline_year: int | None) -> int | None:
+        """The year progress is measured from: the baseline's, else the year before
+        the target's plan period."""
+        if baseline_year is not None:
+            return baseline_year
+        return None if self.period_start is None else self.period_start - 1
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -56,7 +86,7 @@ class Target:
     @property
     def direction(self) -> int:
         """+1 when more is better, −1 when less is (a lower-is-better indicator, 以下)."""
-        if any(w in UPPER_BOUND_WORDS for w in self.words):
+        if any(w in UPPER_BOUND_WORDS for w in self.words) or RULES.get(self.measure) == RANK:
             return -1
         return 1 if self.higher_is_better else -1
 
@@ -108,9 +138,8 @@ def completion(baseline: float, target: Target, actual: float) -> float:
 
 def judge(target: Target, baseline: tuple[float, int] | None,
           actual: tuple[float, int] | None) -> tuple[float, float, str]:
-    """(完成率, 时序进度, 状态) of one target; NaN where a figure cannot be computed.
-
-    ``baseline`` and ``actual`` are (value, year) or None.
+    """(完成率, 时序进度, 状态) of one target by the level rule; NaN where a figure
+    cannot be computed. ``baseline`` and ``actual`` are (value, year) or None.
     """
     nan = float("nan")
     if actual is None:
@@ -127,6 +156,73 @@ def judge(target: Target, baseline: tuple[float, int] | None,
     return r, p, ON_TRACK if r >= p - 1e-9 else BEHIND
 
 
+def _share(a: float, target: Target) -> float:
+    """A / t (t / a for lower-is-better): how much of the number is held or reached."""
+    t = target.threshold
+    top, bottom = (a, t) if target.direction > 0 else (t, a)
+    return float(top) / float(bottom) if bottom else float("nan")
+
+
+def _elapsed(target: Target, start: int | None, year: int) -> float:
+    return time_progress(start, target.year, year) if start is not None and \
+        start < target.year else float("nan")
+
+
+def judge_held(target: Target, baseline_year: int | None,
+               actual: tuple[float, int] | None) -> tuple[float, float, str]:
+    """The growth-rate and floor rules: a rate or a level to hold every year.
+
+    Met before the target year: 进展正常 (it must still hold at the end); met in or
+    after it: 已达成; not met: 滞后. 完成率 is a / t (the share of the number held).
+    """
+    nan = float("nan")
+    if actual is None:
+        return nan, nan, NO_ACTUAL
+    a, y = actual
+    r, p = _share(a, target), _elapsed(target, target.start_year(baseline_year), y)
+    if meets(a, target):
+        return r, p, ACHIEVED if y >= target.year else ON_TRACK
+    return r, p, BEHIND
+
+
+def cumulative(yearly: dict[int, float], start: int, end: int) -> tuple[float, int] | None:
+    """(sum, last year) of the unbroken run of yearly values from ``start`` up to ``end``;
+    None when ``start`` itself has no value."""
+    total, last = 0.0, None
+    for year in range(start, end + 1):
+        if year not in yearly:
+            break
+        total, last = total + yearly[year], year
+    return None if last is None else (total, last)
+
+
+def judge_total(target: Target, yearly: dict[int, float],
+                stated: tuple[float, int] | None = None) -> tuple[float, float, str, tuple | None]:
+    """The period-total rule: 完成率 = the period's running total / the target total.
+
+    ``yearly`` year → that year's actual; the total runs over the unbroken years
+    from the period's first year; 时序进度 = years counted / years of the period.
+    The previous period's total is context, never subtracted. Actuals that do not
+    start at the period's first year (one year's figure) cannot decide: 需要逐年数据.
+    ``stated`` a total the plan itself states for the target year. Returns
+    (完成率, 时序进度, 状态, (total, last year) or None).
+    """
+    nan = float("nan")
+    start = target.period_start
+    run = cumulative(yearly, start, target.year) if start is not None else None
+    if run is None and stated is not None:
+        run = stated
+    if run is None:
+        return nan, nan, (NEEDS_YEARLY if yearly else NO_ACTUAL), None
+    total, year = run
+    first = start if start is not None else year
+    r = _share(total, target)
+    p = min((year - first + 1) / (target.year - first + 1), 1.0)
+    if meets(total, target):
+        return r, p, ACHIEVED, run
+    return r, p, ON_TRACK if r >= p - 1e-9 else BEHIND, run
+
+
 def pick_actual(actuals: list[tuple], baseline_year: int | None, target_year: int):
     """The actual that measures a target: the latest in (y0, y1]; else the first after y1.
 
@@ -140,15 +236,21 @@ def pick_actual(actuals: list[tuple], baseline_year: int | None, target_year: in
     return min(later, key=lambda a: a[1]) if later else None
 
 
-def pick_baseline(candidates: list[tuple], plan_id: str, target_year: int):
-    """The baseline of a target: its own plan's latest before the target year, else any plan's.
+def pick_baseline(candidates: list[tuple], plan_id: str, target_year: int,
+                  measured: tuple | None = None):
+    """The baseline of a target: its own plan's latest before the target year, else the
+    latest of any plan's and ``measured``.
 
-    ``candidates`` are (id, value, year, plan_id, source) tuples; a table row wins a tie.
+    ``candidates`` are (id, value, year, plan_id, source) tuples; a table row wins a
+    tie. ``measured`` is the imported actual of the year before the target's plan
+    period, as such a tuple with id "" (a 十五五 plan that states no baseline is
+    measured from the 2025 actual); a stated baseline of the same year wins over it.
     """
     earlier = [c for c in candidates if c[2] < target_year]
-    for pool in ([c for c in earlier if c[3] == plan_id], earlier):
-        if pool:
-            return max(pool, key=lambda c: (c[2], c[4] == "table", c[0]))
+    own = [c for c in earlier if c[3] == plan_id]
+    pool = own or earlier + ([measured] if measured and measured[2] < target_year else [])
+    if pool:
+        return max(pool, key=lambda c: (c[2], c[0] != "", c[4] == "table", c[0]))
     return None
 
 
@@ -209,22 +311,69 @@ def _actuals_by_region(actuals: pd.DataFrame | None) -> dict:
     return measured
 
 
+def _target(row, directions: dict) -> Target:
+    period = getattr(row, "period_start", None)
+    return Target(value=float(row.value), year=int(row.year), qualifier=row.qualifier,
+                  value_max=None if _isnan(row.value_max) else float(row.value_max),
+                  higher_is_better=directions.get(row.indicator_id, True),
+                  measure=getattr(row, "indicator_measure", "") or "",
+                  period_start=None if period is None or pd.isna(period) else int(period))
+
+
 def _progress_row(row, baselines: dict, measured: dict, directions: dict) -> tuple:
-    target = Target(value=float(row.value), year=int(row.year), qualifier=row.qualifier,
-                    value_max=None if _isnan(row.value_max) else float(row.value_max),
-                    higher_is_better=directions.get(row.indicator_id, True))
+    target = _target(row, directions)
     stated = baselines.get(_key(row), [])
-    base = pick_baseline(stated, row.plan_id, target.year)
     region_wide = not row.entity_id and not row.subject
     candidates = [a for a in measured.get((row.region_adcode, row.indicator_id), [])
                   if region_wide and a[2] == row.unit]
-    actual = pick_actual(candidates, base[2] if base else None, target.year)
-    if actual is None or actual[1] > target.year:
-        actual = reported_outcome(stated, row.plan_id, target.year, row.unit) or actual
-    r, p, status = judge(target, (base[1], base[2]) if base else None,
-                         (actual[0], actual[1]) if actual else None)
+    base = pick_baseline(stated, row.plan_id, target.year, _measured_baseline(target, candidates))
+    rule = target.rule(base[1] if base else None)
+    if rule == TOTAL:
+        actual, r, p, status = _total(target, candidates, stated, row)
+    else:
+        actual = pick_actual(candidates, base[2] if base else None, target.year)
+        if actual is None or actual[1] > target.year:
+            actual = reported_outcome(stated, row.plan_id, target.year, row.unit) or actual
+        pair = (actual[0], actual[1]) if actual else None
+        if rule in (GROWTH, FLOOR):
+            r, p, status = judge_held(target, base[2] if base else None, pair)
+        else:
+            r, p, status = judge(target, (base[1], base[2]) if base else None, pair)
     nan = float("nan")
     return (row.id, base[0] if base else "", base[1] if base else nan,
             base[2] if base else pd.NA, actual[0] if actual else nan,
             actual[1] if actual else pd.NA, actual[2] if actual else "",
-            actual[3] if actual else "", actual[4] if actual else pd.NA, r, p, status)
+            actual[3] if actual else "", actual[4] if actual else pd.NA, r, p, status, rule,
+            base[4] if base and not base[0] else "")
+
+
+def _measured_baseline(target: Target, candidates: list[tuple]) -> tuple | None:
+    """The imported actual of the year before the target's period, as a baseline tuple."""
+    if target.period_start is None or RULES.get(target.measure) == TOTAL:
+        return None
+    year = target.period_start - 1
+    same = [a for a in candidates if a[1] == year]
+    if not same:
+        return None
+    best = max(same, key=lambda a: a[4])
+    return ("", best[0], year, "", f"导入的实际值：{best[3]}")
+
+
+def _total(target: Target, candidates: list[tuple], stated: list[tuple], row):
+    """A period total's actual (the running total, as an actual tuple) and judgement."""
+    latest: dict[int, tuple] = {}
+    for a in candidates:
+        if a[1] not in latest or a[4] > latest[a[1]][4]:
+            latest[a[1]] = a
+    yearly = {year: a[0] for year, a in latest.items() if year <= target.year}
+    outcome = reported_outcome(stated, row.plan_id, target.year, row.unit)
+    r, p, status, run = judge_total(target, yearly, outcome and (outcome[0], outcome[1]))
+    if run is None:
+        return None, r, p, status
+    total, year = run
+    first = target.period_start
+    if first is None or first not in yearly:  # the plan's own stated total
+        return outcome, r, p, status
+    version = max(latest[y][4] for y in range(first, year + 1))
+    source = f"逐年实际值累计（{first}—{year}年）：{latest[year][3]}"
+    return (total, year, row.unit, source, version), r, p, status

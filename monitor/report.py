@@ -73,15 +73,16 @@ class _Pages:
 
 def report_pdf(region_name: str, table: pd.DataFrame, rows: pd.DataFrame,
                charts: list[dict], font: CjkFont, today: date | None = None,
-               map_image: bytes | None = None) -> bytes:
-    """The PDF report of a region.
+               map_image: bytes | None = None, plan_title: str | None = None) -> bytes:
+    """The PDF report of a region (of its plan ``plan_title`` when it has one).
 
     ``table`` is ``display_frame`` of the region's rows (the text of every cell),
     ``rows`` the same rows as ``target_rows`` (for the progress chart),
     ``charts`` comparison specs; ``map_image`` PNG bytes of the region's map.
     """
     matplotlib.rcParams["pdf.fonttype"] = 42
-    title = f"{region_name}“十四五”科技创新规划实施评估报告"
+    title = (f"《{plan_title}》实施评估报告" if plan_title
+             else f"{region_name}科技创新规划实施评估报告")
     out = io.BytesIO()
     pages = _Pages(out, font, title)
     _title_page(pages, title, table, today or date.today())
@@ -109,7 +110,7 @@ def _title_page(pages: _Pages, title: str, table: pd.DataFrame, today: date) -> 
              "时序进度 =（实际年份 − 基期年份）/（目标年份 − 基期年份）；"
              "完成率不低于时序进度为进展正常。", ha="center",
              fontproperties=f(9), color="#444")
-    fig.text(0.5, 0.3, "资料来源：各地“十四五”科技创新规划及导入的统计数据，出处见附表。",
+    fig.text(0.5, 0.3, "资料来源：各地科技创新规划及导入的统计数据，出处见附表。",
              ha="center",
              fontproperties=f(9), color="#444")
     pages.save(fig)

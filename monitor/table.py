@@ -88,9 +88,8 @@ def target_rows(targets: pd.DataFrame, plan_titles: Mapping[str, str],
                      for subject, entity in zip(out["subject"], out["entity_id"])]
     out["group"] = out["indicator_id"].map(lambda i: groups.get(i, OTHER_GROUP))
     out["chapter"] = out["section"].map(lambda s: s.split(" > ")[0])
-    out["baseline_row"] = out["baseline_id"].map(
-        lambda b: {**by_id.loc[b].to_dict(),
-                   "plan_title": plan_titles.get(by_id.loc[b, "plan_id"], "")} if b else None)
+    out["baseline_row"] = [_baseline_row(row, by_id, plan_titles)
+                           for row in out.to_dict("records")]
     out["lag"] = out["completion"] - out["time_progress"]
     order = tuple(region_order)
     out["region_rank"] = out["region_adcode"].map(
@@ -99,6 +98,20 @@ def target_rows(targets: pd.DataFrame, plan_titles: Mapping[str, str],
     out = out.drop(columns=["_rank", "_vmax"])
     return out.sort_values(["region_rank", "plan_id", "indicator_name", "year"],
                            kind="stable").reset_index(drop=True)
+
+
+def _baseline_row(row: Mapping, by_id: pd.DataFrame, plan_titles: Mapping[str, str]):
+    """The baseline of a target row as a dict: the stated row, or the imported actual
+    its plan period is measured from (``baseline_note`` says which), or None."""
+    b = row.get("baseline_id")
+    if b:
+        stated = by_id.loc[b].to_dict()
+        return {**stated, "plan_title": plan_titles.get(stated["plan_id"], ""), "note": ""}
+    if _missing(row.get("baseline_value")):
+        return None
+    return {"value": row["baseline_value"], "year": int(row["baseline_year"]), "unit": row["unit"],
+            "qualifier": "", "value_max": None, "plan_title": "", "section": "", "quote": "",
+            "note": row.get("baseline_note") or ""}
 
 
 def headline_indicator(rows: pd.DataFrame, all_rows: pd.DataFrame) -> str | None:
@@ -183,7 +196,8 @@ def _valued(value, unit, year, qualifier="", value_max=None) -> str:
 def required_growth(row: Mapping) -> str:
     """需年均增长 from the baseline to the target: points a year for a %, else a rate."""
     base = row.get("baseline_row")
-    if not base or row["year"] <= base["year"]:
+    if not base or row["year"] <= base["year"] or row.get("rule", "level") not in ("level",
+                                                                                 "rank"):
         return MISSING
     years = row["year"] - base["year"]
     b, t = float(base["value"]), float(row["value"])
@@ -199,14 +213,16 @@ def display_record(row: Mapping) -> dict[str, str]:
     base = row.get("baseline_row")
     holder = row.get("holder") or row.get("subject")
     region = row["region_name"] + (f" · {holder}" if holder else "")
+    plan = row["plan_title"]
+    if row.get("previous_period") is True:
+        plan += f"（所载{row['period_label']}目标）"
     actual = MISSING
     if not _missing(row.get("actual")):
         actual = _valued(row["actual"], row["unit"], row["actual_year"])
     return {
-        "region": region, "plan": row["plan_title"], "indicator": row["indicator_name"],
+        "region": region, "plan": plan, "indicator": row["indicator_name"],
         "group": row["group"],
-        "baseline": _valued(base["value"], base["unit"], base["year"], base["qualifier"],
-                            base["value_max"]) if base else MISSING,
+        "baseline": _baseline_text(row, base),
         "target": _valued(row["value"], row["unit"], row["year"], row["qualifier"],
                           row["value_max"]),
         "required": required_growth(row), "actual": actual,
@@ -216,9 +232,24 @@ def display_record(row: Mapping) -> dict[str, str]:
         "status": row["status"],
         "citation": "；".join(f"《{t}》{s}" for t, s, _ in row["citations"]),
         "quote": " / ".join(f"“{q}”" for _, _, q in row["citations"]),
-        "baseline_citation": (f"《{base['plan_title']}》{base['section']}：“{base['quote']}”"
-                              if base else MISSING),
+        "baseline_citation": _baseline_citation(base),
     }
+
+
+def _baseline_text(row: Mapping, base) -> str:
+    """基期值 as shown; a period total's is the previous period's total, context only."""
+    if not base:
+        return MISSING
+    text = _valued(base["value"], base["unit"], base["year"], base["qualifier"], base["value_max"])
+    return f"上一规划期合计{text}（不扣减）" if row.get("rule") == "total" else text
+
+
+def _baseline_citation(base) -> str:
+    if not base:
+        return MISSING
+    if base.get("note"):
+        return base["note"]
+    return f"《{base['plan_title']}》{base['section']}：“{base['quote']}”"
 
 
 def _missing(value) -> bool:

@@ -1,6 +1,6 @@
-"""宿迁's 2023 task plan as officials read it: Chinese columns, unit lists, filters.
+"""A plan's task table as officials read it: Chinese columns, unit lists, filters.
 
-Rows come from the ``tasks-2023`` layer (``data/kb/tasks_2023.csv``). Lead and
+Rows come from the plan's task layer (``layers.tasks.PlanTasksLayer``). Lead and
 partner units are split on 、，, and | outside brackets (“各县（区）、市各功能区”
 gives 各县（区） and 市各功能区).
 """

@@ -58,3 +58,18 @@ def entity_figures(results: dict[str, dict]) -> dict:
     good = sum(name in known for name in candidates)
     return {"recall": hits / len(entities), "precision": good / max(len(candidates), 1),
             "curated": len(entities), "candidates": len(candidates)}
+
+
+def partnership_figures(results: dict[str, dict]) -> dict:
+    """Recall of curated partnerships (partner named in the same plan) and precision."""
+    partners = {row.id: [n for n in [row.name, *row.aliases.split("|")] if n]
+                for row in kb("partners.csv").itertuples()}
+    curated = kb("partnerships.csv")
+    curated = curated[curated.plan_id.isin(results)]
+    found = {pid: {p["partner"] for p in res["partnerships"]} for pid, res in results.items()}
+    hits = sum(any(n in found[row.plan_id] for n in partners[row.partner_id])
+               for row in curated.itertuples())
+    known = {n for names in partners.values() for n in names}
+    candidates = [p["partner"] for res in results.values() for p in res["partnerships"]]
+    return {"recall": hits / len(curated), "precision": sum(c in known for c in candidates)
+            / max(len(candidates), 1), "curated": len(curated), "candidates": len(candidates)}

@@ -12,10 +12,11 @@ from geo.boundaries import load_boundaries
 from layers.base import LayerError
 from layers.partners import PARTNERSHIP_KINDS, read_partners, read_partnerships
 from layers.plans import load_plans, plan_text, section_of
-from layers.tasks import TASK_PLAN_ID, parse_task_table
+from layers.tasks import parse_task_table, task_plans
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 KB = DATA / "kb"
+TASK_PLAN_ID = task_plans(DATA)[0].id  # the registry's plan with a task table
 COOPERATION = re.compile(r"合作|共建|联合|对接|协议|集聚|引进|聚焦")
 
 

@@ -164,3 +164,9 @@ def test_cli_text_and_refusal(tmp_path, capsys):
     bad.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100)
     assert main(["plans", "extract", str(bad)]) == 2
     assert "加密" in capsys.readouterr().err
+
+
+def test_web_page_nested_past_the_parser_limit_is_refused_not_crashed():
+    page = ("<html><body>" + "<div>" * 5000 + "正文" * 40 + "</div>" * 5000 + "</body></html>")
+    with pytest.raises(PlanReadingError):
+        read_document(page.encode())

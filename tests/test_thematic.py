@@ -39,7 +39,8 @@ def test_target_values_take_each_region_latest_year(targets):
     assert table["sources"][0] == [{"kind": "target", "year": 2025, "value": 3.6,
                                     "value_max": None, "qualifier": None, "plan_id": "p1",
                                     "section": "二、目标", "quote": "2025年达到3.6%",
-                                    "source": None}]
+                                    "source": None, "period_label": None,
+                                    "previous_period": None}]
 
 
 def test_target_of_a_given_year(targets):

@@ -6,7 +6,9 @@ from flask import Blueprint, current_app, jsonify, render_template
 
 from geo.boundaries import read_manifest
 from layers.kb import knowledge_base_version
+from layers.plans_registry import region_order
 from web import services
+from web.monitor_data import boundary_names
 
 bp = Blueprint("pages", __name__)
 
@@ -29,7 +31,10 @@ def index():
     sections: dict[str, list[tuple[str, str]]] = {}
     for section, title, url in svc.links:
         sections.setdefault(section, []).append((title, url))
-    return render_template("pages/index.html", layers=layers, sections=sections)
+    names = boundary_names(svc.catalog)
+    regions = [names.get(a, a) for a in region_order(svc.maps.plans)]
+    return render_template("pages/index.html", layers=layers, sections=sections,
+                           plan_regions=regions)
 
 
 @bp.get("/healthz")

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, current_app, jsonify, render_template
 
 from geo.fonts import find_cjk_font
 from layers.plans import plan_text
-from layers.plans_registry import region_order
+from layers.plans_registry import headline_plan, region_order
 from layers.tasks import task_plans
 from mapcore import progress
 from mapcore.errors import MapError
 from mapcore.export import parse_export
 from mapcore.spec import map_ids
 from monitor.compare import comparison
+from monitor.lineage import lineage
 from monitor.report import progress_spec, report_pdf
 from monitor.table import Query, display_frame, display_record, headline_indicator, select
 from monitor.tasks import task_rows
@@ -126,6 +127,12 @@ def _tasks_of(adcode: str, level: str) -> list[dict]:
     return out
 
 
+def _lineage_links(rows) -> list[tuple[str, str]]:
+    """(indicator id, name) of the region-wide indicators of a region's targets."""
+    regional = rows[(rows["subject"] == "") & (rows["entity_id"] == "")]
+    return list(dict.fromkeys(zip(regional["indicator_id"], regional["indicator_name"])))
+
+
 @bp.get("/regions/<adcode>")
 def region(adcode: str):
     ctx = region_context(adcode)
@@ -141,6 +148,7 @@ def region(adcode: str):
         progress=progress_spec(rows, "各指标完成率与时序进度（%）"), charts=charts,
         counts=rows["status"].value_counts().to_dict(), entities=_entities(adcode, level),
         tasks=_tasks_of(adcode, level), map_adcode=_map_adcode(adcode, data),
+        lineages=_lineage_links(rows),
         actuals=ctx["actuals"].sort_values(["indicator_id", "year"]).to_dict("records"),
         echarts=vendor_url("echarts", "echarts.min.js"), total=len(rows))
 
@@ -215,5 +223,32 @@ def _report_bytes(ctx: dict) -> bytes:
     charts = [spec for i in dict.fromkeys(rows["indicator_id"])
               if data.rows.loc[data.rows["indicator_id"] == i, "region_adcode"].nunique() > 1
               for spec in comparison(data.rows, i, data.indicators)][:6]
+    plan = headline_plan(data.registry, adcode)
     return report_pdf(ctx["name"], display_frame(rows), rows, charts, find_cjk_font(),
-                      map_image=_map_png(adcode, rows))
+                      map_image=_map_png(adcode, rows), plan_title=plan.title if plan else None)
+
+
+def _lineage(adcode: str, indicator_id: str) -> dict:
+    """The lineage spec of a region's indicator; NotFound when it has no point."""
+    ctx = region_context(adcode)
+    data = ctx["data"]
+    if indicator_id not in data.indicators.index:
+        raise NotFound(f"未知的指标“{indicator_id}”")
+    spec = lineage(data.frame, services().catalog.frame("imported-metrics"), data.registry,
+                   adcode, indicator_id, data.indicators.loc[indicator_id, "name"])
+    if not spec["points"]:
+        raise NotFound(f"{ctx['name']}没有“{spec['title']}”的规划值或实际值")
+    return {**spec, "region_name": ctx["name"]}
+
+
+@bp.get("/regions/<adcode>/lineage/<indicator_id>.json")
+def lineage_json(adcode: str, indicator_id: str):
+    """The lineage as JSON: the same spec the page's chart draws."""
+    return jsonify(_lineage(adcode, indicator_id))
+
+
+@bp.get("/regions/<adcode>/lineage/<indicator_id>")
+def lineage_page(adcode: str, indicator_id: str):
+    spec = _lineage(adcode, indicator_id)
+    return render_template("monitor/lineage.html", spec=spec, adcode=adcode,
+                           echarts=vendor_url("echarts", "echarts.min.js"))

@@ -79,7 +79,8 @@ def targets():
     charts = comparison(data.rows, query.indicator, data.indicators) if query.indicator else []
     records = [(row, display_record(row)) for row in rows.to_dict("records")]
     choices = {
-        "plan": sorted({(r.plan_id, r.plan_title) for r in data.rows.itertuples()}),
+        "plan": sorted({(r.plan_id, r.plan_title) for r in data.rows.itertuples()},
+                       key=lambda item: _plan_rank(data.registry, item[0])),
         "region": [(code, name) for code, name, _ in sorted(
             {(r.region_adcode, r.region_name, r.region_rank) for r in data.rows.itertuples()},
             key=lambda item: item[2])],
@@ -99,6 +100,14 @@ def targets():
                            sort_keys=SORT_KEYS, columns=DISPLAY_COLUMNS, total=len(data.rows),
                            query_with=_query_with, echarts=vendor_url("echarts", "echarts.min.js"),
                            qs=urlencode(args))
+
+
+def _plan_rank(plans: dict, plan_id: str) -> tuple:
+    """Plans in the registry's order of regions, then by period."""
+    plan = plans.get(plan_id)
+    if plan is None:
+        return ((1 << 30, ""), 0, plan_id)
+    return (region_rank(plan.region_adcode, region_order(plans)), plan.period.start_year, plan_id)
 
 
 def _query_with(args: dict, **changes) -> str:

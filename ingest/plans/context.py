@@ -35,6 +35,20 @@ class Gazetteer:
             else None
 
 
+    def leads(self, text: str) -> bool:
+        """True when ``text`` begins with the name of an administrative unit."""
+        return self.leading_unit(text) is not None
+
+    def leading_unit(self, text: str) -> str | None:
+        """The administrative name (full or short) ``text`` begins with, else None."""
+        result = self.geocoder.geocode(text)
+        if result.status != "matched" or result.best.kind != "admin":
+            return None
+        row = self.units.loc[result.best.adcode]
+        return next((str(n) for n in (row["name"], row["short_name"])
+                     if n and text.startswith(str(n))), None)
+
+
 @lru_cache(maxsize=4)
 def gazetteer(data_dir: str) -> Gazetteer:
     """The gazetteer of ``data_dir``'s full boundaries (built once per process)."""

@@ -34,7 +34,10 @@ def read_html(data: bytes) -> str:
         element.drop_tree()
     body = root.find("body")
     lines: list[str] = []
-    _walk(body if body is not None else root, lines)
+    try:
+        _walk(body if body is not None else root, lines)
+    except RecursionError:
+        raise PlanReadingError("damaged", "网页嵌套过深，无法读取") from None
     text = "\n".join(line for line in (ln.rstrip() for ln in lines))
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
 

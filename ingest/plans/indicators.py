@@ -16,6 +16,7 @@ import pandas as pd
 from layers.targets import is_increment
 
 _LEVELS = ("stock", "ratio")
+_COUNTING = ("个", "家", "所", "座")
 _NOISE = re.compile(r"[\s“”\"'（）()]")
 
 
@@ -36,7 +37,20 @@ def name_index(indicators: pd.DataFrame) -> dict[str, list[dict]]:
 
 def indicator_id(index: dict[str, list[dict]], name: str, unit: str, clause: str) -> str | None:
     """The id of the one indicator ``name`` in ``unit`` measures, else None."""
+    match = indicator_of(index, name, unit, clause)
+    return match["id"] if match else None
+
+
+def indicator_of(index: dict[str, list[dict]], name: str, unit: str, clause: str) -> dict | None:
+    """The one indicator row ``name`` in ``unit`` measures (counting words such as
+    个 and 家 are one unit for a count), else None."""
     increment = is_increment("", "", note=clause)
-    fits = [row["id"] for row in index.get(key(name), [])
-            if row["unit"] == unit and not (increment and row["measure"] in _LEVELS)]
+    fits = [row for row in index.get(key(name), [])
+            if same_unit(row["unit"], unit) and not (increment and row["measure"] in _LEVELS)]
     return fits[0] if len(fits) == 1 else None
+
+
+def same_unit(a: str, b: str) -> bool:
+    """True for one unit, a figure without a unit (a table row whose unit is not
+    stated), or two counting words of whole things (个 / 家 / 所 / 座)."""
+    return a == b or not b or (a in _COUNTING and b in _COUNTING)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from ingest.plans.places import is_generic, name_runs, place_type, within
+
 _INSTITUTION_TYPES = ("university", "research_institute", "lab")
 _COOPERATION = re.compile(r"合作|共建|联合|引进|对接|携手|战略|签约|校地|产学研|协同|依托|联建|"
                           r"培养|转化|招引")
@@ -19,6 +21,7 @@ _KINDS = (("战略合作", re.compile(r"战略|框架|协议|签约")),
           ("人才培养", re.compile(r"培养|培训|人才|定向")),
           ("引进成果与人才", re.compile(r"引进|转化|招引|成果")),
           ("产学研合作", re.compile(r".")))
+_SENTENCE_MAX = 200
 _CLAUSE = re.compile(r"[。；！？\n]")
 
 
@@ -28,16 +31,27 @@ def is_outside(name: str, kind: str | None, ctx) -> bool:
         return False
     if kind != "university" and host_university(name):
         return False  # an institute a university built in the region (…大学…研究院)
-    from ingest.plans.places import within
 
     region = ctx.region_adcode
     result = ctx.gazetteer.geocoder.geocode(name)
     if region and result.status == "matched" and result.best.kind == "admin":
-        code = result.best.adcode
-        return not (within(code, region) or within(region, code))
+        return not within(result.best.adcode, region)  # 安徽大学 is outside 宿州市
     if result.status == "ambiguous":
         return False
+    if name.startswith(("中国", "国家")) and kind != "lab":
+        return True  # a national institution is outside every region
     return kind == "university" and ctx.region_name[:2] not in name
+
+
+def _provincial(name: str, ctx) -> str | None:
+    """"省产业技术研究院" in a city's plan is its province's: 江苏省产业技术研究院."""
+    units, region = ctx.gazetteer.units, ctx.region_adcode
+    if not name.startswith("省") or name[1:2] == "级" \
+            or place_type(name) not in _INSTITUTION_TYPES \
+            or region not in units.index or units.loc[region, "level"] == "province":
+        return None
+    province = units.loc[region, "province_adcode"]
+    return ctx.gazetteer.name(province) + name[1:] if province in units.index else None
 
 
 def host_university(name: str) -> str | None:
@@ -48,7 +62,6 @@ def host_university(name: str) -> str | None:
 
 def partnership_candidates(reading, ctx) -> list[dict]:
     """One candidate per (institution, sentence) where the sentence speaks of cooperation."""
-    from ingest.plans.places import name_runs, place_type
 
     text = reading.text
     out = []
@@ -56,19 +69,25 @@ def partnership_candidates(reading, ctx) -> list[dict]:
         if block.kind == "heading":
             continue
         block_text = text[block.start:block.end]
-        for start, end, name in name_runs(block_text):
+        for start, end, run in name_runs(block_text, keep_generic=True):
+            name = _provincial(run, ctx) or run
+            if name == run and is_generic(run):
+                continue
             if not is_outside(name, place_type(name), ctx):
                 host = host_university(name) if place_type(name) != "university" else None
                 if not host or not is_outside(host, "university", ctx):
                     continue
                 name, end = host, start + len(host)
-            s = max([m.end() for m in _CLAUSE.finditer(block_text, 0, start)] or [0])
-            e = next((m.start() for m in _CLAUSE.finditer(block_text, end)), len(block_text))
+            near = max(start - _SENTENCE_MAX, 0)
+            s = max([m.end() for m in _CLAUSE.finditer(block_text, near, start)] or [near])
+            far = min(end + _SENTENCE_MAX, len(block_text))
+            e = next((m.start() for m in _CLAUSE.finditer(block_text, end, far)), far)
             sentence = block_text[s:e]
             if not _COOPERATION.search(sentence):
                 continue
             kind = next(k for k, pattern in _KINDS if pattern.search(sentence))
-            out.append({"partner": name, "type": place_type(name), "kind": kind,
+            out.append({"partner": name, "as_written": run, "type": place_type(name),
+                        "kind": kind,
                         "region_adcode": ctx.region_adcode, "quote": sentence,
                         "section": block.section, "start": block.start + s,
                         "end": block.start + e})

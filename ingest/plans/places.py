@@ -27,19 +27,21 @@ _LEAD_WORDS = re.compile(
     r"着力|谋划|申报|申建|获批|认定|成功|力争|对接|融入|带动|筹建|启动|高标准|高水平|"
     r"高质量|进一步|以及|包括|其中|依靠|借助|用好|放大|瞄准|面向|建立|设立|开展|加大|参与|"
     r"成为|形成|入选|跻身|认定为|获评|获得|拥有|已有|新增|累计|共有|全市|全省|我市|我省|扶持|坚持|"
-    r"承载|探索|复制|推广|搭建|入驻|落户|创成|为一体|为特色|为主|为重点|抢抓|立足|明确|做实|做优|现有|运营|进入|一批|助力|"
+    r"承载|探索|复制|推广|搭建|入驻|落户|创成|为一体|为特色|为主|为重点|抢抓|立足|明确|做实|做优|"
+    r"现有|运营|进入|一批|助力|"
     r"组织|依法|指导|辅导|调研|修订|根据|结合|放宽|升格为|填补|引建|实现|备案|努力|落实|制定|赋予|"
-    r"对标|挂任|向|从|把|等|了|在|对|的|或)")
+    r"对标|挂任|关于|抢占|一系列|吸引|向|从|把|等|了|在|对|的|或)")
 _LEAD_CHARS = "以在与和及对将把为到至的是等由家个"
 # Words that open a clause but also occur inside names: cut only at the run's start.
-_PREFIX_WORDS = re.compile(r"^(\d{1,2}[.．、]|发展|促进|优化|联合|服务|合作|升级|重点|管理|成立|统筹规划|"
-                           r"统筹|重组|千方百计|上|左右|以上)")
+_PREFIX_WORDS = re.compile(r"^(\d{1,2}[.．、]|发展|促进|优化|联合|服务|合作|升级|重点|管理|成立|"
+                           r"统筹规划|统筹|重组|千方百计|上|左右|以上)")
 # "A和B", "A与B": a coordination when A ends like a place or a body.
 _AND = re.compile(r"[和与及]")
-_BODY_END = re.compile(r"(政府|大学|学院|企业|高校|院所|市|省|县|区|团队|平台|中心|基地|园区|高地|集群|"
-                       r"实验室|研究院|研究所|走廊|空间|孵化器|支点|系统|体系|设施)$")
+_BODY_END = re.compile(r"(政府|大学|学院|企业|高校|院所|市|省|县|区|团队|平台|中心|基地|园区|高地|"
+                       r"集群|实验室|研究院|研究所|走廊|空间|孵化器|支点|系统|体系|设施)$")
 # A spatial structure written as counts of parts: 一区多园, 一道两区多节点, 三园三基地.
-STRUCTURE = re.compile(r"(?:[一二两三四五六七八九十多](?:基地|中心|节点|区|园|廊|带|道|核|轴|片|城|港|心)){2,4}")
+STRUCTURE = re.compile(
+    r"(?:[一二两三四五六七八九十多](?:基地|中心|节点|区|园|廊|带|道|核|轴|片|城|港|心)){2,4}")
 # Words that say what kind of place, not which one: a name needs more than these.
 _GENERIC = re.compile(
     r"国家级|省级|市级|县级|各级|国家|省|市|县|区|重点|一批|一流|新型|各类|各个|现代|高水平|特色|专业|综合|"
@@ -47,11 +49,12 @@ _GENERIC = re.compile(
     r"两个|一|二|三|四|五|六|七|八|九|十|百|千|万|家|个|级|及|以上|类|等|特色产业|新兴|未来|优势|骨干|"
     r"知名|高校|院所|科研|机构|功能|平台|载体|孵化|园区|基地|集聚|一体化|相关|有关|省内外|国内外|海外|"
     r"境外|国际|全国|地方|区域|城市|县域|各地|本地|当地|协同|离岸|中试|科普|实训|种养殖|世界级|"
-    r"千亿级|百亿级|沿海|沿江|两|多|南北|东西|中|分|创业|双创|众创|火炬|制造业|成果|转化|应用|行业|"
+    r"千亿级|百亿级|沿海|沿江|两|多|南北|东西|创业|双创|众创|火炬|制造业|成果|转化|应用|行业|"
     r"政府|博士后|实践|人才|信息技术|数字经济|全产业链|配套|生产|联合|实验|教育|培训|培养|转移|"
     r"大数据|数据|管理|休闲|金融|资源|共享|交易|信息|咨询|社会|智慧|云|一站式|开放|协同|产学研|合作|"
     r"研究型|基础学科|龙头|网上|性|型|化|战略性|支柱|主导|领域|行业|专业|高科技|原始|自主|驱动|发展|"
-    r"传统|特定|统筹|规划|重组|成立")
+    r"传统|特定|统筹|规划|重组|成立|首批|地标|大型|全面|跨界|国内|我国|公众|快速|先行|要素|仪器设备|"
+    r"设备|政务|数字化|临床|生产|加工|经济|引才引智|维权|检验检测|知识产权|评价|高效")
 
 
 @lru_cache(maxsize=1)
@@ -87,7 +90,7 @@ def clean_name(run: str) -> str:
             cut = max(cut, match.end())
     name = run[cut:]
     for match in _AND.finditer(name):
-        if _BODY_END.search(name[:match.start()]):
+        if _BODY_END.search(name[:match.start()]) or place_type(name[:match.start()]):
             name = name[match.end():]
             break
     while True:
@@ -123,8 +126,11 @@ def is_generic(name: str) -> bool:
     return len(re.findall(r"[\u4e00-\u9fffA-Za-z0-9]", rest)) < 2
 
 
-def name_runs(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, name) of every named place in ``text``, longest suffix first."""
+def name_runs(text: str, admin_led=None, keep_generic=False) -> list[tuple[int, int, str]]:
+    """(start, end, name) of every named place in ``text``: ``text[start:end]`` is the
+    name, or for names sharing one ending in a list (沭阳智能纺织、宿城激光装备科技产业园)
+    the list the name is made of: items led by an administrative name
+    (``admin_led(item)``), the last item right before the shared ending."""
     out = []
     for match in _suffix_pattern().finditer(text):
         window_start = max(match.end() - NAME_MAX, 0)
@@ -132,9 +138,55 @@ def name_runs(text: str) -> list[tuple[int, int, str]]:
         breaks = [b.end() for b in _BREAK.finditer(window)]
         run = window[breaks[-1] if breaks else 0:]
         name = clean_name(run)
-        if name and not is_generic(name):
+        if name and place_type(name) and (keep_generic or not is_generic(name)):
             out.append((match.end() - len(name), match.end(), name))
+        if name and admin_led is not None:
+            out.extend(_shared_ending(text, match.end() - len(name), match.end(), name,
+                                      admin_led))
     return out
+
+
+_LIST_PART_MAX = 15
+_HARD_BREAK = re.compile(r"[，。；：！？,;:!?\n（）()“”《》]")
+
+
+def _shared_ending(text: str, start: int, end: int, name: str,
+                   admin_led) -> list[tuple[int, int, str]]:
+    """The names of a list whose items share the last item's class ending: 埇桥区、
+    灵璧县、泗县 3 家省级农业科技园区 → 埇桥区省级农业科技园区, …"""
+    tail = _generic_tail(name)
+    before = text[max(start - 4 * _LIST_PART_MAX, 0):start]
+    hard = [m.end() for m in _HARD_BREAK.finditer(before)]
+    offset = start - len(before) + (hard[-1] if hard else 0)
+    items = text[offset:start].split("、")
+    last = _LIST_END.sub("", items[-1].replace(" ", ""))
+    if len(items) < 2 or not tail or (last and not admin_led(clean_name(last))):
+        return []  # the list is not of this name: 推进南京、苏州、无锡建设…试验区
+    out, at = [], offset
+    for index, item in enumerate(items):
+        span_start, at = at, at + len(item) + 1
+        head = clean_name(_LIST_END.sub("", item.replace(" ", "")))
+        if index == len(items) - 1 and (tail != name or not head):
+            break  # the last item is the name itself
+        if not 2 <= len(head) <= _LIST_PART_MAX or place_type(head) or not admin_led(head):
+            continue
+        out.append((span_start, end, head + tail))  # a unit's own one: 泗县省级农业科技园区
+    return out
+
+
+_LIST_END = re.compile(r"(\d{1,3}\s?[家个所座项批条]?|等)+$")
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _generic_tail(name: str) -> str:
+    """The longest ending of ``name`` made of class words and a place suffix only."""
+    suffix = next((s for s, _ in suffix_types() if name.endswith(s)), "")
+    for i in range(len(name) - len(suffix) + 1):
+        if not _GENERIC.sub("", name[i:len(name) - len(suffix)]):
+            return name[i:]
+    return ""
 
 
 def place_candidates(reading, ctx) -> list[dict]:
@@ -153,22 +205,64 @@ def place_candidates(reading, ctx) -> list[dict]:
                 seen[name] = {**_candidate(name, block.start + match.start(),
                                            block.start + match.end(), block, ctx),
                               "type": "structure"}
-        for start, end, name in name_runs(block_text):
-            if name in seen or is_outside(name, place_type(name), ctx):
+        for start, end, name in name_runs(block_text, ctx.gazetteer.leads, keep_generic=True):
+            if name in seen or is_outside(name, place_type(name), ctx) \
+                    or _class_of_units(name, ctx) \
+                    or (is_generic(name) and not _own_zone(name, ctx)):
                 continue
-            seen[name] = _candidate(name, block.start + start, block.start + end, block, ctx)
+            seen[name] = _candidate(name, block.start + start, block.start + end, block, ctx,
+                                    block_text[start:end])
     return list(seen.values())
 
 
-def _candidate(name: str, start: int, end: int, block, ctx) -> dict:
+_UNIT_CLASSES = ("incubator", "platform", "lab")
+# A city has one national zone of a kind, and one 综合保税区, 经开区 or 农高区.
+_OWN_ZONE = re.compile(r"^((国家级|国家)(高新区|高新技术产业开发区|经济技术开发区|农业科技园区|"
+                       r"农业高新技术产业示范区)|综合保税区|经开区|农高区)$")
+
+
+def _own_zone(name: str, ctx) -> bool:
+    """True when a city's or county's plan names its own zone by its kind alone
+    (国家农业科技园区, 综合保税区): one place, the region's, not a class (省级高新区)."""
+    units, region = ctx.gazetteer.units, ctx.region_adcode
+    return bool(_OWN_ZONE.match(name)) and region in units.index \
+        and units.loc[region, "level"] != "province"
+
+
+def _class_of_units(name: str, ctx) -> bool:
+    """True for a region's class of platforms (宿州市众创空间: all of the city's), not one."""
+    if place_type(name) not in _UNIT_CLASSES:
+        return False
+    row = ctx.gazetteer.leading_unit(name)
+    return row is not None and is_generic(name[len(row):])
+
+
+def _candidate(name: str, start: int, end: int, block, ctx, quote: str | None = None) -> dict:
     place = locate(name, ctx)
-    return {"name": name, "type": place_type(name), "parent": None, **place,
-            "quote": name, "section": block.section, "start": start, "end": end}
+    return {"name": name, "type": place_type(name), "parent": _parent(name, block.section),
+            **place,
+            "quote": quote or name, "section": block.section, "start": start, "end": end}
+
+
+_HOSTS = ("high_tech_zone", "development_zone", "agri_high_tech_zone", "agri_sci_park",
+          "industrial_park", "science_city", "university", "ftz_area", "special_zone")
+_HOSTED = ("platform", "lab", "research_institute", "incubator", "facility", "functional_area")
+
+
+def _parent(name: str, section: str) -> str | None:
+    """The place a platform, lab or institute is part of: the zone, park or university
+    its section's innermost heading names (（二）支持某农高区…), else None."""
+    parent = heading_place(section)
+    if not parent or place_type(name) not in _HOSTED or place_type(parent) not in _HOSTS \
+            or parent in name or name in parent:
+        return None
+    return parent
 
 
 def locate(name: str, ctx) -> dict:
-    """County, grade and point of a name: its administrative unit inside the plan's
-    region if it names one, else the region itself; never a guessed site."""
+    """County, grade and point of a name: its county or city inside the plan's region
+    if it names one, else the region itself if a city or county; never a guessed site
+    (a name in a province's plan that names no city has no point)."""
     gaz = ctx.gazetteer
     region = ctx.region_adcode
     result = gaz.geocoder.geocode(name)
@@ -178,13 +272,38 @@ def locate(name: str, ctx) -> dict:
     if best is None and region:
         fallback = gaz.geocoder.geocode(gaz.name(region))
         best = fallback.best if fallback.status == "matched" else None
-    if best is None:
+    if best is None or best.precision not in _GRADES:
+        # no unit smaller than a province: the plan does not say where it is
         return {"county_adcode": None, "precision": None, "lon": None, "lat": None}
     point = best.geometry.representative_point() if best.geometry is not None else None
     return {"county_adcode": best.county_adcode if best.level == "county" else None,
             "precision": best.precision,
             "lon": round(point.x, 6) if point else None,
             "lat": round(point.y, 6) if point else None}
+
+
+_ZONE_TYPES = ("high_tech_zone", "development_zone", "agri_high_tech_zone", "agri_sci_park")
+_CLASS_WORDS = re.compile(r"以上|各|一批|省级|市级|县级|若干|等")
+
+
+def one_place(name: str) -> bool:
+    """A named place, or a zone named by its kind alone (高新区, 国家级农业高新技术产业示范区)."""
+    return not is_generic(name) or (place_type(name) in _ZONE_TYPES
+                                    and not _CLASS_WORDS.search(name))
+
+
+def heading_place(section: str) -> str | None:
+    """The place the innermost heading of a section path names, if any."""
+    return _heading_place(section.rsplit(" > ", 1)[-1]) if section else None
+
+
+@lru_cache(maxsize=512)
+def _heading_place(heading: str) -> str | None:
+    runs = [r for r in name_runs(heading, keep_generic=True) if one_place(r[2])]
+    return runs[-1][2] if runs else None
+
+
+_GRADES = ("county_centroid", "city_centroid")  # of data/kb/precision_grades.csv
 
 
 def within(adcode: str | None, region: str | None) -> bool:

@@ -23,7 +23,7 @@ AFTER_WORDS = ("左右", "以上", "以下", "余")
 _NUM = r"\d{1,9}(?:\.\d{1,4})?"
 QUANTITY = re.compile(
     r"(?P<pre>不少于|不低于|超过|突破|至少|超|≥|＞|>)?\s?"
-    rf"(?P<num>{_NUM}(?:\s?[—–~～\-－]\s?{_NUM})?)\s?(?P<mag>万亿|万|亿|千)?\s?"
+    rf"(?P<num>{_NUM}(?:\s?[—–~～\-－]\s?{_NUM})?)\s?(?P<mag>万亿|万|亿|千)?(?P<approx>余|多)?\s?"
     rf"(?P<unit>{'|'.join(re.escape(u) for u in UNITS)})"
     r"(?P<post>左右|以上|以下|余)?")
 
@@ -48,24 +48,23 @@ def quantities(text: str, base: int = 0) -> list[Quantity]:
     for match in QUANTITY.finditer(text):
         if _not_a_figure(text, match):
             continue
-        unit = "%" if match["unit"] == "％" else match["unit"]
-        written_unit = unit if not match["mag"] or unit in ("%",) else match["mag"] + unit
-        scaled_unit = unit if unit != "元" or not match["mag"] else match["mag"] + unit
-        value_text = match["num"].replace(" ", "")
+        unit, magnitude = ("%" if match["unit"] == "％" else match["unit"]), match["mag"] or ""
+        if magnitude + unit in UNITS or (magnitude and unit == "元"):
+            unit, magnitude = magnitude + unit, ""  # 62.5万平方米, 5000万元: the unit holds it
         try:
-            value, value_max = parse_value_text(value_text, written_unit)
+            value, value_max = parse_value_text(match["num"].replace(" ", ""), unit)
         except ValueError:
             continue
-        if match["mag"] and unit not in ("元",):
-            factor = {"万": 1e4, "亿": 1e8, "千": 1e3, "万亿": 1e12}[match["mag"]]
-            value, value_max = value * factor, (value_max * factor if value_max else None)
-        value, value_max, scaled_unit = _normal_unit(value, value_max, scaled_unit)
+        factor = _MAGNITUDES.get(magnitude, 1)
+        value, value_max, unit = _normal_unit(value * factor,
+                                              value_max * factor if value_max else None, unit)
         found.append(Quantity(base + match.start(), base + match.end(), _round(value),
-                              _round(value_max), scaled_unit, match.group(0).strip(),
-                              match["pre"] or "", match["post"] or ""))
+                              _round(value_max), unit, match.group(0).strip(),
+                              match["pre"] or "", match["post"] or match["approx"] or ""))
     return found
 
 
+_MAGNITUDES = {"万": 1e4, "亿": 1e8, "千": 1e3, "万亿": 1e12}
 _UNIT_NAMES = {"名": ("人", 1), "万元": ("亿元", 1e-4), "万亿元": ("亿元", 1e4),
                "千元": ("亿元", 1e-5)}
 

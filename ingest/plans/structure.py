@@ -18,7 +18,7 @@ from layers.plans import heading_of
 
 KINDS = ("heading", "paragraph", "table_row")
 _NUMBERED_ROW = re.compile(
-    r"^(\d{1,2}|序号) +(\S[^\t，。；]{0,80}?) +([≥≤>＞]?[\d.]+ ?(左右|年)?)$")
+    r"^(\d{1,2}|序号) {1,4}(\S[^\t，。；]{0,80}?) {1,4}([≥≤>＞]?[\d.]{1,12} ?(左右|年)?)$")
 _LEVELS = 3
 
 

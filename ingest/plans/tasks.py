@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from layers.tasks import split_units
+from layers.tasks import QUARTERS, split_units
 
 _QUARTER = re.compile(r"^(第?[一二三四1-4]季度|Q[1-4])$", re.IGNORECASE)
 _QUARTER_NO = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
@@ -64,10 +64,24 @@ def task_rows(reading, ctx) -> tuple[list[dict], list]:
                       "region_adcode": ctx.region_adcode,
                       "quote": reading.text[block.start:block.end], "section": block.section,
                       "start": block.start, "end": block.end})
-        at = reading.text.find(row["task"], block.start, block.end)
-        if at >= 0:
-            blocks.append(replace(block, start=at, end=at + len(row["task"]), kind="paragraph"))
+        blocks.extend(_cell_spans(reading.text, block, row))
     return tasks, blocks
+
+
+def _cell_spans(text: str, block, row: dict) -> list:
+    """The 具体任务 cell and the year-end (fourth-quarter) milestone of a row as
+    paragraph spans: where a task plan states what the year should reach."""
+    spans, seen, at = [], set(), block.start
+    for role in ("task", QUARTERS[-1]):
+        cell = row[role]
+        found = text.find(cell, at, block.end) if cell else -1
+        if found < 0:
+            continue
+        at = found + len(cell)
+        if cell not in seen:
+            seen.add(cell)
+            spans.append(replace(block, start=found, end=at, kind="paragraph"))
+    return spans
 
 
 def _row(cells, columns: dict, carried: dict) -> dict | None:

@@ -43,7 +43,29 @@
     };
   }
 
-  var builders = { compare: compareOption, progress: progressOption };
+  // One indicator of one region across plan periods (monitor.lineage): a time axis of
+  // years, baselines and targets as points, actuals as a line; each point's plan in its tooltip.
+  function lineageOption(spec) {
+    var styles = { baseline: ["diamond", COLOURS[0]], target: ["triangle", COLOURS[1]],
+                   actual: ["circle", COLOURS[2]] };
+    var series = spec.series.map(function (s) {
+      return { name: s.name, type: s.key === "actual" ? "line" : "scatter", data: s.data,
+               symbol: styles[s.key][0], symbolSize: 12, itemStyle: { color: styles[s.key][1] },
+               label: { show: true, position: "top", formatter: function (p) { return fmt(p.value[1]); } } };
+    });
+    var years = spec.points.map(function (p) { return p.year; });
+    return {
+      textStyle: { fontFamily: FONT }, animation: false,
+      title: { text: spec.title, subtext: "单位：" + spec.unit, left: "center", textStyle: { fontSize: 14 } },
+      tooltip: { trigger: "item", formatter: function (p) { return p.value[0] + "年 " + fmt(p.value[1]) + echarts.format.encodeHTML(spec.unit) + "<br>" + echarts.format.encodeHTML(p.value[2]); } },
+      legend: { bottom: 0 }, grid: { top: 60, bottom: 50, left: 50, right: 30 },
+      xAxis: { type: "value", min: Math.min.apply(null, years) - 1, max: Math.max.apply(null, years) + 1,
+               interval: 1, axisLabel: { formatter: function (v) { return String(v); } } },
+      yAxis: { type: "value", name: spec.unit, scale: true }, series: series
+    };
+  }
+
+  var builders = { compare: compareOption, progress: progressOption, lineage: lineageOption };
   window.imCharts = [];
   document.querySelectorAll("[data-chart-kind]").forEach(function (el) {
     var spec = JSON.parse(document.getElementById(el.id + "-spec").textContent);

@@ -1,0 +1,165 @@
+"""Each extraction rule with a sentence it must read and one it must not
+(made-up sentences of the kind plans write; none is taken from the seed plans)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.plans.context import Context, gazetteer, indicator_index
+from ingest.plans.places import clean_name, is_generic, name_runs, place_type
+from ingest.plans.plan_meta import PlanMeta, five_year_period, read_meta
+from ingest.plans.quantities import quantities
+from ingest.plans.reading import read_document
+from ingest.plans.targets import prose_targets, table_targets
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("企业达到1200家", [(1200, None, "家", "")]),
+    ("规模超过 4.5 万家", [(45000, None, "家", "")]),
+    ("资金8000万元", [(0.8, None, "亿元", "")]),
+    ("建成2—3个平台", [(2, 3, "个", "")]),
+    ("比重达到30%以上", [(30, None, "%", "以上")]),
+    ("选派专家60名", [(60, None, "人", "")]),
+    ("面积12.5万平方米", [(12.5, None, "万平方米", "")]),
+    ("提高2.5个百分点", []),   # a change, not a level
+    ("第3个园区", []),         # an ordinal
+    ("2025年", []),            # a year
+    ("翻了2倍", []),
+])
+def test_quantities(text, expected):
+    assert [(q.value, q.value_max, q.unit, q.after) for q in quantities(text)] == expected
+
+
+@pytest.mark.parametrize("name, period", [("十四五", (2021, 2025)), ("“十五五”规划", (2026, 2030)),
+                                          ("十三五", (2016, 2020)), ("五年计划", None)])
+def test_five_year_period(name, period):
+    assert five_year_period(name) == period
+
+
+def test_plan_meta_of_a_cover():
+    text = ("某县人民政府办公室关于印发某县“十五五”科技创新规划的通知\n某政办发〔2026〕12号\n\n"
+            "某县人民政府办公室\n2026年4月2日\n\n某县“十五五”科技创新规划\n正文。\n")
+    meta = read_meta(text, lambda title: None)
+    assert (meta.title, meta.issuer, meta.doc_number, meta.date) == (
+        "某县“十五五”科技创新规划", "某县人民政府办公室", "某政办发〔2026〕12号", "2026-04-02")
+    assert (meta.kind, meta.period_start, meta.period_end) == ("五年规划", 2026, 2030)
+    annual = read_meta("某市2027年度科技创新工作要点\n正文。\n", lambda title: None)
+    assert (annual.kind, annual.period_start, annual.period_end) == ("年度计划", 2027, 2027)
+
+
+@pytest.mark.parametrize("run, name", [
+    ("加快建设滨湖生物医药产业园", "滨湖生物医药产业园"),
+    ("依托东岭大学", "东岭大学"),
+    ("支持3家省级重点实验室", "省级重点实验室"),
+    ("推进众创空间—孵化器", "孵化器"),
+])
+def test_clean_name(run, name):
+    assert clean_name(run.split("—")[-1]) == name
+
+
+@pytest.mark.parametrize("name, generic", [("省级重点实验室", True), ("产业技术研究院", True),
+                                           ("滨湖生物医药产业园", False),
+                                           ("东岭大学", False)])
+def test_is_generic(name, generic):
+    assert is_generic(name) is generic
+
+
+def test_place_types_follow_the_suffix_table():
+    assert place_type("滨湖高新技术产业开发区") == "high_tech_zone"
+    assert place_type("东岭大学科技园") == "university_science_park"
+    assert place_type("中国（某省）自由贸易试验区某片区") == "ftz_area"
+    assert place_type("滨湖路") is None
+
+
+def test_names_sharing_one_ending_in_a_list():
+    text = "支持沭阳智能家居、泗洪新能源科技产业园建设"
+    leads = gazetteer(str(DATA)).leads
+    names = {name for _, _, name in name_runs(text, leads)}
+    assert {"泗洪新能源科技产业园", "沭阳智能家居科技产业园"} <= names
+    assert all(text[s:e] for s, e, _ in name_runs(text, leads))
+    # not a list of places: the items are not led by an administrative name
+    assert {n for _, _, n in name_runs("加强研发、设计等公共服务平台", leads)} == set()
+
+
+def _context(kind="五年规划", start=2026, end=2030):
+    meta = PlanMeta(title="某市规划", region_adcode="321300", kind=kind,
+                    period_start=start, period_end=end)
+    return Context(meta, gazetteer(str(DATA)), indicator_index(str(DATA)))
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("到2030年，全市高新技术企业达到900家。", (900, 2030, "target")),
+    ("“十四五”期间，全市高新技术企业达到500家。", (500, 2025, "baseline")),
+    ("截至2025年底，全市技术合同成交额达到60亿元。", (60, 2025, "baseline")),
+    ("专利授权量由3000件增加到8000件。", (3000, 2025, "baseline")),
+])
+def test_year_and_kind_of_a_prose_figure(sentence, expected):
+    reading = read_document(("一、发展目标\n" + sentence + "\n" * 3 + "。" * 60).encode())
+    targets = prose_targets(reading, _context())
+    assert (targets[0]["value"], targets[0]["year"], targets[0]["kind"]) == expected
+    assert reading.text[targets[0]["start"]:targets[0]["end"]] == targets[0]["quote"]
+
+
+def test_from_to_in_a_passage_of_achievements():
+    reading = read_document(("一、发展基础\n专利授权量由3000件增加到8000件。" + "。" * 60).encode())
+    figures = [(t["value"], t["year"], t["kind"], t["indicator"])
+               for t in prose_targets(reading, _context())]
+    assert figures == [(3000, 2020, "baseline", "专利授权量"), (8000, 2025, "baseline", "专利授权量")]
+
+
+def test_slogans_and_comparisons_are_not_targets():
+    reading = read_document(("一、发展基础\n实施“科技创新40条”，较上年净增12家，"
+                             "增幅达35%。" + "。" * 60).encode())
+    assert prose_targets(reading, _context()) == []
+
+
+def test_indicator_table_with_year_and_attribute_columns():
+    text = ("（三）主要指标\n\t指标\n\t2025年\n\t2030年\n\t属性\n\n"
+            "\t全社会研发投入占地区生产总值比重（%）\n\t2.6\n\t3.1\n\t预期性\n\n" + "。" * 60)
+    targets = table_targets(read_document(text.encode()), _context())
+    assert [(t["value"], t["year"], t["kind"], t["indicator_id"]) for t in targets] == [
+        (2.6, 2025, "baseline", "rd_intensity"), (3.1, 2030, "target", "rd_intensity")]
+
+
+def test_place_types_and_grades_are_the_knowledge_base_vocabulary():
+    import csv
+
+    def ids(name):
+        lines = (DATA / "kb" / name).read_text(encoding="utf-8").splitlines()
+        return {row["id"] for row in csv.DictReader(lines)}
+
+    types, grades = ids("entity_types.csv"), ids("precision_grades.csv")
+    from ingest.plans.places import suffix_types
+    assert {kind for _, kind in suffix_types()} <= types
+    from ingest.plans.extract import extract
+    from ingest.plans.reading import read_path
+
+    for plan in ("000_ad48b25927ecef2e", "004_5c3bcb5129e3b430"):
+        entities = extract(read_path(DATA / "plans" / f"{plan}.txt"), DATA)["entities"]
+        assert {e["type"] for e in entities} <= types
+        assert {e["precision"] for e in entities} <= grades | {None}
+        for entity in entities:
+            assert (entity["lon"] is None) == (entity["precision"] is None)
+
+
+def test_cli_extract_prints_one_json_object(capsys):
+    import json
+
+    from web.cli import main
+
+    fixture = Path(__file__).parent / "data" / "plans" / "fictional_2026.txt"
+    assert main(["plans", "extract", str(fixture), "--data-dir", str(DATA)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result) == {"plan", "targets", "entities", "tasks", "partnerships"}
+    assert set(result["plan"]) >= {"title", "issuer", "doc_number", "date", "region_adcode",
+                                   "kind", "period_start", "period_end"}
+    assert set(result["targets"][0]) >= {"indicator", "indicator_id", "value", "value_max", "unit",
+                                         "year", "kind", "qualifier", "region_adcode", "entity",
+                                         "quote", "section", "start", "end"}
+    assert isinstance(result["targets"][0]["year"], int)
+    assert set(result["entities"][0]) >= {"name", "type", "parent", "county_adcode", "precision",
+                                          "lon", "lat", "quote", "section", "start", "end"}
