@@ -143,6 +143,27 @@ def test_a_candidate_added_from_a_selection_must_quote_the_text_exactly(review_a
     assert added.get_json()["candidate"]["data"]["county_adcode"] == "320303"
 
 
+def test_publish_is_refused_with_every_reason_and_changes_nothing(review_app, draft):
+    client = signed_in(review_app)
+    loose = by(review_app, draft, "targets", value=1200)[0]  # no indicator chosen
+    plan = review_app.extensions["innomap.plan_review"].draft(draft)
+    assert post_json(client, f"/admin/plans/{draft}/changes", {"changes": [
+        {"cid": loose.cid, "version": loose.version, "status": "accepted"}]}).status_code == 200
+    assert post_json(client, f"/admin/plans/{draft}/plan", {
+        "version": plan.plan_version, "plan": {"period_end": None}}).status_code == 200
+    assert post_json(client, f"/admin/plans/{draft}/plan", {
+        "version": plan.plan_version, "plan": {"period_end": 2030}}).status_code == 409
+    refused = client.post(f"/admin/plans/{draft}/publish", data={"csrf_token": client.csrf})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "规划期" in page and "请选择已有指标或新建指标" in page
+    assert client.get("/admin/plans/", headers=JSON).get_json()["publications"] == []
+    loose = candidates(review_app, draft)[loose.cid]
+    post_json(client, f"/admin/plans/{draft}/changes", {"changes": [
+        {"cid": loose.cid, "version": loose.version, "status": "rejected"}]})
+    post_json(client, f"/admin/plans/{draft}/plan", {
+        "version": plan.plan_version + 1, "plan": {"period_end": 2030}})
+
+
 def test_publish_serves_the_plan_everywhere_and_rollback_removes_it(review_app, draft):
     client = signed_in(review_app)
     rd = by(review_app, draft, "targets", indicator_id="rd_intensity")[0]
@@ -162,6 +183,9 @@ def test_publish_serves_the_plan_everywhere_and_rollback_removes_it(review_app, 
     assert "科技型中小企业" in client.get("/targets").get_data(as_text=True)
     region = client.get(f"/regions/{REGION}").get_data(as_text=True)
     assert TITLE in region
+    lineage = client.get(f"/regions/{REGION}/lineage/rd_intensity.json", headers=JSON).get_json()
+    assert [(p["plan_id"], p["year"], p["value"]) for p in lineage["points"]] == [
+        (plan_id, 2030, 3.2)]
     entities = client.get("/api/collections/entities/items?limit=1000",
                           headers=JSON).get_json()["features"]
     names = {f["properties"]["name"] for f in entities if f["properties"]["plan_id"] == plan_id}
