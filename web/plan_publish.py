@@ -14,8 +14,9 @@ from __future__ import annotations
 import secrets
 import shutil
 import tempfile
+import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
@@ -47,6 +48,7 @@ class KnowledgeState:
     root: Path
     seen: int = 0
     checked: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 @bp.record_once
@@ -58,7 +60,7 @@ def _setup(state) -> None:
     services(app).add_refresher(_follow_publications)
     latest = app.extensions[REVIEW].latest_publication_id()
     if latest:
-        install(app, latest)
+        follow(app, latest)
 
 
 def _follow_publications(app) -> None:
@@ -73,7 +75,19 @@ def _follow_publications(app) -> None:
     except StoreError:
         return
     if latest != state.seen:
+        with state.lock:  # one reload per worker, however many requests notice it
+            if latest != state.seen:
+                follow(app, latest)
+
+
+def follow(app, latest: int) -> None:
+    """``install`` the publications up to ``latest``; if they no longer load (the curated
+    data changed under them), log why and keep serving what is loaded."""
+    try:
         install(app, latest)
+    except PublishRefused as exc:
+        app.logger.error("published plans not loaded: %s", exc)
+        app.extensions[EXTENSION].seen = latest
 
 
 def build_catalog(app, payloads: list[dict], name: str):
@@ -96,14 +110,16 @@ def install(app, latest: int, catalog=None) -> None:
     if catalog is None:
         catalog = build_catalog(app, app.extensions[REVIEW].active_payloads(), f"v{latest}")
     catalog.generation = svc.catalog.generation + 1
-    svc.catalog, svc.maps = catalog, MapResources.load(catalog)
+    maps, previous = MapResources.load(catalog), svc.catalog.context.data_dir
+    svc.catalog, svc.maps = catalog, maps
     svc.settings = replace(svc.settings, data_dir=catalog.context.data_dir)
     app.extensions[IMPORTS].context = None
     app.extensions[IMPORTS].stream_context = None
     app.extensions.pop(MONITOR, None)  # its registry and indicators are the old ones
     state.seen = latest
+    # The directory just replaced stays for requests still reading it; older ones go.
     for old in state.root.iterdir():
-        if old != catalog.context.data_dir:
+        if old not in (catalog.context.data_dir, previous):
             shutil.rmtree(old, ignore_errors=True)
 
 
@@ -129,7 +145,8 @@ def publish_draft(draft_id: str, user: str):
     others = store.active_payloads()
     catalog = build_catalog(current_app, [*others, made], f"p{secrets.token_hex(6)}")
     publication = store.publish(made["record"]["id"], draft_id, made, user)
-    install(current_app, publication.id, catalog)
+    with current_app.extensions[EXTENSION].lock:
+        install(current_app, publication.id, catalog)
     return publication
 
 
@@ -157,7 +174,8 @@ def rollback(publication_id: int):
         raise NotFound(str(exc)) from None
     except RollbackConflict as exc:
         raise Conflict(str(exc)) from None
-    install(current_app, done.id)
+    with current_app.extensions[EXTENSION].lock:
+        install(current_app, done.id)
     if wants_json():
         return jsonify(done.as_dict()), 201
     return redirect(url_for("plan_publish.index", done=done.id), code=303)

@@ -165,7 +165,8 @@ def county_at(lon: float, lat: float) -> str | None:
 def change(draft_id: str):
     """JSON {changes: [{cid, version, status?, data?, merged_into?}]}: all or none."""
     _draft(draft_id)
-    changes = (request.get_json(silent=True) or {}).get("changes")
+    body = request.get_json(silent=True)
+    changes = body.get("changes") if isinstance(body, dict) else None
     if not isinstance(changes, list) or not 0 < len(changes) <= MAX_CHANGES:
         raise InvalidParameter(f"changes 应为 1 至 {MAX_CHANGES} 条修改的列表")
     current = {c.cid: c for c in plan_store().candidates(draft_id)}
@@ -232,7 +233,9 @@ def add(draft_id: str):
     """JSON {group, start, end, quote, data}: a candidate from a selection of the text;
     the quote must be exactly ``text[start:end]``."""
     draft = _draft(draft_id)
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidParameter("请求体应为 JSON 对象")
     group, start, end = body.get("group"), body.get("start"), body.get("end")
     if group not in GROUPS:
         raise InvalidParameter(f"group 应为 {'、'.join(GROUPS)} 之一")
@@ -242,7 +245,10 @@ def add(draft_id: str):
     quote = draft.text[start:end]
     if body.get("quote") != quote:
         raise InvalidParameter("所选文字与原文在该位置的文字不一致")
-    data = {k: v for k, v in (body.get("data") or {}).items() if k in EDITABLE[group]}
+    fields = body.get("data") or {}
+    if not isinstance(fields, dict):
+        raise InvalidParameter("data 应为对象")
+    data = {k: v for k, v in fields.items() if k in EDITABLE[group]}
     from ingest.plans.structure import Sections
 
     data.update(quote=quote, start=start, end=end, section=Sections(draft.text).at(start),
@@ -260,10 +266,14 @@ def edit_plan(draft_id: str):
     """JSON {version, plan: {title, region_adcode, kind, period_start, period_end, …}}."""
     draft = _draft(draft_id)
     body = request.get_json(silent=True) or {}
+    if not isinstance(body.get("plan"), dict):
+        raise InvalidParameter("plan 应为对象")
     plan = {**draft.plan, **{k: v for k, v in (body.get("plan") or {}).items()
                              if k in PLAN_FIELDS}}
+    if not isinstance(body.get("version"), int):
+        raise InvalidParameter("version 应为整数（规划信息的当前版本）")
     try:
-        draft = plan_store().update_plan(draft_id, plan, int(body.get("version", -1)), g.user)
+        draft = plan_store().update_plan(draft_id, plan, body["version"], g.user)
     except StaleCandidate as exc:
         raise Conflict(str(exc)) from None
     return jsonify({"plan": draft.plan, "version": draft.plan_version})

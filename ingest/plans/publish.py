@@ -108,6 +108,9 @@ def _new_indicators(accepted, units: dict, problems: list[str]) -> list[dict]:
         new = cand["data"].get("new_indicator") if cand["group"] == "targets" else None
         if not new:
             continue
+        if not isinstance(new, dict):
+            problems.append(f"候选 {cand['cid']}：新建指标应给出名称与单位")
+            continue
         name, unit = str(new.get("name") or "").strip(), str(new.get("unit") or "").strip()
         if not name:
             problems.append(f"候选 {cand['cid']}：新建指标缺少名称")
@@ -133,8 +136,9 @@ def _target_rows(plan_id, region, accepted, units, problems) -> list[dict]:
         if (data.get("unit") or "") != units[ind]:
             problems.append(f"候选 {cid}：单位 {data.get('unit')} 与指标单位 {units[ind]} 不一致")
             continue
-        if _year(data.get("year")) is None or data.get("value") is None:
-            problems.append(f"候选 {cid}：缺少年份或数值")
+        if _year(data.get("year")) is None or not _is_number(data.get("value")) \
+                or not (data.get("value_max") in (None, "") or _is_number(data["value_max"])):
+            problems.append(f"候选 {cid}：年份或数值缺失或不是数字")
             continue
         row = {"id": f"{plan_id}-t{cid}", "region_adcode": data.get("region_adcode") or region,
                "entity_id": "", "subject": "", "indicator_id": ind,
@@ -161,7 +165,7 @@ def _entity_rows(plan_id, accepted, problems) -> list[dict]:
     for cand in (c for c in accepted if c["group"] == "entities"):
         data, cid = cand["data"], cand["cid"]
         county = str(data.get("county_adcode") or "")
-        if data.get("lon") is None or data.get("lat") is None or len(county) != 6:
+        if not (_is_number(data.get("lon")) and _is_number(data.get("lat"))) or len(county) != 6:
             problems.append(f"候选 {cid}（{data.get('name')}）：请在地图上定位并确定所在区县")
             continue
         if not data.get("precision"):
@@ -175,6 +179,13 @@ def _entity_rows(plan_id, accepted, problems) -> list[dict]:
                      "plan_id": plan_id, "section": data.get("section") or "",
                      "quote": data["quote"], "note": NOTE})
     return rows
+
+
+def _is_number(value) -> bool:
+    try:
+        return value is not None and not isinstance(value, bool) and float(value) == float(value)
+    except (TypeError, ValueError):
+        return False
 
 
 def _num(value) -> str:
