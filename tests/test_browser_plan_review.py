@@ -146,7 +146,7 @@ def test_a_plan_is_uploaded_reviewed_published_and_rolled_back(served, tmp_path,
         WebDriverWait(driver, 10).until(lambda d: "320303" in card(d, "云龙软件园").text)
         driver.save_screenshot(str(artifacts_dir / "plan_review_reviewed.png"))
         audit = driver.find_element(By.ID, "audit").text
-        assert "tester" in audit and "rejected" in audit and "add" in audit
+        assert "tester" in audit and "拒绝" in audit and "添加" in audit and "编辑" in audit
         assert console_errors(driver) == []
         assert outside_requests(requested_urls(driver)) == []
 

@@ -25,12 +25,14 @@ from web.admin import page_user
 from web.assets import vendor_url
 from web.errors import Conflict, InvalidParameter, NotFound
 from web.plan_review_page import (
+    ACTION_LABELS,
     GROUP_LABELS,
     STATUS_LABELS,
     pages,
     paragraphs,
     progress,
     summary,
+    with_segments,
 )
 
 bp = Blueprint("plan_review", __name__)
@@ -94,16 +96,18 @@ def review(draft_id: str):
     paras = paragraphs(draft.text, candidates)
     spans = pages(paras)
     options = _options()
-    names = {i["id"]: i["name"] for i in options["indicators"]}
+    names = _labels(options)
     page = _page_number(len(spans))
     first, last = spans[page - 1]
+    shown = with_segments(draft.text, paras[first:last], candidates)
     return render_template(
-        "admin/plan_review.html", user=user, draft=draft, paragraphs=paras[first:last],
+        "admin/plan_review.html", user=user, draft=draft, paragraphs=shown,
         page=page, page_count=len(spans), progress=progress(candidates),
         audit=plan_store().audit(draft_id, 50), groups=GROUP_LABELS, statuses=STATUS_LABELS,
+        actions=ACTION_LABELS,
         summary=lambda c: summary(c, names), options=options,
         region_geojson=_region_geojson(draft.plan),
-        by_cid={c.cid: c.as_dict() for p in paras[first:last] for c in p.candidates},
+        by_cid={c.cid: c.as_dict() for p in shown for c in p.candidates},
         leaflet_js=vendor_url("leaflet", "leaflet.js"),
         leaflet_css=vendor_url("leaflet", "leaflet.css"))
 
@@ -132,6 +136,12 @@ def _options() -> dict:
     return {"indicators": indicators[["id", "name", "variants", "unit"]].to_dict("records"),
             "types": read_entity_types(data_dir)[["id", "label"]].to_dict("records"),
             "grades": read_precision_grades(data_dir)[["id", "label"]].to_dict("records")}
+
+
+def _labels(options: dict) -> dict:
+    """What ``summary`` names ids by: indicator names and entity type labels."""
+    return {"indicators": {i["id"]: i["name"] for i in options["indicators"]},
+            "types": {t["id"]: t["label"] for t in options["types"]}}
 
 
 def _region_geojson(plan: dict) -> dict | None:
@@ -179,7 +189,7 @@ def change(draft_id: str):
         raise NotFound(str(exc)) from None
     except StoreError as exc:
         raise InvalidParameter(str(exc)) from None
-    names = {i["id"]: i["name"] for i in _options()["indicators"]}
+    names = _labels(_options())
     return jsonify({"candidates": [{**c.as_dict(), "summary": summary(c, names)} for c in done],
                     "progress": progress(plan_store().candidates(draft_id))})
 

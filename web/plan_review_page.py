@@ -20,6 +20,9 @@ PAGE_PARAGRAPHS = 200
 GROUP_LABELS = {"targets": "指标目标", "entities": "创新载体", "tasks": "任务",
                 "partnerships": "合作"}
 STATUS_LABELS = {"pending": "待审", "accepted": "已接受", "rejected": "已拒绝", "merged": "已合并"}
+ACTION_LABELS = {"upload": "上传", "accepted": "接受", "rejected": "拒绝", "merged": "合并",
+                 "pending": "改回待审", "edit": "编辑", "add": "添加", "plan": "修改规划信息",
+                 "publish": "发布", "rollback": "撤销发布"}
 
 
 @dataclass
@@ -35,7 +38,7 @@ class Paragraph:
 
 def paragraphs(text: str, candidates: list) -> list[Paragraph]:
     """``text`` cut into paragraphs holding ``candidates`` (objects with ``cid``, ``data``
-    holding ``start``/``end``), each cut into (offset, text, covering cids) segments."""
+    holding ``start``/``end``); ``with_segments`` cuts a page's paragraphs further."""
     spans = [(c, int(c.data["start"]), int(c.data["end"])) for c in candidates]
     inside = set()
     for _, start, end in spans:
@@ -55,9 +58,19 @@ def paragraphs(text: str, candidates: list) -> list[Paragraph]:
         index = bisect.bisect_right(starts, start) - 1
         if index >= 0:
             out[index].candidates.append(cand)
-    for para in out:
-        para.segments = _segments(text, para, spans)
     return out
+
+
+def with_segments(text: str, paras: list[Paragraph], candidates: list) -> list[Paragraph]:
+    """``paras`` (those of one page) with their text cut at every quote boundary."""
+    if not paras:
+        return paras
+    low, high = paras[0].start, paras[-1].end
+    spans = [(c, int(c.data["start"]), int(c.data["end"])) for c in candidates
+             if int(c.data["start"]) < high and int(c.data["end"]) > low]
+    for para in paras:
+        para.segments = _segments(text, para, spans)
+    return paras
 
 
 def _segments(text: str, para: Paragraph, spans) -> list[tuple[int, str, tuple[int, ...]]]:
@@ -90,12 +103,15 @@ def progress(candidates: list) -> tuple[int, int]:
     return sum(c.status != "pending" for c in candidates), len(candidates)
 
 
-def summary(cand, indicator_names: dict | None = None) -> str:
+def summary(cand, labels: dict | None = None) -> str:
     """One line that says what a candidate proposes, in Chinese (a target names the
-    knowledge base's indicator it is filed under, or that none is chosen yet)."""
+    knowledge base's indicator it is filed under, or that none is chosen yet).
+
+    ``labels``: {"indicators": {id: name}, "types": {id: label}}."""
     d = cand.data
+    labels = labels or {}
     if cand.group == "targets":
-        names = indicator_names or {}
+        names = labels.get("indicators", {})
         new = (d.get("new_indicator") or {}).get("name")
         filed = f"新建指标“{new}”" if new else names.get(d.get("indicator_id"), "未选指标")
         value = d.get("value")
@@ -105,7 +121,8 @@ def summary(cand, indicator_names: dict | None = None) -> str:
         return (f"{d.get('indicator') or ''}：{value}{top} {d.get('unit') or ''}"
                 f"（{d.get('year') or '?'}年{kind}{qualifier}）→ {filed}")
     if cand.group == "entities":
-        return f"{d.get('name') or ''}（{d.get('type') or '类型未定'}）"
+        kind = labels.get("types", {}).get(d.get("type"), d.get("type") or "类型未定")
+        return f"{d.get('name') or ''}（{kind}）"
     if cand.group == "partnerships":
         return f"{d.get('partner') or ''}（{d.get('kind') or ''}）"
     return str(d.get("task") or d.get("work") or "")[:80]
