@@ -11,6 +11,7 @@ with the reasons and nothing is stored.
 
 from __future__ import annotations
 
+import atexit
 import secrets
 import shutil
 import tempfile
@@ -55,8 +56,9 @@ class KnowledgeState:
 def _setup(state) -> None:
     app = state.app
     base = Path(services(app).settings.data_dir)
-    app.extensions[EXTENSION] = KnowledgeState(
-        base=base, root=Path(tempfile.mkdtemp(prefix="innomap-kb-")))
+    root = Path(tempfile.mkdtemp(prefix="innomap-kb-"))
+    atexit.register(shutil.rmtree, root, True)  # links and small files, made per process
+    app.extensions[EXTENSION] = KnowledgeState(base=base, root=root)
     services(app).add_refresher(_follow_publications)
     latest = app.extensions[REVIEW].latest_publication_id()
     if latest:
