@@ -11,15 +11,13 @@ import pytest
 import shapely
 from owslib.ogcapi.features import Features
 
-from layers import REGISTRY
-
 pytestmark = pytest.mark.live
 COUNTY = "boundaries-county"
 
 
 def test_owslib_lists_collections_and_reads_items(live_url, catalog):
     api = Features(f"{live_url}/api/")
-    assert set(api.feature_collections()) == {c.id for layer in REGISTRY.values()
+    assert set(api.feature_collections()) == {c.id for layer in catalog.layers.values()
                                               for c in layer.collections()}
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in (
         api.conformance()["conformsTo"])

@@ -111,15 +111,13 @@ def _map_ids() -> frozenset[str]:
 
 
 def _tasks_of(adcode: str, level: str) -> list[dict]:
-    """Each task plan's rows of a region: a city's (and its counties'), or a county's
-    own, as (plan, url, rows)."""
+    """Each task plan's rows of a region: a city's (and its counties'), or another
+    region's own, as (plan, url, rows)."""
     out = []
     for plan in task_plans(None, monitor_data().registry):
         tasks = task_rows(services().catalog.frame(plan.tasks_collection))
         if level == "city":
             rows = tasks[tasks["region_adcode"].str[:4] == adcode[:4]]
-        elif level == "county":
-            rows = tasks[tasks["region_adcode"] == adcode]
         else:
             rows = tasks[tasks["region_adcode"] == adcode]
         if len(rows):
