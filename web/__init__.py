@@ -66,6 +66,8 @@ def _blueprints():
         import_jobs,
         maps,
         pages,
+        plan_publish,
+        plan_review,
         regions,
         targets_page,
         task_plan,
@@ -75,4 +77,4 @@ def _blueprints():
     # Registration order is the order of the index page's sections; import_jobs uses
     # the store and sign-in that admin sets up.
     return [pages.bp, targets_page.bp, regions.bp, task_plan.bp, maps.bp, export.bp, api.bp,
-            tiles.bp, assets.bp, admin.bp, import_jobs.bp]
+            tiles.bp, assets.bp, admin.bp, import_jobs.bp, plan_review.bp, plan_publish.bp]

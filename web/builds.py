@@ -34,8 +34,8 @@ from pathlib import Path
 
 from flask import current_app
 
-from web import services
 from web.errors import ServiceError
+from web.services import services
 
 EXTENSION = "innomap.builds"
 KEEP_IN_MEMORY = 32

@@ -12,6 +12,8 @@ import json
 import sys
 from pathlib import Path
 
+from web import plans_publish_cli
+
 
 def add_parsers(commands) -> None:
     plans = commands.add_parser("plans",
@@ -24,9 +26,12 @@ def add_parsers(commands) -> None:
     extract.add_argument("file", type=Path)
     extract.add_argument("--data-dir", type=Path, default=None,
                          help="data directory (boundaries, indicators); default: the app's")
+    plans_publish_cli.add_parsers(actions)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.plans_command in ("publish", "rollback"):
+        return plans_publish_cli.run(args)
     from ingest.plans.errors import PlanReadingError
     from ingest.plans.reading import read_path
 
