@@ -407,9 +407,9 @@ def _require(gdf, label: str, columns: tuple[str, ...]) -> None:
 
 def default_geocoder(data_dir: Path, with_entities: bool = True) -> Geocoder:
     """A Geocoder over ``data_dir``'s full boundaries and, if present, its entities."""
-    from geo.boundaries import load_boundaries
+    from geo.boundaries import load_units
 
-    boundaries = load_boundaries(Path(data_dir) / "boundaries", "full")
+    boundaries = load_units(Path(data_dir) / "boundaries")
     path = Path(data_dir) / "kb" / "entities.csv"
     entities = read_gazetteer(path) if with_entities and path.exists() else None
     return Geocoder(boundaries, entities)
