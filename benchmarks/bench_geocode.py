@@ -1,7 +1,7 @@
 """Batch geocoding of generated addresses: innomap's Geocoder against the cpca parser.
 
 Both parse the same rows in the same run. The rows are generated from the
-boundary data (every county of Jiangsu and of 宿州, Anhui) in the forms people
+boundary data (every county of mainland China) in the forms people
 write: full ``省市县`` addresses, ones without the province, short county
 names (沭阳 for 沭阳县), the county alone, and a street and number after it.
 The truth is the county's adcode; a parser is right when it returns it.
@@ -20,7 +20,7 @@ import warnings
 from pathlib import Path
 
 from benchmarks import Result
-from geo.boundaries import load_boundaries
+from geo.boundaries import load_units
 from geo.geocode import Geocoder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,14 +32,15 @@ STREETS = ["人民路", "解放东路", "建设大道", "朝阳东路", "新华�
 
 def generate(rows: int = ROWS, seed: int = SEED) -> tuple[list[str], list[str], list[str]]:
     """``rows`` addresses with their true county adcode and county name."""
-    units = load_boundaries(ROOT / "data" / "boundaries", "coarse")
+    units = load_units(ROOT / "data" / "boundaries")
     names = units.set_index("adcode")
     counties = units[units["level"] == "county"]
     rng = random.Random(seed)
     texts, codes, county_names = [], [], []
     for _ in range(rows):
         county = counties.iloc[rng.randrange(len(counties))]
-        city, province = names.loc[county.city_adcode], names.loc[county.province_adcode]
+        province = names.loc[county.province_adcode]
+        city = names.loc[county.city_adcode] if county.city_adcode else province
         texts.append(_address(rng, county, city, province))
         codes.append(county.adcode)
         county_names.append(county["name"])
@@ -62,7 +63,7 @@ def _address(rng, county, city, province) -> str:
 
 def run_innomap(texts: list[str]) -> tuple[list[str | None], float]:
     """Best county adcode per text (None unless matched), and seconds taken."""
-    geocoder = Geocoder(load_boundaries(ROOT / "data" / "boundaries", "full"))
+    geocoder = Geocoder(load_units(ROOT / "data" / "boundaries"))
     start = time.perf_counter()
     results = [geocoder.geocode(t) for t in texts]
     seconds = time.perf_counter() - start

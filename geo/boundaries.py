@@ -54,7 +54,7 @@ NATIONALITIES = (
     "锡伯", "阿昌", "普米", "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克", "德昂", "保安",
     "裕固", "京", "塔塔尔", "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺", "汉")
 _NATIONALITY_TAIL = re.compile(
-    "(?:" + "|".join(sorted(NATIONALITIES, key=len, reverse=True)) + ")族$")
+    "(?:" + "|".join(sorted(NATIONALITIES, key=len, reverse=True)) + ")族?$")
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,11 @@ def attributes(adcodes, names, levels) -> pd.DataFrame:
     frame["city_adcode"] = [None if lv == "province" else _hierarchy(a)[0]
                             for a, lv in zip(frame.adcode, frame.level)]
     frame["province_adcode"] = [_hierarchy(a)[1] for a in frame.adcode]
+    # A county whose city the source does not have (a municipality's districts and
+    # counties) hangs from its province directly.
+    orphan = (frame["level"] == "county") & ~frame["city_adcode"].isin(set(frame["adcode"]))
+    frame.loc[orphan, "parent_adcode"] = frame.loc[orphan, "province_adcode"]
+    frame.loc[orphan, "city_adcode"] = None
     return frame[COLUMNS]
 
 
@@ -248,12 +253,17 @@ def load_units(directory: Path) -> gpd.GeoDataFrame:
     """
     frame = pd.read_csv(Path(directory) / UNITS_FILE, dtype=str, keep_default_na=False,
                         encoding="utf-8")
-    for column in ("parent_adcode", "city_adcode"):
-        frame[column] = frame[column].where(frame[column] != "", None)
+    _blank_to_none(frame)
     for column in (*BBOX, *LABEL):
         frame[column] = frame[column].astype(float)
     points = shapely.points(frame.pop("label_lon").to_numpy(), frame.pop("label_lat").to_numpy())
     return gpd.GeoDataFrame(frame, geometry=points, crs="EPSG:4326")
+
+
+def _blank_to_none(frame: pd.DataFrame) -> None:
+    for column in ("parent_adcode", "city_adcode"):
+        frame[column] = pd.Series([v or None for v in frame[column]], index=frame.index,
+                                  dtype=object)
 
 
 def load_boundaries(directory: Path, resolution: str = "full", *,
@@ -294,8 +304,7 @@ def load_boundaries(directory: Path, resolution: str = "full", *,
                                columns=["adcode"])
     units = pd.read_csv(Path(directory) / UNITS_FILE, dtype=str, keep_default_na=False,
                         usecols=COLUMNS, encoding="utf-8")
-    for column in ("parent_adcode", "city_adcode"):
-        units[column] = units[column].where(units[column] != "", None)
+    _blank_to_none(units)
     gdf = units.merge(pd.DataFrame(shapes), on="adcode", how="inner")
     gdf = gpd.GeoDataFrame(gdf, geometry="geometry", crs="EPSG:4326")
     return gdf.sort_values("adcode").reset_index(drop=True)[COLUMNS + ["geometry"]]

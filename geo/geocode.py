@@ -8,7 +8,10 @@ on the network:
 - entities of the plan knowledge base (name and ``|``-separated aliases), plus
   generic words such as 高新区 that stand for a whole type of entity.
 
-A text is scanned left to right for the longest known name at each position.
+A text is scanned left to right for the longest known name at each position, by
+one Aho–Corasick automaton over every name (``pyahocorasick``): one pass over the
+text whatever the number of names, so the gazetteer of every unit of the country
+costs no more per text than that of one province.
 Administrative names are resolved hierarchically (province → city → county): a
 name is kept only where it is consistent with the units found before it, so
 ``江苏省连云港市海州区朝阳东路`` resolves to 海州区 and a later street such as
@@ -28,9 +31,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
+import ahocorasick
 import geopandas as gpd
 import pandas as pd
 import shapely
@@ -105,20 +110,21 @@ class GeocodeResult:
                 "candidates": [c.as_dict() for c in self.candidates]}
 
 
-@dataclass
-class _Hit:
-    """A known name found in the normalized text."""
+class _Hit(NamedTuple):
+    """A known name found in the normalized text: its span, the units it names (and
+    the outermost of them), the entities it names, the entity type it stands for."""
 
     start: int
     end: int
-    admin: tuple[str, ...]
+    admin: frozenset[str]
+    outer: frozenset[str]
     entity: tuple[str, ...]
     generic: str | None
 
 
 def normalize(text: str) -> str:
     """NFKC (full-width → half-width), whitespace removed."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+    return "".join(unicodedata.normalize("NFKC", str(text)).split())
 
 
 def _latin_key(text: str) -> str | None:
@@ -132,6 +138,26 @@ def _latin_key(text: str) -> str | None:
     while len(words) > 1 and words[-1] in _LATIN_DROP:
         words.pop()
     return "".join(words) or None
+
+
+def name_automaton(names: dict[str, tuple[list[str], list[str]]],
+                   generic: dict[str, str]) -> ahocorasick.Automaton:
+    """An Aho–Corasick automaton over every name; a match's value is (length, admin
+    ids, entity ids, generic type) so a scan needs no further lookup.
+
+    ``iter_long`` on it yields the longest name at the leftmost position, left to
+    right, without overlaps: the same matches as :func:`trie_pattern`.
+    """
+    automaton = ahocorasick.Automaton()
+    for word in {*names, *generic}:
+        if not word:
+            continue
+        admin, entity = names.get(word, ((), ()))
+        codes = frozenset(admin)
+        automaton.add_word(word, (len(word), codes, frozenset(_outermost(codes)),
+                                  tuple(entity), None if entity else generic.get(word)))
+    automaton.make_automaton()
+    return automaton
 
 
 def trie_pattern(words: Iterable[str]) -> re.Pattern:
@@ -165,11 +191,14 @@ def _pinyin(name: str) -> str:
     return "".join(lazy_pinyin(name)).lower().replace("ü", "v")
 
 
+def _prefix(code: str) -> str:
+    """The code prefix every unit inside ``code`` shares (320000 -> 32, 320700 -> 3207)."""
+    return code[:2] if code[2:] == "0000" else code[:4] if code[4:] == "00" else code
+
+
 def _within(inner: str, outer: str) -> bool:
     """True when adcode ``inner`` is ``outer`` or lies inside it (by code prefix)."""
-    if outer[4:] != "00":
-        return inner == outer
-    return inner.startswith(outer[:2] if outer[2:] == "0000" else outer[:4])
+    return inner.startswith(_prefix(outer))
 
 
 def _related(a: str, b: str) -> bool:
@@ -214,13 +243,9 @@ class Geocoder:
             _require(entities, "entities", ("id", "name", "type", "precision",
                                             "city_adcode", "county_adcode"))
             self._add_entities(entities)
-        self._pattern = trie_pattern(self._all_names())
+        self._automaton = name_automaton(self._names, GENERIC_TERMS)
 
     # -- building the gazetteer -------------------------------------------------
-
-    def _all_names(self) -> Iterable[str]:
-        yield from self._names
-        yield from GENERIC_TERMS
 
     def _name_slot(self, name: str) -> tuple[list[str], list[str]]:
         return self._names.setdefault(normalize(name), ([], []))
@@ -266,34 +291,45 @@ class Geocoder:
 
     def _scan(self, q: str) -> list[_Hit]:
         """Longest known name at each position, left to right, non-overlapping."""
-        hits = []
-        for match in self._pattern.finditer(q):
-            word = match.group()
-            admin, entity = self._names.get(word, ((), ()))
-            generic = None if entity else GENERIC_TERMS.get(word)
-            hits.append(_Hit(match.start(), match.end(), tuple(admin), tuple(entity), generic))
-        return hits
+        if self._automaton.kind != ahocorasick.AHOCORASICK:
+            return []  # no names at all
+        return [_Hit(end + 1 - length, end + 1, admin, outer, entity, generic)
+                for end, (length, admin, outer, entity, generic)
+                in self._automaton.iter_long(q)]
 
-    def _admin_context(self, hits: list[_Hit]) -> tuple[set[str] | None, int]:
+    def _admin_context(self, q: str, hits: list[_Hit]) -> tuple[set[str] | None, int]:
         """Units consistent with every accepted admin name, and characters explained."""
-        state: set[str] | None = None
-        covered = 0
-        for hit in hits:
-            codes = set(hit.admin)
+        state: frozenset[str] | set[str] | None = None
+        covered = last = 0
+        for start, end, codes, outer, _entity, _generic in hits:
             if not codes:
                 continue
-            if state is None:
-                state = _outermost(codes)
-                covered += hit.end - hit.start
-                continue
-            deeper = {c for c in codes if any(_within(c, s) and c != s for s in state)}
-            same = {s for s in state if any(_within(s, c) for c in codes)}
-            if deeper:
-                state = _outermost(deeper)
-            elif not same:
-                continue  # a street or place word that happens to be a unit name
-            covered += hit.end - hit.start
+            if state is not None:
+                deeper = {c for c in codes if any(c != s and c.startswith(_prefix(s))
+                                                  for s in state)}
+                if deeper:
+                    state = _outermost(deeper)
+                elif not any(s.startswith(_prefix(c)) for s in state for c in codes):
+                    siblings = self._siblings(q[start:end], codes, state) \
+                        if start == last else None
+                    if not siblings:
+                        continue  # a street or place word that happens to be a unit name
+                    state = siblings  # 和田市于田县: the first name meant its prefecture
+            else:
+                state = outer
+            covered += end - start
+            last = end
         return state, covered
+
+    def _siblings(self, word: str, codes, state) -> set[str]:
+        """和田市于田县: a county-level city read as the prefecture it is named for.
+
+        The counties ``word`` names in full that share a prefecture with a
+        county-level city (…市) of ``state``.
+        """
+        cities = [s for s in state if s[4:] != "00" and self._admin[s].name.endswith("市")]
+        return {c for c in codes if c[4:] != "00" and self._admin[c].name == word
+                and any(s != c and s[:4] == c[:4] for s in cities)}
 
     # -- public API ---------------------------------------------------------------
 
@@ -328,7 +364,7 @@ class Geocoder:
             codes = _outermost(set(self._pinyin.get(key, [])))
             return _result(query, [self._score(self._admin[c], 1.0) for c in sorted(codes)])
         hits = self._scan(q)
-        state, covered = self._admin_context(hits)
+        state, covered = self._admin_context(q, hits)
         entity, generic_only = self._entity_candidates(hits, state, covered, len(q))
         if entity:
             return _result(query, entity, force_ambiguous=generic_only and state is None)
@@ -359,7 +395,9 @@ class Geocoder:
         key = (candidate.kind, candidate.id, score)
         scored = self._scored.get(key)
         if scored is None:
-            scored = self._scored[key] = replace(candidate, score=score)
+            scored = object.__new__(Candidate)
+            scored.__dict__.update(candidate.__dict__, score=score)
+            self._scored[key] = scored
         return scored
 
     def _fits(self, entity_id: str, state: set[str] | None) -> bool:
