@@ -25,6 +25,7 @@ from geo.geocode import Geocoder
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = 100_000
+ROUNDS = 3  # each parser runs this often, alternating with the other; its best time counts
 SEED = 20211228
 STREETS = ["人民路", "解放东路", "建设大道", "朝阳东路", "新华街", "文化路", "青年路", "学府路",
            "科技大道", "长江路", "黄河路", "淮海路", "工业园一路", "创新大道", "花园街"]
@@ -92,12 +93,17 @@ def _share(hits: list[bool]) -> float:
 
 def run() -> list[Result]:
     texts, truth, truth_names = generate()
-    ours, our_seconds = run_innomap(texts)
+    ours, our_seconds, theirs = None, float("inf"), None
+    for _ in range(ROUNDS):  # alternate, so a busy spell of the machine hits both
+        ours, seconds = run_innomap(texts)
+        our_seconds = min(our_seconds, seconds)
+        run = run_cpca(texts)
+        if run is not None and (theirs is None or run[2] < theirs[2]):
+            theirs = run
     our_rate = len(texts) / our_seconds
     our_accuracy = _share([a == t for a, t in zip(ours, truth)])
     our_wrong = _share([a is not None and a != t for a, t in zip(ours, truth)])
     label = f"cpca {_cpca_version()}"
-    theirs = run_cpca(texts)
     if theirs is None:
         note = "cpca is not installed here: no baseline measured"
         return [Result("geocode 100k addresses", "throughput", "rows/s", our_rate,
@@ -110,8 +116,10 @@ def run() -> list[Result]:
     their_wrong = _share([d not in ("nan", "None", "") and d != n
                           for d, n in zip(districts, truth_names)])
     unanswered = _share([a is None for a in ours])
-    note = (f"{len(texts):,} rows, same rows for both. innomap leaves {unanswered:.2f}% "
-            "unanswered (bare 鼓楼区: 南京 or 徐州, reported ambiguous); cpca county-name "
+    note = (f"{len(texts):,} rows of every county of mainland China, same rows for both, "
+            f"best of {ROUNDS} alternating runs each. innomap leaves {unanswered:.2f}% "
+            "unanswered (bare 鼓楼区: 南京, 徐州, 福州 or 开封, reported ambiguous); "
+            "cpca county-name "
             f"accuracy {their_by_name:.1f}% (its code table predates the 2020 renames); "
             "wrong = a county returned that is not the true one (by name for cpca)")
     return [

@@ -31,7 +31,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -42,6 +41,9 @@ import shapely
 import shapely.geometry
 
 STATUSES = ("matched", "ambiguous", "unmatched")
+# Answers kept for texts repeated close together (a column of a batch); more would
+# cost the garbage collector more than repeating the work.
+ANSWERS_KEPT = 10_000
 ADMIN_PRECISION = {"province": "province_centroid", "city": "city_centroid",
                    "county": "county_centroid"}
 # Words that name a kind of entity rather than one entity: 高新区 alone is any
@@ -65,8 +67,7 @@ _LATIN = re.compile(r"^[a-z0-9āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü
 _LATIN_DROP = ("city", "county", "district", "prefecture", "province")
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """One place a text may mean.
 
     ``kind`` is ``'admin'`` or ``'entity'``; ``level`` is the administrative level
@@ -94,8 +95,7 @@ class Candidate:
         return out
 
 
-@dataclass(frozen=True)
-class GeocodeResult:
+class GeocodeResult(NamedTuple):
     """The answer for one text: status, the best candidate if matched, all candidates."""
 
     query: str
@@ -110,16 +110,9 @@ class GeocodeResult:
                 "candidates": [c.as_dict() for c in self.candidates]}
 
 
-class _Hit(NamedTuple):
-    """A known name found in the normalized text: its span, the units it names (and
-    the outermost of them), the entities it names, the entity type it stands for."""
-
-    start: int
-    end: int
-    admin: frozenset[str]
-    outer: frozenset[str]
-    entity: tuple[str, ...]
-    generic: str | None
+# A known name found in the normalized text: (start, end, entry), the entry being
+# (length, admin ids, the outermost of them, entity ids, generic type).
+_Hit = tuple[int, int, tuple]
 
 
 def normalize(text: str) -> str:
@@ -141,23 +134,24 @@ def _latin_key(text: str) -> str | None:
 
 
 def name_automaton(names: dict[str, tuple[list[str], list[str]]],
-                   generic: dict[str, str]) -> ahocorasick.Automaton:
-    """An Aho–Corasick automaton over every name; a match's value is (length, admin
-    ids, entity ids, generic type) so a scan needs no further lookup.
+                   generic: dict[str, str]) -> tuple[ahocorasick.Automaton, list[tuple]]:
+    """An Aho–Corasick automaton over every name, and what each name means.
 
-    ``iter_long`` on it yields the longest name at the leftmost position, left to
-    right, without overlaps: the same matches as :func:`trie_pattern`.
+    A match's value is an index into the list of entries (length, admin ids, the
+    outermost of them, entity ids, generic type), so a scan needs no further
+    lookup. ``iter_long`` yields the longest name at the leftmost position, left
+    to right, without overlaps: the same matches as :func:`trie_pattern`.
     """
-    automaton = ahocorasick.Automaton()
-    for word in {*names, *generic}:
-        if not word:
-            continue
+    automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+    entries = []
+    for word in sorted({*names, *generic} - {""}):
         admin, entity = names.get(word, ((), ()))
         codes = frozenset(admin)
-        automaton.add_word(word, (len(word), codes, frozenset(_outermost(codes)),
-                                  tuple(entity), None if entity else generic.get(word)))
+        automaton.add_word(word, len(entries))
+        entries.append((len(word), codes, frozenset(_outermost(codes)), tuple(entity),
+                        None if entity else generic.get(word)))
     automaton.make_automaton()
-    return automaton
+    return automaton, entries
 
 
 def trie_pattern(words: Iterable[str]) -> re.Pattern:
@@ -189,6 +183,13 @@ def _pinyin(name: str) -> str:
     from pypinyin import lazy_pinyin
 
     return "".join(lazy_pinyin(name)).lower().replace("ü", "v")
+
+
+def _only(codes: frozenset[str]) -> str:
+    """The one code of a one-element set."""
+    for code in codes:
+        return code
+    raise ValueError("empty set of codes")
 
 
 def _prefix(code: str) -> str:
@@ -243,7 +244,10 @@ class Geocoder:
             _require(entities, "entities", ("id", "name", "type", "precision",
                                             "city_adcode", "county_adcode"))
             self._add_entities(entities)
-        self._automaton = name_automaton(self._names, GENERIC_TERMS)
+        self._automaton, self._entries = name_automaton(self._names, GENERIC_TERMS)
+        self._ancestors = {c: frozenset(a for a in (c[:2] + "0000", c[:4] + "00")
+                                        if a != c and a in self._admin)
+                           for c in self._admin}
 
     # -- building the gazetteer -------------------------------------------------
 
@@ -293,23 +297,28 @@ class Geocoder:
         """Longest known name at each position, left to right, non-overlapping."""
         if self._automaton.kind != ahocorasick.AHOCORASICK:
             return []  # no names at all
-        return [_Hit(end + 1 - length, end + 1, admin, outer, entity, generic)
-                for end, (length, admin, outer, entity, generic)
-                in self._automaton.iter_long(q)]
+        entries = self._entries
+        return [(end + 1 - entries[i][0], end + 1, entries[i])
+                for end, i in self._automaton.iter_long(q)]
 
     def _admin_context(self, q: str, hits: list[_Hit]) -> tuple[set[str] | None, int]:
         """Units consistent with every accepted admin name, and characters explained."""
         state: frozenset[str] | set[str] | None = None
         covered = last = 0
-        for start, end, codes, outer, _entity, _generic in hits:
+        for start, end, (_length, codes, outer, _entity, _generic) in hits:
             if not codes:
                 continue
             if state is not None:
-                deeper = {c for c in codes if any(c != s and c.startswith(_prefix(s))
-                                                  for s in state)}
+                ancestors = self._ancestors
+                if len(codes) == 1:  # most names name one unit
+                    deeper = codes if not ancestors[_only(codes)].isdisjoint(state) \
+                        else None
+                else:
+                    deeper = {c for c in codes if not ancestors[c].isdisjoint(state)}
                 if deeper:
-                    state = _outermost(deeper)
-                elif not any(s.startswith(_prefix(c)) for s in state for c in codes):
+                    state = _outermost(deeper) if len(deeper) > 1 else deeper
+                elif not any(s in codes or not ancestors[s].isdisjoint(codes)
+                             for s in state):
                     siblings = self._siblings(q[start:end], codes, state) \
                         if start == last else None
                     if not siblings:
@@ -351,8 +360,9 @@ class Geocoder:
         if query in self._cache:
             return self._cache[query]
         result = self._resolve(query)
-        if len(self._cache) < 200_000:
-            self._cache[query] = result
+        if len(self._cache) >= ANSWERS_KEPT:
+            self._cache.clear()  # a few repeated texts, not every text of a batch
+        self._cache[query] = result
         return result
 
     def _resolve(self, query: str) -> GeocodeResult:
@@ -365,28 +375,37 @@ class Geocoder:
             return _result(query, [self._score(self._admin[c], 1.0) for c in sorted(codes)])
         hits = self._scan(q)
         state, covered = self._admin_context(q, hits)
-        entity, generic_only = self._entity_candidates(hits, state, covered, len(q))
-        if entity:
-            return _result(query, entity, force_ambiguous=generic_only and state is None)
+        if any(entry[3] or entry[4] for _, _, entry in hits):
+            entity, generic_only = self._entity_candidates(hits, state, covered, len(q))
+            if entity:
+                return _result(query, entity, force_ambiguous=generic_only and state is None)
         if state:
             score = round(covered / len(q), 3)
+            if len(state) == 1:
+                (code,) = state
+                best = self._score(self._admin[code], score)
+                return _answer(query, "matched", best, (best,))
             return _result(query, [self._score(self._admin[c], score) for c in sorted(state)])
-        return GeocodeResult(query, "unmatched", None, ())
+        return _answer(query, "unmatched", None, ())
 
     def _entity_candidates(self, hits, state, covered, length) -> tuple[list[Candidate], bool]:
         """Entity candidates, and whether they come from a generic word only."""
-        named = [h for h in hits if h.entity]
-        if named:
-            best = max(named, key=lambda h: h.end - h.start)
-            ids = [e for e in best.entity if self._fits(e, state)]
-            score = round(min(1.0, (covered + best.end - best.start) / length), 3)
+        best = generic = None
+        for _start, _end, (size, _codes, _outer, entity, kind) in hits:
+            if entity and (best is None or size > best[0]):
+                best = (size, entity)
+            elif kind:
+                generic = (size, kind)
+        if best is not None:
+            size, entity = best
+            ids = [e for e in entity if self._fits(e, state)]
+            score = round(min(1.0, (covered + size) / length), 3)
             return [self._score(self._entities[e], score) for e in ids], False
-        generic = [h for h in hits if h.generic]
-        if generic:
-            hit = generic[-1]
-            ids = [e for e in self._by_type.get(hit.generic, []) if self._fits(e, state)]
+        if generic is not None:
+            size, kind = generic
+            ids = [e for e in self._by_type.get(kind, []) if self._fits(e, state)]
             # A generic word explains the text less well than a proper name.
-            score = round(0.8 * min(1.0, (covered + hit.end - hit.start) / length), 3)
+            score = round(0.8 * min(1.0, (covered + size) / length), 3)
             return [self._score(self._entities[e], score) for e in ids], True
         return [], False
 
@@ -395,9 +414,7 @@ class Geocoder:
         key = (candidate.kind, candidate.id, score)
         scored = self._scored.get(key)
         if scored is None:
-            scored = object.__new__(Candidate)
-            scored.__dict__.update(candidate.__dict__, score=score)
-            self._scored[key] = scored
+            scored = self._scored[key] = candidate._replace(score=score)
         return scored
 
     def _fits(self, entity_id: str, state: set[str] | None) -> bool:
@@ -412,6 +429,12 @@ def _outermost(codes: set[str]) -> set[str]:
     return {c for c in codes if not any(o != c and _within(c, o) for o in codes)}
 
 
+def _answer(query: str, status: str, best, candidates: tuple) -> GeocodeResult:
+    """A GeocodeResult built without the keyword handling of its generated ``__new__``
+    (one per text of a batch)."""
+    return tuple.__new__(GeocodeResult, (query, status, best, candidates))
+
+
 def _result(query: str, candidates: list[Candidate],
             force_ambiguous: bool = False) -> GeocodeResult:
     """``matched`` for one candidate, ``ambiguous`` for several (or when forced).
@@ -421,7 +444,8 @@ def _result(query: str, candidates: list[Candidate],
     """
     if not candidates:
         return GeocodeResult(query, "unmatched", None, ())
-    ordered = tuple(sorted(candidates, key=lambda c: (-c.score, c.id)))
+    ordered = tuple(candidates) if len(candidates) == 1 else \
+        tuple(sorted(candidates, key=lambda c: (-c.score, c.id)))
     if len(ordered) == 1 and not force_ambiguous:
         return GeocodeResult(query, "matched", ordered[0], ordered)
     return GeocodeResult(query, "ambiguous", None, ordered)

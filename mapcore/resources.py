@@ -15,7 +15,6 @@ from layers.entities import read_citations, read_entity_types, read_precision_gr
 from layers.plans import Plan, load_plans
 
 
-
 @dataclass(frozen=True)
 class Family:
     """A symbol family: how every carrier of its types is drawn and named in legends."""
