@@ -280,3 +280,26 @@ def test_shenzhen_has_a_map_of_its_districts(client):
 
 def test_geodataframe_type(units):
     assert isinstance(units, gpd.GeoDataFrame) and units.crs.to_epsg() == 4326
+
+
+@pytest.mark.browser
+@pytest.mark.live
+def test_shenzhen_map_draws_its_districts_in_chromium(live_url, tmp_path, artifacts_dir):
+    """深圳 has no plan: its map still draws every district (screenshot in test-artifacts/)."""
+    from tests.test_browser import open_map, outside_requests, requested_urls, start_chromium
+
+    driver = start_chromium(tmp_path / "profile")
+    try:
+        driver.set_window_size(1400, 900)
+        open_map(driver, live_url + "/maps/440300")
+        drawn = driver.execute_script(
+            "const m = window[Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k))];"
+            "const out = []; m.eachLayer(l => { if (l.feature && l.feature.properties.a)"
+            " out.push(l.feature.properties.a); }); return out;")
+        driver.save_screenshot(str(artifacts_dir / "page_shenzhen.png"))
+        assert not outside_requests(requested_urls(driver))
+    finally:
+        driver.quit()
+    districts = load_units(DATA)
+    expected = set(districts.loc[districts.city_adcode == "440300", "adcode"]) - {"440300"}
+    assert len(expected) >= 9 and set(drawn) >= expected
