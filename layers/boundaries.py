@@ -4,8 +4,8 @@ Every unit of mainland China is known (``units.csv``: attributes, boxes, label
 points, always in memory); polygons are read from the GeoPackages a province
 at a time when a map or a layer needs them, and a worker keeps only the last few
 provinces it read (:class:`BoundarySource`). The boundary layers of the API hold
-the full-resolution units of the provinces where a registered plan's region
-lies (the data decides which: ``data/plans/plans.json``).
+the full-resolution units the registered plans are about (:func:`plan_units`:
+the data decides which, ``data/plans/plans.json``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from layers.base import Layer, LayerContext
 from layers.plans import load_plans
 
 BOUNDARIES_DIR = "boundaries"
-KEEP_PROVINCES = 8  # province frames a worker keeps (every resolution together)
+KEEP_PROVINCES = 4  # province frames a worker keeps (every resolution together)
 
 
 class BoundarySource:
@@ -134,19 +134,45 @@ def boundary_units(ctx: LayerContext) -> gpd.GeoDataFrame:
     return boundary_source(ctx).units
 
 
+def plan_units(units: pd.DataFrame, plan_regions: Iterable[str]) -> pd.DataFrame:
+    """The units the plans of ``plan_regions`` are about, as rows of ``units``.
+
+    The province of every plan region with all its cities, and the counties of
+    every plan region (a province's plan: all its counties; a city's: its own).
+    """
+    regions = {str(r) for r in plan_regions}
+    provinces = {r[:2] + "0000" for r in regions}
+    in_province = units["province_adcode"].isin(provinces)
+    counties = (units["level"] == "county") & (
+        units["province_adcode"].isin(regions) | units["city_adcode"].isin(regions)
+        | units["adcode"].isin(regions))
+    keep = in_province & ((units["level"] != "county") | counties)
+    return units[keep]
+
+
+def plan_adcodes(ctx: LayerContext) -> set[str]:
+    """Adcodes of :func:`plan_units` for the registered plans."""
+    regions = [p.region_adcode for p in load_plans(ctx.data_dir).values()]
+    return set(plan_units(boundary_units(ctx), regions)["adcode"])
+
+
 def plan_provinces(ctx: LayerContext) -> list[str]:
-    """Provinces holding the region of a registered plan (those mapped in detail)."""
-    regions = {p.region_adcode for p in load_plans(ctx.data_dir).values()}
-    known = set(boundary_units(ctx)["province_adcode"])
-    return sorted({r[:2] + "0000" for r in regions} & known)
+    """Provinces holding the region of a registered plan."""
+    units = boundary_units(ctx)
+    return sorted(set(units.loc[units["adcode"].isin(plan_adcodes(ctx)), "province_adcode"]))
+
+
+def _plan_boundaries(ctx: LayerContext, resolution: str) -> gpd.GeoDataFrame:
+    frame = load_boundaries(ctx.data_dir / BOUNDARIES_DIR, resolution,
+                            provinces=plan_provinces(ctx))
+    return frame[frame["adcode"].isin(plan_adcodes(ctx))].reset_index(drop=True)
 
 
 def all_boundaries(ctx: LayerContext) -> gpd.GeoDataFrame:
-    """Every unit of the plan provinces at full resolution, read once per context."""
+    """The plans' units (:func:`plan_units`) at full resolution, read once per context."""
     key = "_boundaries_full"
     if key not in ctx._cache:
-        ctx._cache[key] = load_boundaries(ctx.data_dir / BOUNDARIES_DIR, "full",
-                                          provinces=plan_provinces(ctx))
+        ctx._cache[key] = _plan_boundaries(ctx, "full")
     return ctx._cache[key]
 
 
@@ -155,7 +181,7 @@ def display_boundaries(ctx: LayerContext, resolution: str = "fine", *,
                        nation: bool = False) -> gpd.GeoDataFrame:
     """Units at a display ``resolution`` (see geo.boundaries.TOLERANCES).
 
-    By default the units of the plan provinces, read once; ``adcodes`` reads
+    By default the plans' units (:func:`plan_units`), read once; ``adcodes`` reads
     just those units of anywhere in the country, ``nation`` every unit (neither
     is kept). Layers that hang values on regions (targets, tasks, imported
     metrics) use the ``fine`` version (about 50 m): exact enough for a thematic
@@ -167,13 +193,12 @@ def display_boundaries(ctx: LayerContext, resolution: str = "fine", *,
         return boundary_source(ctx).frame(resolution, adcodes=[str(a) for a in adcodes])
     key = f"_boundaries_{resolution}"
     if key not in ctx._cache:
-        ctx._cache[key] = load_boundaries(ctx.data_dir / BOUNDARIES_DIR, resolution,
-                                          provinces=plan_provinces(ctx))
+        ctx._cache[key] = _plan_boundaries(ctx, resolution)
     return ctx._cache[key]
 
 
 def region_shapes(ctx: LayerContext, resolution: str = "fine") -> gpd.GeoSeries:
-    """Polygons by adcode at a display ``resolution`` (the plan provinces' units)."""
+    """Polygons by adcode at a display ``resolution`` (the plans' units)."""
     gdf = display_boundaries(ctx, resolution)
     return gpd.GeoSeries(gdf.geometry.values, index=gdf["adcode"], crs=4326)
 
@@ -192,22 +217,23 @@ class ProvinceBoundaries(_BoundaryLayer):
     id = "boundaries-province"
     level = "province"
     title = "省级行政区"
-    description = "规划所在省份的省界（高德 GCJ-02 源数据已转换为 WGS84）。"
+    description = "规划所在省份的省界（高德 GCJ-02 源数据已转换为 WGS84）；全国边界见地图。"
 
 
 class CityBoundaries(_BoundaryLayer):
     id = "boundaries-city"
     level = "city"
     title = "设区市"
-    description = "规划所在省份的设区市（地级单位）边界（WGS84）。"
+    description = "规划所在省份的全部地级单位边界（WGS84）。"
 
 
 class CountyBoundaries(_BoundaryLayer):
     id = "boundaries-county"
     level = "county"
     title = "县（市、区）"
-    description = "规划所在省份的全部县级单位边界（WGS84）。"
+    description = "规划所涉地区（省级规划：全省；市级规划：该市）的县级单位边界（WGS84）。"
 
 
 __all__ = ["BBOX", "BoundarySource", "all_boundaries", "boundary_source", "boundary_units",
-           "display_boundaries", "plan_provinces", "region_shapes"]
+           "display_boundaries", "plan_adcodes", "plan_provinces", "plan_units",
+           "region_shapes"]

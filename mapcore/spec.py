@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from geo import thematic
+from layers.boundaries import plan_units
 from mapcore import partners, progress
 from mapcore.choice import DEFAULT_SCHEME, LEVEL_LABELS, Choice, default_indicator, parse_choice
 from mapcore.errors import UnknownMap
@@ -100,20 +101,21 @@ class MapSpec:
 
 def map_ids(resources: MapResources) -> list[tuple[str, str]]:
     """(map id, title) of every map the service offers: each province holding a plan's
-    region and each of its cities that has counties, then corridors and networks.
+    region and each city whose counties the plans are about (``plan_units``), then
+    corridors and networks.
 
     Every other province and city of the country has its map too (``build_map``),
     without a link from the index."""
-    units = resources.unit_table()
-    plan_regions = {p.region_adcode for p in resources.plans.values()}
-    provinces = sorted({r[:2] + "0000" for r in plan_regions} & set(units["adcode"]))
+    units = plan_units(resources.unit_table(), [p.region_adcode for p in
+                                                resources.plans.values()])
     parents = set(units.loc[units["level"] == "county", "city_adcode"])
-    names = dict(zip(units["adcode"], units["name"]))
     out = []
-    for province in provinces:
-        out.append((province, names[province]))
-        cities = units[(units["level"] == "city") & (units["province_adcode"] == province)]
-        out += [(a, names[a]) for a in sorted(cities["adcode"]) if a in parents]
+    for province in units[units["level"] == "province"].sort_values("adcode").itertuples():
+        out.append((province.adcode, province.name))
+        cities = units[(units["level"] == "city")
+                       & (units["province_adcode"] == province.adcode)]
+        out += [(c.adcode, c.name) for c in cities.sort_values("adcode").itertuples()
+                if c.adcode in parents]
     for _layer, frame in corridor_frames(resources):
         out += [(CORRIDOR_PREFIX + cid, name) for cid, name in corridor_names(frame)]
     out += [(partners.PREFIX + adcode, f"{name}创新合作网络")
