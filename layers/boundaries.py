@@ -162,6 +162,16 @@ def plan_provinces(ctx: LayerContext) -> list[str]:
     return sorted(set(units.loc[units["adcode"].isin(plan_adcodes(ctx)), "province_adcode"]))
 
 
+def plan_boundaries(data_dir: Path, resolution: str = "full") -> gpd.GeoDataFrame:
+    """Polygons of :func:`plan_units` at ``resolution``, without an app (imports from
+    the command line, benchmarks)."""
+    units = load_units(Path(data_dir) / BOUNDARIES_DIR)
+    wanted = plan_units(units, [p.region_adcode for p in load_plans(data_dir).values()])
+    frame = load_boundaries(Path(data_dir) / BOUNDARIES_DIR, resolution,
+                            provinces=sorted(set(wanted["province_adcode"])))
+    return frame[frame["adcode"].isin(set(wanted["adcode"]))].reset_index(drop=True)
+
+
 def _plan_boundaries(ctx: LayerContext, resolution: str) -> gpd.GeoDataFrame:
     frame = load_boundaries(ctx.data_dir / BOUNDARIES_DIR, resolution,
                             provinces=plan_provinces(ctx))
@@ -235,5 +245,6 @@ class CountyBoundaries(_BoundaryLayer):
 
 
 __all__ = ["BBOX", "BoundarySource", "all_boundaries", "boundary_source", "boundary_units",
-           "display_boundaries", "plan_adcodes", "plan_provinces", "plan_units",
+           "display_boundaries", "plan_adcodes", "plan_boundaries", "plan_provinces",
+           "plan_units",
            "region_shapes"]
