@@ -301,11 +301,15 @@ class Geocoder:
         return [(end + 1 - entries[i][0], end + 1, entries[i])
                 for end, i in self._automaton.iter_long(q)]
 
-    def _admin_context(self, q: str, hits: list[_Hit]) -> tuple[set[str] | None, int]:
-        """Units consistent with every accepted admin name, and characters explained."""
+    def _admin_context(self, q: str, hits: list[_Hit]) -> tuple[set[str] | None, int, bool]:
+        """Units consistent with every accepted admin name, characters explained, and
+        whether a name of an entity or a generic word was found."""
         state: frozenset[str] | set[str] | None = None
         covered = last = 0
-        for start, end, (_length, codes, outer, _entity, _generic) in hits:
+        named = False
+        for start, end, (_length, codes, outer, entity, generic) in hits:
+            if entity or generic:
+                named = True
             if not codes:
                 continue
             if state is not None:
@@ -328,7 +332,7 @@ class Geocoder:
                 state = outer
             covered += end - start
             last = end
-        return state, covered
+        return state, covered, named
 
     def _siblings(self, word: str, codes, state) -> set[str]:
         """和田市于田县: a county-level city read as the prefecture it is named for.
@@ -374,8 +378,8 @@ class Geocoder:
             codes = _outermost(set(self._pinyin.get(key, [])))
             return _result(query, [self._score(self._admin[c], 1.0) for c in sorted(codes)])
         hits = self._scan(q)
-        state, covered = self._admin_context(q, hits)
-        if any(entry[3] or entry[4] for _, _, entry in hits):
+        state, covered, named = self._admin_context(q, hits)
+        if named:
             entity, generic_only = self._entity_candidates(hits, state, covered, len(q))
             if entity:
                 return _result(query, entity, force_ambiguous=generic_only and state is None)
