@@ -130,7 +130,7 @@ def import_context(stream: bool = False) -> ImportContext:
         from layers.boundaries import display_boundaries
 
         svc = services()
-        boundaries = display_boundaries(svc.catalog.context, nation=True)
+        boundaries = display_boundaries(svc.catalog.context)
         regions = Geocoder(boundaries)
         entities = svc.catalog.frames.get("entities")
         addresses = regions if entities is None else Geocoder(boundaries, entities)
