@@ -152,8 +152,9 @@ def plan_units(units: pd.DataFrame, plan_regions: Iterable[str]) -> pd.DataFrame
 
 def plan_adcodes(ctx: LayerContext) -> set[str]:
     """Adcodes of :func:`plan_units` for the registered plans."""
+    units = boundary_units(ctx)
     regions = [p.region_adcode for p in load_plans(ctx.data_dir).values()]
-    return set(plan_units(boundary_units(ctx), regions)["adcode"])
+    return set(plan_units(units, regions)["adcode"])
 
 
 def plan_provinces(ctx: LayerContext) -> list[str]:
