@@ -24,6 +24,7 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $(NODE_STAMP)
 
 install: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python scripts/build_boundaries.py --if-stale
 
 THREADS ?= 8
 

@@ -1,7 +1,7 @@
 """Batch geocoding of generated addresses: innomap's Geocoder against the cpca parser.
 
 Both parse the same rows in the same run. The rows are generated from the
-boundary data (every county of Jiangsu and of 宿州, Anhui) in the forms people
+boundary data (every county of mainland China) in the forms people
 write: full ``省市县`` addresses, ones without the province, short county
 names (沭阳 for 沭阳县), the county alone, and a street and number after it.
 The truth is the county's adcode; a parser is right when it returns it.
@@ -20,11 +20,12 @@ import warnings
 from pathlib import Path
 
 from benchmarks import Result
-from geo.boundaries import load_boundaries
+from geo.boundaries import load_units
 from geo.geocode import Geocoder
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = 100_000
+ROUNDS = 3  # each parser runs this often, alternating with the other; its best time counts
 SEED = 20211228
 STREETS = ["人民路", "解放东路", "建设大道", "朝阳东路", "新华街", "文化路", "青年路", "学府路",
            "科技大道", "长江路", "黄河路", "淮海路", "工业园一路", "创新大道", "花园街"]
@@ -32,14 +33,15 @@ STREETS = ["人民路", "解放东路", "建设大道", "朝阳东路", "新华�
 
 def generate(rows: int = ROWS, seed: int = SEED) -> tuple[list[str], list[str], list[str]]:
     """``rows`` addresses with their true county adcode and county name."""
-    units = load_boundaries(ROOT / "data" / "boundaries", "coarse")
+    units = load_units(ROOT / "data" / "boundaries")
     names = units.set_index("adcode")
     counties = units[units["level"] == "county"]
     rng = random.Random(seed)
     texts, codes, county_names = [], [], []
     for _ in range(rows):
         county = counties.iloc[rng.randrange(len(counties))]
-        city, province = names.loc[county.city_adcode], names.loc[county.province_adcode]
+        province = names.loc[county.province_adcode]
+        city = names.loc[county.city_adcode] if county.city_adcode else province
         texts.append(_address(rng, county, city, province))
         codes.append(county.adcode)
         county_names.append(county["name"])
@@ -62,7 +64,7 @@ def _address(rng, county, city, province) -> str:
 
 def run_innomap(texts: list[str]) -> tuple[list[str | None], float]:
     """Best county adcode per text (None unless matched), and seconds taken."""
-    geocoder = Geocoder(load_boundaries(ROOT / "data" / "boundaries", "full"))
+    geocoder = Geocoder(load_units(ROOT / "data" / "boundaries"))
     start = time.perf_counter()
     results = [geocoder.geocode(t) for t in texts]
     seconds = time.perf_counter() - start
@@ -91,12 +93,17 @@ def _share(hits: list[bool]) -> float:
 
 def run() -> list[Result]:
     texts, truth, truth_names = generate()
-    ours, our_seconds = run_innomap(texts)
+    ours, our_seconds, theirs = None, float("inf"), None
+    for _ in range(ROUNDS):  # alternate, so a busy spell of the machine hits both
+        ours, seconds = run_innomap(texts)
+        our_seconds = min(our_seconds, seconds)
+        run = run_cpca(texts)
+        if run is not None and (theirs is None or run[2] < theirs[2]):
+            theirs = run
     our_rate = len(texts) / our_seconds
     our_accuracy = _share([a == t for a, t in zip(ours, truth)])
     our_wrong = _share([a is not None and a != t for a, t in zip(ours, truth)])
     label = f"cpca {_cpca_version()}"
-    theirs = run_cpca(texts)
     if theirs is None:
         note = "cpca is not installed here: no baseline measured"
         return [Result("geocode 100k addresses", "throughput", "rows/s", our_rate,
@@ -109,8 +116,10 @@ def run() -> list[Result]:
     their_wrong = _share([d not in ("nan", "None", "") and d != n
                           for d, n in zip(districts, truth_names)])
     unanswered = _share([a is None for a in ours])
-    note = (f"{len(texts):,} rows, same rows for both. innomap leaves {unanswered:.2f}% "
-            "unanswered (bare 鼓楼区: 南京 or 徐州, reported ambiguous); cpca county-name "
+    note = (f"{len(texts):,} rows of every county of mainland China, same rows for both, "
+            f"best of {ROUNDS} alternating runs each. innomap leaves {unanswered:.2f}% "
+            "unanswered (bare 鼓楼区: 南京, 徐州, 福州 or 开封, reported ambiguous); "
+            "cpca county-name "
             f"accuracy {their_by_name:.1f}% (its code table predates the 2020 renames); "
             "wrong = a county returned that is not the true one (by name for cpca)")
     return [

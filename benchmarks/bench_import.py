@@ -32,12 +32,12 @@ def _csv(counties: list[str]) -> bytes:
 
 
 def _context():
-    from geo.boundaries import load_boundaries
     from geo.geocode import Geocoder
     from ingest.imports import ImportContext, read_indicators
     from ingest.tabular import Limits
+    from layers.boundaries import plan_boundaries
 
-    boundaries = load_boundaries(ROOT / "data" / "boundaries", "full")
+    boundaries = plan_boundaries(ROOT / "data", "full")
     geocoder = Geocoder(boundaries)
     return boundaries, ImportContext(boundaries, geocoder, geocoder,
                                      read_indicators(ROOT / "data"), Limits(max_rows=100_000))

@@ -38,7 +38,8 @@ def naive_page(app) -> str:
     from web.assets import vendor_url
 
     svc = services(app)
-    counties = load_boundaries(svc.settings.data_dir / "boundaries", "full")
+    counties = load_boundaries(svc.settings.data_dir / "boundaries", "full",
+                               provinces=["320000"])
     counties = counties[(counties["level"] == "county")
                         & (counties["province_adcode"] == "320000")].copy()
     metrics = pd.DataFrame(svc.catalog.frame("county-metrics")[["adcode", "carriers"]])

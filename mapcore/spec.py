@@ -1,7 +1,7 @@
 """The plain description of one map: :class:`MapSpec`, built by :func:`build_map`.
 
-Map ids: a province or city adcode (``320000``, ``320700``…) maps the region by its
-counties (or by its cities where it has no county boundaries here);
+Map ids: the adcode of any province or city of the country maps the region by its
+counties (or by its cities where it has none);
 ``corridor/<id>`` maps one corridor with its carriers and the counties around it.
 """
 
@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from geo import thematic
+from layers.boundaries import plan_units
 from layers.map_roles import ROLES
 from mapcore import partners, progress
 from mapcore.choice import DEFAULT_SCHEME, LEVEL_LABELS, Choice, default_indicator, parse_choice
@@ -33,6 +34,7 @@ from mapcore.units import classify_units, level_with_data, unit_rows
 from mapcore.values import MapIndicator, indicators
 
 CORRIDOR_PREFIX = "corridor/"
+CONTEXT_PAD = 0.5  # share of a region's extent around it whose provinces are context
 CORRIDOR_PAD = 0.03  # degrees around a corridor's parts
 
 
@@ -98,19 +100,22 @@ class MapSpec:
 
 
 def map_ids(resources: MapResources) -> list[tuple[str, str]]:
-    """(map id, title) of every map the service offers, province first."""
-    fine = resources.units("fine")
-    cities = fine[fine["level"] == "city"].sort_values("adcode")
-    counties = fine[fine["level"] == "county"]
-    full = [c for c in cities.itertuples() if (counties["city_adcode"] == c.adcode).any()]
-    provinces = fine[fine["level"] == "province"].sort_values("adcode")
-    # Provinces mapped in full (every city of theirs has counties) first, then the
-    # cities with counties, then the other provinces.
-    partial = {c.adcode[:2] for c in cities.itertuples()} - {c.adcode[:2] for c in full}
-    whole = {c.adcode[:2] for c in full} - partial
-    out = [(r.adcode, r.name) for r in provinces.itertuples() if r.adcode[:2] in whole]
-    out += [(c.adcode, c.name) for c in full]
-    out += [(r.adcode, r.name) for r in provinces.itertuples() if r.adcode[:2] not in whole]
+    """(map id, title) of every map the service offers: each province holding a plan's
+    region and each city whose counties the plans are about (``plan_units``), then
+    corridors and networks.
+
+    Every other province and city of the country has its map too (``build_map``),
+    without a link from the index."""
+    units = plan_units(resources.unit_table(), [p.region_adcode for p in
+                                                resources.plans.values()])
+    parents = set(units.loc[units["level"] == "county", "city_adcode"])
+    out = []
+    for province in units[units["level"] == "province"].sort_values("adcode").itertuples():
+        out.append((province.adcode, province.name))
+        cities = units[(units["level"] == "city")
+                       & (units["province_adcode"] == province.adcode)]
+        out += [(c.adcode, c.name) for c in cities.sort_values("adcode").itertuples()
+                if c.adcode in parents]
     for _layer, frame in corridor_frames(resources):
         out += [(CORRIDOR_PREFIX + cid, name) for cid, name in corridor_names(frame)]
     out += [(partners.PREFIX + adcode, f"{name}创新合作网络")
@@ -143,21 +148,24 @@ def build_map(resources: MapResources, map_id: str, args: Mapping | None = None)
 
 
 def _region(resources: MapResources, adcode: str) -> dict:
-    fine = resources.units("fine")
-    match = fine[fine["adcode"] == adcode]
     if not (len(adcode) == 6 and adcode.isdigit()):
         raise UnknownMap(f"行政区划代码应为 6 位数字，收到 {adcode!r}")
-    if match.empty:
+    region = resources.boundaries.unit(adcode)
+    if region is None:
         raise UnknownMap(f"没有行政区划代码为 {adcode} 的地图")
-    region = match.iloc[0].drop(fine.geometry.name).to_dict()
-    region["geometry"] = match.geometry.iloc[0]
     if region["level"] == "county":
         raise UnknownMap(f"{region['name']}（{adcode}）是县级单位：请打开其所在设区市的地图")
+    region["geometry"] = resources.units("fine", adcodes=[adcode]).geometry.iloc[0]
     return region
 
 
+def _region_units(resources: MapResources, region: dict) -> gpd.GeoDataFrame:
+    """Fine display units of the region's province (the region's are among them)."""
+    return resources.units("fine", provinces=[region["province_adcode"]])
+
+
 def _levels(resources: MapResources, region: dict) -> tuple[str, ...]:
-    fine = resources.units("fine")
+    fine = _region_units(resources, region)
     levels = tuple(lvl for lvl in ("county", "city") if not unit_rows(fine, region, lvl).empty)
     if not levels:
         raise UnknownMap(f"{region['name']}（{region['adcode']}）下没有可显示的区划")
@@ -167,7 +175,7 @@ def _levels(resources: MapResources, region: dict) -> tuple[str, ...]:
 def _region_spec(resources: MapResources, adcode: str, args: Mapping) -> MapSpec:
     region = _region(resources, adcode)
     levels = _levels(resources, region)
-    fine = resources.units("fine")
+    fine = _region_units(resources, region)
     available = indicators(resources)
     adcodes_at = {lvl: set(unit_rows(fine, region, lvl)["adcode"]) for lvl in levels}
     choice = parse_choice(args, available, levels,
@@ -193,11 +201,14 @@ def _region_spec(resources: MapResources, adcode: str, args: Mapping) -> MapSpec
 
 def _context(resources: MapResources, region: dict, area) -> gpd.GeoDataFrame:
     """Grey surroundings: the other provinces, and the other cities of a city's province."""
-    coarse = resources.units("coarse")
-    provinces = coarse[coarse["level"] == "province"]
+    west, south, east, north = shapely.bounds(area)
+    pad = max(east - west, north - south) * CONTEXT_PAD
+    box = (west - pad, south - pad, east + pad, north + pad)
+    provinces = resources.units("coarse", box=box, levels=("province",))
     frames = [provinces[provinces["adcode"] != region["adcode"]]]
     if region["level"] == "city":
-        cities = coarse[coarse["level"] == "city"]
+        cities = resources.units("coarse", provinces=[region["province_adcode"]],
+                                 levels=("city",))
         frames.append(cities[cities["adcode"] != region["adcode"]])
     return pd.concat(frames)
 
@@ -229,7 +240,7 @@ def _corridor_spec(resources: MapResources, corridor_id: str, args: Mapping) -> 
     west, south, east, north = parts.total_bounds
     pad = max(east - west, north - south) * 0.25 + CORRIDOR_PAD
     box = shapely.box(west - pad, south - pad, east + pad, north + pad)
-    fine = resources.units("fine")
+    fine = resources.units("fine", box=tuple(shapely.bounds(box)))
     counties = fine[(fine["level"] == "county") & fine.intersects(box)].sort_values("adcode")
     choice = Choice(None, "target", None, DEFAULT_SCHEME, 5, None, "county")
     units, legend, classes = classify_units(resources, counties, choice)
@@ -242,8 +253,9 @@ def _corridor_spec(resources: MapResources, corridor_id: str, args: Mapping) -> 
             overlays += point_overlays(resources, points_layer, rows)
             members += _members(rows, points_layer, named, inside)
     cities = fine[(fine["level"] == "city") & fine.intersects(box)]
-    coarse = resources.units("coarse")
-    far = coarse[(coarse["level"] == "city") & ~coarse["adcode"].isin(cities["adcode"])]
+    coarse = resources.units("coarse", box=tuple(shapely.bounds(box.buffer(pad))),
+                             levels=("city",))
+    far = coarse[~coarse["adcode"].isin(cities["adcode"])]
     return MapSpec(map_id=CORRIDOR_PREFIX + corridor_id, title=names[corridor_id],
                    subtitle="走廊组成与沿线创新载体", choice=choice, levels=("county",),
                    units=units, legend=legend, classes=classes, overlays=overlays,

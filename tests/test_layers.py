@@ -57,5 +57,5 @@ def test_contract_violations_are_reported(frame, message):
 
 
 def test_missing_data_dir_fails_loudly(tmp_path):
-    with pytest.raises(Exception, match="admin.geojson"):
+    with pytest.raises(Exception, match="units.csv"):
         load_catalog(tmp_path)

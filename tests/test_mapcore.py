@@ -118,13 +118,15 @@ def test_one_carrier_rule_for_every_county(app, catalog):
              "county": [c for o in drawing.overlays if o.kind == "points"
                         for c in o.frame["county"]]})
         for adcode in spec.units["adcode"]:
-            counted = {i for i in metrics.loc[adcode, "entity_ids"].split("|") if i}
+            # a county no plan is about (the rest of a province's map) counts nothing
+            ids = metrics.loc[adcode, "entity_ids"] if adcode in metrics.index else ""
+            counted = {i for i in ids.split("|") if i}
             on_page = {f["properties"]["id"] for f in markers
                        if f["properties"]["cty"] == adcode}
             in_export = set(drawn.loc[drawn["county"] == adcode, "id"])
             assert counted == on_page == in_export, (map_id, adcode)
             seen.add(adcode)
-    assert len(seen) == len(catalog.frame("boundaries-county"))
+    assert seen >= set(catalog.frame("boundaries-county")["adcode"])
 
 
 def test_every_layer_is_on_the_surfaces_its_role_promises(app, client):

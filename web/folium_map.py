@@ -56,7 +56,7 @@ def _units_layer(spec: MapSpec, resources, decimals: int, gcj02: bool,
                  region_urls: dict) -> DataLayer:
     """The choropleth; largest units first, so that their labels win where they overlap."""
     resolution = _resolution(spec)[0]
-    shapes = resources.units(resolution).set_index("adcode").geometry
+    shapes = resources.units(resolution, adcodes=spec.units["adcode"]).set_index("adcode").geometry
     units = spec.units.iloc[np.argsort(-shapely.area(spec.units.geometry.values),
                                        kind="stable")]
     geoms = _display([shapes.get(a, g) for a, g in zip(units["adcode"], units.geometry)],

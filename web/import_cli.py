@@ -148,11 +148,11 @@ def _stream(args, options, settings, store) -> int:
 
 def cli_context(settings, stream: bool = False):
     """The validation context the server builds, without loading the other layers."""
-    from geo.boundaries import load_boundaries
     from geo.geocode import Geocoder, default_geocoder
     from ingest.imports import ImportContext, read_indicators
+    from layers.boundaries import plan_boundaries
 
-    boundaries = load_boundaries(settings.data_dir / "boundaries", "full")
+    boundaries = plan_boundaries(settings.data_dir, "full")
     regions = Geocoder(boundaries)
     try:
         addresses = default_geocoder(settings.data_dir, with_entities=True)
