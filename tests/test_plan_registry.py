@@ -189,36 +189,36 @@ def _store(tmp: Path, metrics: pd.DataFrame) -> str:
 
 XZ = "900_new_city_plan"
 XZ_TEXT = ("某市“十四五”科技创新规划\n一、主要目标\n到2025年，全市高新技术企业达到3000家。\n"
-           "二、重点任务\n建设徐州国家高新区创新中心。\n")
+           "二、重点任务\n建设杭州城西科创中心。\n")
 
 
 @pytest.fixture(scope="module")
 def new_plan_app(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("new-plan")
-    target = {"id": "xz-hitech-2025-target", "region_adcode": "320300", "entity_id": "",
+    target = {"id": "hz-hitech-2025-target", "region_adcode": "330100", "entity_id": "",
               "subject": "", "indicator_id": "hitech_enterprises", "year": "2025",
               "value": "3000", "value_max": "", "value_text": "3000", "qualifier": "",
               "kind": "target", "unit": "家", "source": "text", "plan_id": XZ,
               "section": "一、主要目标", "quote": "全市高新技术企业达到3000家",
               "note": "", "restates": ""}
-    entity = {"id": "xz-center", "name": "徐州国家高新区创新中心", "aliases": "", "type": "platform",
-              "parent_id": "", "province_adcode": "320000", "city_adcode": "320300",
-              "county_adcode": "320302", "precision": "approximate",
-              "wkt": "POINT (117.19 34.27)", "plan_id": XZ, "section": "二、重点任务",
-              "quote": "建设徐州国家高新区创新中心", "note": "fixture"}
+    entity = {"id": "hz-center", "name": "杭州城西科创中心", "aliases": "", "type": "platform",
+              "parent_id": "", "province_adcode": "330000", "city_adcode": "330100",
+              "county_adcode": "330106", "precision": "approximate",
+              "wkt": "POINT (120.12 30.25)", "plan_id": XZ, "section": "二、重点任务",
+              "quote": "建设杭州城西科创中心", "note": "fixture"}
     tasks = pd.read_csv(DATA / "kb" / "tasks_2023.csv", dtype=str, keep_default_na=False)
-    task = tasks.iloc[:1].assign(id="xz-task-01", target_id="xz-hitech-2025-target",
-                                 indicator_id="hitech_enterprises", region_adcode="320300",
+    task = tasks.iloc[:1].assign(id="hz-task-01", target_id="hz-hitech-2025-target",
+                                 indicator_id="hitech_enterprises", region_adcode="330100",
                                  plan_id=XZ, section="一、主要目标",
                                  quote="全市高新技术企业达到3000家")
     plan = {"id": XZ, "title": "某市“十四五”科技创新规划", "issuer": None, "doc_number": None,
-            "date": "2022-01-01", "region_adcode": "320300", "kind": "五年规划",
+            "date": "2022-01-01", "region_adcode": "330100", "kind": "五年规划",
             "period": {"start_year": 2021, "end_year": 2025},
             "contains": ["targets", "entities", "tasks"],
             "tasks": {"file": "kb/tasks_new_city.csv"}, "unwrap": False, "note": "fixture"}
     data = _fixture_data(tmp, plan, XZ_TEXT, {"targets": [target], "entities": [entity]},
                          {"tasks_new_city.csv": task})
-    metrics = pd.DataFrame({"region_adcode": ["320300"], "indicator_id": ["hitech_enterprises"],
+    metrics = pd.DataFrame({"region_adcode": ["330100"], "indicator_id": ["hitech_enterprises"],
                             "year": [2023], "value": [2500.0], "unit": ["家"],
                             "source": ["统计公报"]})
     return create_app({"testing": True, "data_dir": str(data),
@@ -228,23 +228,23 @@ def new_plan_app(tmp_path_factory):
 def test_a_plan_added_by_data_rows_appears_on_every_surface(new_plan_app):
     client = new_plan_app.test_client()
     index = client.get("/").data.decode()
-    assert 'href="/regions/320300"' in index and f'href="/plans/{XZ}/tasks"' in index
-    region = client.get("/regions/320300").data.decode()
+    assert 'href="/regions/330100"' in index and f'href="/plans/{XZ}/tasks"' in index
+    region = client.get("/regions/330100").data.decode()
     assert "某市“十四五”科技创新规划" in region and "全市高新技术企业达到3000家" in region
-    assert f"/plans/{XZ}/tasks" in region and 'src="/maps/320300"' in region
-    assert client.get("/maps/320300").status_code == 200
-    targets = client.get("/targets?region=320300").data.decode()
-    assert 'data-id="xz-hitech-2025-target"' in targets
+    assert f"/plans/{XZ}/tasks" in region and 'src="/maps/330100"' in region
+    assert client.get("/maps/330100").status_code == 200
+    targets = client.get("/targets?region=330100").data.decode()
+    assert 'data-id="hz-hitech-2025-target"' in targets
     tasks = client.get(f"/plans/{XZ}/tasks").data.decode()
     assert 'id="task-1"' in tasks and "某市“十四五”科技创新规划" in tasks
     collections = client.get("/api/collections?f=json").get_json()
     ids = {c["id"] for c in collections["collections"]}
     assert f"tasks-{XZ}" in ids and "tasks-2023" in ids
     items = client.get(f"/api/collections/tasks-{XZ}/items?f=json").get_json()
-    assert [f["properties"]["id"] for f in items["features"]] == ["xz-task-01"]
-    found = client.get("/api/collections/targets/items?f=json&region_adcode=320300").get_json()
-    assert "xz-hitech-2025-target" in {f["properties"]["id"] for f in found["features"]}
-    entities = client.get("/api/collections/entities/items/xz-center?f=json")
+    assert [f["properties"]["id"] for f in items["features"]] == ["hz-task-01"]
+    found = client.get("/api/collections/targets/items?f=json&region_adcode=330100").get_json()
+    assert "hz-hitech-2025-target" in {f["properties"]["id"] for f in found["features"]}
+    entities = client.get("/api/collections/entities/items/hz-center?f=json")
     assert entities.status_code == 200
 
 
@@ -253,7 +253,7 @@ def test_the_new_plans_target_is_judged_over_its_period(new_plan_app):
 
     with new_plan_app.app_context():
         frame = services(new_plan_app).catalog.frame("targets")
-    row = frame.set_index("id").loc["xz-hitech-2025-target"]
+    row = frame.set_index("id").loc["hz-hitech-2025-target"]
     assert (row["period_label"], row["actual"], row["status"]) == ("十四五", 2500.0, "无基期值")
 
 

@@ -64,11 +64,11 @@ def _build(catalog, frame, previous: MonitorData | None) -> MonitorData:
         data_dir = services().settings.data_dir
         registry = curated_plans(data_dir)
         plans = {pid: plan.title for pid, plan in registry.items()}
-        names, levels, cities = boundary_names(catalog), {}, {}
-        for layer_id in BOUNDARY_LAYERS:
-            units = catalog.frame(layer_id)
-            levels.update(zip(units["adcode"], units["level"]))
-            cities.update(zip(units["adcode"], units["city_adcode"].fillna("")))
+        # Every unit of the country is a region: one without a plan still has a page.
+        units = services().maps.unit_table()
+        names = dict(zip(units["adcode"], units["name"]))
+        levels = dict(zip(units["adcode"], units["level"]))
+        cities = dict(zip(units["adcode"], units["city_adcode"].fillna("")))
         indicators = read_indicators(data_dir).set_index("id", drop=False)
     else:
         plans, names, indicators = previous.plans, previous.region_names, previous.indicators

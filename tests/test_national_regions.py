@@ -1,0 +1,24 @@
+"""A region with no plan is still a region: its page, its map, its name from the
+national boundaries (the units of every province, city and county of the country)."""
+
+import pytest
+
+
+@pytest.mark.parametrize(("adcode", "name"), [("440300", "深圳市"), ("330100", "杭州市"),
+                                              ("650000", "新疆维吾尔自治区")])
+def test_a_region_without_a_plan_has_a_page_with_its_map(client, adcode, name):
+    page = client.get(f"/regions/{adcode}")
+    assert page.status_code == 200
+    text = page.data.decode()
+    assert f"<title>{name}" in text
+    assert f'src="/maps/{adcode}"' in text
+    assert client.get(f"/maps/{adcode}").status_code == 200
+
+
+def test_a_county_without_a_plan_has_a_page(client):
+    page = client.get("/regions/510104")
+    assert page.status_code == 200 and "<title>锦江区" in page.data.decode()
+
+
+def test_an_adcode_no_boundary_knows_is_not_found(client):
+    assert client.get("/regions/329900").status_code == 404
