@@ -206,11 +206,18 @@ NAMES_A_LAYER_YET = {"web/regions.py", "web/monitor_data.py", "web/targets_page.
                      "web/admin.py"}
 
 
+# The plan extraction's candidate groups (README "Reading a new plan") share their words
+# with layer ids: in the review views they name a group of candidates, not a layer.
+CANDIDATE_GROUPS = {"targets", "entities", "partners", "partnerships"}
+REVIEW_VIEWS = {"web/plan_review.py", "web/plan_review_page.py"}
+
+
 def test_no_view_names_a_layer_id():
     """ARCHITECTURE.md: the registry drives every surface; no view names a layer id."""
     from layers import REGISTRY
 
-    hits = [hit for path in modules("web") for hit in layer_id_literals(path, set(REGISTRY))]
+    hits = [hit for path in modules("web") for hit in layer_id_literals(path, set(REGISTRY))
+            if not (hit[0] in REVIEW_VIEWS and hit[2] in CANDIDATE_GROUPS)]
     assert [h for h in hits if h[0] not in NAMES_A_LAYER_YET] == []
     assert {h[0] for h in hits} == NAMES_A_LAYER_YET
 

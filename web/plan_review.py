@@ -147,28 +147,23 @@ def _labels(options: dict) -> dict:
 def _region_geojson(plan: dict) -> dict | None:
     """The counties of the plan's region (WGS84), drawn under the markers; None if unknown."""
     region = str(plan.get("region_adcode") or "")
-    units = _county_units()
-    if len(region) != 6 or units is None:
+    boundaries = services().maps.boundaries
+    unit = boundaries.unit(region) if len(region) == 6 else None
+    if unit is None:
         return None
-    prefix = region[:2] if region.endswith("0000") else region[:4] if region.endswith("00") \
-        else region
-    own = units[units["adcode"].astype(str).str.startswith(prefix)]
+    counties = boundaries.frame("fine", provinces=[unit["province_adcode"]], levels=["county"])
+    level_column = {"province": "province_adcode", "city": "city_adcode"}.get(unit["level"],
+                                                                             "adcode")
+    own = counties[counties[level_column] == region]
     return own[["adcode", "name", "geometry"]].__geo_interface__ if len(own) else None
 
 
-def _county_units():
-    frames = services().catalog.frames
-    frame = frames.get("boundaries-county")
-    return None if frame is None else frame
-
-
 def county_at(lon: float, lat: float) -> str | None:
-    """The adcode of the county holding (lon, lat) in WGS84, or None."""
-    units = _county_units()
-    if units is None:
-        return None
-    hits = units.sindex.query(Point(lon, lat), predicate="intersects")
-    return str(units.iloc[hits[0]]["adcode"]) if len(hits) else None
+    """The adcode of the county of the country holding (lon, lat) in WGS84, or None."""
+    counties = services().maps.boundaries.frame("full", box=(lon, lat, lon, lat),
+                                                levels=["county"])
+    hits = counties[counties.intersects(Point(lon, lat))]
+    return str(hits.iloc[0]["adcode"]) if len(hits) else None
 
 
 @bp.post("/admin/plans/<draft_id>/changes")

@@ -14,7 +14,6 @@ from layers.tasks import task_plans
 from mapcore import progress
 from mapcore.errors import MapError
 from mapcore.export import parse_export
-from mapcore.spec import map_ids
 from monitor.compare import comparison
 from monitor.lineage import lineage
 from monitor.report import progress_spec, report_pdf
@@ -100,15 +99,13 @@ def _entities(adcode: str, level: str) -> list[tuple[str, list]]:
 
 
 def _map_adcode(adcode: str, data) -> str | None:
-    """The /maps page that shows the region: its own, or its city's (for a county)."""
+    """The /maps page that shows the region: its own (every province and city of the
+    country has one), or its city's for a county (a county of a province without cities,
+    its province's)."""
     level = data.region_levels.get(adcode)
-    if level == "province":
-        return adcode if adcode in services().maps.cached("map-ids", _map_ids) else None
-    return adcode if level == "city" else (data.region_cities.get(adcode) or None)
-
-
-def _map_ids() -> frozenset[str]:
-    return frozenset(map_id for map_id, _ in map_ids(services().maps))
+    if level in ("province", "city"):
+        return adcode
+    return data.region_cities.get(adcode) or adcode[:2] + "0000"
 
 
 def _tasks_of(adcode: str, level: str) -> list[dict]:
