@@ -100,9 +100,8 @@ def test_published_plans_join_the_curated_file():
 def _names_in_registry() -> set[str]:
     """Region names (full and short) of every registry region, and the plans' titles and ids."""
     regions = {p.region_adcode for p in curated_plans(DATA).values()}
-    units = json.loads((DATA / "boundaries" / "admin.geojson").read_text(encoding="utf-8"))
-    names = {f["properties"]["name"] for f in units["features"]
-             if f["properties"]["adcode"] in regions}
+    units = _units()
+    names = set(units.loc[units["adcode"].isin(regions), "name"])
     short = {re.sub(r"(省|市)$", "", n) for n in names}
     plans = curated_plans(DATA).values()
     return names | short | {p.title for p in plans} | {p.id for p in plans}
@@ -129,9 +128,13 @@ def _code_files():
                 yield rel, path
 
 
+def _units() -> pd.DataFrame:
+    """Every unit of the country (adcode, name, level, parents)."""
+    return pd.read_csv(DATA / "boundaries" / "units.csv", dtype=str, keep_default_na=False)
+
+
 def _known_adcodes() -> set[str]:
-    units = json.loads((DATA / "boundaries" / "admin.geojson").read_text(encoding="utf-8"))
-    return {f["properties"]["adcode"] for f in units["features"]}
+    return set(_units()["adcode"])
 
 
 def test_no_code_names_a_region_or_a_plan():
