@@ -335,6 +335,7 @@ map.eachLayer(l => { if (l.feature && l.feature.properties.n === arguments[0]) l
 @pytest.mark.browser
 @pytest.mark.live
 def test_chromium_shows_hostile_names_as_text_in_popups(hostile_app, tmp_path, artifacts_dir):
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
     from test_browser import console_errors, open_map, serving, start_chromium
@@ -346,7 +347,9 @@ def test_chromium_shows_hostile_names_as_text_in_popups(hostile_app, tmp_path, a
             open_map(driver, f"{url}/maps/{CITY}")
             titles = driver.execute_script(POPUP_TITLES)
             driver.execute_script(OPEN_POPUP, NAMES[4])
-            WebDriverWait(driver, 10).until(lambda d: NAMES[4] in d.find_element(
+            # the popup may be redrawn while it opens: a stale element is read again
+            WebDriverWait(driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+                lambda d: NAMES[4] in d.find_element(
                 By.CSS_SELECTOR, ".leaflet-popup-content h3").text)
             driver.save_screenshot(str(artifacts_dir / "page_hostile_names.png"))
             assert not console_errors(driver)
