@@ -12,7 +12,8 @@ or is shared by two or more indicators' words (“研发”, “发明专利”,
 the vocabulary the indicator list itself repeats), does not begin or end with a
 grammatical or counting character (“的”, “占”, “数”: “值的” is no term), and is not
 common: terms in more than a fifth of the plan's tasks or of the indicators
-(“科技”, “企业”, “技术”) say nothing about one target, nor do the words of
+(“科技”, “企业”, “技术”; a term in at most three is never common) say nothing
+about one target, nor do the words of
 :data:`POLICY_WORDS`, the verbs and office words of any Chinese policy text.
 A target lists the terms it is linked by longest first; within one target only the
 longest of overlapping terms counts.
@@ -34,6 +35,7 @@ POLICY_WORDS = frozenset((
     "有效", "全面", "高质量", "专业", "集聚", "新型", "机构", "服务", "市场", "行动"))
 EDGE_CHARACTERS = frozenset("的与和及等占之为以上中了在对年个家项数率量比总值")
 COMMON_SHARE = 0.2
+FEW = 3  # a term in at most this many tasks or indicators is never common
 LONGEST_TERM = 12
 _RUNS = re.compile(r"[\u4e00-\u9fff]+|[A-Za-z&]{2,}")
 LINK_COLUMNS = ("task_id", "task_no", "target_id", "indicator_id", "words", "score")
@@ -85,7 +87,7 @@ class Vocabulary:
         words = {i: _words(indicators, i) for i in indicators.index}
         self.parts = {i: _parts(w) for i, w in words.items()}
         whole = {w for ws in words.values() for w in ws}
-        spread = Counter(p for parts in self.parts.values() for p in parts)
+        self.spread = spread = Counter(p for parts in self.parts.values() for p in parts)
         free = _free_standing({w for ws in words.values() for w in ws})
         self.terms = {p for p, n in spread.items()
                       if (p in whole or (n >= 2 and p in free)) and p not in POLICY_WORDS
@@ -94,19 +96,23 @@ class Vocabulary:
         tasks, count = max(len(task_texts), 1), max(len(self.parts), 1)
         self.weight = {}
         for term in self.terms:
-            if in_tasks[term] > COMMON_SHARE * tasks or spread[term] > COMMON_SHARE * count:
+            if (in_tasks[term] > max(COMMON_SHARE * tasks, FEW)
+                    or spread[term] > max(COMMON_SHARE * count, FEW)):
                 continue
             self.weight[term] = len(term) * math.log(1 + tasks / max(in_tasks[term], 1))
 
     def _stands(self, term: str, text: str) -> bool:
-        """True when ``term`` occurs in ``text`` as a word: no two-character term
-        straddles its first or last character (“业产” in “农业产业” straddled by 农业,
-        “科技创” in “科技创新” by 创新)."""
+        """True when ``term`` occurs in ``text`` as a word: no two-character term more
+        frequent among the indicators than the term's own edge straddles its first or
+        last character (“业产” in “农业产业” straddled by 农业, “科技创” in “科技创新” by
+        创新; “研发” in “企业研发” stands, 业研 being rarer than 研发)."""
         start = text.find(term)
         while start >= 0:
             end = start + len(term)
-            straddling = (text[start - 1:start + 1] if start else "", text[end - 1:end + 1])
-            if not any(len(w) == 2 and w in self.terms for w in straddling):
+            edges = ((text[start - 1:start + 1] if start else "", term[:2]),
+                     (text[end - 1:end + 1], term[-2:]))
+            if not any(len(w) == 2 and w in self.terms and self.spread[w] > self.spread[own]
+                       for w, own in edges):
                 return True
             start = text.find(term, start + 1)
         return False

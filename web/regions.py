@@ -24,7 +24,7 @@ from web.assets import vendor_url
 from web.builds import builds
 from web.errors import NotFound
 from web.export import export_file
-from web.monitor_data import boundary_names, monitor_data
+from web.monitor_data import boundary_names, monitor_data, tasks_by_target
 from web.services import services
 from web.targets_page import xlsx_bytes
 from web.task_plan import tasks_url
@@ -149,7 +149,8 @@ def region(adcode: str):
         tasks=_tasks_of(adcode, level), map_adcode=_map_adcode(adcode, data),
         lineages=_lineage_links(rows),
         actuals=ctx["actuals"].sort_values(["indicator_id", "year"]).to_dict("records"),
-        echarts=vendor_url("echarts", "echarts.min.js"), total=len(rows))
+        echarts=vendor_url("echarts", "echarts.min.js"), total=len(rows),
+        served=tasks_by_target(), tasks_url=tasks_url)
 
 
 def region_pages() -> frozenset[str]:
