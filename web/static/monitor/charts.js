@@ -9,7 +9,8 @@
   function compareOption(spec) {
     var series = spec.series.map(function (s, i) {
       var item = { name: s.name, type: "bar", data: s.data, itemStyle: { color: COLOURS[i] },
-                   label: { show: true, position: "top", formatter: function (p) { return fmt(p.value); } } };
+                   label: { show: true, position: "top", fontSize: 10,
+                            formatter: function (p) { return s.labels ? s.labels[p.dataIndex] : fmt(p.value); } } };
       if (i === 1 && spec.reference) {
         item.markLine = { symbol: "none", lineStyle: { type: "dashed", color: "#a1281b" },
                           label: { position: "insideEndTop", formatter: spec.reference.name + " " + fmt(spec.reference.value) + spec.unit },
@@ -21,8 +22,8 @@
       textStyle: { fontFamily: FONT }, animation: false,
       title: { text: spec.title, subtext: "单位：" + spec.unit, left: "center", textStyle: { fontSize: 14 } },
       tooltip: { trigger: "axis" }, legend: { bottom: 0 },
-      grid: { top: 60, bottom: 50, left: 50, right: 30 },
-      xAxis: { type: "category", data: spec.categories },
+      grid: { top: 70, bottom: 50, left: 10, right: 10, containLabel: true },
+      xAxis: { type: "category", data: spec.categories, axisLabel: { interval: 0, width: 70, overflow: "break" } },
       yAxis: { type: "value", name: spec.unit }, series: series
     };
   }
