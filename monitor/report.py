@@ -1,11 +1,12 @@
-"""The evaluation report of one region (评估报告): PDF pages and an XLSX workbook.
+"""The evaluation report of one region and plan (评估报告) as PDF pages.
 
-The PDF is drawn with matplotlib (``PdfPages``) in the CJK font of
-``geo.fonts`` (embedded as a Type 42 subset): a title page with the date and
-status counts, the progress chart and the comparison charts (the same specs the
-web pages draw with ECharts), the targets table with status (the exact cells
-of ``monitor.table.display_frame``), and the citations. The progress map is a
-hook: ``map_image`` (PNG bytes) is placed on its own page when given.
+Drawn with matplotlib (``PdfPages``) in the CJK font of ``geo.fonts`` (embedded as a
+Type 42 subset) from ``monitor.summary.ReportFacts``, the same facts as the DOCX and
+the XLSX: a cover (单位, 报告日期, 数据截至), the generated summary, the progress chart
+and the comparison charts (the same specs the web pages draw with ECharts), the map,
+the targets table (the cells of ``monitor.table.display_frame``) with citation
+numbers, the numbered citations and the data sources. Text is wrapped between
+tokens (``monitor.summary.wrap_cjk``): a figure never splits across lines.
 """
 
 from __future__ import annotations

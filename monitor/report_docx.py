@@ -24,6 +24,7 @@ BODY_FONT, HEADING_FONT = "宋体", "黑体"
 TABLE_COLUMNS = (("indicator", "指标"), ("baseline", "基期值"), ("target", "目标值"),
                  ("actual", "实际值"), ("completion", "完成率"),
                  ("time_progress", "时序进度"), ("status", "状态"))
+COLUMN_CM = (7.0, 3.6, 3.6, 3.2, 1.8, 1.8, 2.0, 2.7)  # 25.7 cm: the landscape text width
 
 
 def _east_asian(style_or_run, name: str) -> None:
@@ -116,8 +117,10 @@ def _table(doc: Document, items: list) -> None:
         for cell, (key, _) in zip(out, TABLE_COLUMNS):
             cell.text = cells[key] + (holder if key == "indicator" else "")
         out[-1].text = " ".join(f"[{n}]" for n in numbers)
+    table.autofit = False
     for row in table.rows:
-        for cell in row.cells:
+        for cell, width in zip(row.cells, COLUMN_CM):
+            cell.width = Cm(width)
             for paragraph in cell.paragraphs:
                 for run in paragraph.runs:
                     run.font.size = Pt(9)

@@ -99,6 +99,7 @@ def report_facts(region_name: str, plan, rows: pd.DataFrame, actuals: pd.DataFra
         if base.get("quote"):
             quotes.append((base["plan_title"], base["section"], base["quote"]))
         for title, section, quote in quotes:
+            quote = " ".join(str(quote).split())  # a table quote's cell breaks: one space
             number = numbers.setdefault(quote, (len(numbers) + 1, title, section))[0]
             citation_of.setdefault(row["id"], [])
             if number not in citation_of[row["id"]]:

@@ -153,7 +153,15 @@ def region(adcode: str):
         lineages=_lineage_links(rows),
         actuals=ctx["actuals"].sort_values(["indicator_id", "year"]).to_dict("records"),
         echarts=vendor_url("echarts", "echarts.min.js"), total=len(rows),
-        served=tasks_by_target(), tasks_url=tasks_url)
+        served=tasks_by_target(), tasks_url=tasks_url, **_report_plans(data.registry, adcode))
+
+
+def _report_plans(registry: dict, adcode: str) -> dict:
+    """The plan a region's report evaluates by default and its other plans with targets."""
+    plan = report_plan(registry, adcode)
+    others = [p for p in registry.values() if p.region_adcode == adcode and p is not plan
+              and "targets" in p.contains]
+    return {"report_plan": plan, "other_plans": others}
 
 
 def region_pages() -> frozenset[str]:
