@@ -33,6 +33,9 @@ from web.services import services
 from web.task_plan import tasks_url
 
 bp = Blueprint("regions", __name__)
+# Reports carry the day on their cover: kept by web.builds per day, never by the response
+# cache (which keys on the data alone).
+REPORT_HEADERS = {"Cache-Control": "no-cache"}
 
 
 @bp.record_once
@@ -232,7 +235,8 @@ def report_xlsx(adcode: str):
     body = builds().get(_key("report.xlsx", ctx), services().catalog, lambda: _xlsx_bytes(ctx))
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument."
                                    "spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename=report-{adcode}.xlsx"})
+                    headers={**REPORT_HEADERS,
+                             "Content-Disposition": f"attachment; filename=report-{adcode}.xlsx"})
 
 
 def _xlsx_bytes(ctx: dict) -> bytes:
@@ -246,7 +250,8 @@ def report_docx(adcode: str):
     body = builds().get(_key("report.docx", ctx), services().catalog, lambda: _docx_bytes(ctx))
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument."
                                    "wordprocessingml.document",
-                    headers={"Content-Disposition": f"attachment; filename=report-{adcode}.docx"})
+                    headers={**REPORT_HEADERS,
+                             "Content-Disposition": f"attachment; filename=report-{adcode}.docx"})
 
 
 def _docx_bytes(ctx: dict) -> bytes:
@@ -263,7 +268,8 @@ def report(adcode: str):
     body = builds().get(_key("report.pdf", ctx), services().catalog,
                         lambda: _report_bytes(ctx))  # once per data state and day
     return Response(body, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename=report-{adcode}.pdf"})
+                    headers={**REPORT_HEADERS,
+                             "Content-Disposition": f"inline; filename=report-{adcode}.pdf"})
 
 
 def _report_bytes(ctx: dict) -> bytes:

@@ -28,14 +28,14 @@
     };
   }
 
-  function progressOption(spec) {
+  function progressOption(spec, el) {
     return {
       textStyle: { fontFamily: FONT }, animation: false,
       title: { text: spec.title, left: "center", textStyle: { fontSize: 14 } },
       tooltip: { trigger: "axis" }, legend: { bottom: 0 },
       grid: { top: 40, bottom: 50, left: 20, right: 40, containLabel: true },
       yAxis: { type: "category", data: spec.categories, inverse: true,
-               axisLabel: { width: 260, overflow: "break" } },
+               axisLabel: { width: Math.min(260, Math.round(el.clientWidth * 0.4)), overflow: "break" } },
       xAxis: { type: "value", name: "%", max: function (v) { return Math.max(100, Math.ceil(v.max / 10) * 10); } },
       series: [
         { name: "完成率", type: "bar", data: spec.completion, itemStyle: { color: "#1f4e8c" } },
@@ -74,7 +74,7 @@
       el.style.height = Math.max(260, 110 + 70 * spec.categories.length) + "px";
     }
     var chart = echarts.init(el, null, { renderer: "canvas" });
-    chart.setOption(builders[el.dataset.chartKind](spec));
+    chart.setOption(builders[el.dataset.chartKind](spec, el));
     window.imCharts.push(chart);
   });
   window.addEventListener("resize", function () { window.imCharts.forEach(function (c) { c.resize(); }); });
