@@ -27,8 +27,8 @@ from monitor.summary import ReportFacts, wrap_cjk  # noqa: E402
 from sheets import escape_formula  # noqa: E402
 
 A4_LANDSCAPE = (11.69, 8.27)
-REPORT_COLUMNS = ("地区", "规划", "指标", "基期值", "目标值", "实际值", "完成率", "时序进度",
-                  "状态")
+TABLE_COLUMNS = ("指标", "基期值", "目标值", "实际值", "完成率", "时序进度", "状态", "出处")
+TABLE_WIDTHS = (24, 16, 18, 16, 6, 6, 6, 8)
 ROWS_PER_PAGE = 18
 STATUS_COLOURS = {"已达成": "#d8f0d2", "进展正常": "#dbe9f7", "滞后": "#fbd9d3"}
 
@@ -85,9 +85,10 @@ def report_pdf(facts: ReportFacts, table: pd.DataFrame, rows: pd.DataFrame,
         _compare_page(pages, spec)
     if map_image is not None:
         _map_page(pages, map_image)
-    _table_pages(pages, table.assign(出处=[" ".join(f"[{n}]" for n in
-                                                facts.citation_of.get(i, []))
-                                       for i in rows["id"]]))
+    holders = [f"（{h}）" if h else "" for h in rows["holder"]]
+    _table_pages(pages, table.assign(
+        指标=table["指标"] + holders, 章节=list(rows["chapter"]),
+        出处=[" ".join(f"[{n}]" for n in facts.citation_of.get(i, [])) for i in rows["id"]]))
     _text_pages(pages, "出处（规划原文）", [f"[{n}] 《{t}》{s}：“{q}”"
                                         for n, t, s, q in facts.citations])
     _text_pages(pages, "附录：数据来源", [f"{what}：{where}" for what, where in facts.sources])
@@ -190,33 +191,34 @@ def _font_axes(ax, font: CjkFont) -> None:
         label.set_fontproperties(font.properties(8))
 
 
-TABLE_COLUMNS = (*REPORT_COLUMNS[1:], "出处")
-TABLE_WIDTHS = (11, 18, 14, 16, 14, 6, 6, 6, 8)
-
-
 def _table_pages(pages: _Pages, table: pd.DataFrame) -> None:
-    cells = table[list(TABLE_COLUMNS)]
-    for start in range(0, max(len(cells), 1), ROWS_PER_PAGE):
-        chunk = cells.iloc[start:start + ROWS_PER_PAGE]
-        rows = f"第 {start + 1}–{start + len(chunk)} 行，共 {len(cells)} 行"
-        fig = pages.figure(f"二、目标完成情况表（{rows}）")
-        ax = fig.add_axes([0.03, 0.06, 0.94, 0.84])
-        ax.set_axis_off()
-        if chunk.empty:
-            pages.save(fig)
-            continue
-        text = [["\n".join(wrap_cjk(v, w)) for v, w in zip(row, TABLE_WIDTHS)]
-                for row in chunk.itertuples(index=False)]
-        grid = ax.table(cellText=text, colLabels=list(TABLE_COLUMNS), loc="upper center",
-                        cellLoc="left", colWidths=[w / sum(TABLE_WIDTHS) for w in TABLE_WIDTHS])
-        grid.auto_set_font_size(False)
-        for (r, c), cell in grid.get_celld().items():
-            cell.get_text().set_fontproperties(pages.font.properties(7, "bold" if r == 0 else
-                                                                     "normal"))
-            cell.set_height(0.045 if r else 0.035)
-            if r and TABLE_COLUMNS[c] == "状态":
-                cell.set_facecolor(STATUS_COLOURS.get(chunk.iloc[r - 1]["状态"], "#eeeeee"))
-        pages.save(fig)
+    """The targets table, chapter by chapter (the chapter in each page's heading)."""
+    done, total = 0, len(table)
+    for chapter, group in table.groupby("章节", sort=False):
+        cells = group[list(TABLE_COLUMNS)]
+        for start in range(0, len(cells), ROWS_PER_PAGE):
+            chunk = cells.iloc[start:start + ROWS_PER_PAGE]
+            where = f"第 {done + 1}–{done + len(chunk)} 项，共 {total} 项"
+            _table_page(pages, f"二、目标完成情况：{chapter}（{where}）", chunk)
+            done += len(chunk)
+
+
+def _table_page(pages: _Pages, heading: str, chunk: pd.DataFrame) -> None:
+    fig = pages.figure(heading)
+    ax = fig.add_axes([0.03, 0.06, 0.94, 0.84])
+    ax.set_axis_off()
+    text = [["\n".join(wrap_cjk(v, w)) for v, w in zip(row, TABLE_WIDTHS)]
+            for row in chunk.itertuples(index=False)]
+    grid = ax.table(cellText=text, colLabels=list(TABLE_COLUMNS), loc="upper center",
+                    cellLoc="left", colWidths=[w / sum(TABLE_WIDTHS) for w in TABLE_WIDTHS])
+    grid.auto_set_font_size(False)
+    for (r, c), cell in grid.get_celld().items():
+        cell.get_text().set_fontproperties(pages.font.properties(7, "bold" if r == 0 else
+                                                                 "normal"))
+        cell.set_height(0.045 if r else 0.035)
+        if r and TABLE_COLUMNS[c] == "状态":
+            cell.set_facecolor(STATUS_COLOURS.get(chunk.iloc[r - 1]["状态"], "#eeeeee"))
+    pages.save(fig)
 
 
 def _text_pages(pages: _Pages, heading: str, items: list[str], size: float = 8,

@@ -99,7 +99,7 @@ def test_pdf_has_cover_summary_and_the_plans_targets(client):
                           check=True).stdout.decode()
     flat = re.sub(r"\s+", "", text)
     expected = _count(client, FIVE_YEAR_PLAN)
-    assert f"共{expected}项目标" in flat and f"共{expected}行" in flat
+    assert f"共{expected}项目标" in flat and f"共{expected}项）" in flat
     assert "单位：" in flat and "数据截至：" in flat and "附录：数据来源" in flat
     start = text.index("出处（规划原文）")
     cited = text[start:text.index("附录：数据来源", start)]
