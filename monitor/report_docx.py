@@ -118,6 +118,8 @@ def _table(doc: Document, items: list) -> None:
             cell.text = cells[key] + (holder if key == "indicator" else "")
         out[-1].text = " ".join(f"[{n}]" for n in numbers)
     table.autofit = False
+    for column, width in zip(table.columns, COLUMN_CM):
+        column.width = Cm(width)  # the grid LibreOffice and WPS lay out by
     for row in table.rows:
         for cell, width in zip(row.cells, COLUMN_CM):
             cell.width = Cm(width)
