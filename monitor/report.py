@@ -1,18 +1,18 @@
-"""The evaluation report of one region (评估报告): PDF pages and an XLSX workbook.
+"""The evaluation report of one region and plan (评估报告) as PDF pages.
 
-The PDF is drawn with matplotlib (``PdfPages``) in the CJK font of
-``geo.fonts`` (embedded as a Type 42 subset): a title page with the date and
-status counts, the progress chart and the comparison charts (the same specs the
-web pages draw with ECharts), the targets table with status (the exact cells
-of ``monitor.table.display_frame``), and the citations. The progress map is a
-hook: ``map_image`` (PNG bytes) is placed on its own page when given.
+Drawn with matplotlib (``PdfPages``) in the CJK font of ``geo.fonts`` (embedded as a
+Type 42 subset) from ``monitor.summary.ReportFacts``, the same facts as the DOCX and
+the XLSX: a cover (单位, 报告日期, 数据截至), the generated summary, the progress chart
+and the comparison charts (the same specs the web pages draw with ECharts), the map,
+the targets table (the cells of ``monitor.table.display_frame``) with citation
+numbers, the numbered citations and the data sources. Text is wrapped between
+tokens (``monitor.summary.wrap_cjk``): a figure never splits across lines.
 """
 
 from __future__ import annotations
 
 import io
 import math
-from datetime import date
 
 import matplotlib
 
@@ -23,12 +23,12 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from geo.cartography import literal_texts
 from geo.fonts import CjkFont  # noqa: E402
-from monitor.progress import STATUSES  # noqa: E402
+from monitor.summary import ReportFacts, wrap_cjk  # noqa: E402
 from sheets import escape_formula  # noqa: E402
 
 A4_LANDSCAPE = (11.69, 8.27)
-REPORT_COLUMNS = ("地区", "规划", "指标", "基期值", "目标值", "实际值", "完成率", "时序进度",
-                  "状态")
+TABLE_COLUMNS = ("指标", "基期值", "目标值", "实际值", "完成率", "时序进度", "状态", "出处")
+TABLE_WIDTHS = (24, 16, 18, 16, 6, 6, 6, 8)
 ROWS_PER_PAGE = 18
 STATUS_COLOURS = {"已达成": "#d8f0d2", "进展正常": "#dbe9f7", "滞后": "#fbd9d3"}
 
@@ -49,11 +49,6 @@ def write_xlsx(out, sheets: dict[str, pd.DataFrame]) -> None:
             frame.map(escape_formula).to_excel(writer, sheet_name=name[:31], index=False)
 
 
-def _wrap(text: str, width: int) -> str:
-    text = str(text)
-    return "\n".join(text[i:i + width] for i in range(0, len(text), width)) or ""
-
-
 class _Pages:
     """A PdfPages with the report's font and page size."""
 
@@ -72,49 +67,56 @@ class _Pages:
         self.pdf.savefig(literal_texts(fig))  # names and quotes print as written
 
 
-def report_pdf(region_name: str, table: pd.DataFrame, rows: pd.DataFrame,
-               charts: list[dict], font: CjkFont, today: date | None = None,
-               map_image: bytes | None = None, plan_title: str | None = None) -> bytes:
-    """The PDF report of a region (of its plan ``plan_title`` when it has one).
+def report_pdf(facts: ReportFacts, table: pd.DataFrame, rows: pd.DataFrame,
+               charts: list[dict], font: CjkFont, map_image: bytes | None = None) -> bytes:
+    """The PDF report of ``facts`` (``monitor.summary.report_facts`` of ``rows``).
 
-    ``table`` is ``display_frame`` of the region's rows (the text of every cell),
-    ``rows`` the same rows as ``target_rows`` (for the progress chart),
-    ``charts`` comparison specs; ``map_image`` PNG bytes of the region's map.
+    ``table`` is ``display_frame`` of the same rows (the text of every cell), ``rows``
+    the rows as ``target_rows`` (for the progress chart and the chapters), ``charts``
+    comparison specs; ``map_image`` PNG bytes of the region's map.
     """
     matplotlib.rcParams["pdf.fonttype"] = 42
-    title = (f"《{plan_title}》实施评估报告" if plan_title
-             else f"{region_name}科技创新规划实施评估报告")
     out = io.BytesIO()
-    pages = _Pages(out, font, title)
-    _title_page(pages, title, table, today or date.today())
+    pages = _Pages(out, font, facts.title)
+    _title_page(pages, facts)
+    _summary_pages(pages, facts)
     _progress_page(pages, progress_spec(rows, "各指标完成率与时序进度（%）"))
     for spec in charts:
         _compare_page(pages, spec)
     if map_image is not None:
         _map_page(pages, map_image)
-    _table_pages(pages, table)
-    _citation_pages(pages, table)
+    holders = [f"（{h}）" if h else "" for h in rows["holder"]]
+    _table_pages(pages, table.assign(
+        指标=table["指标"] + holders, 章节=list(rows["chapter"]),
+        出处=[" ".join(f"[{n}]" for n in facts.citation_of.get(i, [])) for i in rows["id"]]))
+    _text_pages(pages, "出处（规划原文）", [f"[{n}] 《{t}》{s}：“{q}”"
+                                        for n, t, s, q in facts.citations])
+    _text_pages(pages, "附录：数据来源", [f"{what}：{where}" for what, where in facts.sources])
     pages.pdf.close()
     return out.getvalue()
 
 
-def _title_page(pages: _Pages, title: str, table: pd.DataFrame, today: date) -> None:
+def _title_page(pages: _Pages, facts: ReportFacts) -> None:
     fig = Figure(figsize=A4_LANDSCAPE)
     f = pages.font.properties
-    fig.text(0.5, 0.65, title, ha="center", fontproperties=f(22, "bold"))
-    fig.text(0.5, 0.57, f"生成日期：{today.year}年{today.month}月{today.day}日",
-             ha="center", fontproperties=f(12))
-    counts = table["状态"].value_counts()
-    summary = "　".join(f"{s} {int(counts.get(s, 0))} 项" for s in STATUSES)
-    fig.text(0.5, 0.47, f"共 {len(table)} 项目标：{summary}", ha="center", fontproperties=f(12))
-    fig.text(0.5, 0.38, "完成率 =（实际值 − 基期值）/（目标值 − 基期值）；"
+    fig.text(0.5, 0.66, "\n".join(wrap_cjk(facts.title, 34)), ha="center", va="center",
+             fontproperties=f(22, "bold"))
+    d = facts.report_date
+    for y, (label, value) in zip((0.5, 0.45, 0.4), (
+            ("单位", facts.unit), ("报告日期", f"{d.year}年{d.month}月{d.day}日"),
+            ("数据截至", facts.data_as_of))):
+        fig.text(0.5, y, f"{label}：{value}", ha="center", fontproperties=f(13))
+    fig.text(0.5, 0.22, "完成率 =（实际值 − 基期值）/（目标值 − 基期值）；"
              "时序进度 =（实际年份 − 基期年份）/（目标年份 − 基期年份）；"
              "完成率不低于时序进度为进展正常。", ha="center",
              fontproperties=f(9), color="#444")
-    fig.text(0.5, 0.3, "资料来源：各地科技创新规划及导入的统计数据，出处见附表。",
-             ha="center",
-             fontproperties=f(9), color="#444")
     pages.save(fig)
+
+
+def _summary_pages(pages: _Pages, facts: ReportFacts) -> None:
+    counts = "　".join(f"{s} {n} 项" for s, n in facts.counts.items())
+    _text_pages(pages, "一、总体情况", [f"共 {facts.total} 项目标：{counts}", *facts.paragraphs],
+                size=10, width=78)
 
 
 def _progress_page(pages: _Pages, spec: dict) -> None:
@@ -122,22 +124,36 @@ def _progress_page(pages: _Pages, spec: dict) -> None:
     if not spec["categories"]:
         fig.text(0.5, 0.5, "尚无可计算完成率的实际值：导入实际值后显示。", ha="center",
                  fontproperties=pages.font.properties(13))
-        pages.save(fig)
-        return
+    else:
+        _progress_bars(fig, spec, pages.font)
+    pages.save(fig)
+
+
+def _progress_bars(fig: Figure, spec: dict, font: CjkFont) -> None:
     ax = fig.add_axes([0.3, 0.1, 0.62, 0.78])
-    n = len(spec["categories"])
-    ys = list(range(n))
+    ys = list(range(len(spec["categories"])))
     ax.barh([y - 0.2 for y in ys], spec["completion"], 0.4, color="#1f4e8c", label="完成率")
     ax.barh([y + 0.2 for y in ys], spec["time_progress"], 0.4, color="#c9c9c9", label="时序进度")
     ax.set_yticks(ys, spec["categories"])
     ax.invert_yaxis()
-    _font_axes(ax, pages.font)
-    ax.legend(prop=pages.font.properties(9))
-    pages.save(fig)
+    _font_axes(ax, font)
+    ax.legend(prop=font.properties(9))
+
+
+def progress_png(rows: pd.DataFrame, font: CjkFont) -> bytes | None:
+    """The progress chart as PNG (for the DOCX); None when no target has both figures."""
+    spec = progress_spec(rows, "")
+    if not spec["categories"]:
+        return None
+    fig = Figure(figsize=(11, max(3.0, 0.35 * len(spec["categories"]) + 1)))
+    _progress_bars(fig, spec, font)
+    out = io.BytesIO()
+    literal_texts(fig).savefig(out, format="png", dpi=120)
+    return out.getvalue()
 
 
 def _compare_page(pages: _Pages, spec: dict) -> None:
-    fig = pages.figure(f"跨规划对比：{spec['title']}（{spec['unit']}）")
+    fig = pages.figure(f"跨规划对比：{spec['title']}（单位：{spec['unit']}）")
     ax = fig.add_axes([0.08, 0.12, 0.86, 0.74])
     colours = ("#9bb7d4", "#1f4e8c", "#e08a1e")
     n, width = len(spec["categories"]), 0.26
@@ -145,10 +161,10 @@ def _compare_page(pages: _Pages, spec: dict) -> None:
         xs = [x + (i - 1) * width for x in range(n)]
         values = [math.nan if v is None else v for v in series["data"]]
         ax.bar(xs, values, width, color=colours[i], label=series["name"])
-        for x, v in zip(xs, values):
-            if not math.isnan(v):
-                ax.text(x, v, f"{v:g}", ha="center", va="bottom",
-                        fontproperties=pages.font.properties(8))
+        for x, v, label in zip(xs, values, series["labels"]):
+            if not math.isnan(v):  # every bar carries its year
+                ax.text(x, v, label, ha="center", va="bottom",
+                        fontproperties=pages.font.properties(7))
     if spec["reference"]:
         ax.axhline(spec["reference"]["value"], color="#a1281b", linestyle="--", linewidth=1)
         ax.text(n - 0.5, spec["reference"]["value"], spec["reference"]["name"], ha="right",
@@ -176,40 +192,48 @@ def _font_axes(ax, font: CjkFont) -> None:
 
 
 def _table_pages(pages: _Pages, table: pd.DataFrame) -> None:
-    cells = table[list(REPORT_COLUMNS)]
-    widths = (7, 11, 18, 14, 16, 14, 6, 6, 6)
-    for start in range(0, max(len(cells), 1), ROWS_PER_PAGE):
-        chunk = cells.iloc[start:start + ROWS_PER_PAGE]
-        rows = f"第 {start + 1}–{start + len(chunk)} 行，共 {len(cells)} 行"
-        fig = pages.figure(f"目标完成情况表（{rows}）")
-        ax = fig.add_axes([0.03, 0.06, 0.94, 0.84])
-        ax.set_axis_off()
-        if chunk.empty:
-            pages.save(fig)
-            continue
-        text = [[_wrap(v, w) for v, w in zip(row, widths)] for row in chunk.itertuples(index=False)]
-        grid = ax.table(cellText=text, colLabels=list(REPORT_COLUMNS), loc="upper center",
-                        cellLoc="left", colWidths=[w / sum(widths) for w in widths])
-        grid.auto_set_font_size(False)
-        for (r, c), cell in grid.get_celld().items():
-            cell.get_text().set_fontproperties(pages.font.properties(7, "bold" if r == 0 else
-                                                                     "normal"))
-            cell.set_height(0.045 if r else 0.035)
-            if r and c == len(REPORT_COLUMNS) - 1:
-                cell.set_facecolor(STATUS_COLOURS.get(chunk.iloc[r - 1]["状态"], "#eeeeee"))
-        pages.save(fig)
+    """The targets table, chapter by chapter (the chapter in each page's heading)."""
+    done, total = 0, len(table)
+    for chapter, group in table.groupby("章节", sort=False):
+        cells = group[list(TABLE_COLUMNS)]
+        for start in range(0, len(cells), ROWS_PER_PAGE):
+            chunk = cells.iloc[start:start + ROWS_PER_PAGE]
+            where = f"第 {done + 1}–{done + len(chunk)} 项，共 {total} 项"
+            _table_page(pages, f"二、目标完成情况：{chapter}（{where}）", chunk)
+            done += len(chunk)
 
 
-def _citation_pages(pages: _Pages, table: pd.DataFrame, width: int = 95) -> None:
-    """Every row's citation and quote, numbered as the table; a new page when one is full."""
-    fig, y = pages.figure("出处（规划原文）"), 0.88
-    for n, row in enumerate(table.itertuples(index=False), 1):
-        base = "" if row.基期值出处 == "—" else f"　基期值：{row.基期值出处}"
-        text = _wrap(f"{n}. {row[0]} · {row[2]}：{row.出处} {row.原文}{base}", width)
-        height = 0.022 * (text.count("\n") + 1) + 0.01
+def _table_page(pages: _Pages, heading: str, chunk: pd.DataFrame) -> None:
+    fig = pages.figure(heading)
+    ax = fig.add_axes([0.03, 0.06, 0.94, 0.84])
+    ax.set_axis_off()
+    text = [["\n".join(wrap_cjk(v, w)) for v, w in zip(row, TABLE_WIDTHS)]
+            for row in chunk.itertuples(index=False)]
+    grid = ax.table(cellText=text, colLabels=list(TABLE_COLUMNS), loc="upper center",
+                    cellLoc="left", colWidths=[w / sum(TABLE_WIDTHS) for w in TABLE_WIDTHS])
+    grid.auto_set_font_size(False)
+    for (r, c), cell in grid.get_celld().items():
+        cell.get_text().set_fontproperties(pages.font.properties(7, "bold" if r == 0 else
+                                                                 "normal"))
+        cell.set_height(0.045 if r else 0.035)
+        if r and TABLE_COLUMNS[c] == "状态":
+            cell.set_facecolor(STATUS_COLOURS.get(chunk.iloc[r - 1]["状态"], "#eeeeee"))
+    pages.save(fig)
+
+
+def _text_pages(pages: _Pages, heading: str, items: list[str], size: float = 8,
+                width: int = 100) -> None:
+    """Numbered or plain paragraphs, each wrapped between tokens (a number keeps its unit),
+    a new page (heading “…，续”) when one is full; a paragraph never splits across pages."""
+    fig, y = pages.figure(heading), 0.88
+    step = size / 340
+    for item in items:
+        lines = wrap_cjk(item, width)
+        height = step * len(lines) + step * 0.6
         if y - height < 0.05:
             pages.save(fig)
-            fig, y = pages.figure("出处（规划原文，续）"), 0.88
-        fig.text(0.05, y, text, va="top", fontproperties=pages.font.properties(7))
-        y -= height
+            fig, y = pages.figure(f"{heading}（续）"), 0.88
+        fig.text(0.05, y, "\n".join(lines), va="top", linespacing=1.5,
+                 fontproperties=pages.font.properties(size))
+        y -= height * 1.5
     pages.save(fig)

@@ -82,3 +82,32 @@ def test_region_page_renders_offline_without_errors(browser, live_url, artifacts
     browser.save_screenshot(str(artifacts_dir / f"region_{adcode}.png"))
     assert outside_requests(requested_urls(browser)) == []
     assert console_errors(browser) == []
+
+
+PHONE_PAGES = ("/targets", "/plans/002_29b2058011f3f7c1/tasks", "/regions/321300",
+               "/targets?indicator=hitech_enterprises")
+
+
+@pytest.mark.parametrize("path", PHONE_PAGES)
+def test_phone_width_needs_no_horizontal_scrolling(browser, live_url, artifacts_dir, path):  # noqa: F811
+    size = browser.get_window_size()
+    browser.set_window_size(390, 844)
+    try:
+        open_page(browser, live_url + path, "document.readyState === 'complete'")
+        width = browser.execute_script("return window.innerWidth")
+        WebDriverWait(browser, 20).until(lambda d: d.execute_script(
+            "return document.querySelectorAll('table.im-table:not(.im-labelled)').length === 0"))
+        scroll = browser.execute_script("return document.scrollingElement.scrollWidth")
+        name = path.strip("/").replace("/", "_").replace("?", "_").replace("=", "_")
+        browser.save_screenshot(str(artifacts_dir / f"phone_{name}.png"))
+        assert width <= 390 and scroll <= 390, (width, scroll)
+        cards = browser.execute_script(
+            "const td = document.querySelector('table.im-table td[data-label]');"
+            "return td ? getComputedStyle(td).display : 'none-found'")
+        assert cards in ("block", "none-found")
+        charts = browser.execute_script(
+            "return (window.imCharts || []).map(c => c.getDom().getBoundingClientRect().right)")
+        assert all(right <= 390 for right in charts)
+        assert console_errors(browser) == []
+    finally:
+        browser.set_window_size(size["width"], size["height"])

@@ -7,24 +7,22 @@ responses are kept by the app-wide response cache (:mod:`web.cache`), not here.
 
 from __future__ import annotations
 
-import functools
 import gzip
 import hashlib
 import re
 from dataclasses import dataclass, field
 
 from flask import Response, current_app
-from werkzeug.http import parse_accept_header
 
 from geo.features import FeatureTable
 from web.api_docs import ITEM_PARAMETERS, REL_QUERYABLES
+from web.cache import GZIP_MIN_BYTES, accepts_gzip
 from web.errors import NotAcceptable
 
 CACHE_CONTROL = "public, max-age=60"
 TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 #: Relations also sent as ``Link`` headers (RFC 8288): what HTTP-level clients follow.
 LINK_HEADER_RELS = ("self", "alternate", "next", "prev", REL_QUERYABLES)
-GZIP_MIN_BYTES = 1024
 CORS_HEADERS = (("Access-Control-Allow-Origin", "*"),
                 ("Access-Control-Expose-Headers", "ETag, Content-Crs, Link"))
 # What a browser script may send: a preflight (OPTIONS) answer carries these.
@@ -120,7 +118,7 @@ def etag_of(body: bytes) -> str:
 
 def respond(req, entry: Entry) -> Reply:
     """The answer for ``entry``: 304 when the client has it, gzip when accepted."""
-    use_gzip = len(entry.body) >= GZIP_MIN_BYTES and _accepts_gzip(req)
+    use_gzip = len(entry.body) >= GZIP_MIN_BYTES and accepts_gzip(req.environ)
     etag = entry.etag[:-1] + '-gzip"' if use_gzip else entry.etag
     headers = [*entry.headers.items(), ("ETag", etag), ("Cache-Control", CACHE_CONTROL),
                ("Vary", "Accept, Accept-Encoding"), *CORS_HEADERS]
@@ -163,16 +161,6 @@ def negotiated(req, offered) -> str:
 def to_response(reply: Reply) -> Response:
     """The Flask response of ``reply``."""
     return Response(reply.body, status=reply.status, headers=reply.headers)
-
-
-def _accepts_gzip(req) -> bool:
-    header = req.environ.get("HTTP_ACCEPT_ENCODING", "")
-    return "gzip" in header and _gzip_quality(header) > 0
-
-
-@functools.lru_cache(maxsize=64)
-def _gzip_quality(header: str) -> float:
-    return parse_accept_header(header)["gzip"]
 
 
 def _not_modified(req, etag: str) -> bool:

@@ -1,7 +1,9 @@
 """A response cache in front of the Flask app: public GETs answered from memory.
 
 Every cacheable public ``GET`` — the feature API under ``/api/``, the map pages
-under ``/maps/`` and the exports under ``/export/`` — is answered from a bounded
+under ``/maps/``, the exports under ``/export/``, the monitoring pages (``/targets``,
+``/regions/``, ``/plans/``) and the vendor bundles under ``/vendor/`` — is answered
+from a bounded
 LRU of finished responses without entering Flask when the same request was
 answered before with the same data. The key is the normalised URL (host, path,
 query pairs sorted) and the negotiated variant (``Accept``, whether gzip is
@@ -15,6 +17,11 @@ when reading is private (``public_read`` off), responses other than 200 and
 responses that set a cookie or say ``no-store``/``private``. A hit honours
 ``If-None-Match`` (304); responses without an ETag get one (SHA-1 of the body).
 
+gzip is one rule for every answer (:func:`accepts_gzip`, :data:`GZIP_MIN_BYTES`; the
+API's own replies in ``web.api_http`` use the same): a kept text answer (HTML,
+JavaScript, CSS, JSON, SVG) of at least 1 KiB not already encoded is stored gzipped
+for clients that accept gzip, with ``Vary: Accept-Encoding`` and its own ETag.
+
 Before a lookup the cache runs the app's refreshers (``Services.refresh``: e.g.
 the store poll that follows imports made by other workers), the same ones Flask
 runs before every request, so an answer from here is as fresh as one from Flask.
@@ -22,13 +29,20 @@ runs before every request, so an answer from here is as fresh as one from Flask.
 
 from __future__ import annotations
 
+import functools
+import gzip
 import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
-PREFIXES = ("/api/", "/maps/", "/export/")
+from werkzeug.http import parse_accept_header
+
+PREFIXES = ("/api/", "/maps/", "/export/", "/targets", "/regions/", "/plans/", "/vendor/")
+GZIP_MIN_BYTES = 1024
+_TEXT_TYPES = ("text/", "application/javascript", "application/json", "application/geo+json",
+               "application/problem+json", "image/svg+xml", "application/xml")
 MAX_ENTRIES = 1024
 MAX_BYTES = 128 * 1024 * 1024  # per worker
 MAX_ENTRY_BYTES = 16 * 1024 * 1024
@@ -95,8 +109,7 @@ class ResponseCache:
         pairs = tuple(sorted(query.split("&"))) if query else ()
         return (environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""),
                 environ.get("wsgi.url_scheme", "http"), environ.get("SCRIPT_NAME", ""),
-                path, pairs, environ.get("HTTP_ACCEPT", ""),
-                "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""))
+                path, pairs, environ.get("HTTP_ACCEPT", ""), accepts_gzip(environ))
 
     def _signed_in(self, environ) -> bool:
         cookie = environ.get("HTTP_COOKIE", "")
@@ -151,7 +164,7 @@ class ResponseCache:
         if not _keepable(status, headers, body):
             start_response(status, headers)
             return [body]
-        entry = _entry(headers, body, generation)
+        entry = _entry(headers, body, generation, zipped=key[-1])
         self.put(key, entry)
         return _answer(entry, environ, start_response)
 
@@ -168,11 +181,38 @@ def _keepable(status: str, headers, body: bytes) -> bool:
     return True
 
 
-def _entry(headers, body: bytes, generation: int) -> Entry:
+def accepts_gzip(environ) -> bool:
+    """Whether the request accepts a gzip body (``Accept-Encoding`` with gzip, q > 0)."""
+    header = environ.get("HTTP_ACCEPT_ENCODING", "")
+    return "gzip" in header and _gzip_quality(header) > 0
+
+
+@functools.lru_cache(maxsize=64)
+def _gzip_quality(header: str) -> float:
+    return parse_accept_header(header)["gzip"]
+
+
+def _compressible(headers, body: bytes) -> bool:
+    """A text body of at least GZIP_MIN_BYTES that no one encoded yet."""
+    names = {k.lower(): v for k, v in headers}
+    kind = names.get("content-type", "")
+    return (len(body) >= GZIP_MIN_BYTES and "content-encoding" not in names
+            and kind.startswith(_TEXT_TYPES))
+
+
+def _entry(headers, body: bytes, generation: int, zipped: bool = False) -> Entry:
     etag = next((v for k, v in headers if k.lower() == "etag"), None)
     if etag is None:
         etag = '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest() + '"'
-        headers = [*headers, ("ETag", etag)]
+    if zipped and _compressible(headers, body):
+        body = gzip.compress(body, compresslevel=6, mtime=0)
+        etag = etag[:-1] + '-gzip"'
+        vary = next((v for k, v in headers if k.lower() == "vary"), "")
+        headers = [(k, v) for k, v in headers
+                   if k.lower() not in ("content-length", "etag", "vary")]
+        headers += [("Content-Encoding", "gzip"), ("Content-Length", str(len(body))),
+                    ("Vary", ", ".join(filter(None, [vary, "Accept-Encoding"])))]
+    headers = [(k, v) for k, v in headers if k.lower() != "etag"] + [("ETag", etag)]
     return Entry(headers=list(headers), body=body, etag=etag, generation=generation)
 
 

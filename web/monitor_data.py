@@ -14,7 +14,10 @@ from flask import current_app
 
 from layers.plans_registry import curated_plans, region_order
 from layers.targets import read_indicators
+from layers.tasks import task_plans
 from monitor.table import target_rows
+from monitor.task_links import link_tasks, tasks_of_targets, unlinked_tasks
+from monitor.tasks import task_rows
 from web.services import services
 
 EXTENSION = "innomap.monitor"
@@ -37,6 +40,46 @@ class MonitorData:
     documents: dict = field(default_factory=dict)
     # Adcodes with a region page (web.regions.region_pages), worked out once per rows.
     pages: frozenset | None = None
+    # Each task plan's tasks and their links to targets (task_links), once per rows.
+    links: dict | None = None
+
+
+@dataclass(frozen=True)
+class PlanTaskLinks:
+    """A task plan's tasks (``task_rows``, ``target_ids`` = the linked targets), the
+    links with their words and the tasks left unlinked with why."""
+
+    plan: object
+    tasks: pd.DataFrame
+    links: pd.DataFrame
+    unlinked: pd.DataFrame
+
+
+def task_links() -> dict[str, PlanTaskLinks]:
+    """Plan id → PlanTaskLinks of every task plan, worked out once per targets table."""
+    data = monitor_data()
+    if data.links is None:
+        catalog, out = services().catalog, {}
+        for plan in task_plans(None, data.registry):
+            tasks = task_rows(catalog.frame(plan.tasks_collection))
+            links = link_tasks(tasks, data.rows, data.indicators)
+            linked = links.groupby("task_id")["target_id"].agg(list).to_dict()
+            tasks = tasks.assign(target_ids=[linked.get(i, []) for i in tasks["id"]])
+            out[plan.id] = PlanTaskLinks(plan, tasks, links,
+                                         unlinked_tasks(tasks, links, data.indicators))
+        data.links = out
+    return data.links
+
+
+def tasks_by_target() -> dict[str, list[tuple]]:
+    """Target id → [(plan, task number, task text, words)] of every task plan."""
+    out: dict[str, list] = {}
+    for found in task_links().values():
+        text = dict(zip(found.tasks["no"], found.tasks["task"]))
+        for target_id, items in tasks_of_targets(found.links).items():
+            out.setdefault(target_id, []).extend(
+                (found.plan, no, text.get(no, ""), words) for no, words in items)
+    return out
 
 
 def monitor_data() -> MonitorData:

@@ -1,34 +1,40 @@
 """``/regions/<adcode>``: a region's targets by plan chapter, charts, map, layout, tasks;
-``/regions/<adcode>/report.pdf`` and ``.xlsx``: its evaluation report."""
+``/regions/<adcode>/report.pdf``, ``.docx`` and ``.xlsx``: the evaluation report of one
+of its plans (``?plan=<id>``; by default its current five-year plan)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, current_app, jsonify, render_template
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from geo.fonts import find_cjk_font
 from layers.plans import plan_text
-from layers.plans_registry import headline_plan, region_order
+from layers.plans_registry import region_order
 from layers.tasks import task_plans
 from mapcore import progress
 from mapcore.errors import MapError
 from mapcore.export import parse_export
 from monitor.compare import comparison
 from monitor.lineage import lineage
-from monitor.report import progress_spec, report_pdf
+from monitor.report import progress_png, progress_spec, report_pdf
+from monitor.report_docx import report_docx as report_docx_bytes
+from monitor.report_xlsx import report_xlsx as report_xlsx_bytes
+from monitor.summary import report_facts, report_plan
 from monitor.table import Query, display_frame, display_record, headline_indicator, select
 from monitor.tasks import task_rows
 from web.assets import vendor_url
 from web.builds import builds
-from web.errors import NotFound
+from web.errors import InvalidParameter, NotFound
 from web.export import export_file
-from web.monitor_data import boundary_names, monitor_data
+from web.monitor_data import boundary_names, monitor_data, tasks_by_target
 from web.services import services
-from web.targets_page import xlsx_bytes
 from web.task_plan import tasks_url
 
 bp = Blueprint("regions", __name__)
+# Reports carry the day on their cover: kept by web.builds per day, never by the response
+# cache (which keys on the data alone).
+REPORT_HEADERS = {"Cache-Control": "no-cache"}
 
 
 @bp.record_once
@@ -146,7 +152,16 @@ def region(adcode: str):
         tasks=_tasks_of(adcode, level), map_adcode=_map_adcode(adcode, data),
         lineages=_lineage_links(rows),
         actuals=ctx["actuals"].sort_values(["indicator_id", "year"]).to_dict("records"),
-        echarts=vendor_url("echarts", "echarts.min.js"), total=len(rows))
+        echarts=vendor_url("echarts", "echarts.min.js"), total=len(rows),
+        served=tasks_by_target(), tasks_url=tasks_url, **_report_plans(data.registry, adcode))
+
+
+def _report_plans(registry: dict, adcode: str) -> dict:
+    """The plan a region's report evaluates by default and its other plans with targets."""
+    plan = report_plan(registry, adcode)
+    others = [p for p in registry.values() if p.region_adcode == adcode and p is not plan
+              and "targets" in p.contains]
+    return {"report_plan": plan, "other_plans": others}
 
 
 def region_pages() -> frozenset[str]:
@@ -187,30 +202,71 @@ def _map_png(adcode: str, rows) -> bytes | None:
         return None
 
 
+def _report_context(adcode: str) -> dict:
+    """The region context narrowed to the plan its report evaluates (``?plan=<id>``, else
+    its current five-year plan): only that plan's targets are counted."""
+    ctx = region_context(adcode)
+    try:
+        plan = report_plan(ctx["data"].registry, adcode, request.args.get("plan", "").strip())
+    except ValueError as exc:
+        raise InvalidParameter(str(exc)) from None
+    rows = ctx["rows"]
+    if plan is not None:
+        rows = rows[rows["plan_id"] == plan.id]
+    at = [_chapter_position(p, c) for p, c in zip(rows["plan_id"], rows["chapter"])]
+    rows = rows.assign(_at=at).sort_values("_at", kind="stable").drop(columns="_at")
+    rows = rows.reset_index(drop=True)
+    return {**ctx, "plan": plan, "rows": rows,
+            "facts": report_facts(ctx["name"], plan, rows, ctx["actuals"])}
+
+
+def _key(kind: str, ctx: dict) -> tuple:
+    """A report's build key: its format, region, plan and day (the cover's date)."""
+    plan = ctx["plan"].id if ctx["plan"] else ""
+    return (kind, ctx["adcode"], plan, date.today())
+
+
 @bp.get("/regions/<adcode>/report.xlsx")
 def report_xlsx(adcode: str):
-    ctx = region_context(adcode)
-    body = builds().get(("report.xlsx", adcode), services().catalog, lambda: _xlsx_bytes(ctx))
+    ctx = _report_context(adcode)
+    body = builds().get(_key("report.xlsx", ctx), services().catalog, lambda: _xlsx_bytes(ctx))
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument."
                                    "spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename=report-{adcode}.xlsx"})
+                    headers={**REPORT_HEADERS,
+                             "Content-Disposition": f"attachment; filename=report-{adcode}.xlsx"})
 
 
 def _xlsx_bytes(ctx: dict) -> bytes:
-    actuals = ctx["actuals"].drop(columns="geometry")[
-        ["indicator_id", "year", "value", "unit", "source", "version"]].rename(columns={
-            "indicator_id": "指标", "year": "年份", "value": "数值", "unit": "单位",
-            "source": "来源", "version": "导入版本"})
-    return xlsx_bytes({"目标完成情况": display_frame(ctx["rows"]), "导入的实际值": actuals})
+    names = ctx["data"].indicators["name"].to_dict()
+    return report_xlsx_bytes(ctx["facts"], ctx["actuals"].drop(columns="geometry"), names)
+
+
+@bp.get("/regions/<adcode>/report.docx")
+def report_docx(adcode: str):
+    ctx = _report_context(adcode)
+    body = builds().get(_key("report.docx", ctx), services().catalog, lambda: _docx_bytes(ctx))
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument."
+                                   "wordprocessingml.document",
+                    headers={**REPORT_HEADERS,
+                             "Content-Disposition": f"attachment; filename=report-{adcode}.docx"})
+
+
+def _docx_bytes(ctx: dict) -> bytes:
+    """The DOCX of a region's report (a chart and the map drawn by matplotlib)."""
+    rows = ctx["rows"]
+    cells = [display_record(r) for r in rows.to_dict("records")]
+    return report_docx_bytes(ctx["facts"], rows, cells, progress_png(rows, find_cjk_font()),
+                             _map_png(ctx["adcode"], rows))
 
 
 @bp.get("/regions/<adcode>/report.pdf")
 def report(adcode: str):
-    ctx = region_context(adcode)
-    body = builds().get(("report.pdf", adcode, date.today()), services().catalog,
+    ctx = _report_context(adcode)
+    body = builds().get(_key("report.pdf", ctx), services().catalog,
                         lambda: _report_bytes(ctx))  # once per data state and day
     return Response(body, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename=report-{adcode}.pdf"})
+                    headers={**REPORT_HEADERS,
+                             "Content-Disposition": f"inline; filename=report-{adcode}.pdf"})
 
 
 def _report_bytes(ctx: dict) -> bytes:
@@ -219,9 +275,8 @@ def _report_bytes(ctx: dict) -> bytes:
     charts = [spec for i in dict.fromkeys(rows["indicator_id"])
               if data.rows.loc[data.rows["indicator_id"] == i, "region_adcode"].nunique() > 1
               for spec in comparison(data.rows, i, data.indicators)][:6]
-    plan = headline_plan(data.registry, adcode)
-    return report_pdf(ctx["name"], display_frame(rows), rows, charts, find_cjk_font(),
-                      map_image=_map_png(adcode, rows), plan_title=plan.title if plan else None)
+    return report_pdf(ctx["facts"], display_frame(rows), rows, charts, find_cjk_font(),
+                      map_image=_map_png(adcode, rows))
 
 
 def _lineage(adcode: str, indicator_id: str) -> dict:

@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, render_template, request
 
 from layers.plans_registry import region_order, region_rank
-from layers.tasks import task_plans
 from monitor.compare import comparison
 from monitor.progress import STATUSES
 from monitor.table import (
@@ -23,11 +22,10 @@ from monitor.table import (
     parse_query,
     select,
 )
-from monitor.tasks import split_ids
 from sheets import safe_csv
 from web.assets import vendor_url
 from web.errors import InvalidParameter
-from web.monitor_data import boundary_names, monitor_data
+from web.monitor_data import boundary_names, monitor_data, tasks_by_target
 from web.services import services
 from web.task_plan import tasks_url
 
@@ -89,12 +87,8 @@ def targets():
                              for r in data.rows.itertuples()}, key=lambda i: i[1]),
         "status": STATUSES}
     args = query.as_args()
-    served = {}
-    for plan in task_plans(None, data.registry):
-        tasks = services().catalog.frame(plan.tasks_collection)
-        served |= {t: (tasks_url(plan.id), f"{plan.period.label}任务")
-                   for cell in tasks["target_id"] for t in split_ids(cell)}
-    return render_template("monitor/targets.html", records=records, served=served,
+    return render_template("monitor/targets.html", records=records, served=tasks_by_target(),
+                           tasks_url=tasks_url,
                            query=query, args=args,
                            choices=choices, charts=charts, sort_labels=SORT_LABELS,
                            sort_keys=SORT_KEYS, columns=DISPLAY_COLUMNS, total=len(data.rows),

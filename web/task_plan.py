@@ -10,9 +10,9 @@ from flask import Blueprint, redirect, render_template, request
 
 from layers.tasks import task_plans
 from monitor.table import display_record
-from monitor.tasks import QUARTER_LABELS, parse_task_query, select_tasks, task_rows, unit_choices
+from monitor.tasks import QUARTER_LABELS, parse_task_query, select_tasks, unit_choices
 from web.errors import InvalidParameter, NotFound
-from web.monitor_data import monitor_data
+from web.monitor_data import monitor_data, task_links
 from web.services import services
 
 bp = Blueprint("task_plan", __name__)
@@ -52,7 +52,8 @@ def tasks_of_year(year: int):
 @bp.get("/plans/<plan_id>/tasks")
 def tasks(plan_id: str):
     plan = _plan(plan_id)
-    rows = task_rows(services().catalog.frame(plan.tasks_collection))
+    linked = task_links()[plan.id]
+    rows = linked.tasks
     try:
         query = parse_task_query(request.args, rows)
     except ValueError as exc:
@@ -63,11 +64,15 @@ def tasks(plan_id: str):
     for row in data.rows.to_dict("records"):
         for target_id in row["ids"]:
             targets[target_id] = (row, display_record(row))
-    served = sorted({t for ids in rows["target_ids"] for t in ids if t in targets})
+    served = sorted({t for ids in rows["target_ids"] for t in ids if t in targets},
+                    key=lambda t: (targets[t][1]["indicator"], t))
+    words = {(r.task_id, r.target_id): "、".join(r.words) for r in linked.links.itertuples()}
     return render_template("monitor/tasks.html", rows=chosen.to_dict("records"), query=query,
                            plan=plan, url=tasks_url(plan.id),
                            region_name=data.region_names.get(plan.region_adcode, ""),
                            leads=unit_choices(rows, "leads"),
                            partners=unit_choices(rows, "partner_units"),
                            served=[(t, targets[t][1]["indicator"]) for t in served],
-                           targets=targets, quarters=QUARTER_LABELS, total=len(rows))
+                           targets=targets, quarters=QUARTER_LABELS, total=len(rows),
+                           words=words, unlinked=linked.unlinked.to_dict("records"),
+                           linked_count=len(rows) - len(linked.unlinked))

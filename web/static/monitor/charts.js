@@ -9,7 +9,8 @@
   function compareOption(spec) {
     var series = spec.series.map(function (s, i) {
       var item = { name: s.name, type: "bar", data: s.data, itemStyle: { color: COLOURS[i] },
-                   label: { show: true, position: "top", formatter: function (p) { return fmt(p.value); } } };
+                   label: { show: true, position: "top", fontSize: 10,
+                            formatter: function (p) { return s.labels ? s.labels[p.dataIndex] : fmt(p.value); } } };
       if (i === 1 && spec.reference) {
         item.markLine = { symbol: "none", lineStyle: { type: "dashed", color: "#a1281b" },
                           label: { position: "insideEndTop", formatter: spec.reference.name + " " + fmt(spec.reference.value) + spec.unit },
@@ -21,20 +22,20 @@
       textStyle: { fontFamily: FONT }, animation: false,
       title: { text: spec.title, subtext: "单位：" + spec.unit, left: "center", textStyle: { fontSize: 14 } },
       tooltip: { trigger: "axis" }, legend: { bottom: 0 },
-      grid: { top: 60, bottom: 50, left: 50, right: 30 },
-      xAxis: { type: "category", data: spec.categories },
+      grid: { top: 70, bottom: 50, left: 10, right: 10, containLabel: true },
+      xAxis: { type: "category", data: spec.categories, axisLabel: { interval: 0, width: 70, overflow: "break" } },
       yAxis: { type: "value", name: spec.unit }, series: series
     };
   }
 
-  function progressOption(spec) {
+  function progressOption(spec, el) {
     return {
       textStyle: { fontFamily: FONT }, animation: false,
       title: { text: spec.title, left: "center", textStyle: { fontSize: 14 } },
       tooltip: { trigger: "axis" }, legend: { bottom: 0 },
       grid: { top: 40, bottom: 50, left: 20, right: 40, containLabel: true },
       yAxis: { type: "category", data: spec.categories, inverse: true,
-               axisLabel: { width: 260, overflow: "break" } },
+               axisLabel: { width: Math.min(260, Math.round(el.clientWidth * 0.4)), overflow: "break" } },
       xAxis: { type: "value", name: "%", max: function (v) { return Math.max(100, Math.ceil(v.max / 10) * 10); } },
       series: [
         { name: "完成率", type: "bar", data: spec.completion, itemStyle: { color: "#1f4e8c" } },
@@ -73,7 +74,7 @@
       el.style.height = Math.max(260, 110 + 70 * spec.categories.length) + "px";
     }
     var chart = echarts.init(el, null, { renderer: "canvas" });
-    chart.setOption(builders[el.dataset.chartKind](spec));
+    chart.setOption(builders[el.dataset.chartKind](spec, el));
     window.imCharts.push(chart);
   });
   window.addEventListener("resize", function () { window.imCharts.forEach(function (c) { c.resize(); }); });

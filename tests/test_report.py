@@ -1,0 +1,120 @@
+"""The evaluation report a city can submit: one plan's targets, cover, summary, a clean
+numbered citation list (PDF, DOCX, XLSX); DOCX opens and converts with LibreOffice."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import subprocess
+
+import openpyxl
+import pytest
+from docx import Document
+
+from monitor.summary import wrap_cjk
+
+REGION = "321300"
+FIVE_YEAR_PLAN = "000_ad48b25927ecef2e"
+ANNUAL_PLAN = "002_29b2058011f3f7c1"
+
+
+def _count(client, plan):
+    body = client.get(f"/targets.csv?region={REGION}&plan={plan}").get_data(as_text=True)
+    return len(list(csv.DictReader(io.StringIO(body.lstrip("\ufeff")))))
+
+
+@pytest.fixture(scope="module")
+def docx_bytes(app):
+    return app.test_client().get(f"/regions/{REGION}/report.docx").data
+
+
+def test_wrap_breaks_between_tokens_only():
+    text = "全社会研发投入占地区生产总值比重达到1.83%，到2025年力争达到2.2%以上，新增高新技术企业1200家。"
+    for width in range(6, 30):
+        lines = wrap_cjk(text, width)
+        assert "".join(lines) == text
+        for before, after in zip(lines, lines[1:]):
+            assert not (before[-1].isdigit() or before[-1] == ".") or not after[0].isdigit()
+            assert not re.match(r"^[%家，。、]", after)  # no unit or closing mark alone
+    assert wrap_cjk("提高1.5个百分点", 4) == ["提高", "1.5个百分点"]
+
+
+def test_docx_counts_only_the_five_year_plans_targets(client, docx_bytes):
+    doc = Document(io.BytesIO(docx_bytes))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    expected = _count(client, FIVE_YEAR_PLAN)
+    assert expected != _count(client, ANNUAL_PLAN)
+    assert f"共设{expected}项目标" in text
+    assert "单位：宿迁市人民政府办公室" in text and "报告日期：" in text and "数据截至：" in text
+    rows = sum(len(t.rows) - 1 for t in doc.tables)
+    assert rows == expected
+    assert "2023年度国家创新型城市" not in text
+
+
+def test_citations_are_numbered_once_each(docx_bytes):
+    doc = Document(io.BytesIO(docx_bytes))
+    citations = [p.text for p in doc.paragraphs if re.match(r"^\[\d+\] 《", p.text)]
+    numbers = [int(re.match(r"^\[(\d+)\]", c).group(1)) for c in citations]
+    assert numbers == list(range(1, len(numbers) + 1)) and numbers
+    quotes = [c.split("：“", 1)[1] for c in citations]
+    assert len(set(quotes)) == len(quotes)
+    assert not any("\n" in c for c in citations)
+    cited = {int(n) for t in doc.tables for r in t.rows[1:]
+             for n in re.findall(r"\[(\d+)\]", r.cells[-1].text)}
+    assert cited == set(numbers)  # every quote is some target's, every target cites
+
+
+def test_annual_plan_is_its_own_report_and_an_unknown_plan_is_a_400(client):
+    response = client.get(f"/regions/{REGION}/report.docx?plan={ANNUAL_PLAN}")
+    text = "\n".join(p.text for p in Document(io.BytesIO(response.data)).paragraphs)
+    assert f"共设{_count(client, ANNUAL_PLAN)}项目标" in text
+    bad = client.get(f"/regions/{REGION}/report.pdf?plan=nope",
+                     headers={"Accept": "application/json"})
+    assert bad.status_code == 400 and "不是本地区的规划" in bad.get_json()["description"]
+
+
+def test_xlsx_holds_numbers_with_formats_filters_and_a_frozen_header(client):
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/regions/{REGION}/report.xlsx").data))
+    sheet = book["目标完成情况"]
+    header = [c.value for c in sheet[1]]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:")
+    assert sheet.max_row - 1 == _count(client, FIVE_YEAR_PLAN)
+    target = header.index("目标值") + 1
+    values = [sheet.cell(r, target).value for r in range(2, sheet.max_row + 1)]
+    assert all(isinstance(v, (int, float)) for v in values if v is not None)
+    assert sum(v is not None for v in values) > len(values) // 2
+    year = header.index("目标年份") + 1
+    assert {sheet.cell(r, year).value for r in range(2, sheet.max_row + 1)} == {2025}
+    assert sheet.column_dimensions["C"].width >= 20
+    rate = header.index("完成率") + 1
+    assert sheet.cell(2, rate).number_format == "0.0%"
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_pdf_has_cover_summary_and_the_plans_targets(client):
+    pdf = client.get(f"/regions/{REGION}/report.pdf").data
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
+    flat = re.sub(r"\s+", "", text)
+    expected = _count(client, FIVE_YEAR_PLAN)
+    assert f"共{expected}项目标" in flat and f"共{expected}项）" in flat
+    assert "单位：" in flat and "数据截至：" in flat and "附录：数据来源" in flat
+    start = text.index("出处（规划原文）")
+    cited = text[start:text.index("附录：数据来源", start)]
+    lines = [line.strip() for line in cited.splitlines() if line.strip()]
+    assert sum(bool(re.match(r"^\[\d+\] 《", line)) for line in lines) >= expected // 2
+    for before, after in zip(lines, lines[1:]):  # no figure split across lines
+        split = re.search(r"[\d.]$", before) and re.match(r"^[\d.%％]", after)
+        assert not split, (before, after)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_docx_converts_with_libreoffice(docx_bytes, tmp_path):
+    path = tmp_path / "report.docx"
+    path.write_bytes(docx_bytes)
+    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(path)], capture_output=True, timeout=180, check=True)
+    pdf = (tmp_path / "report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
