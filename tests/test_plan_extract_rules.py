@@ -163,3 +163,19 @@ def test_cli_extract_prints_one_json_object(capsys):
     assert isinstance(result["targets"][0]["year"], int)
     assert set(result["entities"][0]) >= {"name", "type", "parent", "county_adcode", "precision",
                                           "lon", "lat", "quote", "section", "start", "end"}
+
+
+@pytest.mark.parametrize("name, kind, outside", [
+    ("浙江大学", "university", True),           # a province named: outside a city of another
+    ("成都理工大学", "university", True),        # a city named
+    ("海洋技术青山湖实验室", "lab", False),       # 青山湖 is no unit: no place stated
+    ("智能制造太湖实验室", "lab", False),         # 太湖 is a lake here, not 太湖县
+    ("太湖县农业科学研究所", "research_institute", True),  # the county by its full name
+])
+def test_an_institution_is_outside_only_where_its_name_places_it(name, kind, outside):
+    from ingest.plans.partners import is_outside
+
+    ctx = Context(PlanMeta(title="某市“十五五”科技创新规划", region_adcode="320500", kind="五年规划",
+                           period_start=2026, period_end=2030),
+                  gazetteer(str(DATA)), indicator_index(str(DATA)))
+    assert is_outside(name, kind, ctx) is outside

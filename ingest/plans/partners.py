@@ -34,13 +34,25 @@ def is_outside(name: str, kind: str | None, ctx) -> bool:
 
     region = ctx.region_adcode
     result = ctx.gazetteer.geocoder.geocode(name)
-    if region and result.status == "matched" and result.best.kind == "admin":
+    if region and result.status == "matched" and result.best.kind == "admin" \
+            and _places_it(name, result.best, ctx):
         return not within(result.best.adcode, region)  # 安徽大学 is outside 宿州市
     if result.status == "ambiguous":
         return False
     if name.startswith(("中国", "国家")) and kind != "lab":
         return True  # a national institution is outside every region
     return kind == "university" and ctx.region_name[:2] not in name
+
+
+def _places_it(name: str, unit, ctx) -> bool:
+    """Whether the unit found in ``name`` is where the institution is: a province or city
+    anywhere in it, a county only by its full name or a short name the name opens with
+    (a county's short name inside a name is often a lake or a mountain: …太湖实验室)."""
+    if unit.level != "county" or unit.name in name:
+        return True
+    units = ctx.gazetteer.units
+    short = str(units.loc[unit.adcode, "short_name"]) if unit.adcode in units.index else ""
+    return bool(short) and name.startswith(short)
 
 
 def _provincial(name: str, ctx) -> str | None:
