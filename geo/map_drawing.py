@@ -92,7 +92,9 @@ class Overlay:
 
     ``kind``: ``points`` (markers; rows with ``hollow`` True drawn hollow),
     ``areas`` (dashed outlines), ``lines`` or ``corridor`` (zones, lines and nodes
-    of a corridor). Rows with a non-empty ``label`` get it written beside them.
+    of a corridor). Rows with a non-empty ``label`` get it written beside them. Point
+    rows may carry ``type`` and ``precision`` (texts of the key table) and ``keyed``
+    (False: a count marker, not one carrier, so not numbered).
     """
 
     kind: str
@@ -151,5 +153,7 @@ class Rendered:
     labels_placed: tuple[str, ...]
     scale_denominator: int
     contents: dict = field(default_factory=dict)
+    #: The key table of numbered carriers (``geo.map_key.KeyEntry``), in number order.
+    key: tuple = ()
 
 

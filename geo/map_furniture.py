@@ -199,6 +199,12 @@ def wrap_measured(text: str, props, width_pt: float) -> list[str]:
     return lines
 
 
+def text_width(text: str, props) -> float:
+    """Advance width in points of one line of ``text`` in font ``props``."""
+    widths = _char_widths(text, props)
+    return sum(widths[ch] for ch in text)
+
+
 def _char_widths(text: str, props) -> dict[str, float]:
     """Advance width in points of every character of ``text`` in font ``props``."""
     font = get_font(findfont(props))

@@ -27,10 +27,14 @@ def symbol(family: Family, role: str) -> Symbol:
 
 def _overlay_frame(overlay) -> gpd.GeoDataFrame:
     features = overlay.features
+    rows = [dict(f.rows) for f in features]
     return gpd.GeoDataFrame(
         {"id": [f.id for f in features], "name": [f.name for f in features],
          "hollow": [f.hollow for f in features], "label": [f.label for f in features],
-         "part": [f.part for f in features], "county": [f.county for f in features]},
+         "part": [f.part for f in features], "county": [f.county for f in features],
+         "type": [r.get("类型") or overlay.family.label for r in rows],
+         "precision": [r.get("位置精度", "") for r in rows],
+         "keyed": [f.weight == 1 for f in features]},
         geometry=[f.geometry for f in features], crs="EPSG:4326")
 
 
