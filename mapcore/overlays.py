@@ -221,11 +221,15 @@ def region_overlays(resources, area, with_choropleth: bool) -> list[Overlay]:
         if layer.map_role == "points":
             out += point_overlays(resources, layer, inside)
         elif layer.map_role == "corridor":
+            # Over a choropleth a corridor is shown only when the user turns it on:
+            # its lines and areas would otherwise take the clicks meant for the units.
             names = dict(corridor_names(frame))
             for corridor_id in sorted(set(inside["corridor_id"])):
-                out.append(corridor_overlay(resources, layer,
-                                            frame[frame["corridor_id"] == corridor_id],
-                                            names[corridor_id], labelled=False))
+                overlay = corridor_overlay(resources, layer,
+                                           frame[frame["corridor_id"] == corridor_id],
+                                           names[corridor_id], labelled=False)
+                overlay.visible = layer.map_default_visible and not with_choropleth
+                out.append(overlay)
         else:
             visible = layer.map_default_visible or not with_choropleth
             out.append(shape_overlay(resources, layer, inside, visible))

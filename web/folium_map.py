@@ -97,7 +97,8 @@ def _overlay_layer(overlay, decimals: int, gcj02: bool) -> DataLayer:
              "family": family.id, "role": overlay.role}
     factory = "corridor" if overlay.role == "corridor" else "entities"
     options = {"style": style, "cluster": overlay.role == "points" and
-               len(features) > CLUSTER_OVER, "outline": overlay.role in ("areas", "lines")}
+               len(features) > CLUSTER_OVER, "outline": overlay.role in ("areas", "lines"),
+               "over": overlay.role == "corridor" and not any(f.label for f in overlay.features)}
     return DataLayer(factory, {"type": "FeatureCollection", "features": features},
                      name=overlay.title, options=options, show=overlay.visible)
 

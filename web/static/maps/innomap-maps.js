@@ -221,6 +221,24 @@
     return style;
   }
 
+  // A corridor drawn over a region's units (options.over): its popup names the unit
+  // under the click, one button away, so the corridor never hides a county.
+  function underneath(e) {
+    var popup = e.popup, at = popup.getLatLng(), search = innomap.search;
+    var unit = search && at ? search.unitAt(unitLayers, at) : null;
+    var box = popup.getElement() && popup.getElement().querySelector(".im-popup");
+    if (!unit || !box || box.querySelector(".im-under")) return;
+    var p = L.DomUtil.create("p", "im-under", box);
+    var button = L.DomUtil.create("button", "", p);
+    button.type = "button";
+    button.textContent = "此处区划：" + unit.feature.properties.n;  // text, never HTML
+    L.DomEvent.on(button, "click", function (ev) {
+      L.DomEvent.stop(ev);
+      popup._map.closePopup(popup);
+      unit.openPopup(at);
+    });
+  }
+
   // A corridor: line, divider, zones, nodes and buffer; a part with a label (l) shows it.
   function corridor(data, options) {
     var family = familyOf(options && options.style,
@@ -240,6 +258,7 @@
                                   className: "im-part-label im-part-" + (p.k || "part")});
         } else if (p.t) layer.bindTooltip(p.t, {sticky: true});
         if (p.p) layer.bindPopup(p.p, {maxWidth: 360});
+        if (options && options.over) layer.on("popupopen", underneath);
         remember(f, layer, group, p.k === "node" ? "走廊节点" : "走廊");
       }
     });
