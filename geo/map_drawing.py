@@ -76,7 +76,10 @@ class Page:
 class Symbol:
     """How one symbol family is drawn and named in the legend.
 
-    ``kind`` is ``points`` (a marker), ``lines`` or ``areas`` (an outline).
+    ``kind`` is ``points`` (a marker), ``lines`` or ``areas`` (an outline), or a
+    corridor part: ``part-line``, ``part-area`` or ``part-node``, with the part's
+    stroke ``width`` (screen px; print draws half as many points), ``dash`` (screen
+    px, "8 6"; "" solid) and ``fill`` opacity.
     """
 
     label: str
@@ -84,6 +87,9 @@ class Symbol:
     color: str = "#000000"
     size: float = 5.0
     kind: str = "points"
+    width: float = 2.0
+    dash: str = ""
+    fill: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -92,7 +98,9 @@ class Overlay:
 
     ``kind``: ``points`` (markers; rows with ``hollow`` True drawn hollow),
     ``areas`` (dashed outlines), ``lines`` or ``corridor`` (zones, lines and nodes
-    of a corridor). Rows with a non-empty ``label`` get it written beside them. Point
+    of a corridor; rows may carry their part's ``color``, ``width``, ``dash`` and
+    ``fill`` as :class:`Symbol` has them). Rows with a non-empty ``label`` get it
+    written beside them. Point
     rows may carry ``type`` and ``precision`` (texts of the key table) and ``keyed``
     (False: a count marker, not one carrier, so not numbered).
     """
@@ -157,3 +165,10 @@ class Rendered:
     key: tuple = ()
 
 
+
+
+def dashes(dash: str, width: float):
+    """A screen dash pattern ("8 6" px at ``width`` px) as a matplotlib line style."""
+    if not dash:
+        return "solid"
+    return (0, tuple(float(v) / max(width, 0.5) for v in dash.split()))

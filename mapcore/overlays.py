@@ -26,6 +26,17 @@ PART_ORDER = ("buffer", "zone", "corridor", "centre_line", "divider", "node")  #
 LABELLED_PARTS = ("centre_line", "divider", "zone", "node")
 # What a label calls a part (the 一道两区多节点 vocabulary); zones are named by themselves.
 PART_WORDS = {"centre_line": "一道", "divider": "分界线", "node": "节点"}
+#: How each corridor part is drawn, on the page and in print alike: stroke colour,
+#: width (px on screen, ×0.5 pt in print), dashes ("" solid) and fill opacity.
+PART_STYLES = {
+    "corridor": {"color": "#e6550d", "weight": 4, "dash": "", "fill": 0.0},
+    "centre_line": {"color": "#b2182b", "weight": 5, "dash": "", "fill": 0.0},
+    "divider": {"color": "#333333", "weight": 3, "dash": "8 6", "fill": 0.0},
+    "zone": {"color": "#2166ac", "weight": 1.5, "dash": "", "fill": 0.14},
+    "buffer": {"color": "#b2182b", "weight": 1.5, "dash": "4 4", "fill": 0.05},
+    "node": {"color": "#b2182b", "weight": 2, "dash": "", "fill": 1.0},
+}
+ZONE_COLORS = ("#2166ac", "#1b7837", "#762a83", "#8c510a")  # one per 片区, in order
 
 
 @dataclass
@@ -46,6 +57,8 @@ class MapFeature:
     label: str = ""
     #: How many features of its layer it stands for (a count marker: its count).
     weight: int = 1
+    #: How a corridor part is drawn (:data:`PART_STYLES`, its zone's colour); else empty.
+    style: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -167,8 +180,13 @@ def corridor_overlay(resources, layer, parts: gpd.GeoDataFrame, name: str,
     order = {p: i for i, p in enumerate(PART_ORDER)}
     parts = parts.assign(_order=parts["part"].map(order).fillna(len(order)))
     features = []
+    zones = 0
     for row in parts.sort_values(["_order", "id"]).itertuples():
         title = text(row.name) or name
+        style = dict(PART_STYLES.get(row.part, PART_STYLES["zone"]))
+        if row.part == "zone":
+            style["color"] = ZONE_COLORS[zones % len(ZONE_COLORS)]
+            zones += 1
         part = PART_LABELS.get(row.part, row.part)
         rows = [("组成", part), ("位置精度", resources.precision_labels.get(
             text(row.precision), text(row.precision)))]
@@ -178,7 +196,7 @@ def corridor_overlay(resources, layer, parts: gpd.GeoDataFrame, name: str,
             id=text(row.id), name=title, geometry=row.geometry, family=family.id, rows=rows,
             citations=unique_citations([citation(row, resources)]), search=(title,),
             hollow=True, grade=text(row.precision), part=row.part,
-            label=_part_label(row.part, title) if labelled else ""))
+            label=_part_label(row.part, title) if labelled else "", style=style))
     return Overlay(f"{layer.id}:{parts['corridor_id'].iloc[0]}", layer.id, "corridor",
                    f"走廊：{name}", family, features, True)
 
@@ -191,9 +209,43 @@ def _part_label(part: str, name: str) -> str:
     return f"{word}：{name}" if word else name
 
 
+def corridor_legend(overlays: list[Overlay]) -> list[dict]:
+    """The parts legend of a corridor's own map (its labelled corridor overlay), or []."""
+    own = [o for o in overlays if o.role == "corridor" and any(f.label for f in o.features)]
+    return parts_legend(own[0]) if own else []
+
+
+def parts_legend(overlay: Overlay) -> list[dict]:
+    """The legend of a corridor's parts, drawn order reversed (lines first): one entry
+    per named part (一道：花果山大道, 南片区, 分界线：港城大道), one for all its nodes, one
+    for its buffer; each with the part's style."""
+    entries: dict[str, dict] = {}
+    for f in reversed(overlay.features):
+        if not f.part:
+            continue
+        if f.part in ("node", "buffer", "corridor"):
+            label = PART_LABELS[f.part] if f.part != "corridor" else f.name
+        else:
+            label = _part_label(f.part, f.name) or f.name
+        entries.setdefault(label, {"label": label, "part": f.part, **f.style})
+    return list(entries.values())
+
+
+#: A passage citing a whole corridor that names its spatial structure (空间结构).
+STRUCTURE_WORD = "结构"
+
+
 def corridor_structure(resources, parts: gpd.GeoDataFrame) -> list[dict]:
-    """The plan's own words for each kind of part (一道, 两区, 多节点), once each."""
+    """The plan's own words for the corridor's structure: first the passages citing the
+    whole corridor that name its 结构 (“按照‘一道两区多节点’的空间结构”), then each kind
+    of part (一道, 两区, 多节点), every quote once."""
     out, seen = [], set()
+    for row in parts[parts["part"] == "corridor"].itertuples():
+        for c in resources.citations.get(text(row.id), []):
+            cite = citation(c, resources)
+            if STRUCTURE_WORD in cite["quote"] and cite["quote"] not in seen:
+                seen.add(cite["quote"])
+                out.append({"part": "总体结构", **cite})
     order = {p: i for i, p in enumerate(LABELLED_PARTS)}
     for row in parts.assign(_o=parts["part"].map(order)).dropna(subset="_o").sort_values(
             "_o").itertuples():

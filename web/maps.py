@@ -19,7 +19,7 @@ from flask import Blueprint, render_template, request, url_for
 from geo import thematic
 from mapcore.choice import LEVEL_LABELS
 from mapcore.export import PAGE_DEFAULTS, export_query
-from mapcore.overlays import region_names
+from mapcore.overlays import corridor_legend, region_names
 from mapcore.spec import build_map, map_ids
 from mapcore.values import indicators, own_values
 from web import services
@@ -190,5 +190,6 @@ def corridor_map(corridor_id: str):
     page = {"name": spec.title, "id": corridor_id, "members": spec.members,
             "structure": spec.structure, "buffered": bool(buffers),
             "legend": spec.legend, "parts": corridor.features, "families": spec.families(),
+            "parts_legend": corridor_legend(spec.overlays),
             "spec": spec}
     return _render(spec, "maps/corridor.html", page=page)

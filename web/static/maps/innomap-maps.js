@@ -7,6 +7,7 @@
  *   k  corridor part (corridor, centre_line, divider, zone, buffer, node)
  *   g  position grade: site | approximate | schematic | county_centroid | city_centroid
  *   w  how many features a count marker stands for (legend counts; absent: 1)
+ *   st a corridor part's style {color, weight, dash, fill} (mapcore PART_STYLES)
  * DataLayer options read here: plain (regions), from (labels), cluster and
  * style {family, label, shape, color} (entities, corridor).
  * Loaded by Folium; templates/maps/base.html adds innomap-search.js (search),
@@ -199,24 +200,19 @@
     return group;
   }
 
-  var PARTS = {
-    corridor: {color: "#e6550d", weight: 4, opacity: 0.8},
-    centre_line: {color: "#b2182b", weight: 5},
-    divider: {color: "#333", weight: 3, dashArray: "8 6"},
-    zone: {color: "#2166ac", weight: 1.5, fillOpacity: 0.14},
-    buffer: {color: "#b2182b", weight: 1.5, dashArray: "4 4", fillOpacity: 0.05},
-    node: {color: "#b2182b", weight: 2, fillColor: "#fff", fillOpacity: 1}
-  };
-  var ZONE_FILLS = ["#2166ac", "#1b7837", "#762a83", "#8c510a"];  // one per 片区, in order
-
-  function partStyle(f, zoneIndex) {
-    var style = Object.assign({}, PARTS[f.properties.k] || PARTS.zone);
+  // How a corridor part is drawn comes from the server (property st, the map core's
+  // PART_STYLES, which the print export uses too): colour, weight, dashes, fill.
+  function partStyle(f) {
+    var st = f.properties.st || {};
+    var style = {color: st.color || "#b2182b", weight: st.weight || 2, opacity: 0.9,
+                 dashArray: st.dash || null, fillColor: st.color || "#b2182b",
+                 fillOpacity: st.fill || 0};
     if (/Polygon/.test(f.geometry.type)) {
-      if (f.properties.k === "zone") {
-        style.color = style.fillColor = ZONE_FILLS[zoneIndex % ZONE_FILLS.length];
-      }
       style.pane = "im-areas";
       style.className = "im-area";
+    } else if (/Point/.test(f.geometry.type)) {
+      style.fillColor = "#fff";
+      style.fillOpacity = 1;
     }
     return style;
   }
@@ -242,13 +238,12 @@
   // A corridor: line, divider, zones, nodes and buffer; a part with a label (l) shows it.
   function corridor(data, options) {
     var family = familyOf(options && options.style,
-                          {label: "走廊", shape: "line", color: PARTS.corridor.color});
-    var zones = 0;
+                          {label: "走廊", shape: "line", color: "#e6550d"});
     var entry = {group: null, family: family, hollow: 0, count: 1};  // counted per corridor
     var group = L.geoJSON(data, {
-      style: function (f) { return partStyle(f, f.properties.k === "zone" ? zones++ : 0); },
+      style: partStyle,
       pointToLayer: function (f, latlng) {
-        return L.circleMarker(latlng, Object.assign({radius: 6, pane: "im-nodes"}, PARTS.node));
+        return L.circleMarker(latlng, Object.assign({radius: 6, pane: "im-nodes"}, partStyle(f)));
       },
       onEachFeature: function (f, layer) {
         var p = f.properties;
