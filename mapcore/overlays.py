@@ -105,12 +105,31 @@ def _grade_rows(row, resources, names: dict[str, str]) -> list[tuple[str, str]]:
             ("位置精度", resources.precision_labels.get(grade, grade or "未注明"))]
 
 
+def _name(row, layer) -> str:
+    """What a feature is called on a map: its name; else its ``…_name`` columns joined
+    (a partnership: 南京大学 — 连云港市); else the layer's title — never an internal id."""
+    name = text(getattr(row, "name", ""))
+    if name:
+        return name
+    parts = [text(getattr(row, c)) for c in row._fields if c.endswith("_name")]
+    return " — ".join(p for p in parts if p) or layer.title
+
+
+def chinese(value: str) -> bool:
+    """True unless ``value`` is prose in a Latin script (three words or more and fewer
+    Han characters than Latin letters): a reviewer's note, not a text for the page."""
+    latin = sum(ch.isascii() and ch.isalpha() for ch in value)
+    han = sum("\u4e00" <= ch <= "\u9fff" for ch in value)
+    return len(value.split()) < 3 or han >= latin
+
+
 def feature_of(row, layer, resources, names: dict[str, str], family: str) -> MapFeature:
     """A feature of a point, area or line layer row (a namedtuple of the frame)."""
-    name = text(getattr(row, "name", "")) or text(getattr(row, layer.id_field, ""))
+    name = _name(row, layer)
     aliases = [a for a in text(getattr(row, "aliases", "")).split("|") if a]
     rows = [(label, text(getattr(row, column, ""))) for column, label in layer.popup_fields]
-    rows = [(label, value) for label, value in rows if value and label != "别名"]
+    rows = [(label, value) for label, value in rows
+            if value and label != "别名" and chinese(value)]
     rows += _grade_rows(row, resources, names)
     if aliases:
         rows.append(("别名", "、".join(aliases)))
