@@ -79,3 +79,38 @@ def test_click_inside_lishui_opens_lishui(browser, live_url, catalog, artifacts_
     under.click()
     WebDriverWait(browser, 10).until(lambda d: [h.text for h in d.find_elements(
         By.CSS_SELECTOR, ".leaflet-popup-content h3") if h.is_displayed()] == [name])
+
+
+# A cluster on the map now whose markers stand at one place: its screen point (from the
+# map's centre), its child count and the names of its markers.
+SAME_PLACE_CLUSTER_JS = MAP + """;
+let found = null;
+map.eachLayer(l => {
+  if (found || !(l instanceof L.MarkerCluster) || !l._icon) return;
+  const b = l.getBounds();
+  if (b.getNorthEast().distanceTo(b.getSouthWest()) > 300) return;
+  if (l.getAllChildMarkers().some(m => !m.feature)) return;
+  const p = map.latLngToContainerPoint(l.getLatLng());
+  found = {x: p.x - map.getSize().x / 2, y: p.y - map.getSize().y / 2,
+           names: l.getAllChildMarkers().map(m => m.feature.properties.n).sort()};
+});
+return found;"""
+
+
+def test_click_on_a_cluster_at_one_place_lists_its_carriers(browser, live_url, artifacts_dir):
+    open_map(browser, live_url + "/maps/321300")
+    cluster = browser.execute_script(SAME_PLACE_CLUSTER_JS)
+    assert cluster and len(cluster["names"]) >= 2, "no cluster of one place on 宿迁's map"
+    zoom = browser.execute_script(MAP + "; return map.getZoom();")
+    container = browser.find_element(By.CSS_SELECTOR, ".folium-map")
+    ActionChains(browser).move_to_element_with_offset(
+        container, int(cluster["x"]), int(cluster["y"])).click().perform()
+    listed = WebDriverWait(browser, 10).until(lambda d: d.find_elements(
+        By.CSS_SELECTOR, ".leaflet-popup-content .im-cluster-list li button"))
+    assert sorted(b.get_attribute("textContent") for b in listed) == cluster["names"]
+    assert browser.execute_script(MAP + "; return map.getZoom();") == zoom  # no zoom in
+    browser.save_screenshot(str(artifacts_dir / "cluster_list.png"))
+    first = listed[0].get_attribute("textContent")
+    listed[0].click()
+    WebDriverWait(browser, 10).until(lambda d: [h.text for h in d.find_elements(
+        By.CSS_SELECTOR, ".leaflet-popup-content h3") if h.is_displayed()] == [first])

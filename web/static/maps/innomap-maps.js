@@ -169,6 +169,43 @@
                       html: svgSymbol(family, hollow)});
   }
 
+  // A click on a cluster whose markers stand at one place (a county or city centre:
+  // zooming in would show a street and nothing more) lists them where they stand;
+  // a name opens that carrier's popup there. Other clusters zoom to their markers.
+  var SAME_PLACE_METRES = 300;
+
+  function clusterClick(e) {
+    var cluster = e.layer, map = cluster._map || e.target._map;
+    var bounds = cluster.getBounds();
+    if (bounds.getNorthEast().distanceTo(bounds.getSouthWest()) > SAME_PLACE_METRES) {
+      cluster.zoomToBounds({padding: [30, 30]});
+      return;
+    }
+    var at = cluster.getLatLng(), markers = cluster.getAllChildMarkers();
+    var box = L.DomUtil.create("div", "im-popup im-cluster-list");
+    var title = L.DomUtil.create("h3", "", box);
+    title.textContent = "此处 " + markers.length + " 个载体";
+    var hollow = markers.some(function (m) { return CENTROIDS[m.feature.properties.g]; });
+    if (hollow) {
+      L.DomUtil.create("p", "im-note", box).textContent =
+        "位置为所在县区或城市的代表点（示意位置），不是实际地址。";
+    }
+    var list = L.DomUtil.create("ul", "", box);
+    markers.sort(function (a, b) {
+      return a.feature.properties.n < b.feature.properties.n ? -1 : 1;
+    }).forEach(function (marker) {
+      var button = L.DomUtil.create("button", "", L.DomUtil.create("li", "", list));
+      button.type = "button";
+      button.textContent = marker.feature.properties.n;  // text, never HTML
+      L.DomEvent.on(button, "click", function (ev) {
+        L.DomEvent.stop(ev);
+        L.popup({maxWidth: 360}).setLatLng(at)
+          .setContent(marker.getPopup().getContent()).openOn(map);
+      });
+    });
+    L.popup({maxWidth: 360, maxHeight: 320}).setLatLng(at).setContent(box).openOn(map);
+  }
+
   // Areas and lines of an overlay: outlines above the choropleth whose fill never
   // takes a click (CSS: only the stroke of .im-area is hit), so counties stay clickable.
   function areaStyle(color, feature) {
@@ -180,8 +217,10 @@
   function entities(data, options) {
     var family = familyOf(options.style, {label: "创新载体", shape: "circle", color: "#444"});
     var group = options.cluster && L.markerClusterGroup
-      ? L.markerClusterGroup({maxClusterRadius: 40, showCoverageOnHover: false})
+      ? L.markerClusterGroup({maxClusterRadius: 40, showCoverageOnHover: false,
+                              zoomToBoundsOnClick: false})
       : L.featureGroup();
+    if (options.cluster && L.markerClusterGroup) group.on("clusterclick", clusterClick);
     var entry = {group: group, family: family, hollow: 0, count: 0};
     L.geoJSON(data, {
       pointToLayer: function (f, latlng) {
