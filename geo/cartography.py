@@ -57,8 +57,10 @@ from geo.map_furniture import (
     wrap_measured,
 )
 from geo.map_key import (
+    KEY_MAX,
     KeyEntry,
     KeyLayout,
+    draw_counts,
     draw_key,
     draw_numbers,
     key_layout,
@@ -165,8 +167,11 @@ def _compose(drawing: MapDrawing, page: Page, fmt: str, crs: CRS, font: CjkFont)
     denominator = standard_scale_view(ax, crs)
     taken = symbol_boxes(ax, drawing, crs, s)
     entries: list[KeyEntry] = []
-    if key is not None:
-        groups = number_points(ax, keyed, crs, _symbol_radius_px(figure, s))
+    groups = number_points(ax, keyed, crs, _symbol_radius_px(figure, s)) \
+        if keyed is not None else []
+    if key is None:
+        draw_counts(ax, groups, font, s, taken)
+    else:
         draw_numbers(ax, groups, font, s, taken)
         entries = [e for g in groups for e in g["entries"]]
         draw_key(figure, frames.key_rect, entries, key, font, _measure(font))
@@ -200,7 +205,7 @@ def _key_layout(keyed, page: Page, font: CjkFont) -> KeyLayout | None:
     """How the key of ``keyed`` carriers is set on ``page`` (None: no key): beside the
     map on landscape paper, below it on portrait paper, never more than the space the
     map can spare."""
-    if keyed is None:
+    if keyed is None or len(keyed) > KEY_MAX:
         return None
     w, h = page.mm
     s = page.scale

@@ -52,8 +52,8 @@ class KeyLayout:
 
 
 def keyed_points(drawing: MapDrawing) -> gpd.GeoDataFrame | None:
-    """The point features a key lists (named, one carrier each), in overlay order; None
-    when there are none or more than :data:`KEY_MAX`."""
+    """The point features a key would list (named, one carrier each), in overlay
+    order; None when there are none."""
     frames = []
     for order, overlay in enumerate(drawing.overlays):
         frame = overlay.frame
@@ -68,8 +68,7 @@ def keyed_points(drawing: MapDrawing) -> gpd.GeoDataFrame | None:
                                       key_precision=_column(rows, "precision", "")))
     if not frames:
         return None
-    points = pd.concat(frames, ignore_index=True)
-    return points if len(points) <= KEY_MAX else None
+    return pd.concat(frames, ignore_index=True)
 
 
 def _column(frame, column: str, default: str) -> pd.Series:
@@ -126,6 +125,26 @@ def _clusters(xy: np.ndarray, distance: float) -> np.ndarray:
     for i, j in zip(*np.nonzero(np.triu(gaps < distance, k=1))):
         parent[root(i)] = root(j)
     return np.array([root(i) for i in range(len(xy))])
+
+
+def draw_counts(ax, groups: list[dict], font: CjkFont, s: float, taken: list) -> None:
+    """Without a key (too many carriers): each group's ring and how many it holds."""
+    renderer = ax.figure.canvas.get_renderer()
+    to_data = ax.transData.inverted()
+    for group in groups:
+        if not group["ring"]:
+            continue
+        cx, cy = group["centre"]
+        (x0, y0), (x1, _) = to_data.transform([(cx, cy), (cx + group["radius"], cy)])
+        ax.add_patch(Circle((x0, y0), x1 - x0, facecolor="white", alpha=0.35,
+                            edgecolor=GROUP_EDGE, lw=0.8 * s, zorder=6.5))
+        artist = ax.text(0, 0, f"{len(group['rows'])}个", ha="center", va="center", zorder=9,
+                         color=NUMBER_INK, fontproperties=font.properties(6 * s),
+                         clip_on=True, parse_math=False,
+                         bbox={"boxstyle": "round,pad=0.12", "facecolor": "white",
+                               "edgecolor": GROUP_EDGE, "lw": 0.4 * s, "alpha": 0.85})
+        box = artist.get_window_extent(renderer)
+        _place(ax, artist, (cx, cy), group["radius"], box.width, box.height, taken)
 
 
 def draw_numbers(ax, groups: list[dict], font: CjkFont, s: float, taken: list) -> None:

@@ -84,3 +84,14 @@ def test_far_apart_symbols_are_numbered_alone(app):
     rendered = render_map(drawing, Page("A4", "portrait", 72), "svg", export_state(app).font)
     assert [(e.name, e.group) for e in rendered.key] == [("甲园", 1), ("乙园", 2)]
     assert not any("、" in t for t in svg_texts(rendered.data))
+
+
+def test_too_many_carriers_for_a_key_are_grouped_and_counted(app):
+    response = app.test_client().get("/export/320000.svg?indicator=carriers.total")
+    texts = svg_texts(response.data)
+    spec = build_map(services(app).maps, "320000", {"indicator": "carriers.total"})
+    assert len(spec.features("points")) > 100  # more than a key beside an A4 map holds
+    assert "载体编号表" not in texts
+    counts = [int(t[:-1]) for t in texts if re.fullmatch(r"\d+个", t)]
+    assert counts and all(n >= 2 for n in counts)
+    assert sum(counts) <= len(spec.features("points"))
