@@ -130,6 +130,8 @@ class MapDrawing:
     context: gpd.GeoDataFrame | None = None
     overlays: list[Overlay] = field(default_factory=list)
     symbols: list[Symbol] = field(default_factory=list)
+    #: A corridor's parts as its page lists them (kinds ``part-…``), legend before symbols.
+    parts: list[Symbol] = field(default_factory=list)
     locator: gpd.GeoDataFrame | None = None
     locator_highlight: object | None = None
     note: str = ""

@@ -150,7 +150,7 @@ def legends(figure: Figure, rect, drawing: MapDrawing, font: CjkFont,
 
 def _symbol_entries(drawing: MapDrawing, s: float):
     handles, labels = [], []
-    for symbol in drawing.symbols:
+    for symbol in [*drawing.parts, *drawing.symbols]:
         if symbol.kind.startswith("part-"):
             handles.append(_part_handle(symbol, s))
         elif symbol.kind == "points":

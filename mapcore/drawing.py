@@ -53,14 +53,16 @@ PART_KINDS = {"zone": "part-area", "buffer": "part-area", "node": "part-node"}
 
 
 def legend_symbols(spec: MapSpec) -> list[Symbol]:
-    """The spec's symbol legend (what is drawn), as print symbols; a corridor's own map
-    adds its parts as the page's legend lists them."""
-    symbols = [Symbol(e["label"], MARKERS.get(e["shape"], "o"), e["color"],
-                      SIZES.get(e["shape"], 5.5), e["role"]) for e in spec.legend_entries()]
-    return symbols + [Symbol(e["label"], color=e["color"],
-                             kind=PART_KINDS.get(e["part"], "part-line"), width=e["weight"],
-                             dash=e["dash"], fill=e["fill"])
-                      for e in corridor_legend(spec.overlays)]
+    """The spec's symbol legend (what is drawn), as print symbols."""
+    return [Symbol(e["label"], MARKERS.get(e["shape"], "o"), e["color"],
+                   SIZES.get(e["shape"], 5.5), e["role"]) for e in spec.legend_entries()]
+
+
+def part_symbols(spec: MapSpec) -> list[Symbol]:
+    """A corridor's own map: its parts, as the page's legend lists them."""
+    return [Symbol(e["label"], color=e["color"], kind=PART_KINDS.get(e["part"], "part-line"),
+                   width=e["weight"], dash=e["dash"], fill=e["fill"])
+            for e in corridor_legend(spec.overlays)]
 
 
 def source_note(resources, spec: MapSpec) -> str:
@@ -92,6 +94,6 @@ def to_drawing(resources, spec: MapSpec, title: str = "", note: str = "") -> Map
     return MapDrawing(
         title=title or spec.title, subtitle=spec.subtitle, units=units, extent=spec.extent,
         legend=spec.legend, outlines=spec.outlines, context=spec.context, overlays=overlays,
-        symbols=legend_symbols(spec), locator=provinces,
+        symbols=legend_symbols(spec), parts=part_symbols(spec), locator=provinces,
         locator_highlight=spec.area if provinces is not None else None,
         note=lead + source_note(resources, spec))

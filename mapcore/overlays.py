@@ -10,6 +10,7 @@ and citations.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -115,12 +116,15 @@ def _name(row, layer) -> str:
     return " — ".join(p for p in parts if p) or layer.title
 
 
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
 def chinese(value: str) -> bool:
-    """True unless ``value`` is prose in a Latin script (three words or more and fewer
-    Han characters than Latin letters): a reviewer's note, not a text for the page."""
+    """True unless ``value`` is prose in a Latin script (three Latin words or more and
+    fewer Han characters than Latin letters): a reviewer's note, not a text for a page."""
     latin = sum(ch.isascii() and ch.isalpha() for ch in value)
     han = sum("\u4e00" <= ch <= "\u9fff" for ch in value)
-    return len(value.split()) < 3 or han >= latin
+    return len(LATIN_WORD.findall(value)) < 3 or han >= latin
 
 
 def feature_of(row, layer, resources, names: dict[str, str], family: str) -> MapFeature:
@@ -128,8 +132,9 @@ def feature_of(row, layer, resources, names: dict[str, str], family: str) -> Map
     name = _name(row, layer)
     aliases = [a for a in text(getattr(row, "aliases", "")).split("|") if a]
     rows = [(label, text(getattr(row, column, ""))) for column, label in layer.popup_fields]
-    rows = [(label, value) for label, value in rows
-            if value and label != "别名" and chinese(value)]
+    # the curated layers' notes may be a reviewer's English; imported data shows as given
+    rows = [(label, value) for label, value in rows if value and label != "别名"
+            and (layer.storage == "store" or chinese(value))]
     rows += _grade_rows(row, resources, names)
     if aliases:
         rows.append(("别名", "、".join(aliases)))

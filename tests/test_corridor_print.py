@@ -39,7 +39,7 @@ def test_export_legend_is_the_page_legend(app, page):
     assert len({colour for label, colour in legend if label.endswith("片区")}) == 2
     resources = services(app).maps
     drawing = to_drawing(resources, build_map(resources, f"corridor/{CORRIDOR}", {}))
-    printed = [(s.label, s.color) for s in drawing.symbols if s.kind.startswith("part-")]
+    printed = [(s.label, s.color) for s in drawing.parts]
     assert printed == legend
     rendered = render_export(resources, parse_export(f"corridor/{CORRIDOR}", "svg", {}),
                              export_state(app).font)
