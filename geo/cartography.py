@@ -166,6 +166,7 @@ def _compose(drawing: MapDrawing, page: Page, fmt: str, crs: CRS, font: CjkFont)
     fit_extent(ax, drawing.extent, project)
     denominator = standard_scale_view(ax, crs)
     taken = symbol_boxes(ax, drawing, crs, s)
+    part_labels = feature_labels(ax, drawing, crs, font, s, taken)
     entries: list[KeyEntry] = []
     groups = number_points(ax, keyed, crs, _symbol_radius_px(figure, s)) \
         if keyed is not None else []
@@ -176,7 +177,7 @@ def _compose(drawing: MapDrawing, page: Page, fmt: str, crs: CRS, font: CjkFont)
         entries = [e for g in groups for e in g["entries"]]
         draw_key(figure, frames.key_rect, entries, key, font, _measure(font))
     labels = place_labels(ax, drawing.units.to_crs(crs), font, s, taken)
-    labels += feature_labels(ax, drawing, crs, font, s, taken)
+    labels += part_labels
     bar = scale_bar(ax, crs, font, s)
     north_arrow(ax, crs, font, s)
     legend_labels = legends(figure, frames.legend_rect, drawing, font, s)

@@ -174,19 +174,27 @@ def draw_numbers(ax, groups: list[dict], font: CjkFont, s: float, taken: list) -
 
 
 def _place(ax, artist, centre, radius, width, height, taken) -> None:
-    """Put ``artist`` beside ``centre`` at the first of eight positions that is free."""
+    """Put ``artist`` beside ``centre`` at the first free of eight positions, then of
+    eight a little farther out (joined to its symbol by a thin leader line); where none
+    is free, at the first."""
     cx, cy = centre
-    gap = radius + 1.5
     candidates = []
-    for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1)):
-        x = cx + dx * (gap + width / 2)
-        y = cy + dy * (gap + height / 2)
-        candidates.append(Bbox.from_extents(x - width / 2, y - height / 2,
-                                            x + width / 2, y + height / 2))
-    chosen = next((b for b in candidates if not _overlaps(b, taken)), candidates[0])
+    for reach in (1.0, 2.6, 4.2):
+        gap = (radius * 1.35 + 1.5) * reach  # clear of its own symbol's box
+        for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1)):
+            x = cx + dx * (gap + width / 2)
+            y = cy + dy * (gap + height / 2)
+            candidates.append((reach, Bbox.from_extents(x - width / 2, y - height / 2,
+                                                        x + width / 2, y + height / 2)))
+    reach, chosen = next(((r, b) for r, b in candidates if not _overlaps(b, taken)),
+                         candidates[0])
     taken.append(tuple(chosen.extents))
-    artist.set_position(ax.transData.inverted().transform(
-        ((chosen.x0 + chosen.x1) / 2, (chosen.y0 + chosen.y1) / 2)))
+    to_data = ax.transData.inverted()
+    middle = ((chosen.x0 + chosen.x1) / 2, (chosen.y0 + chosen.y1) / 2)
+    artist.set_position(to_data.transform(middle))
+    if reach > 1:
+        (x0, y0), (x1, y1) = to_data.transform([centre, middle])
+        ax.plot([x0, x1], [y0, y1], color=GROUP_EDGE, lw=0.4, zorder=8.5, clip_on=True)
 
 
 def _overlaps(box, taken: list) -> bool:
