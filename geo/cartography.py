@@ -53,7 +53,19 @@ from geo.map_furniture import (
     scale_denominator,
     standard_scale,
     standard_scale_view,
+    text_width,
     wrap_measured,
+)
+from geo.map_key import (
+    KEY_MAX,
+    KeyEntry,
+    KeyLayout,
+    draw_counts,
+    draw_key,
+    draw_numbers,
+    key_layout,
+    keyed_points,
+    number_points,
 )
 from geo.map_labels import feature_labels, place_labels, symbol_boxes
 
@@ -140,8 +152,10 @@ def contents(drawing: MapDrawing) -> dict:
 def _compose(drawing: MapDrawing, page: Page, fmt: str, crs: CRS, font: CjkFont):
     figure = Figure(figsize=_figsize(page, fmt), dpi=page.dpi)
     FigureCanvasAgg(figure)  # a canvas to measure text with while laying out labels
-    frames = _Layout(page)
     s = page.scale
+    keyed = keyed_points(drawing)
+    key = _key_layout(keyed, page, font)
+    frames = _Layout(page, key)
     figure.text(frames.left, 1 - frames.mm_y(9), drawing.title, va="baseline",
                 fontproperties=font.properties(17 * s))
     figure.text(frames.left, 1 - frames.mm_y(15), drawing.subtitle, va="baseline",
@@ -152,8 +166,18 @@ def _compose(drawing: MapDrawing, page: Page, fmt: str, crs: CRS, font: CjkFont)
     fit_extent(ax, drawing.extent, project)
     denominator = standard_scale_view(ax, crs)
     taken = symbol_boxes(ax, drawing, crs, s)
+    part_labels = feature_labels(ax, drawing, crs, font, s, taken)
+    entries: list[KeyEntry] = []
+    groups = number_points(ax, keyed, crs, _symbol_radius_px(figure, s)) \
+        if keyed is not None else []
+    if key is None:
+        draw_counts(ax, groups, font, s, taken)
+    else:
+        draw_numbers(ax, groups, font, s, taken)
+        entries = [e for g in groups for e in g["entries"]]
+        draw_key(figure, frames.key_rect, entries, key, font, _measure(font))
     labels = place_labels(ax, drawing.units.to_crs(crs), font, s, taken)
-    labels += feature_labels(ax, drawing, crs, font, s, taken)
+    labels += part_labels
     bar = scale_bar(ax, crs, font, s)
     north_arrow(ax, crs, font, s)
     legend_labels = legends(figure, frames.legend_rect, drawing, font, s)
@@ -164,7 +188,36 @@ def _compose(drawing: MapDrawing, page: Page, fmt: str, crs: CRS, font: CjkFont)
                 fontproperties=font.properties(9 * s))
     literal_texts(figure)
     return figure, {"scale_bar": bar, "legend_labels": legend_labels,
-                    "labels_placed": labels, "scale_denominator": denominator}
+                    "labels_placed": labels, "scale_denominator": denominator,
+                    "key": tuple(entries)}
+
+
+def _measure(font: CjkFont):
+    """``width_of(text, size)``: a text's width in points in ``font``."""
+    return lambda text, size: text_width(text, font.properties(size))
+
+
+def _symbol_radius_px(figure: Figure, s: float) -> float:
+    """Half a carrier symbol on the page, in display pixels (symbols are ~6 pt)."""
+    return 6.0 * s * figure.dpi / 72 / 2
+
+
+def _key_layout(keyed, page: Page, font: CjkFont) -> KeyLayout | None:
+    """How the key of ``keyed`` carriers is set on ``page`` (None: no key): beside the
+    map on landscape paper, below it on portrait paper, never more than the space the
+    map can spare."""
+    if keyed is None or len(keyed) > KEY_MAX:
+        return None
+    w, h = page.mm
+    s = page.scale
+    sizing = [KeyEntry(i + 1, n, t, p, 0) for i, (n, t, p) in
+              enumerate(zip(keyed["name"], keyed["key_type"], keyed["key_precision"]))]
+    pt = 72 / MM_PER_INCH
+    if page.orientation == "landscape":
+        width, height = w * 0.3, h - (_Layout.TITLE + _Layout.NOTE + _Layout.MARGIN) * s
+    else:
+        width, height = w - 2 * _Layout.MARGIN * s, h * 0.3
+    return key_layout(sizing, font, s, width * pt, height * pt, _measure(font))
 
 
 def _figsize(page: Page, fmt: str) -> tuple[float, float]:
@@ -182,7 +235,7 @@ class _Layout:
     TITLE = 20.0
     NOTE = 12.0
 
-    def __init__(self, page: Page):
+    def __init__(self, page: Page, key: KeyLayout | None = None):
         self.w, self.h = page.mm
         s = page.scale
         m = self.MARGIN * s
@@ -190,10 +243,16 @@ class _Layout:
         top = self.TITLE * s
         bottom = (self.NOTE + self.MARGIN * 0.6) * s
         self.note_top = bottom - 2 * s
+        key_mm = (key.width_pt if page.orientation == "landscape" else key.height_pt) \
+            * MM_PER_INCH / 72 + 5 * s if key is not None else 0.0
+        self.key_rect = None
         if page.orientation == "landscape":
             panel = 72 * s
-            self.map_rect = self._rect(m, bottom, self.w - 2 * m - panel - 4 * s,
-                                       self.h - top - bottom)
+            map_w = self.w - 2 * m - panel - 4 * s - key_mm
+            self.map_rect = self._rect(m, bottom, map_w, self.h - top - bottom)
+            if key is not None:
+                self.key_rect = self._rect(m + map_w + 5 * s, bottom, key_mm - 5 * s,
+                                           self.h - top - bottom)
             px = self.w - m - panel
             inset_h = min(panel * 0.8, (self.h - top - bottom) * 0.45)
             self.inset_rect = self._rect(px, self.h - top - inset_h, panel, inset_h)
@@ -201,8 +260,11 @@ class _Layout:
                                           - 4 * s)
         else:
             panel = 66 * s
-            self.map_rect = self._rect(m, bottom + panel + 4 * s, self.w - 2 * m,
-                                       self.h - top - bottom - panel - 4 * s)
+            lift = bottom + panel + 4 * s + key_mm
+            self.map_rect = self._rect(m, lift, self.w - 2 * m, self.h - top - lift)
+            if key is not None:
+                self.key_rect = self._rect(m, bottom + panel + 4 * s, self.w - 2 * m,
+                                           key_mm - 5 * s)
             inset_w = panel * 1.1
             self.inset_rect = self._rect(self.w - m - inset_w, bottom, inset_w, panel)
             self.legend_rect = self._rect(m, bottom, self.w - 2 * m - inset_w - 4 * s, panel)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from matplotlib.collections import LineCollection, PatchCollection
+from matplotlib.colors import to_rgba
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 from pyproj import CRS, Transformer
@@ -21,6 +22,7 @@ from geo.map_drawing import (
     ZONE_FILLS,
     MapDrawing,
     Symbol,
+    dashes,
 )
 
 # -- map body -------------------------------------------------------------------------
@@ -87,28 +89,40 @@ def draw_lines(ax, frame: gpd.GeoDataFrame, color, width, zorder, dashes="solid"
 
 
 def _corridor(ax, frame: gpd.GeoDataFrame, colour: str, s: float) -> None:
-    """Corridor parts: the buffer faint, zones in two fills with dashed edges, lines
-    in red, nodes as dots; names of the parts written beside them."""
+    """Corridor parts, each in its own style where the frame gives one (``color``,
+    ``width``, ``dash``, ``fill``): zones and buffer filled faintly, lines, nodes as
+    hexagons; else zones in two fills, lines in ``colour``."""
     kinds = frame.geometry.geom_type
+    styled = "color" in frame.columns
     zones = frame[kinds.isin(["Polygon", "MultiPolygon"])]
     for i, (_, zone) in enumerate(zones.iterrows()):
         buffer = zone.get("part") == "buffer"
-        patch = [PathPatch(polygon_path(zone.geometry))]
+        if styled:
+            edge, width = zone["color"], float(zone["width"]) * 0.5
+            face, line = to_rgba(zone["color"], float(zone["fill"])), dashes(zone["dash"],
+                                                                              zone["width"])
+        else:
+            edge, width = colour, 0.8 if buffer else 1.0
+            face = "none" if buffer else to_rgba(ZONE_FILLS[i % len(ZONE_FILLS)], 0.35)
+            line = ":" if buffer else "--"
         ax.add_collection(PatchCollection(
-            patch, facecolors="none" if buffer else ZONE_FILLS[i % len(ZONE_FILLS)],
-            alpha=None if buffer else 0.35, edgecolors=colour,
-            linestyles=":" if buffer else "--", linewidths=(0.8 if buffer else 1.0) * s,
-            zorder=4), autolim=False)
+            [PathPatch(polygon_path(zone.geometry))], facecolors=[face], edgecolors=edge,
+            linestyles=line, linewidths=width * s, zorder=4), autolim=False)
     lines = frame[kinds.isin(["LineString", "MultiLineString"])]
-    divider = lines["part"] == "divider" if "part" in lines else pd.Series(False, lines.index)
-    if len(lines[~divider]):
-        draw_lines(ax, lines[~divider], colour, 2.4 * s, 4)
-    if len(lines[divider]):
-        draw_lines(ax, lines[divider], DIVIDER_COLOR, 1.6 * s, 4, dashes=(0, (4, 2)))
+    for _, row in lines.iterrows():
+        one = lines.loc[[row.name]]
+        if styled:
+            draw_lines(ax, one, row["color"], float(row["width"]) * 0.5 * s, 4,
+                       dashes=dashes(row["dash"], row["width"]))
+        elif row.get("part") == "divider":
+            draw_lines(ax, one, DIVIDER_COLOR, 1.6 * s, 4, dashes=(0, (4, 2)))
+        else:
+            draw_lines(ax, one, colour, 2.4 * s, 4)
     nodes = frame[kinds == "Point"]
     if len(nodes):
+        edge = list(nodes["color"]) if styled else colour
         ax.scatter(nodes.geometry.x, nodes.geometry.y, s=(4.5 * s) ** 2, c="white",
-                   marker="h", edgecolors=colour, linewidths=1.4 * s, zorder=7)
+                   marker="h", edgecolors=edge, linewidths=1.4 * s, zorder=7)
 
 
 def draw_points(ax, frame: gpd.GeoDataFrame, symbol: Symbol, s: float) -> None:

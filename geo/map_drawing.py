@@ -76,7 +76,10 @@ class Page:
 class Symbol:
     """How one symbol family is drawn and named in the legend.
 
-    ``kind`` is ``points`` (a marker), ``lines`` or ``areas`` (an outline).
+    ``kind`` is ``points`` (a marker), ``lines`` or ``areas`` (an outline), or a
+    corridor part: ``part-line``, ``part-area`` or ``part-node``, with the part's
+    stroke ``width`` (screen px; print draws half as many points), ``dash`` (screen
+    px, "8 6"; "" solid) and ``fill`` opacity.
     """
 
     label: str
@@ -84,6 +87,9 @@ class Symbol:
     color: str = "#000000"
     size: float = 5.0
     kind: str = "points"
+    width: float = 2.0
+    dash: str = ""
+    fill: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -92,7 +98,11 @@ class Overlay:
 
     ``kind``: ``points`` (markers; rows with ``hollow`` True drawn hollow),
     ``areas`` (dashed outlines), ``lines`` or ``corridor`` (zones, lines and nodes
-    of a corridor). Rows with a non-empty ``label`` get it written beside them.
+    of a corridor; rows may carry their part's ``color``, ``width``, ``dash`` and
+    ``fill`` as :class:`Symbol` has them). Rows with a non-empty ``label`` get it
+    written beside them. Point
+    rows may carry ``type`` and ``precision`` (texts of the key table) and ``keyed``
+    (False: a count marker, not one carrier, so not numbered).
     """
 
     kind: str
@@ -120,6 +130,8 @@ class MapDrawing:
     context: gpd.GeoDataFrame | None = None
     overlays: list[Overlay] = field(default_factory=list)
     symbols: list[Symbol] = field(default_factory=list)
+    #: A corridor's parts as its page lists them (kinds ``part-…``), legend before symbols.
+    parts: list[Symbol] = field(default_factory=list)
     locator: gpd.GeoDataFrame | None = None
     locator_highlight: object | None = None
     note: str = ""
@@ -151,5 +163,14 @@ class Rendered:
     labels_placed: tuple[str, ...]
     scale_denominator: int
     contents: dict = field(default_factory=dict)
+    #: The key table of numbered carriers (``geo.map_key.KeyEntry``), in number order.
+    key: tuple = ()
 
 
+
+
+def dashes(dash: str, width: float):
+    """A screen dash pattern ("8 6" px at ``width`` px) as a matplotlib line style."""
+    if not dash:
+        return "solid"
+    return (0, tuple(float(v) / max(width, 0.5) for v in dash.split()))

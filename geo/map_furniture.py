@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import geopandas as gpd
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.font_manager import findfont, get_font
 from matplotlib.lines import Line2D
@@ -25,6 +26,7 @@ from geo.map_drawing import (
     WGS84,
     MapDrawing,
     ScaleBar,
+    dashes,
 )
 
 # -- scale bar and north arrow --------------------------------------------------------
@@ -148,8 +150,10 @@ def legends(figure: Figure, rect, drawing: MapDrawing, font: CjkFont,
 
 def _symbol_entries(drawing: MapDrawing, s: float):
     handles, labels = [], []
-    for symbol in drawing.symbols:
-        if symbol.kind == "points":
+    for symbol in [*drawing.parts, *drawing.symbols]:
+        if symbol.kind.startswith("part-"):
+            handles.append(_part_handle(symbol, s))
+        elif symbol.kind == "points":
             handles.append(Line2D([], [], marker=symbol.marker, ls="", color=symbol.color,
                                   markeredgecolor="white", markersize=symbol.size * s))
         else:
@@ -162,6 +166,19 @@ def _symbol_entries(drawing: MapDrawing, s: float):
                               markeredgecolor="#333333", markersize=5 * s))
         labels.append(HOLLOW_LABEL)
     return handles, labels
+
+
+def _part_handle(symbol, s: float):
+    """A corridor part's legend swatch, drawn as the part is drawn on the map."""
+    if symbol.kind == "part-area":
+        return Patch(facecolor=to_rgba(symbol.color, symbol.fill), edgecolor=symbol.color,
+                     lw=symbol.width * 0.5 * s, linestyle=dashes(symbol.dash, symbol.width))
+    if symbol.kind == "part-node":
+        return Line2D([], [], marker="h", ls="", markerfacecolor="white",
+                      markeredgecolor=symbol.color, markeredgewidth=1.4 * s,
+                      markersize=6 * s)
+    return Line2D([], [], color=symbol.color, lw=symbol.width * 0.5 * s,
+                  ls=dashes(symbol.dash, symbol.width))
 
 
 def _second_legend(ax, first, handles, labels, font, s, width_pt) -> None:
@@ -197,6 +214,12 @@ def wrap_measured(text: str, props, width_pt: float) -> list[str]:
             used += widths[ch]
         lines.append(line)
     return lines
+
+
+def text_width(text: str, props) -> float:
+    """Advance width in points of one line of ``text`` in font ``props``."""
+    widths = _char_widths(text, props)
+    return sum(widths[ch] for ch in text)
 
 
 def _char_widths(text: str, props) -> dict[str, float]:

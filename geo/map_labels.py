@@ -130,7 +130,9 @@ def _box_inside(ax, box, geometry) -> bool:
 
 def feature_labels(ax, drawing: MapDrawing, crs: CRS, font: CjkFont, s: float,
                     taken: list) -> tuple[str, ...]:
-    """Names of labelled overlay features (corridor parts), beside their shapes."""
+    """Names of labelled overlay features (corridor parts), beside their shapes; their
+    boxes join ``taken`` so that later labels keep clear of them."""
+    renderer = ax.figure.canvas.get_renderer()
     placed = []
     for overlay in drawing.overlays:
         if "label" not in overlay.frame.columns:
@@ -138,11 +140,12 @@ def feature_labels(ax, drawing: MapDrawing, crs: CRS, font: CjkFont, s: float,
         rows = overlay.frame[overlay.frame["label"].fillna("") != ""]
         for label, geometry in zip(rows["label"], rows.to_crs(crs).geometry):
             anchor = _label_anchor(geometry)
-            ax.text(anchor.x, anchor.y, label, ha="left", va="bottom", zorder=9,
-                    color="#67000d", fontproperties=font.properties(7 * s), clip_on=True,
-                    parse_math=False,
-                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
-                          "edgecolor": "none", "alpha": 0.75})
+            artist = ax.text(anchor.x, anchor.y, label, ha="left", va="bottom", zorder=9,
+                             color="#67000d", fontproperties=font.properties(7 * s),
+                             clip_on=True, parse_math=False,
+                             bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
+                                   "edgecolor": "none", "alpha": 0.75})
+            taken.append(tuple(artist.get_window_extent(renderer).extents))
             placed.append(label)
     return tuple(placed)
 

@@ -90,6 +90,10 @@ class Indicators:
             for name in filter(None, (n.strip() for n in names)):
                 self._names.setdefault(key(name), set()).add(indicator.id)
 
+    def names(self) -> dict[str, set[str]]:
+        """Every name's comparison key → the ids of the indicators it names."""
+        return self._names
+
     def resolve(self, header: str) -> set[str]:
         """Ids of the indicators ``header`` names (empty: unknown; several: ambiguous)."""
         return set(self._names.get(key(header), set()))

@@ -14,6 +14,7 @@ from ingest.base import (
     ImportContext,
     normalize_unit,
 )
+from ingest.metric_names import did_you_mean
 from ingest.tabular import Problem
 from ingest.values import parse_number, parse_year
 
@@ -60,8 +61,8 @@ class MetricsCheck(Check):
             name, unit = _split_unit(column)
             ids = self.ctx.indicators.resolve(name) or self.ctx.indicators.resolve(column)
             if not ids:
-                self.problem(1, column, column, f"未知指标列“{column}”：不是指标编号或指标名称"
-                                                "（可在列映射中改名或忽略）")
+                hint = did_you_mean(self.ctx.indicators, column)
+                self.problem(1, column, column, _unknown_column(column, hint))
             elif len(ids) > 1:
                 self.problem(1, column, column,
                              f"指标名称“{column}”有歧义：{'、'.join(sorted(ids))}")
@@ -118,13 +119,17 @@ class MetricsCheck(Check):
     def long_records(self, regions) -> list[dict]:
         records = []
         for row_no in range(self.first_row, self.first_row + len(self.frame)):
+            if self.text(row_no, "value") == "":  # a template row left unfilled
+                continue
             adcode = regions.match(row_no, self.columns["region"], self.text(row_no, "region"))
             year = self.year(row_no)
             name = self.text(row_no, "indicator")
             ids = self.ctx.indicators.resolve(name)
             if len(ids) != 1:
                 what = "未知指标" if not ids else "指标名称有歧义"
-                self.problem(row_no, self.columns["indicator"], name, f"{what}“{name}”")
+                hint = did_you_mean(self.ctx.indicators, name) if not ids else ""
+                self.problem(row_no, self.columns["indicator"], name,
+                             f"{what}“{name}”" + (f"。{hint}" if hint else ""))
                 continue
             (indicator_id,) = ids
             unit = self.check_unit(row_no, self.columns.get("unit"), indicator_id,
@@ -139,6 +144,13 @@ class MetricsCheck(Check):
         return {"_row": row_no, "region_adcode": adcode, "indicator_id": indicator_id,
                 "year": year, "value": value, "unit": unit or None,
                 "source": self.source(row_no)}
+
+
+def _unknown_column(column: str, hint: str) -> str:
+    if hint:
+        return (f"未知指标列“{column}”。{hint}"
+                f"（可在列映射中写“{column}=指标编号”，或按导入模板填写）")
+    return f"未知指标列“{column}”：不是指标编号或指标名称（可在列映射中改名或忽略）"
 
 
 def _split_unit(header: str) -> tuple[str, str]:

@@ -10,6 +10,7 @@ import geopandas as gpd
 import shapely
 
 from geo.cartography import MapDrawing, Overlay, Symbol, map_crs
+from mapcore.overlays import corridor_legend
 from mapcore.resources import Family
 from mapcore.spec import MapSpec
 
@@ -27,17 +28,41 @@ def symbol(family: Family, role: str) -> Symbol:
 
 def _overlay_frame(overlay) -> gpd.GeoDataFrame:
     features = overlay.features
+    rows = [dict(f.rows) for f in features]
     return gpd.GeoDataFrame(
         {"id": [f.id for f in features], "name": [f.name for f in features],
          "hollow": [f.hollow for f in features], "label": [f.label for f in features],
-         "part": [f.part for f in features], "county": [f.county for f in features]},
+         "part": [f.part for f in features], "county": [f.county for f in features],
+         "type": [r.get("类型") or overlay.family.label for r in rows],
+         "precision": [r.get("位置精度", "") for r in rows],
+         "keyed": [f.weight == 1 for f in features],
+         **_part_styles(features)},
         geometry=[f.geometry for f in features], crs="EPSG:4326")
+
+
+def _part_styles(features) -> dict[str, list]:
+    """Columns of each corridor part's style (the page's): none for other features."""
+    if not any(f.style for f in features):
+        return {}
+    return {key: [f.style.get(column) for f in features]
+            for key, column in (("color", "color"), ("width", "weight"), ("dash", "dash"),
+                                ("fill", "fill"))}
+
+
+PART_KINDS = {"zone": "part-area", "buffer": "part-area", "node": "part-node"}
 
 
 def legend_symbols(spec: MapSpec) -> list[Symbol]:
     """The spec's symbol legend (what is drawn), as print symbols."""
     return [Symbol(e["label"], MARKERS.get(e["shape"], "o"), e["color"],
                    SIZES.get(e["shape"], 5.5), e["role"]) for e in spec.legend_entries()]
+
+
+def part_symbols(spec: MapSpec) -> list[Symbol]:
+    """A corridor's own map: its parts, as the page's legend lists them."""
+    return [Symbol(e["label"], color=e["color"], kind=PART_KINDS.get(e["part"], "part-line"),
+                   width=e["weight"], dash=e["dash"], fill=e["fill"])
+            for e in corridor_legend(spec.overlays)]
 
 
 def source_note(resources, spec: MapSpec) -> str:
@@ -68,6 +93,6 @@ def to_drawing(resources, spec: MapSpec, title: str = "", note: str = "") -> Map
     return MapDrawing(
         title=title or spec.title, subtitle=spec.subtitle, units=units, extent=spec.extent,
         legend=spec.legend, outlines=spec.outlines, context=spec.context, overlays=overlays,
-        symbols=legend_symbols(spec), locator=provinces,
+        symbols=legend_symbols(spec), parts=part_symbols(spec), locator=provinces,
         locator_highlight=spec.area if provinces is not None else None,
         note=lead + source_note(resources, spec))

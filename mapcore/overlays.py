@@ -10,6 +10,7 @@ and citations.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -27,6 +28,17 @@ PART_ORDER = ("buffer", "zone", "corridor", "centre_line", "divider", "node")  #
 LABELLED_PARTS = ("centre_line", "divider", "zone", "node")
 # What a label calls a part (the 一道两区多节点 vocabulary); zones are named by themselves.
 PART_WORDS = {"centre_line": "一道", "divider": "分界线", "node": "节点"}
+#: How each corridor part is drawn, on the page and in print alike: stroke colour,
+#: width (px on screen, ×0.5 pt in print), dashes ("" solid) and fill opacity.
+PART_STYLES = {
+    "corridor": {"color": "#e6550d", "weight": 4, "dash": "", "fill": 0.0},
+    "centre_line": {"color": "#b2182b", "weight": 5, "dash": "", "fill": 0.0},
+    "divider": {"color": "#333333", "weight": 3, "dash": "8 6", "fill": 0.0},
+    "zone": {"color": "#2166ac", "weight": 1.5, "dash": "", "fill": 0.14},
+    "buffer": {"color": "#b2182b", "weight": 1.5, "dash": "4 4", "fill": 0.05},
+    "node": {"color": "#b2182b", "weight": 2, "dash": "", "fill": 1.0},
+}
+ZONE_COLORS = ("#2166ac", "#1b7837", "#762a83", "#8c510a")  # one per 片区, in order
 
 
 @dataclass
@@ -47,6 +59,8 @@ class MapFeature:
     label: str = ""
     #: How many features of its layer it stands for (a count marker: its count).
     weight: int = 1
+    #: How a corridor part is drawn (:data:`PART_STYLES`, its zone's colour); else empty.
+    style: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -93,12 +107,35 @@ def _grade_rows(row, resources, names: dict[str, str]) -> list[tuple[str, str]]:
             ("位置精度", resources.precision_labels.get(grade, grade or "未注明"))]
 
 
+def _name(row, layer) -> str:
+    """What a feature is called on a map: its name; else its ``…_name`` columns joined
+    (a partnership: 南京大学 — 连云港市); else the layer's title — never an internal id."""
+    name = text(getattr(row, "name", ""))
+    if name:
+        return name
+    parts = [text(getattr(row, c)) for c in row._fields if c.endswith("_name")]
+    return " — ".join(p for p in parts if p) or layer.title
+
+
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def chinese(value: str) -> bool:
+    """True unless ``value`` is prose in a Latin script (three Latin words or more and
+    fewer Han characters than Latin letters): a reviewer's note, not a text for a page."""
+    latin = sum(ch.isascii() and ch.isalpha() for ch in value)
+    han = sum("\u4e00" <= ch <= "\u9fff" for ch in value)
+    return len(LATIN_WORD.findall(value)) < 3 or han >= latin
+
+
 def feature_of(row, layer, resources, names: dict[str, str], family: str) -> MapFeature:
     """A feature of a point, area or line layer row (a namedtuple of the frame)."""
-    name = text(getattr(row, "name", "")) or text(getattr(row, layer.id_field, ""))
+    name = _name(row, layer)
     aliases = [a for a in text(getattr(row, "aliases", "")).split("|") if a]
     rows = [(label, text(getattr(row, column, ""))) for column, label in layer.popup_fields]
-    rows = [(label, value) for label, value in rows if value and label != "别名"]
+    # the curated layers' notes may be a reviewer's English; imported data shows as given
+    rows = [(label, value) for label, value in rows if value and label != "别名"
+            and (layer.storage == "store" or chinese(value))]
     rows += _grade_rows(row, resources, names)
     if aliases:
         rows.append(("别名", "、".join(aliases)))
@@ -168,8 +205,13 @@ def corridor_overlay(resources, layer, parts: gpd.GeoDataFrame, name: str,
     order = {p: i for i, p in enumerate(PART_ORDER)}
     parts = parts.assign(_order=parts["part"].map(order).fillna(len(order)))
     features = []
+    zones = 0
     for row in parts.sort_values(["_order", "id"]).itertuples():
         title = text(row.name) or name
+        style = dict(PART_STYLES.get(row.part, PART_STYLES["zone"]))
+        if row.part == "zone":
+            style["color"] = ZONE_COLORS[zones % len(ZONE_COLORS)]
+            zones += 1
         part = PART_LABELS.get(row.part, row.part)
         rows = [("组成", part), ("位置精度", resources.precision_labels.get(
             text(row.precision), text(row.precision)))]
@@ -179,7 +221,7 @@ def corridor_overlay(resources, layer, parts: gpd.GeoDataFrame, name: str,
             id=text(row.id), name=title, geometry=row.geometry, family=family.id, rows=rows,
             citations=unique_citations([citation(row, resources)]), search=(title,),
             hollow=True, grade=text(row.precision), part=row.part,
-            label=_part_label(row.part, title) if labelled else ""))
+            label=_part_label(row.part, title) if labelled else "", style=style))
     return Overlay(f"{layer.id}:{parts['corridor_id'].iloc[0]}", layer.id, "corridor",
                    f"走廊：{name}", family, features, True)
 
@@ -192,9 +234,43 @@ def _part_label(part: str, name: str) -> str:
     return f"{word}：{name}" if word else name
 
 
+def corridor_legend(overlays: list[Overlay]) -> list[dict]:
+    """The parts legend of a corridor's own map (its labelled corridor overlay), or []."""
+    own = [o for o in overlays if o.role == "corridor" and any(f.label for f in o.features)]
+    return parts_legend(own[0]) if own else []
+
+
+def parts_legend(overlay: Overlay) -> list[dict]:
+    """The legend of a corridor's parts, drawn order reversed (lines first): one entry
+    per named part (一道：花果山大道, 南片区, 分界线：港城大道), one for all its nodes, one
+    for its buffer; each with the part's style."""
+    entries: dict[str, dict] = {}
+    for f in reversed(overlay.features):
+        if not f.part:
+            continue
+        if f.part in ("node", "buffer", "corridor"):
+            label = PART_LABELS[f.part] if f.part != "corridor" else f.name
+        else:
+            label = _part_label(f.part, f.name) or f.name
+        entries.setdefault(label, {"label": label, "part": f.part, **f.style})
+    return list(entries.values())
+
+
+#: A passage citing a whole corridor that names its spatial structure (空间结构).
+STRUCTURE_WORD = "结构"
+
+
 def corridor_structure(resources, parts: gpd.GeoDataFrame) -> list[dict]:
-    """The plan's own words for each kind of part (一道, 两区, 多节点), once each."""
+    """The plan's own words for the corridor's structure: first the passages citing the
+    whole corridor that name its 结构 (“按照‘一道两区多节点’的空间结构”), then each kind
+    of part (一道, 两区, 多节点), every quote once."""
     out, seen = [], set()
+    for row in parts[parts["part"] == "corridor"].itertuples():
+        for c in resources.citations.get(text(row.id), []):
+            cite = citation(c, resources)
+            if STRUCTURE_WORD in cite["quote"] and cite["quote"] not in seen:
+                seen.add(cite["quote"])
+                out.append({"part": "总体结构", **cite})
     order = {p: i for i, p in enumerate(LABELLED_PARTS)}
     for row in parts.assign(_o=parts["part"].map(order)).dropna(subset="_o").sort_values(
             "_o").itertuples():
@@ -222,11 +298,15 @@ def region_overlays(resources, area, with_choropleth: bool) -> list[Overlay]:
         if layer.map_role == "points":
             out += point_overlays(resources, layer, inside)
         elif layer.map_role == "corridor":
+            # Over a choropleth a corridor is shown only when the user turns it on:
+            # its lines and areas would otherwise take the clicks meant for the units.
             names = dict(corridor_names(frame))
             for corridor_id in sorted(set(inside["corridor_id"])):
-                out.append(corridor_overlay(resources, layer,
-                                            frame[frame["corridor_id"] == corridor_id],
-                                            names[corridor_id], labelled=False))
+                overlay = corridor_overlay(resources, layer,
+                                           frame[frame["corridor_id"] == corridor_id],
+                                           names[corridor_id], labelled=False)
+                overlay.visible = layer.map_default_visible and not with_choropleth
+                out.append(overlay)
         else:
             visible = layer.map_default_visible or not with_choropleth
             out.append(shape_overlay(resources, layer, inside, visible))

@@ -60,8 +60,9 @@ def _rows(row) -> list[tuple[str, str]]:
         source = getattr(row, "actual_source", "") or ""
         out.append((f"实际值（{int(row.actual_year)}年）",
                     format_value(row.actual, getattr(row, "actual_unit", "") or unit)))
-        if source:
-            out.append(("实际值来源", str(source)))
+        if source:  # an imported file's row, or a later figure of a plan (its record id)
+            out.append(("实际值来源", str(source) if not str(source).isascii()
+                        else "规划所载数值（见下方引文）"))
     out += [("完成率", format_percent(row.completion)),
             ("时序进度", format_percent(row.time_progress))]
     return out

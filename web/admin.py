@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Response,
     current_app,
     g,
     jsonify,
@@ -51,6 +52,7 @@ from web.errors import (
     wants_json,
 )
 from web.import_cli import import_limits
+from web.import_view import local_time, preview_table, region_names, template_file
 from web.services import services
 
 bp = Blueprint("admin", __name__)
@@ -332,10 +334,26 @@ def _preview(prepared: PreparedImport, token: str):
         return jsonify({"status": "preview", "token": token, "kind": prepared.kind,
                         "rows": len(prepared.rows), "report": prepared.report,
                         "confirm": url_for("admin.confirm", token=token)})
-    head = prepared.rows.head(PREVIEW_ROWS)
+    ctx = import_context()
+    columns, rows = preview_table(
+        prepared.kind, prepared.rows.head(PREVIEW_ROWS),
+        region_names(ctx.boundaries), {i: v.name for i, v in ctx.indicators.by_id.items()},
+        services().maps.precision_labels)
     return render_template("admin/preview.html", prepared=prepared, token=token,
-                           kind_title=KIND_TITLES[prepared.kind], columns=list(head.columns),
-                           rows=head.astype(object).where(head.notna(), "").values.tolist())
+                           kind_title=KIND_TITLES[prepared.kind], columns=columns, rows=rows)
+
+
+@bp.get("/admin/import/template.<fmt>")
+def import_template(fmt: str):
+    """The metrics template to fill, CSV or XLSX (see ``web.import_view.template_file``)."""
+    page_user()
+    data, mimetype, disposition = template_file(import_context(), fmt, request.args)
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": disposition})
+
+
+@bp.app_template_filter("local_time")
+def _local_time(stamp) -> str:
+    return local_time(stamp)
 
 
 def _committed(version):

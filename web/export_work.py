@@ -37,6 +37,12 @@ class Busy(ServiceError):
         self.retry_after = retry_after
 
 
+#: How maps are drawn: part of every cached file's name, so that files drawn before a
+#: change of the drawing (numbered carriers and their key, corridor styles) are never
+#: served for the same request and data. Raise it with every such change.
+DRAWING_VERSION = 2
+
+
 class ExportWork:
     """Slots and file cache of one host, in ``directory``."""
 
@@ -48,7 +54,8 @@ class ExportWork:
     @staticmethod
     def name(key: tuple, identity: str) -> str:
         """The file name stem of an export: its request and the data it shows."""
-        return hashlib.sha256(repr((key, identity)).encode("utf-8")).hexdigest()[:32]
+        return hashlib.sha256(repr((DRAWING_VERSION, key, identity)).encode("utf-8")
+                              ).hexdigest()[:32]
 
     def cached(self, name: str, fmt: str) -> tuple[bytes, int] | None:
         """(bytes, EPSG code of the map CRS) of a finished file, or None."""

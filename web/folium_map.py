@@ -13,6 +13,7 @@ import shapely
 
 from geo.datum import geometry_wgs84_to_gcj02
 from mapcore.choice import LEVEL_LABELS
+from mapcore.overlays import corridor_legend
 from mapcore.spec import MapSpec
 from mapcore.units import legend_title
 from web.map_elements import DataLayer, MapControls, offline_map, popup_html, text_html
@@ -86,6 +87,8 @@ def _overlay_properties(f) -> dict:
         props["l"] = text_html(f.label)  # a permanent label (corridor parts)
     if f.weight != 1:
         props["w"] = f.weight  # a count marker: the legend counts what it stands for
+    if f.style:
+        props["st"] = f.style  # a corridor part: drawn as in print
     return props
 
 
@@ -97,7 +100,8 @@ def _overlay_layer(overlay, decimals: int, gcj02: bool) -> DataLayer:
              "family": family.id, "role": overlay.role}
     factory = "corridor" if overlay.role == "corridor" else "entities"
     options = {"style": style, "cluster": overlay.role == "points" and
-               len(features) > CLUSTER_OVER, "outline": overlay.role in ("areas", "lines")}
+               len(features) > CLUSTER_OVER, "outline": overlay.role in ("areas", "lines"),
+               "over": overlay.role == "corridor" and not any(f.label for f in overlay.features)}
     return DataLayer(factory, {"type": "FeatureCollection", "features": features},
                      name=overlay.title, options=options, show=overlay.visible)
 
@@ -119,7 +123,8 @@ def build_folium(spec: MapSpec, resources, assets: tuple[list, list], tiles: lis
             _overlay_layer(overlay, decimals + 1, gcj02).add_to(m)
     overlays = sum(isinstance(c, DataLayer) for c in m._children.values())
     folium.LayerControl(collapsed=overlays > MAX_OPEN_LAYER_LIST).add_to(m)
-    legend = "im-legend" if spec.legend is not None or not spec.is_corridor else None
+    legend = "im-legend" if spec.legend is not None or not spec.is_corridor \
+        or corridor_legend(spec.overlays) else None
     MapControls({"legend": legend, "families": spec.legend_entries(visible_only=False)},
                 js, css).add_to(m)
     return m

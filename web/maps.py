@@ -17,9 +17,10 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, render_template, request, url_for
 
 from geo import thematic
+from mapcore import progress
 from mapcore.choice import LEVEL_LABELS
 from mapcore.export import PAGE_DEFAULTS, export_query
-from mapcore.overlays import region_names
+from mapcore.overlays import corridor_legend, region_names
 from mapcore.spec import build_map, map_ids
 from mapcore.values import indicators, own_values
 from web.assets import vendor_url
@@ -144,11 +145,25 @@ def _query_with(**changes) -> str:
     return urlencode(query)
 
 
+def empty_notice(spec) -> str:
+    """What to say when every unit of a map with an indicator is drawn as 无数据."""
+    legend = spec.legend
+    if legend is None or spec.notice or not len(spec.units) or \
+            (spec.units["color"] != legend.no_data.color).any():
+        return spec.notice
+    level = LEVEL_LABELS.get(spec.choice.level, spec.choice.level)
+    if spec.choice.kind == progress.KIND:
+        return (f"本图各{level}都没有这项指标的进展状态（缺少实际值、基期值或目标值），"
+                "所以全部显示为“无数据”。实际值可在数据导入页按模板导入。")
+    return f"本图各{level}都没有这项指标的数值，所以全部显示为“无数据”。"
+
+
 def page_of(spec) -> dict:
     """The template's view of a region map."""
     return {"region": spec.region, "choice": spec.choice, "legend": spec.legend,
             "classes": spec.classes, "levels": spec.levels, "units": spec.units,
-            "indicators": spec.options, "notice": spec.notice, "families": spec.families(),
+            "indicators": spec.options, "notice": empty_notice(spec),
+            "families": spec.families(),
             "own_values": own_values(services().maps, spec.map_id), "spec": spec}
 
 
@@ -190,5 +205,6 @@ def corridor_map(corridor_id: str):
     page = {"name": spec.title, "id": corridor_id, "members": spec.members,
             "structure": spec.structure, "buffered": bool(buffers),
             "legend": spec.legend, "parts": corridor.features, "families": spec.families(),
+            "parts_legend": corridor_legend(spec.overlays),
             "spec": spec}
     return _render(spec, "maps/corridor.html", page=page)

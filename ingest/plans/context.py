@@ -51,10 +51,11 @@ class Gazetteer:
 
 @lru_cache(maxsize=4)
 def gazetteer(data_dir: str) -> Gazetteer:
-    """The gazetteer of ``data_dir``'s full boundaries (built once per process)."""
-    from geo.boundaries import load_boundaries
+    """The gazetteer of ``data_dir``'s boundary units (built once per process): names,
+    levels, parents and label points of every unit of the country, no polygons."""
+    from geo.boundaries import load_units
 
-    units = load_boundaries(Path(data_dir) / "boundaries", "full")
+    units = load_units(Path(data_dir) / "boundaries")
     return Gazetteer(Geocoder(units), units.set_index("adcode", drop=False))
 
 

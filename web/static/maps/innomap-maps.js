@@ -7,6 +7,7 @@
  *   k  corridor part (corridor, centre_line, divider, zone, buffer, node)
  *   g  position grade: site | approximate | schematic | county_centroid | city_centroid
  *   w  how many features a count marker stands for (legend counts; absent: 1)
+ *   st a corridor part's style {color, weight, dash, fill} (mapcore PART_STYLES)
  * DataLayer options read here: plain (regions), from (labels), cluster and
  * style {family, label, shape, color} (entities, corridor).
  * Loaded by Folium; templates/maps/base.html adds innomap-search.js (search),
@@ -168,6 +169,43 @@
                       html: svgSymbol(family, hollow)});
   }
 
+  // A click on a cluster whose markers stand at one place (a county or city centre:
+  // zooming in would show a street and nothing more) lists them where they stand;
+  // a name opens that carrier's popup there. Other clusters zoom to their markers.
+  var SAME_PLACE_METRES = 300;
+
+  function clusterClick(e) {
+    var cluster = e.layer, map = cluster._map || e.target._map;
+    var bounds = cluster.getBounds();
+    if (bounds.getNorthEast().distanceTo(bounds.getSouthWest()) > SAME_PLACE_METRES) {
+      cluster.zoomToBounds({padding: [30, 30]});
+      return;
+    }
+    var at = cluster.getLatLng(), markers = cluster.getAllChildMarkers();
+    var box = L.DomUtil.create("div", "im-popup im-cluster-list");
+    var title = L.DomUtil.create("h3", "", box);
+    title.textContent = "此处 " + markers.length + " 个载体";
+    var hollow = markers.some(function (m) { return CENTROIDS[m.feature.properties.g]; });
+    if (hollow) {
+      L.DomUtil.create("p", "im-note", box).textContent =
+        "位置为所在县区或城市的代表点（示意位置），不是实际地址。";
+    }
+    var list = L.DomUtil.create("ul", "", box);
+    markers.sort(function (a, b) {
+      return a.feature.properties.n < b.feature.properties.n ? -1 : 1;
+    }).forEach(function (marker) {
+      var button = L.DomUtil.create("button", "", L.DomUtil.create("li", "", list));
+      button.type = "button";
+      button.textContent = marker.feature.properties.n;  // text, never HTML
+      L.DomEvent.on(button, "click", function (ev) {
+        L.DomEvent.stop(ev);
+        L.popup({maxWidth: 360}).setLatLng(at)
+          .setContent(marker.getPopup().getContent()).openOn(map);
+      });
+    });
+    L.popup({maxWidth: 360, maxHeight: 320}).setLatLng(at).setContent(box).openOn(map);
+  }
+
   // Areas and lines of an overlay: outlines above the choropleth whose fill never
   // takes a click (CSS: only the stroke of .im-area is hit), so counties stay clickable.
   function areaStyle(color, feature) {
@@ -179,8 +217,10 @@
   function entities(data, options) {
     var family = familyOf(options.style, {label: "创新载体", shape: "circle", color: "#444"});
     var group = options.cluster && L.markerClusterGroup
-      ? L.markerClusterGroup({maxClusterRadius: 40, showCoverageOnHover: false})
+      ? L.markerClusterGroup({maxClusterRadius: 40, showCoverageOnHover: false,
+                              zoomToBoundsOnClick: false})
       : L.featureGroup();
+    if (options.cluster && L.markerClusterGroup) group.on("clusterclick", clusterClick);
     var entry = {group: group, family: family, hollow: 0, count: 0};
     L.geoJSON(data, {
       pointToLayer: function (f, latlng) {
@@ -199,38 +239,50 @@
     return group;
   }
 
-  var PARTS = {
-    corridor: {color: "#e6550d", weight: 4, opacity: 0.8},
-    centre_line: {color: "#b2182b", weight: 5},
-    divider: {color: "#333", weight: 3, dashArray: "8 6"},
-    zone: {color: "#2166ac", weight: 1.5, fillOpacity: 0.14},
-    buffer: {color: "#b2182b", weight: 1.5, dashArray: "4 4", fillOpacity: 0.05},
-    node: {color: "#b2182b", weight: 2, fillColor: "#fff", fillOpacity: 1}
-  };
-  var ZONE_FILLS = ["#2166ac", "#1b7837", "#762a83", "#8c510a"];  // one per 片区, in order
-
-  function partStyle(f, zoneIndex) {
-    var style = Object.assign({}, PARTS[f.properties.k] || PARTS.zone);
+  // How a corridor part is drawn comes from the server (property st, the map core's
+  // PART_STYLES, which the print export uses too): colour, weight, dashes, fill.
+  function partStyle(f) {
+    var st = f.properties.st || {};
+    var style = {color: st.color || "#b2182b", weight: st.weight || 2, opacity: 0.9,
+                 dashArray: st.dash || null, fillColor: st.color || "#b2182b",
+                 fillOpacity: st.fill || 0};
     if (/Polygon/.test(f.geometry.type)) {
-      if (f.properties.k === "zone") {
-        style.color = style.fillColor = ZONE_FILLS[zoneIndex % ZONE_FILLS.length];
-      }
       style.pane = "im-areas";
       style.className = "im-area";
+    } else if (/Point/.test(f.geometry.type)) {
+      style.fillColor = "#fff";
+      style.fillOpacity = 1;
     }
     return style;
+  }
+
+  // A corridor drawn over a region's units (options.over): its popup names the unit
+  // under the click, one button away, so the corridor never hides a county.
+  function underneath(e) {
+    var popup = e.popup, at = popup.getLatLng(), search = innomap.search;
+    var unit = search && at ? search.unitAt(unitLayers, at) : null;
+    var box = popup.getElement() && popup.getElement().querySelector(".im-popup");
+    if (!unit || !box || box.querySelector(".im-under")) return;
+    var p = L.DomUtil.create("p", "im-under", box);
+    var button = L.DomUtil.create("button", "", p);
+    button.type = "button";
+    button.textContent = "此处区划：" + unit.feature.properties.n;  // text, never HTML
+    L.DomEvent.on(button, "click", function (ev) {
+      L.DomEvent.stop(ev);
+      popup._map.closePopup(popup);
+      unit.openPopup(at);
+    });
   }
 
   // A corridor: line, divider, zones, nodes and buffer; a part with a label (l) shows it.
   function corridor(data, options) {
     var family = familyOf(options && options.style,
-                          {label: "走廊", shape: "line", color: PARTS.corridor.color});
-    var zones = 0;
+                          {label: "走廊", shape: "line", color: "#e6550d"});
     var entry = {group: null, family: family, hollow: 0, count: 1};  // counted per corridor
     var group = L.geoJSON(data, {
-      style: function (f) { return partStyle(f, f.properties.k === "zone" ? zones++ : 0); },
+      style: partStyle,
       pointToLayer: function (f, latlng) {
-        return L.circleMarker(latlng, Object.assign({radius: 6, pane: "im-nodes"}, PARTS.node));
+        return L.circleMarker(latlng, Object.assign({radius: 6, pane: "im-nodes"}, partStyle(f)));
       },
       onEachFeature: function (f, layer) {
         var p = f.properties;
@@ -240,6 +292,7 @@
                                   className: "im-part-label im-part-" + (p.k || "part")});
         } else if (p.t) layer.bindTooltip(p.t, {sticky: true});
         if (p.p) layer.bindPopup(p.p, {maxWidth: 360});
+        if (options && options.over) layer.on("popupopen", underneath);
         remember(f, layer, group, p.k === "node" ? "走廊节点" : "走廊");
       }
     });

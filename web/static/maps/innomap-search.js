@@ -183,5 +183,6 @@
   }
 
   window.innomap.search = {control: control, matches: matches, target: target, open: open,
+                           unitAt: unitAt,
                            MAX_ZOOM: MAX_ZOOM, DEFAULT_ZOOM: DEFAULT_ZOOM};
 }());
