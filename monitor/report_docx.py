@@ -69,7 +69,7 @@ def report_docx(facts: ReportFacts, rows: pd.DataFrame, cells: list[dict],
         doc.add_heading("完成率与时序进度", level=2)
         doc.add_picture(io.BytesIO(chart_png), width=Cm(24))
     if map_png:
-        doc.add_heading("进展地图", level=2)
+        doc.add_heading("地图", level=2)
         doc.add_picture(io.BytesIO(map_png), width=Cm(22))
     doc.add_heading("二、目标完成情况（按规划章节）", level=1)
     by_id = {row["id"]: cell for row, cell in zip(rows.to_dict("records"), cells)}

@@ -118,3 +118,21 @@ def test_docx_converts_with_libreoffice(docx_bytes, tmp_path):
                     str(path)], capture_output=True, timeout=180, check=True)
     pdf = (tmp_path / "report.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
+
+
+@pytest.mark.parametrize(("adcode", "map_id", "kind"), [("321300", "321300", None),
+                                                        ("321302", "321300", None),
+                                                        ("320000", "320000", "progress")])
+def test_the_reports_map_is_the_regions_own(app, monkeypatch, adcode, map_id, kind):
+    """A city's report shows the city (its counties and carriers), a county's its city,
+    a province's the progress of its cities: never another region's map."""
+    from web import regions
+
+    asked = []
+    monkeypatch.setattr(regions, "export_file",
+                        lambda _app, req: asked.append(req) or (b"png", "image/png"))
+    with app.test_request_context():
+        ctx = regions.region_context(adcode)
+        assert regions._map_png(adcode, ctx["rows"]) == b"png"
+    assert [r.map_id for r in asked] == [map_id]
+    assert dict(asked[0].choice_args).get("kind") == kind

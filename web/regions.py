@@ -188,12 +188,17 @@ def progress_map_args(adcode: str, rows) -> tuple[str, dict] | None:
 
 
 def _map_png(adcode: str, rows) -> bytes | None:
-    """The report's map: the traffic-light progress map of the region's headline
-    indicator (the same drawing as /export/<province>.png?kind=progress)."""
-    found = progress_map_args(adcode, rows)
-    if found is None:
-        return None
-    map_id, args = found
+    """The report's map, the region's own: a province's traffic-light progress map of its
+    headline indicator by cities (the same drawing as /export/<province>.png?kind=progress);
+    a city's (or a county's city's) map with its counties and numbered carriers."""
+    data = monitor_data()
+    if data.region_levels.get(adcode) == "province":
+        found = progress_map_args(adcode, rows)
+        if found is None:
+            return None
+        map_id, args = found
+    else:
+        map_id, args = _map_adcode(adcode, data), {}
     try:
         req = parse_export(map_id, "png", {"dpi": "150", "size": "A4",
                                            "orientation": "landscape", **args})
