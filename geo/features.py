@@ -75,10 +75,22 @@ class Query:
 
 @dataclass
 class Selection:
-    """Row positions of one page, and how many rows matched before paging."""
+    """Row positions of one page, and how many rows matched before paging.
+
+    ``matched`` None: not counted (a store counts exactly only up to a limit;
+    ``numberMatched`` is optional in OGC API – Features); ``more`` then says whether
+    rows follow this page.
+    """
 
     positions: np.ndarray
-    matched: int
+    matched: int | None
+    more: bool = False
+
+    def continues(self, offset: int) -> bool:
+        """Whether rows follow the page that starts at ``offset``."""
+        if self.matched is None:
+            return self.more
+        return offset + len(self.positions) < self.matched
 
 
 @dataclass
@@ -310,9 +322,8 @@ def collection_page(table: FeatureTable, selection: Selection, query: Query,
     """:func:`feature_collection` as a :class:`FeaturePage`, tagged when the query is plain."""
     positions = selection.positions
     features, bbox = _features(table, positions, query)
-    tail = [b'"numberMatched":%d,"numberReturned":%d,"links":' % (selection.matched,
-                                                                   len(positions)),
-            links_json(links)]
+    matched = b"" if selection.matched is None else b'"numberMatched":%d,' % selection.matched
+    tail = [matched, b'"numberReturned":%d,"links":' % len(positions), links_json(links)]
     if timestamp:
         tail.append(b',"timeStamp":' + json_bytes(timestamp))
     if bbox is not None:

@@ -80,12 +80,13 @@ def _summed(cells: pd.DataFrame) -> pd.DataFrame:
 class CountedCells:
     """Reading ``carrier_cells`` for a :class:`store.sql.SQLStore` (mixin)."""
 
-    def current_more_than(self, bbox, n: int) -> bool:
+    def current_more_than(self, bbox, n: int, exact: bool = True) -> bool:
         """Whether more than ``n`` current carriers lie in the closed WGS84 ``bbox``.
 
         Read from the finest cells where they settle it: more than ``n`` in the cells
         wholly inside the box, or at most ``n`` in every cell it touches. Otherwise
-        (and for a box across the antimeridian) counted exactly.
+        (and for a box across the antimeridian) counted exactly; with ``exact`` False
+        the answer is then False (the cells could not show more than ``n``).
         """
         west, south, east, north = (float(v) for v in bbox)
         if west <= east:
@@ -100,7 +101,7 @@ class CountedCells:
                 touched, inside = (int(v) for v in cur.fetchone())
             if inside > n or touched <= n:
                 return inside > n
-        return self.current_count(CarrierQuery(bbox=bbox)) > n
+        return exact and self.current_count(CarrierQuery(bbox=bbox)) > n
 
     def current_cells(self, z: int, y: int, x: int, cells: int) -> pd.DataFrame | None:
         """The counted carriers of tile ``z/y/x`` in ``cells`` × ``cells`` cells:

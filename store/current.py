@@ -82,11 +82,53 @@ class CurrentCarriers:
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", tuple(params)
 
     def current_count(self, query: CarrierQuery = CarrierQuery()) -> int:
-        """How many current carriers match ``query`` (paging ignored)."""
+        """How many current carriers match ``query`` (paging ignored); all of them is
+        the last ``pos`` (they are numbered 1..n), one index lookup."""
         where, params = self._where(query)
+        count = f"count(*) FROM {CURRENT}{where}" if where else f"max(pos) FROM {CURRENT}"
         with self._read() as cur:
-            cur.execute(self._sql(f"SELECT count(*) FROM {CURRENT}{where}"), params)
-            return int(cur.fetchone()[0])
+            cur.execute(self._sql(f"SELECT {count}"), params)
+            return int(cur.fetchone()[0] or 0)
+
+    def current_rows(self, query: CarrierQuery, count_up_to: int
+                     ) -> tuple[list[str], list[tuple], int | None, bool]:
+        """:meth:`current_page` as the driver's rows, without a frame: the column names,
+        at most ``query.limit`` rows, how many matched and whether rows follow.
+
+        How many matched is counted only up to ``count_up_to`` (None above it) and not
+        at all when the page settles it; a page of the whole table is a range of
+        ``pos`` (a keyset, not an OFFSET that reads every row before it).
+        """
+        where, params = self._where(query)
+        columns = ["feature_id", "version", "row_no", *CARRIER_COLUMNS]
+        limit, offset = int(query.limit), int(query.offset)
+        if where:
+            page = (f"{where} ORDER BY pos LIMIT ? OFFSET ?", (*params, limit + 1, offset))
+        else:
+            page = (" WHERE pos > ? ORDER BY pos LIMIT ?", (offset, limit + 1))
+        with self._read() as cur:
+            cur.execute(self._sql(f"SELECT {', '.join(columns)} FROM {CURRENT}{page[0]}"),
+                        page[1])
+            data = cur.fetchall()
+        more = len(data) > limit
+        if not more and (data or offset == 0):
+            return columns, data, offset + len(data), False
+        return columns, data[:limit], self._matched_up_to(query, count_up_to), more
+
+    def _matched_up_to(self, query: CarrierQuery, most: int) -> int | None:
+        """How many current carriers match ``query``, None when more than ``most`` (a
+        box the counted cells show to hold more is not read at all)."""
+        if query.bbox is not None and not query.filters and \
+                self.current_more_than(query.bbox, most, exact=False):
+            return None
+        where, params = self._where(query)
+        if not where:
+            return self.current_count()
+        with self._read() as cur:
+            cur.execute(self._sql(f"SELECT count(*) FROM (SELECT 1 FROM {CURRENT}{where} "
+                                  "LIMIT ?) AS up_to"), (*params, int(most) + 1))
+            count = int(cur.fetchone()[0])
+        return None if count > most else count
 
     def current_page(self, query: CarrierQuery) -> tuple[pd.DataFrame, int]:
         """One page of matching current carriers in key order, and how many matched.
