@@ -50,7 +50,7 @@ class PointRows:
 
     @functools.cached_property
     def _fragments(self) -> list[bytes]:
-        return [_feature_bytes(fid, '{"type":"Point","coordinates":[%r,%r]}' % (x, y), record)
+        return [_feature_bytes(fid, f'{{"type":"Point","coordinates":[{x!r},{y!r}]}}', record)
                 for fid, x, y, record in zip(self.ids, self.lon.tolist(), self.lat.tolist(),
                                              self.records)]
 
