@@ -59,6 +59,7 @@ class BenchPoints(Layer):
     id = "bench-points"
     title = "基准测试点"
     description = "仅用于基准测试的 20000 个随机点。"
+    map_reason = "仅用于接口基准测试，不在地图上显示"
 
     def load(self, ctx: LayerContext) -> gpd.GeoDataFrame:
         return gpd.read_file(WORK / "points.geojson", engine="pyogrio")
