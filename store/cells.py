@@ -80,13 +80,12 @@ def _summed(cells: pd.DataFrame) -> pd.DataFrame:
 class CountedCells:
     """Reading ``carrier_cells`` for a :class:`store.sql.SQLStore` (mixin)."""
 
-    def current_more_than(self, bbox, n: int, exact: bool = True) -> bool:
+    def current_more_than(self, bbox, n: int) -> bool:
         """Whether more than ``n`` current carriers lie in the closed WGS84 ``bbox``.
 
         Read from the finest cells where they settle it: more than ``n`` in the cells
         wholly inside the box, or at most ``n`` in every cell it touches. Otherwise
-        (and for a box across the antimeridian) counted exactly; with ``exact`` False
-        the answer is then False (the cells could not show more than ``n``).
+        (and for a box across the antimeridian) counted exactly.
         """
         west, south, east, north = (float(v) for v in bbox)
         if west <= east:
@@ -101,7 +100,28 @@ class CountedCells:
                 touched, inside = (int(v) for v in cur.fetchone())
             if inside > n or touched <= n:
                 return inside > n
-        return exact and self.current_count(CarrierQuery(bbox=bbox)) > n
+        return self.current_count(CarrierQuery(bbox=bbox)) > n
+
+    def current_count_up_to(self, query: CarrierQuery, most: int) -> int | None:
+        """How many current carriers match ``query``, None when more than ``most``: one
+        statement that reads no carrier when the cells wholly inside the box hold more
+        than ``most``, else counts at most ``most`` + 1 of them."""
+        where, params = self._where(query)
+        count = (f"(SELECT count(*) FROM (SELECT 1 FROM {CURRENT}{where} LIMIT ?) AS up_to)",
+                 (*params, int(most) + 1))
+        west, south, east, north = query.bbox or (1.0, 0.0, 0.0, 0.0)
+        if query.bbox is None or query.filters or west > east:
+            sql, values = f"SELECT {count[0]}", count[1]
+        else:
+            (x0, x1), (y1, y0) = tile_index([west, east], [south, north], LEVELS[-1])
+            sql = (f"SELECT CASE WHEN (SELECT coalesce(sum(n), 0) FROM {CELLS} WHERE "
+                   "level = ? AND cx > ? AND cx < ? AND cy > ? AND cy < ?) > ? THEN -1 "
+                   f"ELSE {count[0]} END")
+            values = (LEVELS[-1], int(x0), int(x1), int(y0), int(y1), int(most), *count[1])
+        with self._read() as cur:
+            cur.execute(self._sql(sql), values)
+            found = int(cur.fetchone()[0])
+        return None if found < 0 or found > most else found
 
     def current_cells(self, z: int, y: int, x: int, cells: int) -> pd.DataFrame | None:
         """The counted carriers of tile ``z/y/x`` in ``cells`` × ``cells`` cells:

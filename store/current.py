@@ -113,22 +113,7 @@ class CurrentCarriers:
         more = len(data) > limit
         if not more and (data or offset == 0):
             return columns, data, offset + len(data), False
-        return columns, data[:limit], self._matched_up_to(query, count_up_to), more
-
-    def _matched_up_to(self, query: CarrierQuery, most: int) -> int | None:
-        """How many current carriers match ``query``, None when more than ``most`` (a
-        box the counted cells show to hold more is not read at all)."""
-        if query.bbox is not None and not query.filters and \
-                self.current_more_than(query.bbox, most, exact=False):
-            return None
-        where, params = self._where(query)
-        if not where:
-            return self.current_count()
-        with self._read() as cur:
-            cur.execute(self._sql(f"SELECT count(*) FROM (SELECT 1 FROM {CURRENT}{where} "
-                                  "LIMIT ?) AS up_to"), (*params, int(most) + 1))
-            count = int(cur.fetchone()[0])
-        return None if count > most else count
+        return columns, data[:limit], self._matched(query, count_up_to), more
 
     def current_page(self, query: CarrierQuery) -> tuple[pd.DataFrame, int]:
         """One page of matching current carriers in key order, and how many matched.
@@ -145,6 +130,11 @@ class CurrentCarriers:
                         (*params, int(query.limit), int(query.offset)))
             data = cur.fetchall()
         return _frame(data, columns), matched
+
+    def _matched(self, query: CarrierQuery, most: int) -> int | None:
+        if query.bbox is None and not query.filters:
+            return self.current_count()
+        return self.current_count_up_to(query, most)
 
     def current_chunks(self, rows: int = 20_000):
         """Every current carrier in key order, ``rows`` at a time (frames like
