@@ -103,25 +103,32 @@ class CountedCells:
         return self.current_count(CarrierQuery(bbox=bbox)) > n
 
     def current_count_up_to(self, query: CarrierQuery, most: int) -> int | None:
-        """How many current carriers match ``query``, None when more than ``most``: one
-        statement that reads no carrier when the cells wholly inside the box hold more
-        than ``most``, else counts at most ``most`` + 1 of them."""
+        """How many current carriers match ``query``, None when more than ``most`` (all
+        of them, with no box and no filter, are counted whatever their number)."""
+        expression, values = self._count_up_to_sql(query, most)
+        with self._read() as cur:
+            cur.execute(self._sql(f"SELECT {expression}"), values)
+            found = int(cur.fetchone()[0])
+        capped = (query.bbox is not None or query.filters) and (found < 0 or found > most)
+        return None if capped else found
+
+    def _count_up_to_sql(self, query: CarrierQuery, most: int) -> tuple[str, tuple]:
+        """An SQL expression (and its values) for how many current carriers match
+        ``query``: -1 when the cells wholly inside its box hold more than ``most`` (no
+        carrier is read then), else the count of at most ``most`` + 1 of them; all of
+        them (no box, no filter) is the last ``pos``."""
         where, params = self._where(query)
-        count = (f"(SELECT count(*) FROM (SELECT 1 FROM {CURRENT}{where} LIMIT ?) AS up_to)",
-                 (*params, int(most) + 1))
+        if not where:
+            return f"(SELECT coalesce(max(pos), 0) FROM {CURRENT})", ()
+        count = f"(SELECT count(*) FROM (SELECT 1 FROM {CURRENT}{where} LIMIT ?) AS up_to)"
+        values = (*params, int(most) + 1)
         west, south, east, north = query.bbox or (1.0, 0.0, 0.0, 0.0)
         if query.bbox is None or query.filters or west > east:
-            sql, values = f"SELECT {count[0]}", count[1]
-        else:
-            (x0, x1), (y1, y0) = tile_index([west, east], [south, north], LEVELS[-1])
-            sql = (f"SELECT CASE WHEN (SELECT coalesce(sum(n), 0) FROM {CELLS} WHERE "
-                   "level = ? AND cx > ? AND cx < ? AND cy > ? AND cy < ?) > ? THEN -1 "
-                   f"ELSE {count[0]} END")
-            values = (LEVELS[-1], int(x0), int(x1), int(y0), int(y1), int(most), *count[1])
-        with self._read() as cur:
-            cur.execute(self._sql(sql), values)
-            found = int(cur.fetchone()[0])
-        return None if found < 0 or found > most else found
+            return count, values
+        (x0, x1), (y1, y0) = tile_index([west, east], [south, north], LEVELS[-1])
+        return (f"CASE WHEN (SELECT coalesce(sum(n), 0) FROM {CELLS} WHERE level = ? AND "
+                f"cx > ? AND cx < ? AND cy > ? AND cy < ?) > ? THEN -1 ELSE {count} END",
+                (LEVELS[-1], int(x0), int(x1), int(y0), int(y1), int(most), *values))
 
     def current_cells(self, z: int, y: int, x: int, cells: int) -> pd.DataFrame | None:
         """The counted carriers of tile ``z/y/x`` in ``cells`` × ``cells`` cells:

@@ -95,9 +95,10 @@ class CurrentCarriers:
         """:meth:`current_page` as the driver's rows, without a frame: the column names,
         at most ``query.limit`` rows, how many matched and whether rows follow.
 
-        How many matched is counted only up to ``count_up_to`` (None above it) and not
-        at all when the page settles it; a page of the whole table is a range of
-        ``pos`` (a keyset, not an OFFSET that reads every row before it).
+        One statement, one round trip: the page (a page of the whole table is a range
+        of ``pos``, a keyset, not an OFFSET that reads every row before it) and, only
+        when the page does not settle it, how many matched, counted up to
+        ``count_up_to`` (None above it; see ``_count_up_to_sql``).
         """
         where, params = self._where(query)
         columns = ["feature_id", "version", "row_no", *CARRIER_COLUMNS]
@@ -106,14 +107,22 @@ class CurrentCarriers:
             page = (f"{where} ORDER BY pos LIMIT ? OFFSET ?", (*params, limit + 1, offset))
         else:
             page = (" WHERE pos > ? ORDER BY pos LIMIT ?", (offset, limit + 1))
+        count, count_values = self._count_up_to_sql(query, count_up_to)
         with self._read() as cur:
-            cur.execute(self._sql(f"SELECT {', '.join(columns)} FROM {CURRENT}{page[0]}"),
-                        page[1])
+            cur.execute(self._sql(
+                f"WITH page AS (SELECT {', '.join(columns)}, pos FROM {CURRENT}{page[0]}) "
+                f"SELECT page.*, CASE WHEN (SELECT count(*) FROM page) <= ? THEN NULL "
+                f"ELSE {count} END FROM page ORDER BY pos"), (*page[1], limit, *count_values))
             data = cur.fetchall()
         more = len(data) > limit
+        rows = [row[:-2] for row in data[:limit]]
         if not more and (data or offset == 0):
-            return columns, data, offset + len(data), False
-        return columns, data[:limit], self._matched(query, count_up_to), more
+            return columns, rows, offset + len(data), False
+        if not data:
+            return columns, rows, self.current_count_up_to(query, count_up_to), False
+        found = int(data[0][-1])
+        capped = where and (found < 0 or found > count_up_to)  # all of them: exact, cheap
+        return columns, rows, None if capped else found, more
 
     def current_page(self, query: CarrierQuery) -> tuple[pd.DataFrame, int]:
         """One page of matching current carriers in key order, and how many matched.
@@ -130,11 +139,6 @@ class CurrentCarriers:
                         (*params, int(query.limit), int(query.offset)))
             data = cur.fetchall()
         return _frame(data, columns), matched
-
-    def _matched(self, query: CarrierQuery, most: int) -> int | None:
-        if query.bbox is None and not query.filters:
-            return self.current_count()
-        return self.current_count_up_to(query, most)
 
     def current_chunks(self, rows: int = 20_000):
         """Every current carrier in key order, ``rows`` at a time (frames like
