@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
+import orjson
 import pandas as pd
 import shapely
 
@@ -35,6 +36,8 @@ _C_ENCODE = (json.encoder.c_make_encoder(None, _ENCODER.default, json.encoder.en
                                           None, ":", ",", False, False, False)
              if json.encoder.c_make_encoder is not None else None)
 _COLLECTION_HEAD = b'{"type":"FeatureCollection","features":['
+# Cell values orjson writes exactly as json_bytes does (a float: only when finite).
+_ORJSON_SAFE = frozenset((str, int, bool, type(None)))
 
 
 class QueryError(ValueError):
@@ -377,9 +380,23 @@ def _features(table: FeatureTable, positions: np.ndarray, query: Query):
 
 
 def _feature_bytes(fid, geometry: str | None, properties: dict) -> bytes:
-    return (b'{"type":"Feature","id":' + json_bytes(fid) + b',"geometry":'
+    return (b'{"type":"Feature","id":' + _plain_json(fid) + b',"geometry":'
             + (geometry.encode() if geometry is not None else b"null")
-            + b',"properties":' + json_bytes(properties) + b"}")
+            + b',"properties":' + _plain_json(properties) + b"}")
+
+
+def _plain_json(value) -> bytes:
+    """:func:`json_bytes` of a value made of table cells (``_json_value``: str, int,
+    finite float, bool, None) by orjson, which writes them the same way 10x faster;
+    anything else it refuses (non-text keys, NaN would be null) goes to json_bytes."""
+    plain = (all(type(v) in _ORJSON_SAFE for v in value.values()) if type(value) is dict
+             else type(value) in _ORJSON_SAFE)
+    if not plain:
+        return json_bytes(value)
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json_bytes(value)
 
 
 def links_json(links: list[dict]) -> bytes:
