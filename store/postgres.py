@@ -74,13 +74,16 @@ class PostgresStore(SQLStore):
         The connection is in autocommit: each statement reads its own snapshot, as
         it would in a transaction of PostgreSQL's default READ COMMITTED, without a
         BEGIN and a ROLLBACK (two more round trips) around every read. psycopg
-        prepares a statement on the server once it has run a few times, so a
-        request's queries are planned once per connection, not per request.
+        prepares a statement on the server once it has run a few times (parsed once
+        per connection), and every execution is planned for its own values
+        (``plan_cache_mode``): a plan made once for any box would read a large box
+        through the (lat, lon) index and sort its tens of thousands of matches where
+        walking ``pos`` finds a page in a millisecond (70 ms against 2 at 1M points).
         """
         key = (os.getpid(), threading.get_ident())
         conn = self._readers.get(key)
         if conn is None or conn.closed:
-            conn = self._readers[key] = self._connection(autocommit=True)
+            conn = self._readers[key] = self._connection(autocommit=True, reader=True)
         try:
             with conn.cursor() as cur:
                 yield cur
@@ -109,9 +112,11 @@ class PostgresStore(SQLStore):
     def __del__(self):
         self.close()
 
-    def _connection(self, autocommit: bool = False):
+    def _connection(self, autocommit: bool = False, reader: bool = False):
+        options = {"options": "-c plan_cache_mode=force_custom_plan"} if reader else {}
         try:
-            return self._psycopg.connect(self.url, connect_timeout=10, autocommit=autocommit)
+            return self._psycopg.connect(self.url, connect_timeout=10, autocommit=autocommit,
+                                         **options)
         except self._psycopg.OperationalError as exc:
             raise StoreError(f"cannot connect to the PostgreSQL store: {exc}") from None
 
