@@ -87,20 +87,30 @@ class CountedCells:
         wholly inside the box, or at most ``n`` in every cell it touches. Otherwise
         (and for a box across the antimeridian) counted exactly.
         """
-        west, south, east, north = (float(v) for v in bbox)
-        if west <= east:
-            (x0, x1), (y1, y0) = tile_index([west, east], [south, north], LEVELS[-1])
-            with self._read() as cur:
-                cur.execute(self._sql(
-                    f"SELECT coalesce(sum(n), 0), coalesce(sum(CASE WHEN cx > ? AND cx < ? "
-                    f"AND cy > ? AND cy < ? THEN n ELSE 0 END), 0) FROM {CELLS} WHERE "
-                    "level = ? AND cx BETWEEN ? AND ? AND cy BETWEEN ? AND ?"),
-                    (int(x0), int(x1), int(y0), int(y1), LEVELS[-1], int(x0), int(x1),
-                     int(y0), int(y1)))
-                touched, inside = (int(v) for v in cur.fetchone())
+        counts = self._cell_counts(bbox)
+        if counts is not None:
+            inside, touched = counts
             if inside > n or touched <= n:
                 return inside > n
         return self.current_count(CarrierQuery(bbox=bbox)) > n
+
+    def _cell_counts(self, bbox) -> tuple[int, int] | None:
+        """(carriers in the finest cells wholly inside ``bbox``, carriers in every cell
+        it touches): at least and at most the carriers in the box; None for a box
+        across the antimeridian."""
+        west, south, east, north = (float(v) for v in bbox)
+        if west > east:
+            return None
+        (x0, x1), (y1, y0) = tile_index([west, east], [south, north], LEVELS[-1])
+        with self._read() as cur:
+            cur.execute(self._sql(
+                f"SELECT coalesce(sum(n), 0), coalesce(sum(CASE WHEN cx > ? AND cx < ? "
+                f"AND cy > ? AND cy < ? THEN n ELSE 0 END), 0) FROM {CELLS} WHERE "
+                "level = ? AND cx BETWEEN ? AND ? AND cy BETWEEN ? AND ?"),
+                (int(x0), int(x1), int(y0), int(y1), LEVELS[-1], int(x0), int(x1),
+                 int(y0), int(y1)))
+            touched, inside = (int(v) for v in cur.fetchone())
+        return inside, touched
 
     def current_count_up_to(self, query: CarrierQuery, most: int) -> int | None:
         """How many current carriers match ``query``, None when more than ``most`` (all

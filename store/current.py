@@ -55,15 +55,24 @@ def rebuild_sql(key_collation: str = "") -> list[str]:
 class CurrentCarriers:
     """Queries on ``carrier_current`` for a :class:`store.sql.SQLStore` (mixin)."""
 
-    def _bbox_sql(self, bbox) -> tuple[str, tuple]:
+    def _bbox_sql(self, bbox, by_index: bool = True) -> tuple[str, tuple]:
         """A WHERE clause (exact, closed box) and its values: a range of the (lat, lon)
         index, its lon tested in the index itself, so matches are counted without
         reading a row (an R*Tree or GiST index joined back to the table per match was
-        2-25x slower to count or page a box at 1,000,000 points)."""
+        2-25x slower to count or page a box at 1,000,000 points). ``by_index`` False:
+        the same tests on each row read (SQLite leaves an index alone for ``+lat``)."""
         west, south, east, north = bbox
-        return "lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?", (south, north, west, east)
+        mark = "" if by_index else "+"
+        return (f"{mark}lat BETWEEN ? AND ? AND {mark}lon BETWEEN ? AND ?",
+                (south, north, west, east))
 
-    def _where(self, query: CarrierQuery) -> tuple[str, tuple]:
+    def _box_by_index(self, query: CarrierQuery) -> bool:
+        """Whether a page of ``query`` reads its box through the (lat, lon) index (or
+        walks the carriers in key order, testing each); the dialect's planner decides
+        unless a dialect knows better."""
+        return True
+
+    def _where(self, query: CarrierQuery, by_index: bool = True) -> tuple[str, tuple]:
         clauses, params = [], []
         if query.bbox is not None:
             west, south, east, north = (float(v) for v in query.bbox)
@@ -71,7 +80,7 @@ class CurrentCarriers:
                 clauses.append("(lon >= ? OR lon <= ?) AND lat BETWEEN ? AND ?")
                 params += [west, east, south, north]
             else:
-                sql, values = self._bbox_sql((west, south, east, north))
+                sql, values = self._bbox_sql((west, south, east, north), by_index)
                 clauses.append(sql)
                 params += values
         for name, value in query.filters:
@@ -100,7 +109,7 @@ class CurrentCarriers:
         when the page does not settle it, how many matched, counted up to
         ``count_up_to`` (None above it; see ``_count_up_to_sql``).
         """
-        where, params = self._where(query)
+        where, params = self._where(query, self._box_by_index(query))
         columns = ["feature_id", "version", "row_no", *CARRIER_COLUMNS]
         limit, offset = int(query.limit), int(query.offset)
         if where:
@@ -121,7 +130,7 @@ class CurrentCarriers:
         if not data:
             return columns, rows, self.current_count_up_to(query, count_up_to), False
         found = int(data[0][-1])
-        capped = where and (found < 0 or found > count_up_to)  # all of them: exact, cheap
+        capped = bool(where) and (found < 0 or found > count_up_to)  # all: exact, cheap
         return columns, rows, None if capped else found, more
 
     def current_page(self, query: CarrierQuery) -> tuple[pd.DataFrame, int]:

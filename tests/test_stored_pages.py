@@ -123,3 +123,20 @@ def test_point_rows_write_numbers_that_read_back_as_the_rounded_coordinates():
     assert [f["geometry"]["coordinates"][0] for f in written] == \
         [118.123456, -0.0, 120.0, 33.230518]
     assert [f["properties"]["name"] for f in written] == ["甲", None, 3, None]
+
+
+@pytest.mark.parametrize("box", [BOX, (117.9, 33.2, 119.2, 34.4), (118.5, 33.8, 118.52, 33.82)])
+@pytest.mark.parametrize("offset", [0, 40, 190])
+def test_a_box_walked_in_key_order_gives_the_page_the_index_gives(app, box, offset,
+                                                                   monkeypatch):
+    from store.current import CarrierQuery
+
+    store = open_store(services(app).settings.store_url)
+    query = CarrierQuery(bbox=box, offset=offset, limit=25)
+    pages = {}
+    for by_index in (True, False):
+        monkeypatch.setattr(type(store), "_box_by_index", lambda self, q, b=by_index: b)
+        pages[by_index] = store.current_rows(query, 10_000)
+    assert pages[True] == pages[False]
+    names = [row[3] for row in pages[True][1]]
+    assert names == sorted(names) and len(names) <= 25
