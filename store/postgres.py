@@ -83,7 +83,8 @@ class PostgresStore(SQLStore):
         key = (os.getpid(), threading.get_ident())
         conn = self._readers.get(key)
         if conn is None or conn.closed:
-            conn = self._readers[key] = self._connection(autocommit=True, reader=True)
+            conn = self._readers[key] = self._connection(autocommit=True)
+            conn.execute("SET plan_cache_mode = force_custom_plan")
         try:
             with conn.cursor() as cur:
                 yield cur
@@ -112,11 +113,9 @@ class PostgresStore(SQLStore):
     def __del__(self):
         self.close()
 
-    def _connection(self, autocommit: bool = False, reader: bool = False):
-        options = {"options": "-c plan_cache_mode=force_custom_plan"} if reader else {}
+    def _connection(self, autocommit: bool = False):
         try:
-            return self._psycopg.connect(self.url, connect_timeout=10, autocommit=autocommit,
-                                         **options)
+            return self._psycopg.connect(self.url, connect_timeout=10, autocommit=autocommit)
         except self._psycopg.OperationalError as exc:
             raise StoreError(f"cannot connect to the PostgreSQL store: {exc}") from None
 
