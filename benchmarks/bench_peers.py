@@ -17,7 +17,7 @@ and the note says why. Every server runs 2 workers.
 
 Headlines first, the requests no cache has seen (each a new URL, in a row, median of
 30 with the 10th–90th percentile band as the note): a bbox of limit=100, one feature
-by id, a page of 10 at a new offset. Then each server's worker RSS after the run and
+by id, a page of 10 at a new offset, a vector tile at z12 (innomap and tipg). Then each server's worker RSS after the run and
 the time from launch to its first answer. Last, labelled as cache, requests/s of one
 URL repeated (wrk) for the same cases and one vector tile at z8 over 宿迁 (innomap
 answers repeats from its response cache; tipg and pygeoapi have none). Also
@@ -41,6 +41,7 @@ from benchmarks import Result
 from benchmarks.bench_api import WORK as BENCH_API_WORK
 from benchmarks.bench_api import _free_port, _pygeoapi_config, _rps
 from benchmarks.bench_stored import _get, seeded_rows, worker_rss_mb
+from geo.tiles import tile_index
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "build" / "bench_peers"
@@ -146,12 +147,13 @@ class Server:
 
 
 DISTINCT = 30
+DISTINCT_TILE_ZOOM = 12  # tiles of points (not counted cells), ~200 points each at 1M
 
 
 def distinct_urls(case: str, template: str, n: int) -> list[str]:
     """``DISTINCT`` different paths of ``case`` from the server's ``template`` (each new
-    to any cache): boxes of 0.4° marching across the points, ids and offsets spread
-    over the ``n`` points."""
+    to any cache): boxes of 0.4° and tiles marching across the points, ids and offsets
+    spread over the ``n`` points."""
     out = []
     for i in range(DISTINCT):
         if case == "bbox":
@@ -160,6 +162,9 @@ def distinct_urls(case: str, template: str, n: int) -> list[str]:
         elif case == "id":
             row = (i * 7919) % n
             out.append(template.format(row=row, pos=row + 1))
+        elif case == "tile":
+            x, y = tile_index([117.0 + i * 0.08], [33.3 + i * 0.05], DISTINCT_TILE_ZOOM)
+            out.append(template.format(z=DISTINCT_TILE_ZOOM, x=int(x[0]), y=int(y[0])))
         else:
             out.append(template.format(offset=(i * 104_729) % (n - 10)))
     return out
@@ -188,7 +193,8 @@ def servers(url: str, feature_id: str, venvs: dict) -> dict:
          "tile z8": f"/api/collections/imported-carriers/tiles/WebMercatorQuad/{z}/{y}/{x}"},
         {"bbox": "/api/collections/imported-carriers/items?bbox={bbox}&limit=100&f=json",
          "id": "/api/collections/imported-carriers/items/c1-{row}?f=json",
-         "page": "/api/collections/imported-carriers/items?limit=10&offset={offset}&f=json"})}
+         "page": "/api/collections/imported-carriers/items?limit=10&offset={offset}&f=json",
+         "tile": "/api/collections/imported-carriers/tiles/WebMercatorQuad/{z}/{y}/{x}"})}
     if "tipg" in venvs:
         out["tipg"] = (
             [str(venvs["tipg"] / "bin" / "uvicorn"), "tipg.main:app", "--workers",
@@ -200,7 +206,8 @@ def servers(url: str, feature_id: str, venvs: dict) -> dict:
              "tile z8": f"/collections/public.points/tiles/WebMercatorQuad/{z}/{x}/{y}"},
             {"bbox": "/collections/public.points/items?bbox={bbox}&limit=100",
              "id": "/collections/public.points/items/{pos}",
-             "page": "/collections/public.points/items?limit=10&offset={offset}"})
+             "page": "/collections/public.points/items?limit=10&offset={offset}",
+             "tile": "/collections/public.points/tiles/WebMercatorQuad/{z}/{x}/{y}"})
     if "pygeoapi" in venvs:
         config, env = _pygeoapi_postgres(url, venvs["pygeoapi"])
         out["pygeoapi"] = (
@@ -281,7 +288,8 @@ def run() -> list[Result]:
 
 
 DISTINCT_LABELS = {"bbox": "bbox limit=100", "id": "one feature by id",
-                   "page": "page of 10 at a new offset"}
+                   "page": "page of 10 at a new offset",
+                   "tile": f"vector tile at z{DISTINCT_TILE_ZOOM}"}
 
 
 def _results(n: int, figures: dict, rate: float, why: dict) -> list[Result]:
@@ -300,6 +308,8 @@ def _results(n: int, figures: dict, rate: float, why: dict) -> list[Result]:
             peers.append((peer, theirs))
     for peer, theirs in peers:
         for case, title in DISTINCT_LABELS.items():
+            if f"distinct {case}" not in theirs:  # pygeoapi serves no tiles
+                continue
             mine, other = ours[f"distinct {case}"], theirs[f"distinct {case}"]
             out.append(Result(
                 f"peers {label}: {title}, each URL new (median of {DISTINCT})", "seconds",
