@@ -18,10 +18,10 @@ and the note says why. Every server runs 2 workers.
 Headlines first, the requests no cache has seen (each a new URL, in a row, median of
 30 with the 10th–90th percentile band as the note): a bbox of limit=100, one feature
 by id, a page of 10 at a new offset, a vector tile at z12 (innomap and tipg). Then
-each server's worker RSS after the run and the time from launch to its first answer. Last, labelled as cache, requests/s of one
-URL repeated (wrk) for the same cases and one vector tile at z8 over 宿迁 (innomap
-answers repeats from its response cache; tipg and pygeoapi have none). Also
-innomap's import rows/s into PostGIS.
+each server's worker RSS after the run and the time from launch to its first answer.
+Last, labelled as cache, requests/s of one URL repeated (wrk) for the same cases and
+one vector tile at z8 over 宿迁 (innomap answers repeats from its response cache;
+tipg and pygeoapi have none). Also innomap's import rows/s into PostGIS.
 """
 
 from __future__ import annotations
