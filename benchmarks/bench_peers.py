@@ -13,12 +13,15 @@ the peers:
 
 Each peer is installed by this benchmark into its own venv under
 ``build/bench_peers`` (gitignored); a peer that cannot be installed is left out
-and the note says why. Every server runs 2 workers. Cases: bbox limit=100, one
-feature by id, a page of 10, and (innomap, tipg) one vector tile at z8 over 宿迁,
-each as requests/s of one URL repeated (wrk); "distinct bbox" is the median time
-of 30 different bbox requests in a row, which no response cache has seen. Also:
-each server's worker RSS after the run and the time from launch to its first
-answer; innomap's import rows/s into PostGIS.
+and the note says why. Every server runs 2 workers.
+
+Headlines first, the requests no cache has seen (each a new URL, in a row, median of
+30 with the 10th–90th percentile band as the note): a bbox of limit=100, one feature
+by id, a page of 10 at a new offset, a vector tile at z12 (innomap and tipg). Then
+each server's worker RSS after the run and the time from launch to its first answer.
+Last, labelled as cache, requests/s of one URL repeated (wrk) for the same cases and
+one vector tile at z8 over 宿迁 (innomap answers repeats from its response cache;
+tipg and pygeoapi have none). Also innomap's import rows/s into PostGIS.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from benchmarks import Result
 from benchmarks.bench_api import WORK as BENCH_API_WORK
 from benchmarks.bench_api import _free_port, _pygeoapi_config, _rps
 from benchmarks.bench_stored import _get, seeded_rows, worker_rss_mb
+from geo.tiles import tile_index
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "build" / "bench_peers"
@@ -142,18 +146,41 @@ class Server:
             self.proc.wait()
 
 
-def distinct_bbox_seconds(url: str, template: str) -> float:
-    """Median seconds of 30 different bbox requests (each new to any cache)."""
-    times = []
-    for i in range(30):
-        west, south = 117.0 + i * 0.07, 33.2 + i * 0.04
-        times.append(_get(url + template.format(bbox=f"{west},{south},{west + 0.4},"
-                                                     f"{south + 0.4}")))
-    return statistics.median(times)
+DISTINCT = 30
+DISTINCT_TILE_ZOOM = 12  # tiles of points (not counted cells), ~200 points each at 1M
+
+
+def distinct_urls(case: str, template: str, n: int) -> list[str]:
+    """``DISTINCT`` different paths of ``case`` from the server's ``template`` (each new
+    to any cache): boxes of 0.4° and tiles marching across the points, ids and offsets
+    spread over the ``n`` points."""
+    out = []
+    for i in range(DISTINCT):
+        if case == "bbox":
+            west, south = 117.0 + i * 0.07, 33.2 + i * 0.04
+            out.append(template.format(bbox=f"{west},{south},{west + 0.4},{south + 0.4}"))
+        elif case == "id":
+            row = (i * 7919) % n
+            out.append(template.format(row=row, pos=row + 1))
+        elif case == "tile":
+            x, y = tile_index([117.0 + i * 0.08], [33.3 + i * 0.05], DISTINCT_TILE_ZOOM)
+            out.append(template.format(z=DISTINCT_TILE_ZOOM, x=int(x[0]), y=int(y[0])))
+        else:
+            out.append(template.format(offset=(i * 104_729) % (n - 10)))
+    return out
+
+
+def distinct_seconds(url: str, paths: list[str]) -> tuple[float, float, float]:
+    """Median, 10th and 90th percentile seconds of requests to ``paths`` in a row."""
+    times = sorted(_get(url + path) for path in paths)
+    deciles = statistics.quantiles(times, n=10)
+    return statistics.median(times), deciles[0], deciles[-1]
 
 
 def servers(url: str, feature_id: str, venvs: dict) -> dict:
-    """name → (command, env, paths of the cases, bbox template)."""
+    """name → (command, env, paths of the repeated cases, templates of the distinct
+    cases: ``{bbox}``, ``{row}`` (innomap's id holds the source row, from 0) or ``{pos}``
+    (the peers' id: the row's place in key order, from 1), ``{offset}``)."""
     z, y, x = TILE
     out = {"innomap": (
         [str(Path(sys.executable).parent / "gunicorn"), "--preload", "--workers",
@@ -164,7 +191,10 @@ def servers(url: str, feature_id: str, venvs: dict) -> dict:
          "by id": f"/api/collections/imported-carriers/items/{feature_id}?f=json",
          "page of 10": "/api/collections/imported-carriers/items?limit=10&f=json",
          "tile z8": f"/api/collections/imported-carriers/tiles/WebMercatorQuad/{z}/{y}/{x}"},
-        "/api/collections/imported-carriers/items?bbox={bbox}&limit=100&f=json")}
+        {"bbox": "/api/collections/imported-carriers/items?bbox={bbox}&limit=100&f=json",
+         "id": "/api/collections/imported-carriers/items/c1-{row}?f=json",
+         "page": "/api/collections/imported-carriers/items?limit=10&offset={offset}&f=json",
+         "tile": "/api/collections/imported-carriers/tiles/WebMercatorQuad/{z}/{y}/{x}"})}
     if "tipg" in venvs:
         out["tipg"] = (
             [str(venvs["tipg"] / "bin" / "uvicorn"), "tipg.main:app", "--workers",
@@ -174,7 +204,10 @@ def servers(url: str, feature_id: str, venvs: dict) -> dict:
              "by id": "/collections/public.points/items/1",
              "page of 10": "/collections/public.points/items?limit=10",
              "tile z8": f"/collections/public.points/tiles/WebMercatorQuad/{z}/{x}/{y}"},
-            "/collections/public.points/items?bbox={bbox}&limit=100")
+            {"bbox": "/collections/public.points/items?bbox={bbox}&limit=100",
+             "id": "/collections/public.points/items/{pos}",
+             "page": "/collections/public.points/items?limit=10&offset={offset}",
+             "tile": "/collections/public.points/tiles/WebMercatorQuad/{z}/{x}/{y}"})
     if "pygeoapi" in venvs:
         config, env = _pygeoapi_postgres(url, venvs["pygeoapi"])
         out["pygeoapi"] = (
@@ -184,7 +217,9 @@ def servers(url: str, feature_id: str, venvs: dict) -> dict:
             {"bbox limit=100": f"/collections/points/items?bbox={BBOX}&limit=100&f=json",
              "by id": "/collections/points/items/1?f=json",
              "page of 10": "/collections/points/items?limit=10&f=json"},
-            "/collections/points/items?bbox={bbox}&limit=100&f=json")
+            {"bbox": "/collections/points/items?bbox={bbox}&limit=100&f=json",
+             "id": "/collections/points/items/{pos}?f=json",
+             "page": "/collections/points/items?limit=10&offset={offset}&f=json"})
     return out
 
 
@@ -212,11 +247,13 @@ def _pygeoapi_postgres(url: str, venv: Path) -> tuple[Path, dict]:
 def measure_size(url: str, n: int, venvs: dict) -> tuple[dict, float]:
     rate = load(url, n)
     figures = {}
-    for name, (command, env, paths, template) in servers(url, "c1-0", venvs).items():
+    for name, (command, env, paths, templates) in servers(url, "c1-0", venvs).items():
         try:
             with Server(command, env, paths["bbox limit=100"]) as server:
-                row = {"first": server.first,
-                       "distinct bbox": distinct_bbox_seconds(server.url, template)}
+                row = {"first": server.first}
+                for case, template in templates.items():
+                    row[f"distinct {case}"] = distinct_seconds(
+                        server.url, distinct_urls(case, template, n))
                 for case, path in paths.items():
                     row[case] = _rps(server.url + path)
                 row["rss"] = max(worker_rss_mb(server.proc.pid) or [float("nan")])
@@ -250,29 +287,47 @@ def run() -> list[Result]:
     return results
 
 
+DISTINCT_LABELS = {"bbox": "bbox limit=100", "id": "one feature by id",
+                   "page": "page of 10 at a new offset",
+                   "tile": f"vector tile at z{DISTINCT_TILE_ZOOM}"}
+
+
 def _results(n: int, figures: dict, rate: float, why: dict) -> list[Result]:
     ours, out = figures["innomap"], []
     label = f"{n // 1000}k points"
-    note = f"{WORKERS} workers each, same PostGIS; repeated URL (innomap answers repeats " \
-           "from its response cache)"
+    cached = f"{WORKERS} workers each, same PostGIS; innomap answers a repeated URL from " \
+             "its response cache, the peers have none"
+    peers = []
     for peer in ("tipg", "pygeoapi"):
         theirs = figures.get(peer)
         if theirs is None or "error" in theirs:
             reason = why.get(peer) or (theirs or {}).get("error", "not run")
             out.append(Result(f"peers {label}: {peer}", "not measured", "", float("nan"),
                               peer, float("nan"), reason))
-            continue
-        for case in ("bbox limit=100", "by id", "page of 10", "tile z8"):
-            if case in theirs:
-                out.append(Result(f"peers {label}: {case}", "requests/s", "req/s", ours[case],
-                                  peer, theirs[case], note))
-        out.append(Result(f"peers {label}: distinct bbox (median of 30)", "seconds", "s",
-                          ours["distinct bbox"], peer, theirs["distinct bbox"],
-                          "each bbox new: the query itself"))
+        else:
+            peers.append((peer, theirs))
+    for peer, theirs in peers:
+        for case, title in DISTINCT_LABELS.items():
+            if f"distinct {case}" not in theirs:  # pygeoapi serves no tiles
+                continue
+            mine, other = ours[f"distinct {case}"], theirs[f"distinct {case}"]
+            out.append(Result(
+                f"peers {label}: {title}, each URL new (median of {DISTINCT})", "seconds",
+                "s", mine[0], peer, other[0],
+                f"no cache: the query itself; 10th-90th percentile innomap "
+                f"{mine[1] * 1e3:.1f}-{mine[2] * 1e3:.1f} ms, {peer} "
+                f"{other[1] * 1e3:.1f}-{other[2] * 1e3:.1f} ms"))
+    for peer, theirs in peers:
         out.append(Result(f"peers {label}: worker RSS", "memory", "MB", ours["rss"], peer,
                           theirs["rss"], "largest worker after the run"))
         out.append(Result(f"peers {label}: launch to first answer", "time", "s",
                           ours["first"], peer, theirs["first"], ""))
+    for peer, theirs in peers:
+        for case in ("bbox limit=100", "by id", "page of 10", "tile z8"):
+            if case in theirs:
+                out.append(Result(f"peers {label}: {case}, one URL repeated (cache)",
+                                  "requests/s", "req/s", ours[case], peer, theirs[case],
+                                  cached))
     out.append(Result(f"peers {label}: import into PostGIS", "rows/s", "rows/s", rate,
                       "goal for 500k rows in 60 s", 500_000 / 60,
                       "Store.add_import of a DataFrame: executemany, current table rebuilt"))

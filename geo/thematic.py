@@ -26,7 +26,6 @@ import math
 import warnings
 from dataclasses import dataclass
 
-import mapclassify
 import numpy as np
 import pandas as pd
 from branca.utilities import color_brewer
@@ -175,6 +174,8 @@ def _classify_present(data: np.ndarray, scheme: str, k: int, breaks):
     distinct = np.unique(data)
     if scheme != "user_defined" and (len(distinct) == 1 or k == 1):
         return lower, (float(data.max()),), np.zeros(len(data), dtype=int)
+    import mapclassify  # here, not at start-up: it brings scipy and scikit-learn (~110 MB)
+
     with warnings.catch_warnings():
         # mapclassify warns when it lowers k for repeated values, and that numba
         # is absent (the pure-Python Fisher-Jenks is fast enough for counties).

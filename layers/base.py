@@ -143,6 +143,12 @@ class Layer(abc.ABC):
         like ``load``'s, and how many matched."""
         raise NotImplementedError(f"layer {self.id} is not store-backed")
 
+    def query_rows(self, ctx: LayerContext, query: PageQuery, count_up_to: int):
+        """:meth:`query` without a frame, for a layer of points that can: a
+        ``geo.feature_rows.PointRows`` page, how many matched (None: more than
+        ``count_up_to``) and whether features follow; None when the layer cannot."""
+        return None
+
     def feature(self, ctx: LayerContext, feature_id: str) -> gpd.GeoDataFrame:
         """The feature with id ``feature_id`` (a frame of one row, or of none)."""
         raise NotImplementedError(f"layer {self.id} is not store-backed")

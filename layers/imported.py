@@ -12,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.feature_rows import PointRows
 from layers.base import Layer, LayerContext, PageQuery
 from layers.boundaries import display_boundaries
 from store import COLUMNS, Store, open_store
@@ -69,6 +70,19 @@ def carriers_frame(rows: pd.DataFrame) -> gpd.GeoDataFrame:
     }).rename(columns={"datum": "datum_given"})
     geometry = gpd.points_from_xy(rows["lon"].astype(float), rows["lat"].astype(float))
     return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+
+
+def carrier_rows(columns: list[str], rows: list[tuple]) -> PointRows:
+    """Rows of the store's current carriers (``columns``) as the points
+    :func:`carriers_frame` makes of them, with the same properties, without a frame."""
+    at = {name: i for i, name in enumerate(columns)}
+    names = ["id", *[c for c in COLUMNS["carriers"] if c not in ("lon", "lat")], "version"]
+    take = [at["feature_id" if n == "id" else n] for n in names]
+    names[names.index("datum")] = "datum_given"
+    lon, lat = at["lon"], at["lat"]
+    return PointRows([row[at["feature_id"]] for row in rows], [row[lon] for row in rows],
+                     [row[lat] for row in rows], names,
+                     [[row[i] for i in take] for row in rows])
 
 
 def version_frame(layer_id: str, store: Store, boundaries: gpd.GeoDataFrame,
@@ -138,6 +152,16 @@ class ImportedCarriers(Layer):
         rows, matched = store.current_page(CarrierQuery(query.bbox, filters, query.offset,
                                                         query.limit))
         return carriers_frame(rows), matched
+
+    def query_rows(self, ctx: LayerContext, query: PageQuery, count_up_to: int):
+        store = context_store(ctx)
+        if store is None:
+            return None
+        filters = tuple((self.STORE_COLUMNS.get(name, name), value)
+                        for name, value in query.filters)
+        columns, rows, matched, more = store.current_rows(
+            CarrierQuery(query.bbox, filters, query.offset, query.limit), count_up_to)
+        return carrier_rows(columns, rows), matched, more
 
     def feature(self, ctx: LayerContext, feature_id: str) -> gpd.GeoDataFrame:
         frame, _ = self.query(ctx, PageQuery(filters=(("id", str(feature_id)),), limit=1))

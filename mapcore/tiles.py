@@ -17,6 +17,7 @@ import numpy as np
 import shapely
 
 from geo import tiles
+from layers.base import PageQuery
 
 TILE_POINTS_MAX = 2000
 GRID_CELLS = 64
@@ -55,6 +56,11 @@ def _stored(ctx, layer, z, y, x):
     if cells is not None and int(cells["count"].sum()) > TILE_POINTS_MAX:
         geoms = shapely.points(cells["lon"].to_numpy(), cells["lat"].to_numpy())
         return geoms, [{"count": int(n), "cluster": 1} for n in cells["count"]]
+    rows = layer.query_rows(ctx, PageQuery(bbox=bbox, limit=TILE_POINTS_MAX + 1), 0)
+    if rows is not None:  # one query, no frame
+        page = rows[0]
+        return page.geometry, [{name: record[name] for name in STORED_PROPERTIES}
+                               for record in page.records]
     keys, _, _ = layer.points(ctx, bbox)
     frame = layer.at(ctx, keys)
     columns = [c for c in STORED_PROPERTIES if c in frame.columns]

@@ -87,20 +87,58 @@ class CountedCells:
         wholly inside the box, or at most ``n`` in every cell it touches. Otherwise
         (and for a box across the antimeridian) counted exactly.
         """
-        west, south, east, north = (float(v) for v in bbox)
-        if west <= east:
-            (x0, x1), (y1, y0) = tile_index([west, east], [south, north], LEVELS[-1])
-            with self._read() as cur:
-                cur.execute(self._sql(
-                    f"SELECT coalesce(sum(n), 0), coalesce(sum(CASE WHEN cx > ? AND cx < ? "
-                    f"AND cy > ? AND cy < ? THEN n ELSE 0 END), 0) FROM {CELLS} WHERE "
-                    "level = ? AND cx BETWEEN ? AND ? AND cy BETWEEN ? AND ?"),
-                    (int(x0), int(x1), int(y0), int(y1), LEVELS[-1], int(x0), int(x1),
-                     int(y0), int(y1)))
-                touched, inside = (int(v) for v in cur.fetchone())
+        counts = self._cell_counts(bbox)
+        if counts is not None:
+            inside, touched = counts
             if inside > n or touched <= n:
                 return inside > n
         return self.current_count(CarrierQuery(bbox=bbox)) > n
+
+    def _cell_counts(self, bbox) -> tuple[int, int] | None:
+        """(carriers in the finest cells wholly inside ``bbox``, carriers in every cell
+        it touches): at least and at most the carriers in the box; None for a box
+        across the antimeridian."""
+        west, south, east, north = (float(v) for v in bbox)
+        if west > east:
+            return None
+        (x0, x1), (y1, y0) = tile_index([west, east], [south, north], LEVELS[-1])
+        with self._read() as cur:
+            cur.execute(self._sql(
+                f"SELECT coalesce(sum(n), 0), coalesce(sum(CASE WHEN cx > ? AND cx < ? "
+                f"AND cy > ? AND cy < ? THEN n ELSE 0 END), 0) FROM {CELLS} WHERE "
+                "level = ? AND cx BETWEEN ? AND ? AND cy BETWEEN ? AND ?"),
+                (int(x0), int(x1), int(y0), int(y1), LEVELS[-1], int(x0), int(x1),
+                 int(y0), int(y1)))
+            touched, inside = (int(v) for v in cur.fetchone())
+        return inside, touched
+
+    def current_count_up_to(self, query: CarrierQuery, most: int) -> int | None:
+        """How many current carriers match ``query``, None when more than ``most`` (all
+        of them, with no box and no filter, are counted whatever their number)."""
+        expression, values = self._count_up_to_sql(query, most)
+        with self._read() as cur:
+            cur.execute(self._sql(f"SELECT {expression}"), values)
+            found = int(cur.fetchone()[0])
+        capped = (query.bbox is not None or query.filters) and (found < 0 or found > most)
+        return None if capped else found
+
+    def _count_up_to_sql(self, query: CarrierQuery, most: int) -> tuple[str, tuple]:
+        """An SQL expression (and its values) for how many current carriers match
+        ``query``: -1 when the cells wholly inside its box hold more than ``most`` (no
+        carrier is read then), else the count of at most ``most`` + 1 of them; all of
+        them (no box, no filter) is the last ``pos``."""
+        where, params = self._where(query)
+        if not where:
+            return f"(SELECT coalesce(max(pos), 0) FROM {CURRENT})", ()
+        count = f"(SELECT count(*) FROM (SELECT 1 FROM {CURRENT}{where} LIMIT ?) AS up_to)"
+        values = (*params, int(most) + 1)
+        west, south, east, north = query.bbox or (1.0, 0.0, 0.0, 0.0)
+        if query.bbox is None or query.filters or west > east:
+            return count, values
+        (x0, x1), (y1, y0) = tile_index([west, east], [south, north], LEVELS[-1])
+        return (f"CASE WHEN (SELECT coalesce(sum(n), 0) FROM {CELLS} WHERE level = ? AND "
+                f"cx > ? AND cx < ? AND cy > ? AND cy < ?) > ? THEN -1 ELSE {count} END",
+                (LEVELS[-1], int(x0), int(x1), int(y0), int(y1), int(most), *values))
 
     def current_cells(self, z: int, y: int, x: int, cells: int) -> pd.DataFrame | None:
         """The counted carriers of tile ``z/y/x`` in ``cells`` × ``cells`` cells:

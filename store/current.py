@@ -55,15 +55,24 @@ def rebuild_sql(key_collation: str = "") -> list[str]:
 class CurrentCarriers:
     """Queries on ``carrier_current`` for a :class:`store.sql.SQLStore` (mixin)."""
 
-    def _bbox_sql(self, bbox) -> tuple[str, tuple]:
+    def _bbox_sql(self, bbox, by_index: bool = True) -> tuple[str, tuple]:
         """A WHERE clause (exact, closed box) and its values: a range of the (lat, lon)
         index, its lon tested in the index itself, so matches are counted without
         reading a row (an R*Tree or GiST index joined back to the table per match was
-        2-25x slower to count or page a box at 1,000,000 points)."""
+        2-25x slower to count or page a box at 1,000,000 points). ``by_index`` False:
+        the same tests on each row read (SQLite leaves an index alone for ``+lat``)."""
         west, south, east, north = bbox
-        return "lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?", (south, north, west, east)
+        mark = "" if by_index else "+"
+        return (f"{mark}lat BETWEEN ? AND ? AND {mark}lon BETWEEN ? AND ?",
+                (south, north, west, east))
 
-    def _where(self, query: CarrierQuery) -> tuple[str, tuple]:
+    def _box_by_index(self, query: CarrierQuery) -> bool:
+        """Whether a page of ``query`` reads its box through the (lat, lon) index (or
+        walks the carriers in key order, testing each); the dialect's planner decides
+        unless a dialect knows better."""
+        return True
+
+    def _where(self, query: CarrierQuery, by_index: bool = True) -> tuple[str, tuple]:
         clauses, params = [], []
         if query.bbox is not None:
             west, south, east, north = (float(v) for v in query.bbox)
@@ -71,7 +80,7 @@ class CurrentCarriers:
                 clauses.append("(lon >= ? OR lon <= ?) AND lat BETWEEN ? AND ?")
                 params += [west, east, south, north]
             else:
-                sql, values = self._bbox_sql((west, south, east, north))
+                sql, values = self._bbox_sql((west, south, east, north), by_index)
                 clauses.append(sql)
                 params += values
         for name, value in query.filters:
@@ -82,11 +91,47 @@ class CurrentCarriers:
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", tuple(params)
 
     def current_count(self, query: CarrierQuery = CarrierQuery()) -> int:
-        """How many current carriers match ``query`` (paging ignored)."""
+        """How many current carriers match ``query`` (paging ignored); all of them is
+        the last ``pos`` (they are numbered 1..n), one index lookup."""
         where, params = self._where(query)
+        count = f"count(*) FROM {CURRENT}{where}" if where else f"max(pos) FROM {CURRENT}"
         with self._read() as cur:
-            cur.execute(self._sql(f"SELECT count(*) FROM {CURRENT}{where}"), params)
-            return int(cur.fetchone()[0])
+            cur.execute(self._sql(f"SELECT {count}"), params)
+            return int(cur.fetchone()[0] or 0)
+
+    def current_rows(self, query: CarrierQuery, count_up_to: int
+                     ) -> tuple[list[str], list[tuple], int | None, bool]:
+        """:meth:`current_page` as the driver's rows, without a frame: the column names,
+        at most ``query.limit`` rows, how many matched and whether rows follow.
+
+        One statement, one round trip: the page (a page of the whole table is a range
+        of ``pos``, a keyset, not an OFFSET that reads every row before it) and, only
+        when the page does not settle it, how many matched, counted up to
+        ``count_up_to`` (None above it; see ``_count_up_to_sql``).
+        """
+        where, params = self._where(query, self._box_by_index(query))
+        columns = ["feature_id", "version", "row_no", *CARRIER_COLUMNS]
+        limit, offset = int(query.limit), int(query.offset)
+        if where:
+            page = (f"{where} ORDER BY pos LIMIT ? OFFSET ?", (*params, limit + 1, offset))
+        else:
+            page = (" WHERE pos > ? ORDER BY pos LIMIT ?", (offset, limit + 1))
+        count, count_values = self._count_up_to_sql(query, count_up_to)
+        with self._read() as cur:
+            cur.execute(self._sql(
+                f"WITH page AS (SELECT {', '.join(columns)}, pos FROM {CURRENT}{page[0]}) "
+                f"SELECT page.*, CASE WHEN (SELECT count(*) FROM page) <= ? THEN NULL "
+                f"ELSE {count} END FROM page ORDER BY pos"), (*page[1], limit, *count_values))
+            data = cur.fetchall()
+        more = len(data) > limit
+        rows = [row[:-2] for row in data[:limit]]
+        if not more and (data or offset == 0):
+            return columns, rows, offset + len(data), False
+        if not data:
+            return columns, rows, self.current_count_up_to(query, count_up_to), False
+        found = int(data[0][-1])
+        capped = bool(where) and (found < 0 or found > count_up_to)  # all: exact, cheap
+        return columns, rows, None if capped else found, more
 
     def current_page(self, query: CarrierQuery) -> tuple[pd.DataFrame, int]:
         """One page of matching current carriers in key order, and how many matched.

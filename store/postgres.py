@@ -69,15 +69,25 @@ class PostgresStore(SQLStore):
     def _read(self):
         """A cursor on this thread's reading connection, kept open between reads (a
         new connection per read would cost more than the read); never one inherited
-        from another process (gunicorn forks after loading)."""
+        from another process (gunicorn forks after loading).
+
+        The connection is in autocommit: each statement reads its own snapshot, as
+        it would in a transaction of PostgreSQL's default READ COMMITTED, without a
+        BEGIN and a ROLLBACK (two more round trips) around every read. psycopg
+        prepares a statement on the server once it has run a few times (parsed once
+        per connection), and every execution is planned for its own values
+        (``plan_cache_mode``): a plan made once for any box would read a large box
+        through the (lat, lon) index and sort its tens of thousands of matches where
+        walking ``pos`` finds a page in a millisecond (70 ms against 2 at 1M points).
+        """
         key = (os.getpid(), threading.get_ident())
         conn = self._readers.get(key)
         if conn is None or conn.closed:
-            conn = self._readers[key] = self._connection()
+            conn = self._readers[key] = self._connection(autocommit=True)
+            conn.execute("SET plan_cache_mode = force_custom_plan")
         try:
             with conn.cursor() as cur:
                 yield cur
-            conn.rollback()
         except BaseException:
             self._readers.pop(key, None)
             conn.close()

@@ -107,6 +107,21 @@ class SQLiteStore(SQLStore):
         lon_at, lat_at = 3, 4  # positions of lon, lat in CARRIER_COLUMNS
         return "?", lambda rec: (gpkg_point(rec[lon_at], rec[lat_at]),)
 
+    def _box_by_index(self, query) -> bool:
+        """SQLite plans a box without knowing how many carriers it holds: it reads every
+        match through the (lat, lon) index and sorts them to take a page (23 ms for the
+        ~22,000 of a 0.4° box at 1M points). Where the counted cells show the box dense
+        enough that walking the carriers in key order meets the page's end sooner
+        than the index would meet its matches, the page walks (2 ms)."""
+        if query.bbox is None or query.filters:
+            return True
+        counts = self._cell_counts(query.bbox)
+        if not counts or counts[0] == 0:
+            return True
+        inside, touched = counts
+        walked = (query.offset + query.limit + 1) * self.current_count() / inside
+        return walked >= touched
+
     def _rebuild_current(self, cur) -> None:
         # The index is built once over the new rows, not row by row while they go in.
         cur.execute(f"DROP INDEX IF EXISTS {LATLON}")

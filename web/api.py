@@ -159,7 +159,7 @@ def item(cid, fid):
     if found is None:
         raise NotFound(f"集合 {cid} 中没有 id 为 {fid!r} 的要素。")
     table, position = found
-    query, fmt = parse_feature_query(request.args, table, request.accept_mimetypes)
+    query, fmt = parse_feature_query(request.args, source.table, request.accept_mimetypes)
     _check_acceptable(ITEM_TYPES)
     links = _item_links(request, source, table, position)
     body = features.feature(table, position, query, links)
@@ -256,8 +256,8 @@ def _items_links(req, layer, query, selection) -> list[dict]:
                        layer.title),
              docs.link(absolute(req, f"/api/collections/{layer.id}/queryables"),
                        docs.REL_QUERYABLES, docs.SCHEMA_JSON, "可筛选属性")]
-    end = query.offset + len(selection.positions)
-    if end < selection.matched:
+    if selection.continues(query.offset):
+        end = query.offset + len(selection.positions)
         links.append(docs.link(href(end), "next", docs.GEOJSON, "下一页"))
     if query.offset > 0:
         links.append(docs.link(href(max(0, query.offset - query.limit)), "prev",

@@ -401,7 +401,7 @@ def _schemas() -> dict:
         "Feature": feature,
         "FeatureCollection": {
             "type": "object",
-            "required": ["type", "features", "numberMatched", "numberReturned", "links"],
+            "required": ["type", "features", "numberReturned", "links"],
             "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]},
                            "features": {"type": "array",
                                         "items": {"$ref": "#/components/schemas/Feature"}},

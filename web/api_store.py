@@ -91,24 +91,41 @@ class MemoryFeatures(CollectionFeatures):
                                              in self.table.schema.items()}
 
 
+#: A store counts the features matching a query exactly up to this many; above it a
+#: page has no ``numberMatched`` (optional in OGC API – Features 1.0.1, Req. 29), only
+#: a ``next`` link while features follow.
+COUNT_UP_TO = features.MAX_LIMIT
+
+
 class StoredFeatures(CollectionFeatures):
-    """A collection whose rows stay in the store, read through the Layer's query methods."""
+    """A collection whose rows stay in the store, read through the Layer's query methods
+    (:meth:`layers.base.Layer.query_rows` where the layer answers without a frame)."""
 
     def page(self, query):
         if query.cql is not None or query.sortby:
             raise InvalidParameter(f"集合 {self.collection.id} 的要素保存在数据库中按需查询，"
                                    f"支持 bbox、属性等值过滤与分页（limit、offset），"
                                    f"不支持 filter 与 sortby。")
-        frame, matched = self.layer.query(self.ctx, PageQuery(
-            bbox=query.bbox, filters=query.filters, offset=query.offset, limit=query.limit))
-        table = self._page_table(frame)
-        return table, Selection(positions=np.arange(len(table)), matched=matched)
+        page = PageQuery(bbox=query.bbox, filters=query.filters, offset=query.offset,
+                         limit=query.limit)
+        rows = self.layer.query_rows(self.ctx, page, COUNT_UP_TO)
+        if rows is not None:
+            table, matched, more = rows
+        else:
+            frame, matched = self.layer.query(self.ctx, page)
+            table, more = self._page_table(frame), False
+        return table, Selection(positions=np.arange(len(table)), matched=matched, more=more)
 
     def item(self, feature_id):
-        frame = self.layer.feature(self.ctx, feature_id)
-        if not len(frame):
-            return None
-        table = self._page_table(frame)
+        rows = self.layer.query_rows(self.ctx, PageQuery(
+            filters=((self.layer.id_field, str(feature_id)),), limit=1), COUNT_UP_TO)
+        if rows is not None:
+            table = rows[0]
+        else:
+            frame = self.layer.feature(self.ctx, feature_id)
+            if not len(frame):
+                return None
+            table = self._page_table(frame)
         position = table.id_index.get(feature_id)
         return None if position is None else (table, position)
 
