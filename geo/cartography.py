@@ -43,6 +43,7 @@ from geo.map_drawing import (
     Rendered,
     ScaleBar,
     Symbol,
+    map_crs,
 )
 from geo.map_furniture import (
     draw_note,
@@ -75,33 +76,6 @@ __all__ = ["DPI_RANGE", "FORMATS", "PAPER_MM", "MapDrawing", "Overlay", "Page", 
            "scale_denominator", "set_equal_limits", "standard_scale", "wrap_measured"]
 
 
-def map_crs(lon: float) -> CRS:
-    """The CGCS2000 3-degree Gauss-Krüger zone (EPSG:4534–4554) nearest ``lon``.
-
-    Parameters
-    ----------
-    lon : float
-        Longitude of the map's centre, 73.5–136.5 °E.
-
-    Returns
-    -------
-    pyproj.CRS
-        E.g. EPSG:4549 (central meridian 120°E) for Jiangsu, EPSG:4548 for 宿州.
-
-    Raises
-    ------
-    ValueError
-        If ``lon`` is outside China's 3-degree zones.
-
-    Examples
-    --------
-    >>> map_crs(119.4).to_epsg()
-    4549
-    """
-    meridian = 3 * round(lon / 3)
-    if not 75 <= meridian <= 135:
-        raise ValueError(f"longitude {lon} is outside the CGCS2000 3-degree zones")
-    return CRS.from_epsg(4534 + (meridian - 75) // 3)
 
 
 def render_map(drawing: MapDrawing, page: Page, fmt: str, font: CjkFont) -> Rendered:

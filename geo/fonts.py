@@ -13,12 +13,13 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from matplotlib.font_manager import FontProperties
-from matplotlib.ft2font import FT2Font
+if TYPE_CHECKING:  # matplotlib is imported where a font is first read, not at start-up
+    from matplotlib.font_manager import FontProperties
 
 # Characters every map draws: title words, legend, scale bar, north arrow, note.
-PROBE = ("江苏安徽省连云港宿迁州市县区无数据图例比例尺北公里"
+PROBE = ("省市县区州盟旗自治无数据图例比例尺北公里创新载体园区走廊"
          "资料来源规划目标基期年均增长率—·％km0123456789")
 DEBIAN_FONTS = (
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
@@ -46,6 +47,8 @@ class CjkFont:
 
     def properties(self, size: float, weight: str = "normal") -> FontProperties:
         """Font properties for one text: drawn from ``path``, named ``family`` in SVG."""
+        from matplotlib.font_manager import FontProperties
+
         families = list(dict.fromkeys([self.family, *SVG_FALLBACK]))
         return FontProperties(family=families, size=size, weight=weight, fname=str(self.path))
 
@@ -61,6 +64,8 @@ def mplfonts_candidates() -> list[Path]:
 
 def missing_characters(path: Path, text: str = PROBE) -> str:
     """The characters of ``text`` that the font file at ``path`` has no glyph for."""
+    from matplotlib.ft2font import FT2Font
+
     charmap = FT2Font(str(path)).get_charmap()
     return "".join(ch for ch in dict.fromkeys(text) if ord(ch) not in charmap)
 
@@ -98,6 +103,8 @@ def find_cjk_font(candidates: list[Path] | None = None) -> CjkFont:
         if missing:
             tried.append(f"{path}: no glyphs for {missing!r}")
             continue
+        from matplotlib.ft2font import FT2Font
+
         return CjkFont(path=Path(path), family=FT2Font(str(path)).family_name)
     raise FontNotFound("no font that can draw Chinese text was found; install the Python "
                        "package mplfonts or the Debian package fonts-noto-cjk. Tried: "

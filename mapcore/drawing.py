@@ -9,7 +9,7 @@ from __future__ import annotations
 import geopandas as gpd
 import shapely
 
-from geo.cartography import MapDrawing, Overlay, Symbol, map_crs
+from geo.map_drawing import MapDrawing, Overlay, Symbol, map_crs
 from mapcore.overlays import corridor_legend
 from mapcore.resources import Family
 from mapcore.spec import MapSpec

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from geo.cartography import FORMATS, Page, Rendered, render_map
+from geo.map_drawing import FORMATS, Page, Rendered
 from mapcore.choice import parse_int
 from mapcore.drawing import to_drawing
 from mapcore.errors import InvalidChoice
@@ -88,6 +88,8 @@ def parse_export(map_id: str, fmt: str, args: Mapping) -> ExportRequest:
 
 def render_export(resources, req: ExportRequest, font) -> Rendered:
     """Render ``req`` for the current data (UnknownMap / InvalidChoice on bad input)."""
+    from geo.cartography import render_map  # matplotlib: imported at the first export
+
     spec = build_map(resources, req.map_id, req.args)
     return render_map(to_drawing(resources, spec, req.title, req.note), req.page, req.fmt,
                       font)

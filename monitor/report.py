@@ -23,7 +23,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from geo.cartography import literal_texts
 from geo.fonts import CjkFont  # noqa: E402
-from monitor.summary import ReportFacts, wrap_cjk  # noqa: E402
+from monitor.summary import ReportFacts, progress_spec, wrap_cjk  # noqa: E402
 from sheets import escape_formula  # noqa: E402
 
 A4_LANDSCAPE = (11.69, 8.27)
@@ -31,15 +31,6 @@ TABLE_COLUMNS = ("指标", "基期值", "目标值", "实际值", "完成率", "
 TABLE_WIDTHS = (24, 16, 18, 16, 6, 6, 6, 8)
 ROWS_PER_PAGE = 18
 STATUS_COLOURS = {"已达成": "#d8f0d2", "进展正常": "#dbe9f7", "滞后": "#fbd9d3"}
-
-
-def progress_spec(rows: pd.DataFrame, title: str) -> dict:
-    """完成率 and 时序进度 (%) of every target that has both: one bar pair per target."""
-    measured = rows[rows["completion"].notna() & rows["time_progress"].notna()]
-    return {"title": title,
-            "categories": [f"{r.indicator_name}（{r.year}年目标）" for r in measured.itertuples()],
-            "completion": [round(float(v) * 100, 1) for v in measured["completion"]],
-            "time_progress": [round(float(v) * 100, 1) for v in measured["time_progress"]]}
 
 
 def write_xlsx(out, sheets: dict[str, pd.DataFrame]) -> None:

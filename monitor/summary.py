@@ -163,3 +163,12 @@ def summary_paragraphs(facts: ReportFacts) -> list[str]:
         parts = "，".join(f"{s}{n}项" for s, n in counts.items() if n)
         out.append(f"{chapter}：{len(group)}项目标，{parts}。")
     return out
+
+
+def progress_spec(rows: pd.DataFrame, title: str) -> dict:
+    """完成率 and 时序进度 (%) of every target that has both: one bar pair per target."""
+    measured = rows[rows["completion"].notna() & rows["time_progress"].notna()]
+    return {"title": title,
+            "categories": [f"{r.indicator_name}（{r.year}年目标）" for r in measured.itertuples()],
+            "completion": [round(float(v) * 100, 1) for v in measured["completion"]],
+            "time_progress": [round(float(v) * 100, 1) for v in measured["time_progress"]]}

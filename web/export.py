@@ -12,12 +12,14 @@ The same maps as the interactive pages, as print-ready files: ``/export/320000.p
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Blueprint, Response, current_app, request
 
-from geo.cartography import FORMATS
 from geo.fonts import find_cjk_font
+from geo.map_drawing import FORMATS
 from mapcore.export import ExportRequest, parse_export, render_export
-from mapcore.spec import CORRIDOR_PREFIX
+from mapcore.spec import CORRIDOR_PREFIX, map_ids
 from web.builds import builds
 from web.export_work import ExportWork
 from web.services import services
@@ -28,21 +30,30 @@ bp = Blueprint("export", __name__)
 
 
 class ExportState:
-    """What exports share for the life of an app: the CJK font and the render work."""
+    """What exports share for the life of an app: the CJK font (found at the first
+    export, so that a worker starts without matplotlib) and the render work."""
 
-    def __init__(self, font, work: ExportWork):
-        self.font = font
+    def __init__(self, work: ExportWork):
         self.work = work
+        self._font = None
+
+    @property
+    def font(self):
+        if self._font is None:
+            self._font = find_cjk_font()
+        return self._font
 
 
 @bp.record_once
 def _setup(state) -> None:
     app = state.app
     settings = services(app).settings
-    app.extensions[EXTENSION] = ExportState(find_cjk_font(), ExportWork(
+    app.extensions[EXTENSION] = ExportState(ExportWork(
         settings.export_cache_dir, settings.export_slots, settings.export_wait_s))
-    services(app).add_link("静态地图导出", "江苏省地图（PNG，A4 横向 300 dpi）",
-                           "/export/320000.png")
+    first = next(iter(map_ids(services(app).maps)), None)  # the index's first map
+    if first is not None:
+        services(app).add_link("静态地图导出", f"{first[1]}地图（PNG，A4 横向 300 dpi）",
+                               f"/export/{quote(first[0], safe='/')}.png")
 
 
 def export_state(app=None) -> ExportState:

@@ -17,10 +17,8 @@ from mapcore.errors import MapError
 from mapcore.export import parse_export
 from monitor.compare import comparison
 from monitor.lineage import lineage
-from monitor.report import progress_png, progress_spec, report_pdf
-from monitor.report_docx import report_docx as report_docx_bytes
 from monitor.report_xlsx import report_xlsx as report_xlsx_bytes
-from monitor.summary import report_facts, report_plan
+from monitor.summary import progress_spec, report_facts, report_plan
 from monitor.table import Query, display_frame, display_record, headline_indicator, select
 from monitor.tasks import task_rows
 from web.assets import vendor_url
@@ -258,6 +256,9 @@ def report_docx(adcode: str):
 
 def _docx_bytes(ctx: dict) -> bytes:
     """The DOCX of a region's report (a chart and the map drawn by matplotlib)."""
+    from monitor.report import progress_png  # matplotlib and python-docx: at the first report
+    from monitor.report_docx import report_docx as report_docx_bytes
+
     rows = ctx["rows"]
     cells = [display_record(r) for r in rows.to_dict("records")]
     return report_docx_bytes(ctx["facts"], rows, cells, progress_png(rows, find_cjk_font()),
@@ -276,6 +277,8 @@ def report(adcode: str):
 
 def _report_bytes(ctx: dict) -> bytes:
     """The PDF of a region (seconds of matplotlib): built once per data state and day."""
+    from monitor.report import report_pdf  # matplotlib: imported at the first report
+
     adcode, data, rows = ctx["adcode"], ctx["data"], ctx["rows"]
     charts = [spec for i in dict.fromkeys(rows["indicator_id"])
               if data.rows.loc[data.rows["indicator_id"] == i, "region_adcode"].nunique() > 1
