@@ -34,10 +34,11 @@ def test_eight_clients_asking_for_one_report_get_it_built_once(report_app, monke
         response = report_app.test_client().get("/regions/341300/report.pdf")
         bodies.append((response.status_code, response.data))
 
-    def probe():  # a normal visitor while the report is being built
+    def probe():  # a normal visitor while the report is being built, every 0.1 s
         client = report_app.test_client()
         while not done.is_set():
             probes.append(client.get("/healthz").status_code)
+            done.wait(0.1)
 
     prober = threading.Thread(target=probe)
     prober.start()
