@@ -22,9 +22,7 @@ around their own file cache. Files live in ``documents_dir``
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -35,6 +33,7 @@ from pathlib import Path
 from flask import current_app
 
 from web.errors import ServiceError
+from web.host_files import keep_newest, try_lock, unlock, wait_for, write_whole
 from web.services import services
 
 EXTENSION = "innomap.builds"
@@ -112,22 +111,20 @@ class Builds:
         report's map export) never waits for itself; two keys of one lock file in two
         workers take turns."""
         stripe = _digest(key)[:2]
-        while True:
+
+        def join_or_take():
             with self._guard:
                 held = self._stripes.get(stripe)
                 if held is not None:
                     held[1] += 1
-                    break
-                handle = open(self.directory / f"{stripe}.lock", "a+")
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    self._stripes[stripe] = [handle, 1]
-                    break
-                except BlockingIOError:
-                    handle.close()
-            if time.monotonic() >= deadline:
-                raise BuildBusy(self._retry_after())
-            time.sleep(POLL_SECONDS)
+                    return held
+                handle = try_lock(self.directory / f"{stripe}.lock")
+                if handle is None:
+                    return None
+                self._stripes[stripe] = [handle, 1]
+                return self._stripes[stripe]
+
+        wait_for(join_or_take, deadline, POLL_SECONDS, lambda: BuildBusy(self._retry_after()))
         try:
             yield
         finally:
@@ -136,8 +133,7 @@ class Builds:
                 held[1] -= 1
                 if held[1] == 0:
                     del self._stripes[stripe]
-                    fcntl.flock(held[0], fcntl.LOCK_UN)
-                    held[0].close()
+                    unlock(held[0])
 
     def _file(self, key: tuple, identity: str, make: Callable[[], bytes]) -> bytes:
         """The host's file of ``key`` for data ``identity``, made now if missing."""
@@ -148,10 +144,8 @@ class Builds:
             pass
         data = make()
         self.count += 1
-        partial = path.with_name(f"{path.name}.{os.getpid()}.part")
-        partial.write_bytes(data)
-        os.replace(partial, path)  # other workers see the whole file or none
-        self._trim()
+        write_whole(path, data)
+        keep_newest(self.directory.glob("*.bin"), KEEP_FILES)
         return data
 
     def _remember(self, memo_key: tuple, data: bytes) -> None:
@@ -162,11 +156,6 @@ class Builds:
             self._memo[memo_key] = data
             while len(self._memo) > KEEP_IN_MEMORY:
                 self._memo.popitem(last=False)
-
-    def _trim(self) -> None:
-        files = sorted(self.directory.glob("*.bin"), key=lambda p: p.stat().st_mtime)
-        for old in files[:-KEEP_FILES]:
-            old.unlink(missing_ok=True)
 
     def _retry_after(self) -> int:
         return max(5, int(self.wait_s))

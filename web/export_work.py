@@ -13,14 +13,13 @@ gives new names. Offered resolutions are snapped (72/150/300/600 dpi,
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 from web.errors import ServiceError
+from web.host_files import keep_newest, try_lock, unlock, wait_for, write_whole
 
 POLL_SECONDS = 0.2
 CACHE_FILES = 400  # oldest files beyond this are removed after each new render
@@ -69,24 +68,20 @@ class ExportWork:
     @contextmanager
     def slot(self):
         """Hold one of the host's render slots; Busy when none frees in time."""
-        deadline = time.monotonic() + self.wait_s
-        while True:
-            for i in range(self.slots):
-                handle = open(self.directory / f"slot-{i}.lock", "a+")  # held past the block
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    handle.close()
-                    continue
-                try:
-                    yield
-                finally:
-                    fcntl.flock(handle, fcntl.LOCK_UN)
-                    handle.close()
-                return
-            if time.monotonic() >= deadline:
-                raise Busy(retry_after=max(5, int(self.wait_s)))
-            time.sleep(POLL_SECONDS)
+        handle = wait_for(self._free_slot, time.monotonic() + self.wait_s, POLL_SECONDS,
+                          lambda: Busy(retry_after=max(5, int(self.wait_s))))
+        try:
+            yield
+        finally:
+            unlock(handle)
+
+    def _free_slot(self):
+        """The locked file of a slot no process holds, or None."""
+        for i in range(self.slots):
+            handle = try_lock(self.directory / f"slot-{i}.lock")
+            if handle is not None:
+                return handle
+        return None
 
     def render(self, name: str, fmt: str, make) -> tuple[bytes, int]:
         """(bytes, EPSG) of export ``name``: from the cache, else ``make()`` (returning a
@@ -103,13 +98,6 @@ class ExportWork:
         return found
 
     def _write(self, path: Path, data: bytes) -> None:
-        partial = path.with_name(f"{path.name}.{os.getpid()}.part")
-        partial.write_bytes(data)
-        os.replace(partial, path)  # readers see the whole file or none
-        self._trim()
-
-    def _trim(self) -> None:
-        files = sorted((p for p in self.directory.iterdir() if not p.name.endswith(
-            (".lock", ".part"))), key=lambda p: p.stat().st_mtime)
-        for old in files[:-CACHE_FILES]:
-            old.unlink(missing_ok=True)
+        write_whole(path, data)
+        keep_newest((p for p in self.directory.iterdir()
+                     if not p.name.endswith((".lock", ".part"))), CACHE_FILES)
