@@ -9,32 +9,13 @@ import json
 import os
 import sys
 
-from qgis.core import (
-    QgsApplication,
-    QgsMapRendererParallelJob,
-    QgsMapSettings,
-    QgsVectorLayer,
-    QgsWkbTypes,
-)
-from qgis.PyQt.QtCore import QSize
-from qgis.PyQt.QtGui import QColor
+from qgis.core import QgsApplication, QgsVectorLayer, QgsWkbTypes
+from qgis_paint import painted_pixels
 
 
 def render(layer) -> int:
     """Pixels of an offscreen rendering of ``layer`` that are not the background."""
-    settings = QgsMapSettings()
-    settings.setLayers([layer])
-    settings.setDestinationCrs(layer.crs())
-    settings.setExtent(layer.extent().buffered(0.05))
-    settings.setOutputSize(QSize(400, 400))
-    settings.setBackgroundColor(QColor(255, 255, 255))
-    job = QgsMapRendererParallelJob(settings)
-    job.start()
-    job.waitForFinished()
-    image = job.renderedImage()
-    white = QColor(255, 255, 255).rgb()
-    return sum(1 for y in range(image.height()) for x in range(image.width())
-               if image.pixel(x, y) != white)
+    return painted_pixels(layer, layer.crs(), layer.extent().buffered(0.05))
 
 
 def main(url: str, ids: list) -> None:

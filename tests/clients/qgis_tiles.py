@@ -15,14 +15,11 @@ from qgis.core import (
     QgsApplication,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
-    QgsMapRendererParallelJob,
-    QgsMapSettings,
     QgsProject,
     QgsRectangle,
     QgsVectorTileLayer,
 )
-from qgis.PyQt.QtCore import QSize
-from qgis.PyQt.QtGui import QColor
+from qgis_paint import painted_pixels
 
 REL_TILESETS = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
 MVT = "application/vnd.mapbox-vector-tile"
@@ -54,19 +51,8 @@ def render(layer, box) -> int:
     mercator = QgsCoordinateReferenceSystem("EPSG:3857")
     to_mercator = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4326"), mercator,
                                          QgsProject.instance())
-    settings = QgsMapSettings()
-    settings.setLayers([layer])
-    settings.setDestinationCrs(mercator)
-    settings.setExtent(to_mercator.transformBoundingBox(QgsRectangle(*box)).buffered(2000))
-    settings.setOutputSize(QSize(400, 400))
-    settings.setBackgroundColor(QColor(255, 255, 255))
-    job = QgsMapRendererParallelJob(settings)
-    job.start()
-    job.waitForFinished()
-    image = job.renderedImage()
-    white = QColor(255, 255, 255).rgb()
-    return sum(1 for y in range(image.height()) for x in range(image.width())
-               if image.pixel(x, y) != white)
+    extent = to_mercator.transformBoundingBox(QgsRectangle(*box)).buffered(2000)
+    return painted_pixels(layer, mercator, extent)
 
 
 def main(collection_url: str) -> None:
