@@ -123,6 +123,35 @@ DOMAIN_ERRORS = {MapError: InvalidParameter, UnknownMap: NotFound, InvalidChoice
                  QueryError: InvalidParameter, TileError: NotFound}
 
 
+# What werkzeug's own HTTP errors say, in the UI's language. An error raised with its own
+# description keeps it; only werkzeug's English default is replaced.
+HTTP_DESCRIPTIONS = {
+    400: "请求无效：请检查地址和参数。",
+    401: "需要登录后才能访问。",
+    403: "没有访问此页面的权限。",
+    404: "找不到该页面：请检查地址是否正确，或从首页进入。",
+    405: "此地址不接受这种请求方式。",
+    406: "无法提供所请求的格式。",
+    408: "请求超时，请重试。",
+    413: "提交的内容过大。",
+    414: "地址过长。",
+    415: "不支持所提交内容的格式。",
+    429: "请求过于频繁，请稍后再试。",
+    431: "请求头过大。",
+    500: "内部错误：服务器未能完成请求。",
+    503: "服务暂时不可用，请稍后再试。",
+}
+
+
+def http_description(exc: HTTPException) -> str:
+    """The description of an HTTP error for users: its own, or a Chinese one where it
+    only has werkzeug's default English text."""
+    own = exc.description
+    if own and own != type(exc).description:
+        return own
+    return HTTP_DESCRIPTIONS.get(exc.code or 500, own or exc.name)
+
+
 def _domain_handler(kind: type[ServiceError]):
     def handle(exc: Exception):
         return error_response(kind.http_status, kind.code,
@@ -147,7 +176,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         body, status = error_response(exc.code or 500, exc.name.replace(" ", ""),
-                                      exc.description or exc.name)
+                                      http_description(exc))
         response = make_response(body, status)
         for name, value in exc.get_headers():  # e.g. Allow on a 405
             if name.lower() != "content-type":
