@@ -115,7 +115,7 @@ def _parse_wkt(entity_id: str, text: str):
 class EntitiesLayer(Layer):
     id = "entities"
     title = "创新载体"
-    description = ("五份规划提及的高新区、开发区、科技产业园、农高区、大学科技园、自贸片区、基地、"
+    description = ("各份规划提及的高新区、开发区、科技产业园、农高区、大学科技园、自贸片区、基地、"
                    "特色小镇、创新平台、高校、走廊等创新载体；每条附规划原文引文与定位精度"
                    "（precision，其中文含义见 precision_label：精确位置、大致位置、示意位置、"
                    "县区代表点、城市代表点）。")

@@ -204,7 +204,7 @@ def check_targets(targets: pd.DataFrame, indicators: pd.DataFrame) -> None:
 class TargetsLayer(Layer):
     id = "targets"
     title = "规划指标：基期值与目标值"
-    description = ("五份规划中的每个基期值与目标值（指标表与正文），"
+    description = ("各份规划中的每个基期值与目标值（指标表与正文），"
                    "按行政区代码连接到市、县、省边界；"
                    "含指标、年份、数值、限定词及规划原文引文。"
                    "属于园区等主体的指标使用所在行政区边界，"
