@@ -32,13 +32,15 @@ GROUP_EDGE = "#333333"
 
 @dataclass(frozen=True)
 class KeyEntry:
-    """One row of the key table; ``group`` is the number of the group's first member."""
+    """One row of the key table; ``group`` is the number of the group's first member;
+    ``sites``: how many places the carrier's number is written at (a MultiPoint)."""
 
     number: int
     name: str
     type: str
     precision: str
     group: int
+    sites: int = 1
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ def number_points(ax, points: gpd.GeoDataFrame, crs: CRS, radius_px: float) -> l
     owner = np.asarray(parts.index)  # the row of ``points`` each site belongs to
     xy = ax.transData.transform(np.column_stack([parts.x, parts.y]))
     labels = _clusters(xy, 2 * radius_px)
+    sites_of = pd.Series(owner).value_counts()
     groups = []
     for label in np.unique(labels):
         sites = np.flatnonzero(labels == label)
@@ -106,7 +109,7 @@ def number_points(ax, points: gpd.GeoDataFrame, crs: CRS, radius_px: float) -> l
                 numbers[index] = len(numbers) + 1
                 group["entries"].append(KeyEntry(numbers[index], str(row.name),
                                                  str(row.key_type), str(row.key_precision),
-                                                 first))
+                                                 first, int(sites_of[index])))
         group["numbers"] = sorted(numbers[i] for i in group["rows"])
     return groups
 
@@ -227,7 +230,8 @@ def _column_widths(entries, size, width_of) -> list[float]:
 
 
 def _cells(entry: KeyEntry) -> tuple[str, str, str, str]:
-    return (str(entry.number), entry.name, entry.type, entry.precision)
+    name = entry.name if entry.sites == 1 else f"{entry.name}（{entry.sites}处）"
+    return (str(entry.number), name, entry.type, entry.precision)
 
 
 def draw_key(figure, rect, entries: list[KeyEntry], layout: KeyLayout, font: CjkFont,

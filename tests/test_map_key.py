@@ -48,8 +48,8 @@ def test_suqian_export_numbers_every_carrier_on_the_map(suqian_svg, suqian_carri
 def test_suqian_key_lists_every_carrier_once_with_type_and_precision(suqian_svg,
                                                                      suqian_carriers):
     assert "载体编号表" in suqian_svg
-    for name in suqian_carriers:
-        assert suqian_svg.count(name) >= 1, name
+    for name in suqian_carriers:  # a carrier at several sites reads "名称（3处）"
+        assert any(text == name or text.startswith(f"{name}（") for text in suqian_svg), name
     # each precision the key prints is a grade label of data/kb/precision_grades.csv
     assert "县区代表点（示意位置）" in suqian_svg and "城市代表点（示意位置）" in suqian_svg
 
@@ -95,3 +95,17 @@ def test_too_many_carriers_for_a_key_are_grouped_and_counted(app):
     counts = [int(t[:-1]) for t in texts if re.fullmatch(r"\d+个", t)]
     assert counts and all(n >= 2 for n in counts)
     assert sum(counts) <= len(spec.features("points"))
+
+
+def test_a_carrier_at_several_sites_has_one_number_at_each_and_says_so_in_the_key(app):
+    drawing = _drawing([("甲基地", 118.2, 33.8), ("乙园", 118.8, 33.2)])
+    frame = drawing.overlays[0].frame
+    frame.loc[frame["name"] == "甲基地", "geometry"] = shapely.MultiPoint(
+        [(118.2, 33.8), (118.8, 33.8), (118.2, 33.2)])
+    rendered = render_map(drawing, Page("A4", "landscape", 72), "svg", export_state(app).font)
+    key = {e.name: e for e in rendered.key}
+    assert (key["甲基地"].sites, key["乙园"].sites) == (3, 1)
+    texts = svg_texts(rendered.data)
+    number = str(key["甲基地"].number)
+    assert texts.count(number) >= 3  # written beside each of its three sites
+    assert "甲基地（3处）" in texts and "乙园" in texts and "乙园（1处）" not in texts

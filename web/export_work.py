@@ -39,7 +39,7 @@ class Busy(ServiceError):
 #: How maps are drawn: part of every cached file's name, so that files drawn before a
 #: change of the drawing (numbered carriers and their key, corridor styles) are never
 #: served for the same request and data. Raise it with every such change.
-DRAWING_VERSION = 2
+DRAWING_VERSION = 3
 
 
 class ExportWork:
