@@ -123,6 +123,8 @@ def standard_scale_view(ax, crs: CRS) -> int:
 
 # -- legend, inset, note --------------------------------------------------------------
 
+UNITS_LABEL = "行政区划"  # the legend's only class when a map shows no indicator
+
 def legends(figure: Figure, rect, drawing: MapDrawing, font: CjkFont,
              s: float) -> tuple[str, ...]:
     """The class legend (with 无数据) on top; carriers and corridors below it, in as
@@ -136,6 +138,10 @@ def legends(figure: Figure, rect, drawing: MapDrawing, font: CjkFont,
         for entry in (*legend.entries, legend.no_data):
             handles.append(Patch(facecolor=entry.color, edgecolor="#808080", lw=0.5 * s))
             labels.append(entry.label)
+    elif len(drawing.units):  # no indicator: the units themselves are what the map shows
+        handles.append(Patch(facecolor=drawing.units["color"].iloc[0], edgecolor="#333333",
+                             lw=0.5 * s))
+        labels.append(UNITS_LABEL)
     title_props = font.properties(10 * s)
     title = "\n".join(wrap_measured(_legend_title(legend), title_props, width_pt))
     first = ax.legend(handles, labels, loc="upper left", frameon=False, title=title,

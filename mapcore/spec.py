@@ -192,7 +192,8 @@ def _region_spec(resources: MapResources, adcode: str, args: Mapping) -> MapSpec
         else f"{region['name']} 创新布局"
     outlines = unit_rows(fine, region, "city") if region["level"] == "province" else \
         fine[fine["adcode"] == adcode]
-    return MapSpec(map_id=adcode, title=title, subtitle=subtitle(choice, legend),
+    return MapSpec(map_id=adcode, title=title,
+                   subtitle=subtitle(choice, legend, carriers=bool(overlays)),
                    choice=choice, levels=levels, units=units, legend=legend, classes=classes,
                    overlays=overlays, extent=tuple(shapely.bounds(area)), area=area,
                    outlines=outlines, context=_context(resources, region, area), region=region,
@@ -213,10 +214,12 @@ def _context(resources: MapResources, region: dict, area) -> gpd.GeoDataFrame:
     return pd.concat(frames)
 
 
-def subtitle(choice: Choice, legend) -> str:
+def subtitle(choice: Choice, legend, carriers: bool = True) -> str:
+    """What the map shows, in one line; ``carriers``: whether anything is drawn over the
+    units (a region no plan speaks of shows its divisions only)."""
     level = LEVEL_LABELS.get(choice.level, choice.level)
     if legend is None:
-        return f"行政区划（{level}）与创新载体"
+        return f"行政区划（{level}）与创新载体" if carriers else f"行政区划（{level}）"
     if choice.kind == progress.KIND:
         year = f"{choice.year}年目标" if choice.year else "各地最新目标年份"
         return f"进展状态：完成率对比时序进度 · {year} · 统计单元：{level}"

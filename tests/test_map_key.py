@@ -109,3 +109,12 @@ def test_a_carrier_at_several_sites_has_one_number_at_each_and_says_so_in_the_ke
     number = str(key["甲基地"].number)
     assert texts.count(number) >= 3  # written beside each of its three sites
     assert "甲基地（3处）" in texts and "乙园" in texts and "乙园（1处）" not in texts
+
+
+def test_a_map_without_an_indicator_still_explains_its_areas(app):
+    drawing = _drawing([])
+    drawing.overlays.clear()
+    assert drawing.legend is None
+    rendered = render_map(drawing, Page("A4", "landscape", 72), "svg", export_state(app).font)
+    assert rendered.legend_labels == ("行政区划",)
+    assert "行政区划" in svg_texts(rendered.data)

@@ -22,3 +22,14 @@ def test_a_county_without_a_plan_has_a_page(client):
 
 def test_an_adcode_no_boundary_knows_is_not_found(client):
     assert client.get("/regions/329900").status_code == 404
+
+
+def test_a_map_of_a_region_no_plan_speaks_of_does_not_promise_carriers(app):
+    from mapcore.spec import build_map
+    from web import services
+
+    bare = build_map(services(app).maps, "410100", {})  # 郑州: no plan, no carrier
+    assert not bare.overlays
+    assert bare.subtitle.startswith("行政区划") and "创新载体" not in bare.subtitle
+    planned = build_map(services(app).maps, "321300", {"indicator": ""})
+    assert planned.overlays and planned.subtitle.endswith("与创新载体")
