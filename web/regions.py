@@ -229,29 +229,9 @@ def _key(kind: str, ctx: dict) -> tuple:
     return (kind, ctx["adcode"], plan, date.today())
 
 
-@bp.get("/regions/<adcode>/report.xlsx")
-def report_xlsx(adcode: str):
-    ctx = _report_context(adcode)
-    body = builds().get(_key("report.xlsx", ctx), services().catalog, lambda: _xlsx_bytes(ctx))
-    return Response(body, mimetype="application/vnd.openxmlformats-officedocument."
-                                   "spreadsheetml.sheet",
-                    headers={**REPORT_HEADERS,
-                             "Content-Disposition": f"attachment; filename=report-{adcode}.xlsx"})
-
-
 def _xlsx_bytes(ctx: dict) -> bytes:
     names = ctx["data"].indicators["name"].to_dict()
     return report_xlsx_bytes(ctx["facts"], ctx["actuals"].drop(columns="geometry"), names)
-
-
-@bp.get("/regions/<adcode>/report.docx")
-def report_docx(adcode: str):
-    ctx = _report_context(adcode)
-    body = builds().get(_key("report.docx", ctx), services().catalog, lambda: _docx_bytes(ctx))
-    return Response(body, mimetype="application/vnd.openxmlformats-officedocument."
-                                   "wordprocessingml.document",
-                    headers={**REPORT_HEADERS,
-                             "Content-Disposition": f"attachment; filename=report-{adcode}.docx"})
 
 
 def _docx_bytes(ctx: dict) -> bytes:
@@ -265,18 +245,8 @@ def _docx_bytes(ctx: dict) -> bytes:
                              _map_png(ctx["adcode"], rows))
 
 
-@bp.get("/regions/<adcode>/report.pdf")
-def report(adcode: str):
-    ctx = _report_context(adcode)
-    body = builds().get(_key("report.pdf", ctx), services().catalog,
-                        lambda: _report_bytes(ctx))  # once per data state and day
-    return Response(body, mimetype="application/pdf",
-                    headers={**REPORT_HEADERS,
-                             "Content-Disposition": f"inline; filename=report-{adcode}.pdf"})
-
-
 def _report_bytes(ctx: dict) -> bytes:
-    """The PDF of a region (seconds of matplotlib): built once per data state and day."""
+    """The PDF of a region (seconds of matplotlib)."""
     from monitor.report import report_pdf  # matplotlib: imported at the first report
 
     adcode, data, rows = ctx["adcode"], ctx["data"], ctx["rows"]
@@ -285,6 +255,41 @@ def _report_bytes(ctx: dict) -> bytes:
               for spec in comparison(data.rows, i, data.indicators)][:6]
     return report_pdf(ctx["facts"], display_frame(rows), rows, charts, find_cjk_font(),
                       map_image=_map_png(adcode, rows))
+
+
+#: Each report format's MIME type and disposition (the PDF opens in the browser, the
+#: Word and Excel files download).
+REPORT_FORMATS = {
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "attachment"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             "attachment"),
+    "pdf": ("application/pdf", "inline"),
+}
+
+
+def _report_response(adcode: str, fmt: str, make) -> Response:
+    """A region's report in ``fmt``: ``make(ctx)`` builds it, once per data state and day
+    (``web.builds``)."""
+    ctx = _report_context(adcode)
+    mimetype, disposition = REPORT_FORMATS[fmt]
+    body = builds().get(_key(f"report.{fmt}", ctx), services().catalog, lambda: make(ctx))
+    return Response(body, mimetype=mimetype, headers={
+        **REPORT_HEADERS, "Content-Disposition": f"{disposition}; filename=report-{adcode}.{fmt}"})
+
+
+@bp.get("/regions/<adcode>/report.xlsx")
+def report_xlsx(adcode: str):
+    return _report_response(adcode, "xlsx", _xlsx_bytes)
+
+
+@bp.get("/regions/<adcode>/report.docx")
+def report_docx(adcode: str):
+    return _report_response(adcode, "docx", _docx_bytes)
+
+
+@bp.get("/regions/<adcode>/report.pdf")
+def report(adcode: str):
+    return _report_response(adcode, "pdf", _report_bytes)
 
 
 def _lineage(adcode: str, indicator_id: str) -> dict:
