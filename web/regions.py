@@ -17,6 +17,7 @@ from mapcore.errors import MapError
 from mapcore.export import parse_export
 from monitor.compare import comparison
 from monitor.lineage import lineage
+from monitor.progress import NEEDS_YEARLY, STATUSES
 from monitor.report_xlsx import report_xlsx as report_xlsx_bytes
 from monitor.summary import progress_spec, report_facts, report_plan
 from monitor.table import Query, display_frame, display_record, headline_indicator, select
@@ -133,10 +134,27 @@ def _lineage_links(rows) -> list[tuple[str, str]]:
     return list(dict.fromkeys(zip(regional["indicator_id"], regional["indicator_name"])))
 
 
+def _chosen_status() -> str:
+    """The ``status`` a region page shows the targets of ("" all); 400 for an unknown one."""
+    chosen = request.args.get("status", "").strip()
+    if chosen and chosen not in STATUSES:
+        raise InvalidParameter(f"未知的状态“{chosen}”，可选：{'、'.join(STATUSES)}")
+    return chosen
+
+
+def _status_chips(counts: dict) -> list[tuple[str, int]]:
+    """(status, count) of the chips above a region's targets: every status it has, and the
+    common ones with 0 too."""
+    return [(s, counts.get(s, 0)) for s in STATUSES if counts.get(s, 0) or s != NEEDS_YEARLY]
+
+
 @bp.get("/regions/<adcode>")
 def region(adcode: str):
     ctx = region_context(adcode)
     data, rows = ctx["data"], ctx["rows"]
+    counts = rows["status"].value_counts().to_dict()
+    chosen = _chosen_status()
+    shown = rows[rows["status"] == chosen] if chosen else rows
     level = data.region_levels.get(adcode, "")
     indicators = [i for i in dict.fromkeys(rows["indicator_id"])
                   if (data.rows["indicator_id"] == i).any()]
@@ -144,9 +162,10 @@ def region(adcode: str):
                                                      "region_adcode"].nunique() > 1][:4]
     charts = [spec for i in shared for spec in comparison(data.rows, i, data.indicators)]
     return render_template(
-        "monitor/region.html", adcode=adcode, name=ctx["name"], chapters=_chapters(rows),
+        "monitor/region.html", adcode=adcode, name=ctx["name"], chapters=_chapters(shown),
         progress=progress_spec(rows, "各指标完成率与时序进度（%）"), charts=charts,
-        counts=rows["status"].value_counts().to_dict(), entities=_entities(adcode, level),
+        chips=_status_chips(counts), chosen=chosen, shown_total=len(shown),
+        entities=_entities(adcode, level),
         tasks=_tasks_of(adcode, level), map_adcode=_map_adcode(adcode, data),
         lineages=_lineage_links(rows),
         actuals=ctx["actuals"].sort_values(["indicator_id", "year"]).to_dict("records"),
