@@ -50,6 +50,31 @@ def indicator_group(name: str) -> str:
     return OTHER_GROUP
 
 
+def group_rank(group: str) -> tuple[int, str]:
+    """Where a group stands in lists: in the order of ``GROUP_RULES``, then others by name,
+    then 其他."""
+    order = [name for name, _ in GROUP_RULES]
+    if group in order:
+        return (order.index(group), "")
+    return (len(order) + (group == OTHER_GROUP), group)
+
+
+def indicator_choices(rows: pd.DataFrame, indicators: pd.DataFrame
+                      ) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """The indicators of ``rows`` by group, for a grouped list with a search box:
+    [(group, [(id, name, the names a search may match: the name and its variants)])],
+    groups as ``group_rank``, indicators by name."""
+    variants = indicators["variants"].to_dict() if "variants" in indicators.columns else {}
+    chosen = rows.drop_duplicates("indicator_id")
+    grouped: dict[str, list] = {}
+    for r in chosen.sort_values("indicator_name", kind="stable").itertuples():
+        words = dict.fromkeys([r.indicator_name, *str(variants.get(r.indicator_id) or "")
+                               .split("|")])
+        grouped.setdefault(r.group, []).append(
+            (r.indicator_id, r.indicator_name, "|".join(w for w in words if w)))
+    return sorted(grouped.items(), key=lambda item: group_rank(item[0]))
+
+
 def target_rows(targets: pd.DataFrame, plan_titles: Mapping[str, str],
                 region_names: Mapping[str, str], indicators: pd.DataFrame,
                 entity_names: Mapping[str, str] | None = None,
