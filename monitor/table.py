@@ -233,6 +233,15 @@ def required_growth(row: Mapping) -> str:
     return f"年均增长{format_percent((t / b) ** (1 / years) - 1)}"
 
 
+def unmeasured_reason(row: Mapping) -> str:
+    """Why no import of actuals can measure a target ("" when one can): a subject that is
+    no single zone or entity (a group of zones, an area) has no value of its own to file."""
+    if row.get("subject") and not row.get("entity_id"):
+        return (f"“{row['subject']}”不是单个园区或机构，无法导入其实际值"
+                "（需按规划口径另行汇总）")
+    return ""
+
+
 def display_record(row: Mapping) -> dict[str, str]:
     """The text of every cell of one row, keyed as ``DISPLAY_COLUMNS``."""
     base = row.get("baseline_row")
@@ -251,7 +260,7 @@ def display_record(row: Mapping) -> dict[str, str]:
         "target": _valued(row["value"], row["unit"], row["year"], row["qualifier"],
                           row["value_max"]),
         "required": required_growth(row), "actual": actual,
-        "actual_source": row.get("actual_source") or MISSING,
+        "actual_source": row.get("actual_source") or unmeasured_reason(row) or MISSING,
         "completion": format_percent(row.get("completion")),
         "time_progress": format_percent(row.get("time_progress")),
         "status": row["status"],

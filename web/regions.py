@@ -9,6 +9,7 @@ from datetime import date
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from geo.fonts import find_cjk_font
+from geo.speaking import regional_rows
 from layers.plans import plan_text
 from layers.plans_registry import region_order
 from layers.tasks import task_plans
@@ -62,8 +63,9 @@ def _navigation() -> dict:
 
 
 def region_context(adcode: str) -> dict:
-    """Name, rows and display records of a region (a region without a plan has none);
-    NotFound for an adcode no boundary knows."""
+    """Name, rows and display records of a region (a region without a plan has none), its
+    imported actuals (``actuals``: of the whole region; ``zone_actuals``: of zones filed
+    under it); NotFound for an adcode no boundary knows."""
     if not (len(adcode) == 6 and adcode.isdigit()):
         raise NotFound(f"行政区划代码应为 6 位数字，收到 {adcode!r}")
     data = monitor_data()
@@ -72,8 +74,10 @@ def region_context(adcode: str) -> dict:
     if adcode not in data.region_names:
         raise NotFound(f"行政区划代码 {adcode} 不在已载入的行政区划中")
     rows = select(data.rows, Query(region=adcode)) if has_targets else data.rows.iloc[0:0]
+    own = actuals[actuals["region_adcode"] == adcode]
+    regional = regional_rows(own) if len(own) else own
     return {"adcode": adcode, "name": data.region_names[adcode], "rows": rows, "data": data,
-            "actuals": actuals[actuals["region_adcode"] == adcode]}
+            "actuals": regional, "zone_actuals": own.drop(index=regional.index)}
 
 
 def _chapter_position(plan_id: str, chapter: str) -> int:
@@ -168,9 +172,20 @@ def region(adcode: str):
         entities=_entities(adcode, level),
         tasks=_tasks_of(adcode, level), map_adcode=_map_adcode(adcode, data),
         lineages=_lineage_links(rows),
-        actuals=ctx["actuals"].sort_values(["indicator_id", "year"]).to_dict("records"),
+        actuals=_actual_records(ctx), indicator_names=data.indicators["name"].to_dict(),
         echarts=vendor_url("echarts", "echarts.min.js"), total=len(rows),
         served=tasks_by_target(), tasks_url=tasks_url, **_report_plans(data.registry, adcode))
+
+
+def _actual_records(ctx: dict) -> list[dict]:
+    """The region's imported actuals, then its zones', each with ``holder``: the region's
+    or the zone's name."""
+    zones = dict(zip(*[services().catalog.frame("entities")[c] for c in ("id", "name")]))
+    out = [{**a, "holder": ctx["name"]} for a in ctx["actuals"].sort_values(
+        ["indicator_id", "year"]).to_dict("records")]
+    return out + [{**a, "holder": zones.get(a["entity_id"], a["entity_id"])}
+                  for a in ctx["zone_actuals"].sort_values(
+                      ["entity_id", "indicator_id", "year"]).to_dict("records")]
 
 
 def _report_plans(registry: dict, adcode: str) -> dict:
@@ -317,7 +332,8 @@ def _lineage(adcode: str, indicator_id: str) -> dict:
     data = ctx["data"]
     if indicator_id not in data.indicators.index:
         raise NotFound(f"未知的指标“{indicator_id}”")
-    spec = lineage(data.frame, services().catalog.frame("imported-metrics"), data.registry,
+    actuals = services().catalog.frame("imported-metrics")
+    spec = lineage(data.frame, regional_rows(actuals) if len(actuals) else actuals, data.registry,
                    adcode, indicator_id, data.indicators.loc[indicator_id, "name"])
     if not spec["points"]:
         raise NotFound(f"{ctx['name']}没有“{spec['title']}”的规划值或实际值")
