@@ -38,9 +38,9 @@ def _empty_rows(kind: str) -> pd.DataFrame:
 def metrics_frame(rows: pd.DataFrame, boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """One feature per region, indicator, year: the value with the region's boundary.
 
-    Columns: id, region_adcode, entity_id ("" for the whole region, else the zone the
-    value is of, drawn with its region's boundary), region_name, level, indicator_id,
-    year, value, unit, version, source, geometry (EPSG:4326).
+    Columns: id, region_adcode, region_name, level, indicator_id, year, value, unit,
+    version, source, entity_id ("" for the whole region, else the zone the value is of,
+    drawn with its region's boundary), geometry (EPSG:4326).
     """
     units = boundaries.set_index("adcode")
     zones = (rows["entity_id"] if "entity_id" in rows.columns
@@ -50,7 +50,6 @@ def metrics_frame(rows: pd.DataFrame, boundaries: gpd.GeoDataFrame) -> gpd.GeoDa
             rows["region_adcode"], zones, rows["indicator_id"], rows["year"])], dtype=object,
             index=rows.index),
         "region_adcode": rows["region_adcode"].astype(str),
-        "entity_id": zones,
         "region_name": rows["region_adcode"].map(units["name"]),
         "level": rows["region_adcode"].map(units["level"]),
         "indicator_id": rows["indicator_id"].astype(str),
@@ -59,6 +58,7 @@ def metrics_frame(rows: pd.DataFrame, boundaries: gpd.GeoDataFrame) -> gpd.GeoDa
         "unit": rows["unit"],
         "version": rows["version"].astype("int64"),
         "source": rows["source"],
+        "entity_id": zones,
     })
     geometry = rows["region_adcode"].map(units.geometry).tolist()
     return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
