@@ -95,3 +95,27 @@ def test_a_group_of_zones_says_why_it_cannot_be_measured(client):
     rows = table(client, "region=320000&indicator=zone_revenue")
     (row,) = [r for r in rows if "全省高新区" in r["地区"]]
     assert "不是单个园区或机构，无法导入其实际值" in row["实际值来源"]
+
+
+def test_a_store_made_before_zones_gains_the_column_and_keeps_its_rows(tmp_path):
+    import sqlite3
+
+    import pandas as pd
+
+    from store import open_store
+
+    path = tmp_path / "old.gpkg"
+    open_store(path).add_import("metrics", pd.DataFrame({
+        "region_adcode": ["321300"], "indicator_id": ["rd_intensity"], "year": [2023],
+        "value": [2.0], "unit": ["%"], "source": ["old.csv 第 2 行"]}),
+        user="t", filename="old.csv", sha256="0")
+    with sqlite3.connect(path) as conn:  # as a store of the release before zones was
+        conn.execute("ALTER TABLE metric_rows DROP COLUMN entity_id")
+    store = open_store(path)
+    store.add_import("metrics", pd.DataFrame({
+        "region_adcode": ["321300"], "indicator_id": ["rd_intensity"], "year": [2023],
+        "value": [2.5], "unit": ["%"], "source": ["zone.csv 第 2 行"],
+        "entity_id": ["sq-agri-hitech"]}), user="t", filename="zone.csv", sha256="1")
+    rows = store.rows("metrics").sort_values("value")
+    # same region, indicator and year: the zone's value does not replace the region's
+    assert rows[["entity_id", "value"]].values.tolist() == [["", 2.0], ["sq-agri-hitech", 2.5]]

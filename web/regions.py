@@ -9,6 +9,7 @@ from datetime import date
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from geo.fonts import find_cjk_font
+from geo.numbers import format_value
 from geo.speaking import regional_rows
 from layers.plans import plan_text
 from layers.plans_registry import region_order
@@ -183,9 +184,10 @@ def _actual_records(ctx: dict) -> list[dict]:
     zones = dict(zip(*[services().catalog.frame("entities")[c] for c in ("id", "name")]))
     out = [{**a, "holder": ctx["name"]} for a in ctx["actuals"].sort_values(
         ["indicator_id", "year"]).to_dict("records")]
-    return out + [{**a, "holder": zones.get(a["entity_id"], a["entity_id"])}
-                  for a in ctx["zone_actuals"].sort_values(
-                      ["entity_id", "indicator_id", "year"]).to_dict("records")]
+    out += [{**a, "holder": zones.get(a["entity_id"], a["entity_id"])}
+            for a in ctx["zone_actuals"].sort_values(
+                ["entity_id", "indicator_id", "year"]).to_dict("records")]
+    return [{**a, "shown": format_value(a["value"], a["unit"] or "")} for a in out]
 
 
 def _report_plans(registry: dict, adcode: str) -> dict:
