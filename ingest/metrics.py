@@ -197,7 +197,7 @@ class RegionMatcher:
         if found:
             zone = zones.by_id[found[0]]
             return {**entry, "status": "matched", "adcode": zone.region_adcode,
-                    "entity_id": zone.id, "name": f"{zone.name}（园区）", "level": "zone"}
+                    "entity_id": zone.id, "name": f"{zone.name}（园区或机构）", "level": "zone"}
         if ADCODE.match(text):
             if text in self.units.index:
                 return self._matched(entry, text)

@@ -70,6 +70,8 @@ def test_a_zone_value_measures_that_zone_only(client):
                           data={"file": (io.BytesIO(BODY.encode()), "zones.csv"),
                                 "kind": "metrics"}).data.decode()
     assert "江苏宿迁省级农业高新技术产业示范区（宿迁市）" in preview
+    report = preview.split("<h2>地区匹配</h2>")[1].split("</table>")[0]  # the match report
+    assert "<td>宿迁农高区</td>" in report and "江苏宿迁省级农业高新技术产业示范区（园区或机构）" in report
     assert "digital_agri_level" not in preview.split("<table")[1]
     assert upload(client, BODY, True).status_code in (200, 201)
     rows = table(client, "region=321300&indicator=digital_agri_level")
