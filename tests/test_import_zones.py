@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 
 from tests.conftest import ADMIN_TOKEN
+from tests.test_store import postgres_url  # noqa: F401  (the throwaway PostgreSQL cluster)
 from web import create_app
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Accept": "application/json"}
@@ -120,4 +121,28 @@ def test_a_store_made_before_zones_gains_the_column_and_keeps_its_rows(tmp_path)
         "entity_id": ["sq-agri-hitech"]}), user="t", filename="zone.csv", sha256="1")
     rows = store.rows("metrics").sort_values("value")
     # same region, indicator and year: the zone's value does not replace the region's
+    assert rows[["entity_id", "value"]].values.tolist() == [["", 2.0], ["sq-agri-hitech", 2.5]]
+
+
+def test_postgresql_keeps_zone_and_region_values_apart_and_adds_the_column(postgres_url):  # noqa: F811
+    import pandas as pd
+    import psycopg
+
+    from store import open_store
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    open_store(postgres_url).add_import("metrics", pd.DataFrame({
+        "region_adcode": ["321300"], "indicator_id": ["rd_intensity"], "year": [2023],
+        "value": [2.0], "unit": ["%"], "source": ["old.csv 第 2 行"]}),
+        user="t", filename="old.csv", sha256="0")
+    with psycopg.connect(postgres_url, autocommit=True) as conn:  # a store made before zones
+        conn.execute("ALTER TABLE metric_rows DROP COLUMN entity_id")
+    store = open_store(postgres_url)
+    store.add_import("metrics", pd.DataFrame({
+        "region_adcode": ["321300"], "indicator_id": ["rd_intensity"], "year": [2023],
+        "value": [2.5], "unit": ["%"], "source": ["zone.csv 第 2 行"],
+        "entity_id": ["sq-agri-hitech"]}), user="t", filename="zone.csv", sha256="1")
+    rows = store.rows("metrics").sort_values("value")
     assert rows[["entity_id", "value"]].values.tolist() == [["", 2.0], ["sq-agri-hitech", 2.5]]
