@@ -10,12 +10,16 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 
 from ingest.tabular import Limits, Problem
 from ingest.values import text_problem
+
+if TYPE_CHECKING:
+    from ingest.zones import Zones
 
 YEARS = (1949, 2100)
 CHINA_BOX = (73.0, 3.0, 136.0, 54.0)  # lon_min, lat_min, lon_max, lat_max
@@ -114,7 +118,8 @@ class ImportContext:
     """What validation looks things up in: boundaries (WGS84), geocoders, indicators, limits.
 
     ``region_geocoder`` knows administrative units only; ``address_geocoder``
-    also knows the plan entities (an address may name a park).
+    also knows the plan entities (an address may name a park). ``zones`` are the
+    zones a metrics import may name in its 地区 column (``ingest.zones``; None: none).
     """
 
     boundaries: gpd.GeoDataFrame
@@ -123,6 +128,7 @@ class ImportContext:
     indicators: Indicators
     limits: Limits = field(default_factory=Limits)
     years: tuple[int, int] = YEARS
+    zones: Zones | None = None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Checking county metrics: regions matched to adcodes, years, indicators, units, numbers."""
+"""Checking county metrics: regions (or zones, ``ingest.zones``) matched to adcodes, years,
+indicators, units, numbers."""
 
 from __future__ import annotations
 
@@ -45,14 +46,14 @@ class MetricsCheck(Check):
         records = self.long_records(regions) if long else self.wide_records(plan, regions)
         report = regions.report()
         self.problems.extend(regions.problems[:MAX_PROBLEMS])
-        self.duplicates([(r["region_adcode"], r["indicator_id"], r["year"]) for r in records],
-                        [r["_row"] for r in records], "地区、指标与年份")
+        self.duplicates([(r["region_adcode"], r["entity_id"], r["indicator_id"], r["year"])
+                         for r in records], [r["_row"] for r in records], "地区、指标与年份")
         if not records and not self.problems:
             self.problem(None, None, "", "文件中没有任何指标数值")
         self.fail_if_problems(report)
         frame = pd.DataFrame(records).drop(columns="_row")
         return frame.loc[:, ["region_adcode", "indicator_id", "year", "value", "unit",
-                             "source"]], report
+                             "source", "entity_id"]], report
 
     def indicator_columns(self) -> list[tuple[str, str, str]]:
         """(column, indicator id, unit) per indicator column; the header may state the unit."""
@@ -102,7 +103,7 @@ class MetricsCheck(Check):
     def wide_records(self, plan, regions) -> list[dict]:
         records = []
         for row_no in range(self.first_row, self.first_row + len(self.frame)):
-            adcode = regions.match(row_no, self.columns["region"], self.text(row_no, "region"))
+            place = regions.match(row_no, self.columns["region"], self.text(row_no, "region"))
             year = self.year(row_no)
             row_unit = self.text(row_no, "unit") if "unit" in self.columns else ""
             for column, indicator_id, header_unit in plan:
@@ -112,8 +113,8 @@ class MetricsCheck(Check):
                 unit = self.check_unit(row_no, self.columns.get("unit"), indicator_id, row_unit) \
                     if row_unit else header_unit
                 number = self.number(row_no, column, value, unit)
-                if None not in (adcode, year, number):
-                    records.append(self.record(row_no, adcode, indicator_id, year, number, unit))
+                if None not in (place, year, number):
+                    records.append(self.record(row_no, place, indicator_id, year, number, unit))
         return records
 
     def long_records(self, regions) -> list[dict]:
@@ -121,7 +122,7 @@ class MetricsCheck(Check):
         for row_no in range(self.first_row, self.first_row + len(self.frame)):
             if self.text(row_no, "value") == "":  # a template row left unfilled
                 continue
-            adcode = regions.match(row_no, self.columns["region"], self.text(row_no, "region"))
+            place = regions.match(row_no, self.columns["region"], self.text(row_no, "region"))
             year = self.year(row_no)
             name = self.text(row_no, "indicator")
             ids = self.ctx.indicators.resolve(name)
@@ -136,12 +137,14 @@ class MetricsCheck(Check):
                                    self.text(row_no, "unit"))
             value = self.text(row_no, "value")
             number = self.number(row_no, self.columns["value"], value, unit)
-            if None not in (adcode, year, number):
-                records.append(self.record(row_no, adcode, indicator_id, year, number, unit))
+            if None not in (place, year, number):
+                records.append(self.record(row_no, place, indicator_id, year, number, unit))
         return records
 
-    def record(self, row_no, adcode, indicator_id, year, value, unit) -> dict:
-        return {"_row": row_no, "region_adcode": adcode, "indicator_id": indicator_id,
+    def record(self, row_no, place, indicator_id, year, value, unit) -> dict:
+        adcode, zone = place
+        return {"_row": row_no, "region_adcode": adcode, "entity_id": zone,
+                "indicator_id": indicator_id,
                 "year": year, "value": value, "unit": unit or None,
                 "source": self.source(row_no)}
 
@@ -159,7 +162,8 @@ def _split_unit(header: str) -> tuple[str, str]:
 
 
 class RegionMatcher:
-    """Region text → adcode, each distinct text looked up once; problems and a match report."""
+    """Region text → (adcode, zone id or ""), each distinct text looked up once; problems
+    and a match report. A zone is named by its id, name or an alias (``ingest.zones``)."""
 
     def __init__(self, ctx: ImportContext):
         self.ctx = ctx
@@ -167,7 +171,7 @@ class RegionMatcher:
         self.seen: dict[str, dict] = {}
         self.problems: list[Problem] = []
 
-    def match(self, row_no: int, column: str, text: str) -> str | None:
+    def match(self, row_no: int, column: str, text: str) -> tuple[str, str] | None:
         entry = self.seen.get(text)
         if entry is None:
             entry = self.seen[text] = self._lookup(text)
@@ -175,15 +179,25 @@ class RegionMatcher:
         if entry["status"] != "matched":
             self.problems.append(Problem(row_no, column, text, entry["message"]))
             return None
-        return entry["adcode"]
+        return entry["adcode"], entry["entity_id"]
 
     def _lookup(self, text: str) -> dict:
-        entry = {"text": text, "status": "unmatched", "adcode": None, "name": None,
-                 "level": None, "rows": [], "message": ""}
+        entry = {"text": text, "status": "unmatched", "adcode": None, "entity_id": "",
+                 "name": None, "level": None, "rows": [], "message": ""}
         if not text:
             return {**entry, "message": "地区为空"}
         if MARKUP.search(text):
             return {**entry, "message": "地区名称含 HTML/脚本标记，未识别"}
+        zones = self.ctx.zones
+        found = sorted(zones.resolve(text)) if zones is not None else []
+        if len(found) > 1:
+            options = "、".join(f"{zones.by_id[z].name}（{z}）" for z in found)
+            return {**entry, "status": "ambiguous",
+                    "message": f"“{text}”可指多个园区：{options}；请写园区全称或编号"}
+        if found:
+            zone = zones.by_id[found[0]]
+            return {**entry, "status": "matched", "adcode": zone.region_adcode,
+                    "entity_id": zone.id, "name": f"{zone.name}（园区或机构）", "level": "zone"}
         if ADCODE.match(text):
             if text in self.units.index:
                 return self._matched(entry, text)

@@ -36,7 +36,7 @@ from ingest.tabular import (
     _frame,
     decode_text,
 )
-from store.base import DuplicateKeys
+from store.base import KEYS, DuplicateKeys
 
 CHUNK_ROWS = 20_000
 #: Per kind: its check, and what rows repeating a key are the same thing.
@@ -113,9 +113,9 @@ def stream_import(source, filename: str, options, ctx, store, *, user: str,
         except _Failed:
             raise StreamRejected(state.problems, state.count, kind) from None
         except DuplicateKeys as exc:
-            same = CHECKS[kind][1]
-            problems = [Problem(None, None, " / ".join(str(v) for v in row[:3]),
-                                f"重复：{row[6]}与{row[7]}等 {row[3]} 行是{same}")
+            same, n = CHECKS[kind][1], len(KEYS[kind])  # (key..., count, rows, sources)
+            problems = [Problem(None, None, " / ".join(str(v) for v in row[:n] if v != ""),
+                                f"重复：{row[n + 3]}与{row[n + 4]}等 {row[n]} 行是{same}")
                         for row in exc.rows]
             raise StreamRejected(problems, len(problems), kind) from None
         finally:

@@ -38,13 +38,16 @@ def _empty_rows(kind: str) -> pd.DataFrame:
 def metrics_frame(rows: pd.DataFrame, boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """One feature per region, indicator, year: the value with the region's boundary.
 
-    Columns: id, region_adcode, region_name, level, indicator_id, year, value,
-    unit, version, source, geometry (EPSG:4326).
+    Columns: id, region_adcode, region_name, level, indicator_id, year, value, unit,
+    version, source, entity_id ("" for the whole region, else the zone the value is of,
+    drawn with its region's boundary), geometry (EPSG:4326).
     """
     units = boundaries.set_index("adcode")
+    zones = (rows["entity_id"] if "entity_id" in rows.columns
+             else pd.Series("", index=rows.index)).fillna("").astype(str)
     frame = pd.DataFrame({
-        "id": pd.Series([f"{a}-{i}-{int(y)}" for a, i, y in zip(
-            rows["region_adcode"], rows["indicator_id"], rows["year"])], dtype=object,
+        "id": pd.Series([f"{a}-{e + '-' if e else ''}{i}-{int(y)}" for a, e, i, y in zip(
+            rows["region_adcode"], zones, rows["indicator_id"], rows["year"])], dtype=object,
             index=rows.index),
         "region_adcode": rows["region_adcode"].astype(str),
         "region_name": rows["region_adcode"].map(units["name"]),
@@ -55,6 +58,7 @@ def metrics_frame(rows: pd.DataFrame, boundaries: gpd.GeoDataFrame) -> gpd.GeoDa
         "unit": rows["unit"],
         "version": rows["version"].astype("int64"),
         "source": rows["source"],
+        "entity_id": zones,
     })
     geometry = rows["region_adcode"].map(units.geometry).tolist()
     return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")

@@ -278,8 +278,10 @@ def target_progress(targets: pd.DataFrame, actuals: pd.DataFrame | None,
     entity_id, subject, indicator_id, year, value, value_max, qualifier, kind,
     unit, source, plan_id); ``actuals`` the ``imported-metrics`` layer (or any
     frame with ``ACTUAL_COLUMNS``; None or empty: no actuals); ``higher_is_better``
-    indicator id → bool (default True). Only region-wide targets (no entity, no
-    subject such as a zone) take a region's actual, and only in the target's unit.
+    indicator id → bool (default True). A region-wide target takes its region's actual,
+    a zone's target (``entity_id``) the actual imported for that zone (an ``entity_id``
+    column of ``actuals``), each only in the target's unit; a target of a subject with
+    no entity (a group of zones such as 全省高新区) takes none.
 
     Returns a frame with ``PROGRESS_COLUMNS`` in the order of the targets.
     """
@@ -303,8 +305,10 @@ def _actuals_by_region(actuals: pd.DataFrame | None) -> dict:
     measured = defaultdict(list)
     if actuals is None or actuals.empty:
         return measured
-    for row in actuals.itertuples():
-        measured[(str(row.region_adcode), str(row.indicator_id))].append(
+    zones = (actuals["entity_id"].fillna("").astype(str) if "entity_id" in actuals.columns
+             else [""] * len(actuals))
+    for row, zone in zip(actuals.itertuples(), zones):
+        measured[(str(row.region_adcode), zone, str(row.indicator_id))].append(
             (float(row.value), int(row.year), row.unit, row.source, int(row.version)))
     return measured
 
@@ -321,9 +325,9 @@ def _target(row, directions: dict) -> Target:
 def _progress_row(row, baselines: dict, measured: dict, directions: dict) -> tuple:
     target = _target(row, directions)
     stated = baselines.get(_key(row), [])
-    region_wide = not row.entity_id and not row.subject
-    candidates = [a for a in measured.get((row.region_adcode, row.indicator_id), [])
-                  if region_wide and a[2] == row.unit]
+    measurable = bool(row.entity_id) or not row.subject  # a group of zones is not
+    candidates = [a for a in measured.get((row.region_adcode, row.entity_id, row.indicator_id),
+                                          []) if measurable and a[2] == row.unit]
     base = pick_baseline(stated, row.plan_id, target.year, _measured_baseline(target, candidates))
     rule = target.rule(base[1] if base else None)
     if rule == TOTAL:

@@ -50,6 +50,31 @@ def indicator_group(name: str) -> str:
     return OTHER_GROUP
 
 
+def group_rank(group: str) -> tuple[int, str]:
+    """Where a group stands in lists: in the order of ``GROUP_RULES``, then others by name,
+    then 其他."""
+    order = [name for name, _ in GROUP_RULES]
+    if group in order:
+        return (order.index(group), "")
+    return (len(order) + (group == OTHER_GROUP), group)
+
+
+def indicator_choices(rows: pd.DataFrame, indicators: pd.DataFrame
+                      ) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """The indicators of ``rows`` by group, for a grouped list with a search box:
+    [(group, [(id, name, the names a search may match: the name and its variants)])],
+    groups as ``group_rank``, indicators by name."""
+    variants = indicators["variants"].to_dict() if "variants" in indicators.columns else {}
+    chosen = rows.drop_duplicates("indicator_id")
+    grouped: dict[str, list] = {}
+    for r in chosen.sort_values("indicator_name", kind="stable").itertuples():
+        words = dict.fromkeys([r.indicator_name, *str(variants.get(r.indicator_id) or "")
+                               .split("|")])
+        grouped.setdefault(r.group, []).append(
+            (r.indicator_id, r.indicator_name, "|".join(w for w in words if w)))
+    return sorted(grouped.items(), key=lambda item: group_rank(item[0]))
+
+
 def target_rows(targets: pd.DataFrame, plan_titles: Mapping[str, str],
                 region_names: Mapping[str, str], indicators: pd.DataFrame,
                 entity_names: Mapping[str, str] | None = None,
@@ -208,6 +233,15 @@ def required_growth(row: Mapping) -> str:
     return f"年均增长{format_percent((t / b) ** (1 / years) - 1)}"
 
 
+def unmeasured_reason(row: Mapping) -> str:
+    """Why no import of actuals can measure a target ("" when one can): a subject that is
+    no single zone or entity (a group of zones, an area) has no value of its own to file."""
+    if row.get("subject") and not row.get("entity_id"):
+        return (f"“{row['subject']}”不是单个园区或机构，无法导入其实际值"
+                "（需按规划口径另行汇总）")
+    return ""
+
+
 def display_record(row: Mapping) -> dict[str, str]:
     """The text of every cell of one row, keyed as ``DISPLAY_COLUMNS``."""
     base = row.get("baseline_row")
@@ -226,7 +260,7 @@ def display_record(row: Mapping) -> dict[str, str]:
         "target": _valued(row["value"], row["unit"], row["year"], row["qualifier"],
                           row["value_max"]),
         "required": required_growth(row), "actual": actual,
-        "actual_source": row.get("actual_source") or MISSING,
+        "actual_source": row.get("actual_source") or unmeasured_reason(row) or MISSING,
         "completion": format_percent(row.get("completion")),
         "time_progress": format_percent(row.get("time_progress")),
         "status": row["status"],

@@ -17,12 +17,17 @@ from dataclasses import dataclass
 import pandas as pd
 
 KINDS = ("metrics", "carriers")
-METRIC_COLUMNS = ("region_adcode", "indicator_id", "year", "value", "unit", "source")
+# ``entity_id``: "" for a value of the whole region, else the zone (an entity of
+# data/kb/entities.csv holding targets, such as a 高新区) within it the value is of.
+METRIC_COLUMNS = ("region_adcode", "indicator_id", "year", "value", "unit", "source",
+                  "entity_id")
 CARRIER_COLUMNS = ("name", "type", "address", "lon", "lat", "datum", "province_adcode",
                    "city_adcode", "county_adcode", "precision", "source")
 COLUMNS = {"metrics": METRIC_COLUMNS, "carriers": CARRIER_COLUMNS}
-KEYS = {"metrics": ("region_adcode", "indicator_id", "year"),
+KEYS = {"metrics": ("region_adcode", "entity_id", "indicator_id", "year"),
         "carriers": ("name", "type", "county_adcode")}
+#: Columns added after the first release, with the value of rows written without them.
+DEFAULTS = {"metrics": {"entity_id": ""}}
 STAGING_TTL_SECONDS = 3600
 STAGED_PER_USER = 5
 # Version ids are BIGINT (SQLite INTEGER, PostgreSQL BIGSERIAL): a larger number is
@@ -176,7 +181,10 @@ def check_kind(kind: str) -> str:
 
 
 def check_rows(kind: str, rows: pd.DataFrame) -> pd.DataFrame:
-    """``rows`` with exactly the columns of ``kind``, in order; StoreError if any is missing."""
+    """``rows`` with exactly the columns of ``kind``, in order; StoreError if any is missing
+    (a column added later, ``DEFAULTS``, may be left out: it takes its default)."""
+    rows = rows.assign(**{c: v for c, v in DEFAULTS.get(kind, {}).items()
+                          if c not in rows.columns})
     missing = [c for c in COLUMNS[kind] if c not in rows.columns]
     if missing:
         raise StoreError(f"rows for {kind} lack columns {missing}")

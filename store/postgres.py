@@ -14,7 +14,7 @@ import threading
 from store.base import StoreError
 from store.cells import CELLS, cells_ddl, rebuild_cells
 from store.jobs import PostgresJobBoard
-from store.sql import SESSIONS_DDL, SQLStore
+from store.sql import METRIC_ENTITY_DDL, SESSIONS_DDL, SQLStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS versions (id BIGSERIAL PRIMARY KEY, action TEXT NOT NULL,
@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS versions (id BIGSERIAL PRIMARY KEY, action TEXT NOT N
 CREATE TABLE IF NOT EXISTS metric_rows (id BIGSERIAL PRIMARY KEY,
   version_id BIGINT NOT NULL REFERENCES versions(id), row_no INTEGER NOT NULL,
   region_adcode TEXT NOT NULL, indicator_id TEXT NOT NULL, year INTEGER NOT NULL,
-  value DOUBLE PRECISION NOT NULL, unit TEXT, source TEXT);
+  value DOUBLE PRECISION NOT NULL, unit TEXT, source TEXT,
+  entity_id TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS metric_rows_version ON metric_rows(version_id);
 CREATE TABLE IF NOT EXISTS carrier_rows (fid BIGSERIAL PRIMARY KEY,
   version_id BIGINT NOT NULL REFERENCES versions(id), row_no INTEGER NOT NULL,
@@ -154,7 +155,9 @@ class PostgresStore(SQLStore):
                                          f"(CREATE EXTENSION postgis failed: {exc})") from None
                 fresh = not conn.execute("SELECT to_regclass('carrier_current')").fetchone()[0]
                 no_cells = not conn.execute(f"SELECT to_regclass('{CELLS}')").fetchone()[0]
-                for statement in [*SCHEMA.split(";"), SESSIONS_DDL, cells_ddl("DOUBLE PRECISION")]:
+                entity = METRIC_ENTITY_DDL.replace("ADD COLUMN", "ADD COLUMN IF NOT EXISTS")
+                for statement in [*SCHEMA.split(";"), SESSIONS_DDL, entity,
+                                  cells_ddl("DOUBLE PRECISION")]:
                     if statement.strip():
                         conn.execute(statement)
                 if fresh:  # a store made before the table existed: fill it once

@@ -39,6 +39,8 @@ TABLES = {"metrics": "metric_rows", "carriers": "carrier_rows"}
 # Added after the first release: created on open in existing stores too.
 SESSIONS_DDL = ("CREATE TABLE IF NOT EXISTS user_sessions (user_name TEXT PRIMARY KEY, "
                 "generation BIGINT NOT NULL)")
+# The zone of a metric row ("" the whole region), added to stores made before it.
+METRIC_ENTITY_DDL = "ALTER TABLE metric_rows ADD COLUMN entity_id TEXT NOT NULL DEFAULT ''"
 CHUNK_ROWS = 5000
 _VERSION_COLUMNS = ("id", "action", "kind", "user_name", "created_at", "filename", "sha256",
                     "row_count", "target", "note")

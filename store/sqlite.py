@@ -15,7 +15,7 @@ from pathlib import Path
 from store.cells import CELLS, cells_ddl, rebuild_cells
 from store.current import CURRENT
 from store.jobs import SQLiteJobBoard
-from store.sql import SESSIONS_DDL, SQLStore
+from store.sql import METRIC_ENTITY_DDL, SESSIONS_DDL, SQLStore
 
 APPLICATION_ID = 0x47504B47  # "GPKG"
 GPKG_VERSION = 10400
@@ -46,7 +46,8 @@ CREATE TABLE versions (id INTEGER PRIMARY KEY AUTOINCREMENT, action TEXT NOT NUL
 CREATE TABLE metric_rows (id INTEGER PRIMARY KEY AUTOINCREMENT,
   version_id INTEGER NOT NULL REFERENCES versions(id), row_no INTEGER NOT NULL,
   region_adcode TEXT NOT NULL, indicator_id TEXT NOT NULL, year INTEGER NOT NULL,
-  value DOUBLE NOT NULL, unit TEXT, source TEXT);
+  value DOUBLE NOT NULL, unit TEXT, source TEXT,
+  entity_id TEXT NOT NULL DEFAULT '');
 CREATE INDEX metric_rows_version ON metric_rows(version_id);
 CREATE TABLE carrier_rows (fid INTEGER PRIMARY KEY AUTOINCREMENT,
   version_id INTEGER NOT NULL REFERENCES versions(id), row_no INTEGER NOT NULL,
@@ -135,6 +136,13 @@ class SQLiteStore(SQLStore):
                                   "AND name = 'versions'").fetchone()
             if exists:
                 conn.execute(SESSIONS_DDL)
+                columns = {row[1] for row in conn.execute("PRAGMA table_info(metric_rows)")}
+                if "entity_id" not in columns:
+                    try:
+                        conn.execute(METRIC_ENTITY_DDL)
+                    except sqlite3.OperationalError as exc:  # another worker added it first
+                        if "duplicate column" not in str(exc):
+                            raise
                 self._ensure_current(conn)
                 return
             conn.execute("PRAGMA journal_mode = WAL")

@@ -28,8 +28,8 @@ def test_targets_filter_and_sort(browser, live_url, artifacts_dir):  # noqa: F81
     open_page(browser, live_url + "/targets", "document.querySelectorAll('#im-targets tbody tr').length > 0")
     total = len(browser.find_elements(By.CSS_SELECTOR, "#im-targets tbody tr"))
     browser.save_screenshot(str(artifacts_dir / "targets.png"))
-    Select(browser.find_element(By.NAME, "region")).select_by_value("321300")
-    browser.find_element(By.CSS_SELECTOR, "form.im-filters button").click()
+    assert browser.find_elements(By.CSS_SELECTOR, "form.im-filters button") == []  # noscript
+    Select(browser.find_element(By.NAME, "region")).select_by_value("321300")  # applies at once
     WebDriverWait(browser, 20).until(lambda d: "region=321300" in d.current_url)
     regions = browser.execute_script(
         "return Array.from(document.querySelectorAll('#im-targets tbody tr')).map(r => r.dataset.region)")
@@ -41,6 +41,45 @@ def test_targets_filter_and_sort(browser, live_url, artifacts_dir):  # noqa: F81
         "return Array.from(document.querySelectorAll('#im-targets tbody tr')).map(r => r.dataset.status)")
     assert [order.index(s) for s in statuses] == sorted(order.index(s) for s in statuses)
     assert outside_requests(requested_urls(browser)) == []
+    assert console_errors(browser) == []
+
+
+def test_targets_indicator_search_narrows_the_grouped_list(browser, live_url, artifacts_dir):  # noqa: F811
+    open_page(browser, live_url + "/targets?region=321300",
+              "document.querySelectorAll('#im-targets tbody tr').length > 0")
+    options = "return Array.from(document.querySelectorAll('#im-indicator optgroup option'))"
+    before = browser.execute_script(options + ".length")
+    search = browser.find_element(By.ID, "im-indicator-search")
+    assert search.is_displayed()
+    search.send_keys("研发投入强度")  # a plan's wording, not the indicator's name
+    shown = browser.execute_script(options + ".map(o => [o.parentNode.label, o.value, o.text])")
+    assert 0 < len(shown) < before
+    assert ["研发投入", "rd_intensity", "全社会研发投入占地区生产总值比重"] in shown
+    assert "找到" in browser.find_element(By.ID, "im-indicator-matches").text
+    browser.save_screenshot(str(artifacts_dir / "targets_search.png"))
+    search.send_keys("\n")  # Enter takes the first match
+    WebDriverWait(browser, 20).until(lambda d: "indicator=" in d.current_url)
+    assert "region=321300" in browser.current_url
+    chosen = Select(browser.find_element(By.ID, "im-indicator")).first_selected_option
+    assert chosen.get_attribute("value") == shown[0][1]
+    search = browser.find_element(By.ID, "im-indicator-search")
+    search.send_keys("火星")
+    assert "没有名称含" in browser.find_element(By.ID, "im-indicator-matches").text
+    assert console_errors(browser) == []
+
+
+def test_region_status_chip_leads_to_its_rows(browser, live_url):  # noqa: F811
+    open_page(browser, live_url + "/regions/321300", "document.querySelectorAll('.im-card').length > 0")
+    chip = browser.find_element(By.CSS_SELECTOR, "a.im-chip")
+    status = chip.get_attribute("data-status")
+    chip.click()
+    WebDriverWait(browser, 20).until(lambda d: "status=" in d.current_url)
+    assert browser.current_url.endswith("#im-targets")
+    statuses = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.im-card')).map(c => c.dataset.status)")
+    assert statuses and set(statuses) == {status}
+    top = browser.execute_script("return document.getElementById('im-targets').getBoundingClientRect().top")
+    assert abs(top) < 5  # scrolled to the rows
     assert console_errors(browser) == []
 
 
@@ -85,7 +124,7 @@ def test_region_page_renders_offline_without_errors(browser, live_url, artifacts
 
 
 PHONE_PAGES = ("/targets", "/plans/002_29b2058011f3f7c1/tasks", "/regions/321300",
-               "/targets?indicator=hitech_enterprises")
+               "/targets?indicator=hitech_enterprises", "/regions/321300?status=无实际值")
 
 
 @pytest.mark.parametrize("path", PHONE_PAGES)

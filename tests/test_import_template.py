@@ -69,11 +69,16 @@ def test_xlsx_template_round_trips(client):
     book = openpyxl.load_workbook(io.BytesIO(_template(client, "xlsx")))
     sheet = book["填报"]
     assert [c.value for c in sheet[1]] == ["地区", "年份", "指标", "数值", "单位"]
-    rows = {(r[0].value, r[2].value): r for r in sheet.iter_rows(min_row=2)}
+    every = {(r[0].value, r[2].value): r for r in sheet.iter_rows(min_row=2)}
+    zones = {r[1] for r in book["园区等主体"].iter_rows(min_row=2, values_only=True)}
+    assert "宿迁高新技术产业开发区" in zones  # the zones within the region come last
+    rows = {k: r for k, r in every.items() if k[0] not in zones}
     assert {region for region, _ in rows} >= {"宿迁市", "宿迁市沭阳县", "宿迁市泗洪县"}
     assert all(region.startswith("宿迁市") for region, _ in rows)  # ?region=321300
     indicators = read_indicators(ROOT / "data")
     assert len(rows) == len({r for r, _ in rows}) * len(indicators.by_id)  # all, each once
+    zone_row = every[("宿迁高新技术产业开发区", "高新技术企业数")]
+    zone_row[3].value = 180
     shuyang = rows[("宿迁市沭阳县", "全社会研发投入占地区生产总值比重")]
     assert (shuyang[1].value, shuyang[3].value, shuyang[4].value) == ("2024", None, "%")
     # the indicator sheet lists ids, units and the names accepted
@@ -92,6 +97,9 @@ def test_xlsx_template_round_trips(client):
     got = data[(data["indicator_id"] == "rd_intensity") & (data["year"] == "2024")]
     assert dict(zip(got["region_adcode"], got["value"].astype(float))) == \
         {"321322": 2.15, "321300": 2.6}
+    zone = data[data["indicator_id"] == "hitech_enterprises"]
+    assert zone[["region_adcode", "entity_id", "value"]].values.tolist() == \
+        [["321311", "sq-hitech", "180.0"]]
 
 
 def test_csv_template_round_trips(client):

@@ -37,6 +37,7 @@ from ingest.imports import (
     prepare_import,
     read_indicators,
 )
+from ingest.zones import read_zones
 from layers.imported import CARRIERS_LAYER, METRICS_LAYER, version_frame
 from sheets import safe_csv
 from store import RollbackConflict, Store, StoreError, VersionNotFound, open_store
@@ -141,7 +142,7 @@ def import_context(stream: bool = False) -> ImportContext:
         state.context = ImportContext(boundaries=boundaries, region_geocoder=regions,
                                       address_geocoder=addresses,
                                       indicators=read_indicators(svc.settings.data_dir),
-                                      limits=limits)
+                                      limits=limits, zones=read_zones(svc.settings.data_dir))
     return state.context
 
 
@@ -338,7 +339,7 @@ def _preview(prepared: PreparedImport, token: str):
     columns, rows = preview_table(
         prepared.kind, prepared.rows.head(PREVIEW_ROWS),
         region_names(ctx.boundaries), {i: v.name for i, v in ctx.indicators.by_id.items()},
-        services().maps.precision_labels)
+        services().maps.precision_labels, ctx.zones.names() if ctx.zones else {})
     return render_template("admin/preview.html", prepared=prepared, token=token,
                            kind_title=KIND_TITLES[prepared.kind], columns=columns, rows=rows)
 

@@ -150,6 +150,7 @@ def cli_context(settings, stream: bool = False):
     """The validation context the server builds, without loading the other layers."""
     from geo.geocode import Geocoder, default_geocoder
     from ingest.imports import ImportContext, read_indicators
+    from ingest.zones import read_zones
     from layers.boundaries import plan_boundaries
 
     boundaries = plan_boundaries(settings.data_dir, "full")
@@ -161,7 +162,8 @@ def cli_context(settings, stream: bool = False):
     return ImportContext(boundaries=boundaries, region_geocoder=regions,
                          address_geocoder=addresses,
                          indicators=read_indicators(settings.data_dir),
-                         limits=import_limits(settings, stream))
+                         limits=import_limits(settings, stream),
+                         zones=read_zones(settings.data_dir))
 
 
 def import_limits(settings, stream: bool = False):

@@ -19,6 +19,7 @@ from ingest.metric_template import (
     template_csv,
     template_frame,
     template_xlsx,
+    zone_list,
 )
 from web.errors import InvalidParameter, NotFound
 
@@ -47,12 +48,17 @@ def local_time(stamp: str) -> str:
 
 
 def preview_table(kind: str, rows: pd.DataFrame, region_names: dict[str, str],
-                  indicator_names: dict[str, str], precision_labels: dict[str, str]
-                  ) -> tuple[list[str], list[list]]:
-    """(headers, rows) of a preview: Chinese headers, region and indicator names."""
+                  indicator_names: dict[str, str], precision_labels: dict[str, str],
+                  zone_names: dict[str, str] | None = None) -> tuple[list[str], list[list]]:
+    """(headers, rows) of a preview: Chinese headers, region (or zone) and indicator names."""
+    zone_names = zone_names or {}
     shown = rows.copy()
     if kind == "metrics":
         shown["region"] = shown["region_adcode"].map(region_names).fillna("")
+        if "entity_id" in shown:  # a zone's value: the zone's name (its region beside)
+            zoned = shown["entity_id"].fillna("") != ""
+            shown.loc[zoned, "region"] = shown.loc[zoned, "entity_id"].map(
+                lambda z: zone_names.get(z, "")) + "（" + shown.loc[zoned, "region"] + "）"
         shown["indicator"] = shown["indicator_id"].map(indicator_names).fillna(
             shown["indicator_id"])
     else:
@@ -92,11 +98,12 @@ def template_file(ctx, fmt: str, args) -> tuple[bytes, str, str]:
         raise InvalidParameter(f"year 应为 1949–2100 之间的 4 位年份，收到“{year}”")
     prefix = within[:4] if within.endswith("00") and len(within) == 6 else within
     prefix = prefix[:2] if prefix.endswith("00") and len(prefix) == 4 else prefix
-    frame = template_frame(ctx.indicators, ctx.boundaries, int(year), prefix)
+    frame = template_frame(ctx.indicators, ctx.boundaries, int(year), prefix, ctx.zones)
     if fmt == "csv":
         data, mimetype = template_csv(frame), "text/csv; charset=utf-8"
     else:
-        data, mimetype = template_xlsx(frame, indicator_list(ctx.indicators)), XLSX
+        zones = zone_list(ctx.zones, ctx.indicators, region_names(ctx.boundaries), prefix)
+        data, mimetype = template_xlsx(frame, indicator_list(ctx.indicators), zones), XLSX
     name = quote(f"指标导入模板-{year}.{fmt}")
     return data, mimetype, (f"attachment; filename=metrics-template-{year}.{fmt}; "
                             f"filename*=UTF-8''{name}")

@@ -9,6 +9,8 @@ from datetime import date
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from geo.fonts import find_cjk_font
+from geo.numbers import format_value
+from geo.speaking import regional_rows
 from layers.plans import plan_text
 from layers.plans_registry import region_order
 from layers.tasks import task_plans
@@ -17,6 +19,7 @@ from mapcore.errors import MapError
 from mapcore.export import parse_export
 from monitor.compare import comparison
 from monitor.lineage import lineage
+from monitor.progress import NEEDS_YEARLY, STATUSES
 from monitor.report_xlsx import report_xlsx as report_xlsx_bytes
 from monitor.summary import progress_spec, report_facts, report_plan
 from monitor.table import Query, display_frame, display_record, headline_indicator, select
@@ -61,8 +64,9 @@ def _navigation() -> dict:
 
 
 def region_context(adcode: str) -> dict:
-    """Name, rows and display records of a region (a region without a plan has none);
-    NotFound for an adcode no boundary knows."""
+    """Name, rows and display records of a region (a region without a plan has none), its
+    imported actuals (``actuals``: of the whole region; ``zone_actuals``: of zones filed
+    under it); NotFound for an adcode no boundary knows."""
     if not (len(adcode) == 6 and adcode.isdigit()):
         raise NotFound(f"行政区划代码应为 6 位数字，收到 {adcode!r}")
     data = monitor_data()
@@ -71,8 +75,10 @@ def region_context(adcode: str) -> dict:
     if adcode not in data.region_names:
         raise NotFound(f"行政区划代码 {adcode} 不在已载入的行政区划中")
     rows = select(data.rows, Query(region=adcode)) if has_targets else data.rows.iloc[0:0]
+    own = actuals[actuals["region_adcode"] == adcode]
+    regional = regional_rows(own) if len(own) else own
     return {"adcode": adcode, "name": data.region_names[adcode], "rows": rows, "data": data,
-            "actuals": actuals[actuals["region_adcode"] == adcode]}
+            "actuals": regional, "zone_actuals": own.drop(index=regional.index)}
 
 
 def _chapter_position(plan_id: str, chapter: str) -> int:
@@ -133,10 +139,27 @@ def _lineage_links(rows) -> list[tuple[str, str]]:
     return list(dict.fromkeys(zip(regional["indicator_id"], regional["indicator_name"])))
 
 
+def _chosen_status() -> str:
+    """The ``status`` a region page shows the targets of ("" all); 400 for an unknown one."""
+    chosen = request.args.get("status", "").strip()
+    if chosen and chosen not in STATUSES:
+        raise InvalidParameter(f"未知的状态“{chosen}”，可选：{'、'.join(STATUSES)}")
+    return chosen
+
+
+def _status_chips(counts: dict) -> list[tuple[str, int]]:
+    """(status, count) of the chips above a region's targets: every status it has, and the
+    common ones with 0 too."""
+    return [(s, counts.get(s, 0)) for s in STATUSES if counts.get(s, 0) or s != NEEDS_YEARLY]
+
+
 @bp.get("/regions/<adcode>")
 def region(adcode: str):
     ctx = region_context(adcode)
     data, rows = ctx["data"], ctx["rows"]
+    counts = rows["status"].value_counts().to_dict()
+    chosen = _chosen_status()
+    shown = rows[rows["status"] == chosen] if chosen else rows
     level = data.region_levels.get(adcode, "")
     indicators = [i for i in dict.fromkeys(rows["indicator_id"])
                   if (data.rows["indicator_id"] == i).any()]
@@ -144,14 +167,27 @@ def region(adcode: str):
                                                      "region_adcode"].nunique() > 1][:4]
     charts = [spec for i in shared for spec in comparison(data.rows, i, data.indicators)]
     return render_template(
-        "monitor/region.html", adcode=adcode, name=ctx["name"], chapters=_chapters(rows),
+        "monitor/region.html", adcode=adcode, name=ctx["name"], chapters=_chapters(shown),
         progress=progress_spec(rows, "各指标完成率与时序进度（%）"), charts=charts,
-        counts=rows["status"].value_counts().to_dict(), entities=_entities(adcode, level),
+        chips=_status_chips(counts), chosen=chosen, shown_total=len(shown),
+        entities=_entities(adcode, level),
         tasks=_tasks_of(adcode, level), map_adcode=_map_adcode(adcode, data),
         lineages=_lineage_links(rows),
-        actuals=ctx["actuals"].sort_values(["indicator_id", "year"]).to_dict("records"),
+        actuals=_actual_records(ctx), indicator_names=data.indicators["name"].to_dict(),
         echarts=vendor_url("echarts", "echarts.min.js"), total=len(rows),
         served=tasks_by_target(), tasks_url=tasks_url, **_report_plans(data.registry, adcode))
+
+
+def _actual_records(ctx: dict) -> list[dict]:
+    """The region's imported actuals, then its zones', each with ``holder``: the region's
+    or the zone's name."""
+    zones = dict(zip(*[services().catalog.frame("entities")[c] for c in ("id", "name")]))
+    out = [{**a, "holder": ctx["name"]} for a in ctx["actuals"].sort_values(
+        ["indicator_id", "year"]).to_dict("records")]
+    out += [{**a, "holder": zones.get(a["entity_id"], a["entity_id"])}
+            for a in ctx["zone_actuals"].sort_values(
+                ["entity_id", "indicator_id", "year"]).to_dict("records")]
+    return [{**a, "shown": format_value(a["value"], a["unit"] or "")} for a in out]
 
 
 def _report_plans(registry: dict, adcode: str) -> dict:
@@ -229,29 +265,9 @@ def _key(kind: str, ctx: dict) -> tuple:
     return (kind, ctx["adcode"], plan, date.today())
 
 
-@bp.get("/regions/<adcode>/report.xlsx")
-def report_xlsx(adcode: str):
-    ctx = _report_context(adcode)
-    body = builds().get(_key("report.xlsx", ctx), services().catalog, lambda: _xlsx_bytes(ctx))
-    return Response(body, mimetype="application/vnd.openxmlformats-officedocument."
-                                   "spreadsheetml.sheet",
-                    headers={**REPORT_HEADERS,
-                             "Content-Disposition": f"attachment; filename=report-{adcode}.xlsx"})
-
-
 def _xlsx_bytes(ctx: dict) -> bytes:
     names = ctx["data"].indicators["name"].to_dict()
     return report_xlsx_bytes(ctx["facts"], ctx["actuals"].drop(columns="geometry"), names)
-
-
-@bp.get("/regions/<adcode>/report.docx")
-def report_docx(adcode: str):
-    ctx = _report_context(adcode)
-    body = builds().get(_key("report.docx", ctx), services().catalog, lambda: _docx_bytes(ctx))
-    return Response(body, mimetype="application/vnd.openxmlformats-officedocument."
-                                   "wordprocessingml.document",
-                    headers={**REPORT_HEADERS,
-                             "Content-Disposition": f"attachment; filename=report-{adcode}.docx"})
 
 
 def _docx_bytes(ctx: dict) -> bytes:
@@ -265,18 +281,8 @@ def _docx_bytes(ctx: dict) -> bytes:
                              _map_png(ctx["adcode"], rows))
 
 
-@bp.get("/regions/<adcode>/report.pdf")
-def report(adcode: str):
-    ctx = _report_context(adcode)
-    body = builds().get(_key("report.pdf", ctx), services().catalog,
-                        lambda: _report_bytes(ctx))  # once per data state and day
-    return Response(body, mimetype="application/pdf",
-                    headers={**REPORT_HEADERS,
-                             "Content-Disposition": f"inline; filename=report-{adcode}.pdf"})
-
-
 def _report_bytes(ctx: dict) -> bytes:
-    """The PDF of a region (seconds of matplotlib): built once per data state and day."""
+    """The PDF of a region (seconds of matplotlib)."""
     from monitor.report import report_pdf  # matplotlib: imported at the first report
 
     adcode, data, rows = ctx["adcode"], ctx["data"], ctx["rows"]
@@ -287,13 +293,49 @@ def _report_bytes(ctx: dict) -> bytes:
                       map_image=_map_png(adcode, rows))
 
 
+#: Each report format's MIME type and disposition (the PDF opens in the browser, the
+#: Word and Excel files download).
+REPORT_FORMATS = {
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "attachment"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             "attachment"),
+    "pdf": ("application/pdf", "inline"),
+}
+
+
+def _report_response(adcode: str, fmt: str, make) -> Response:
+    """A region's report in ``fmt``: ``make(ctx)`` builds it, once per data state and day
+    (``web.builds``)."""
+    ctx = _report_context(adcode)
+    mimetype, disposition = REPORT_FORMATS[fmt]
+    body = builds().get(_key(f"report.{fmt}", ctx), services().catalog, lambda: make(ctx))
+    return Response(body, mimetype=mimetype, headers={
+        **REPORT_HEADERS, "Content-Disposition": f"{disposition}; filename=report-{adcode}.{fmt}"})
+
+
+@bp.get("/regions/<adcode>/report.xlsx")
+def report_xlsx(adcode: str):
+    return _report_response(adcode, "xlsx", _xlsx_bytes)
+
+
+@bp.get("/regions/<adcode>/report.docx")
+def report_docx(adcode: str):
+    return _report_response(adcode, "docx", _docx_bytes)
+
+
+@bp.get("/regions/<adcode>/report.pdf")
+def report(adcode: str):
+    return _report_response(adcode, "pdf", _report_bytes)
+
+
 def _lineage(adcode: str, indicator_id: str) -> dict:
     """The lineage spec of a region's indicator; NotFound when it has no point."""
     ctx = region_context(adcode)
     data = ctx["data"]
     if indicator_id not in data.indicators.index:
         raise NotFound(f"未知的指标“{indicator_id}”")
-    spec = lineage(data.frame, services().catalog.frame("imported-metrics"), data.registry,
+    actuals = services().catalog.frame("imported-metrics")
+    spec = lineage(data.frame, regional_rows(actuals) if len(actuals) else actuals, data.registry,
                    adcode, indicator_id, data.indicators.loc[indicator_id, "name"])
     if not spec["points"]:
         raise NotFound(f"{ctx['name']}没有“{spec['title']}”的规划值或实际值")

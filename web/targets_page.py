@@ -19,6 +19,8 @@ from monitor.table import (
     SORT_KEYS,
     display_frame,
     display_record,
+    group_rank,
+    indicator_choices,
     parse_query,
     select,
 )
@@ -82,9 +84,8 @@ def targets():
         "region": [(code, name) for code, name, _ in sorted(
             {(r.region_adcode, r.region_name, r.region_rank) for r in data.rows.itertuples()},
             key=lambda item: item[2])],
-        "group": sorted(set(data.rows["group"])),
-        "indicator": sorted({(r.indicator_id, r.indicator_name)
-                             for r in data.rows.itertuples()}, key=lambda i: i[1]),
+        "group": sorted(set(data.rows["group"]), key=group_rank),
+        "indicator": indicator_choices(data.rows, data.indicators),
         "status": STATUSES}
     args = query.as_args()
     return render_template("monitor/targets.html", records=records, served=tasks_by_target(),
