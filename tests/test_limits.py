@@ -80,3 +80,10 @@ def test_rate_settings_are_checked():
     with pytest.raises(ValueError, match="rate_limits"):
         Settings(rate_limits="sometimes")
     assert Settings().rate_limits == "off"  # a bare app; `make serve` turns them on
+
+
+def test_every_report_format_is_limited_as_a_report(limited_app):
+    reports = {rule.endpoint for rule in limited_app.url_map.iter_rules()
+               if "/report." in rule.rule}
+    assert len(reports) >= 3  # PDF, XLSX, DOCX
+    assert all(heavy_kind(endpoint, MultiDict()) == "reports" for endpoint in reports)

@@ -2,7 +2,7 @@
 
 Heavy requests, by what they cost (:func:`heavy_kind`):
 
-- ``reports``: a region's evaluation report (PDF, XLSX) and static map exports;
+- ``reports``: a region's evaluation report (PDF, XLSX, DOCX) and static map exports;
 - ``maps``: a map page that reaches the app, i.e. one whose parameters are not in the
   response cache (a cached map page is answered before the app, :mod:`web.cache`,
   and counts for nothing);
@@ -39,7 +39,7 @@ from web.errors import TooManyRequests
 
 EXTENSION = "innomap.limits"
 LARGE_ITEMS = 1000
-REPORT_ENDPOINTS = frozenset({"regions.report", "regions.report_xlsx"})
+REPORT_ENDPOINTS = frozenset({"regions.report", "regions.report_xlsx", "regions.report_docx"})
 PAGE_ENDPOINTS = frozenset({"regions.region", "targets_page.targets",
                             "targets_page.targets_csv", "targets_page.targets_xlsx",
                             "task_plan.tasks"})
