@@ -35,6 +35,8 @@ def create_app(config: dict | Settings | None = None, layers: Iterable = ()) -> 
                                          maps=MapResources.load(catalog))
     register_error_handlers(app)
     app.before_request(lambda: services(app).refresh(app))
+    if not settings.testing:  # test apps build what a test asks for, when it asks
+        app.before_request(lambda: _start_warmups(app))
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     security.init_app(app, settings)
@@ -44,6 +46,12 @@ def create_app(config: dict | Settings | None = None, layers: Iterable = ()) -> 
     if not settings.testing:
         _settle_heap()
     return app
+
+
+def _start_warmups(app: Flask) -> None:
+    """Before a request: the process's warm-ups, in the background, the first time
+    (returns None, so the request goes on)."""
+    services(app).start_warmups(app)
 
 
 def _settle_heap() -> None:

@@ -17,7 +17,6 @@ from mapcore.errors import MapError
 from mapcore.export import parse_export
 from monitor.compare import comparison
 from monitor.lineage import lineage
-from monitor.report_xlsx import report_xlsx as report_xlsx_bytes
 from monitor.summary import progress_spec, report_facts, report_plan
 from monitor.table import Query, display_frame, display_record, headline_indicator, select
 from monitor.tasks import task_rows
@@ -240,6 +239,8 @@ def report_xlsx(adcode: str):
 
 
 def _xlsx_bytes(ctx: dict) -> bytes:
+    from monitor.report_xlsx import report_xlsx as report_xlsx_bytes  # openpyxl: on demand
+
     names = ctx["data"].indicators["name"].to_dict()
     return report_xlsx_bytes(ctx["facts"], ctx["actuals"].drop(columns="geometry"), names)
 
