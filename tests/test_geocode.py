@@ -202,3 +202,49 @@ def test_results_serialize_to_json(geocoder):
     assert all(c["geometry"]["type"] == "Point" for c in payload["candidates"])
     matched = geocoder.geocode("沭阳").as_dict()
     assert matched["best"]["county_adcode"] == "321322" and matched["best"]["score"] == 1.0
+
+
+def _addresses(units: pd.DataFrame, per_county: int = 1) -> list[str]:
+    """Addresses of every county in the forms people write, each with a street after
+    it that names nothing (and a few whose street is another unit's name)."""
+    by_code = units.set_index("adcode")
+    out = []
+    for i, county in enumerate(units[units["level"] == "county"].itertuples(index=False)):
+        province = by_code.loc[county.province_adcode]
+        city = by_code.loc[county.city_adcode] if county.city_adcode else province
+        street = ("洪泽湖路", "人民路", "鼓楼大街", "高新区创新大道", "淮海工学院")[i % 5]
+        out += [f"{province['name']}{city['name']}{county.name}{street}{i}号",
+                f"{city['short_name']}{county.short_name}{street}",
+                f"{province['short_name']}{county.name}",
+                f"{county.name}{city['name']}{street}",  # a path after another name
+                f"{city['name']}{province['name']}{county.name}"][:per_county * 5]
+    return out
+
+
+def test_unit_paths_change_no_answer(tiny_entities):
+    """The paths of units as words of the automaton: every answer is the one the
+    name-by-name scan gives (every county of the country, five forms each)."""
+    from geo.boundaries import load_units
+
+    units = load_units(DATA / "boundaries")
+    with_paths = Geocoder(units, tiny_entities)
+    by_name = Geocoder(units, tiny_entities, paths=False)
+    # an entity named after a unit, after that unit's path (江苏宿迁 | 宿迁高新区)
+    texts = _addresses(units) + ["江苏宿迁高新区", "江苏省宿迁高新技术产业开发区", "连云港高新区"]
+    assert len(texts) > 10_000
+    differ = [t for t in texts if with_paths.geocode(t) != by_name.geocode(t)]
+    assert differ == []
+    matched = sum(with_paths.geocode(t).status == "matched" for t in texts)
+    assert matched > 0.9 * len(texts)
+
+
+def test_a_unit_path_is_one_hit_and_resolves_like_its_names(boundaries):
+    with_paths = Geocoder(boundaries)
+    by_name = Geocoder(boundaries, paths=False)
+    text = "江苏省连云港市海州区朝阳东路32号"
+    assert with_paths._scan(text)[0][:2] == (0, 10)  # 江苏省连云港市海州区, one hit
+    assert [h[:2] for h in by_name._scan(text)][:3] == [(0, 3), (3, 7), (7, 10)]
+    assert with_paths.geocode(text).best.adcode == "320706"
+    # after another name, a path is read name by name again (its hits are its names)
+    later = "海州区江苏省连云港市海州区"
+    assert [h[:2] for h in with_paths._scan(later)] == [h[:2] for h in by_name._scan(later)]
