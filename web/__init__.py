@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 from collections.abc import Iterable
 
@@ -59,10 +61,21 @@ def _settle_heap() -> None:
 
     A full collection otherwise walks every loaded object a few times a minute
     under load, and in gunicorn's forked workers also copies every page it
-    touches. Test apps skip this: they come and go within one process.
+    touches. Test apps skip this: they come and go within one process. What loading
+    freed (file buffers, intermediate frames) goes back to the system (glibc's
+    ``malloc_trim``), so forked workers do not start with it resident.
     """
     gc.collect()
     gc.freeze()
+    _trim_heap()
+
+
+def _trim_heap() -> None:
+    """Give free heap pages back to the system where the C library can (glibc)."""
+    name = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    if trim is not None:
+        trim(0)
 
 
 def _blueprints():
