@@ -6,8 +6,8 @@ SRS id and an optional envelope whose size the flags give. Reading it here keeps
 GDAL's library (about 60 MB of resident memory, and its start-up) out of the
 serving processes; files are still written with GDAL (pyogrio) when they are built.
 
-The package's own R*Tree (``rtree_<table>_<column>``) answers box questions from
-disk, so a worker never needs every polygon to find the ones in a view.
+Which units a view needs is answered by the unit table (every unit's box, always in
+memory, see ``geo.boundaries``); their polygons stay on disk until asked for.
 """
 
 from __future__ import annotations
@@ -111,18 +111,6 @@ def read_where_in(path: Path, table: str, columns: Sequence[str], key: str,
                 marks = ", ".join("?" * len(part))
                 rows += con.execute(f'{sql} WHERE "{key}" IN ({marks})', part).fetchall()
     return [r[:-1] for r in rows], geometries([r[-1] for r in rows])
-
-
-def ids_in_box(path: Path, table: str, box: tuple[float, float, float, float]) -> list[int]:
-    """Feature ids of ``table`` whose envelope meets ``box`` (west, south, east, north),
-    from the GeoPackage's R*Tree on disk."""
-    geom = geometry_column(path, table)
-    west, south, east, north = (float(v) for v in box)
-    rtree = f"rtree_{_name(table)}_{_name(geom)}"
-    with _connect(path) as con:
-        rows = con.execute(f'SELECT id FROM "{rtree}" WHERE minx <= ? AND maxx >= ? '
-                           "AND miny <= ? AND maxy >= ?", (east, west, north, south))
-        return sorted(r[0] for r in rows)
 
 
 def _name(name: str) -> str:
