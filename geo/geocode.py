@@ -11,9 +11,7 @@ on the network:
 A text is scanned left to right for the longest known name at each position, by
 one Aho–Corasick automaton over every name (``pyahocorasick``): one pass over the
 text whatever the number of names, so the gazetteer of every unit of the country
-costs no more per text than that of one province. The paths of units
-(江苏省连云港市海州区, 连云港海州) are words of the automaton too, resolved when it is
-built (``geo.geocode_paths``), so an address that starts with one costs one step.
+costs no more per text than that of one province.
 Administrative names are resolved hierarchically (province → city → county): a
 name is kept only where it is consistent with the units found before it, so
 ``江苏省连云港市海州区朝阳东路`` resolves to 海州区 and a later street such as
@@ -32,6 +30,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -40,8 +39,6 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 import shapely.geometry
-
-from geo.geocode_paths import unit_paths, word_prefixes
 
 STATUSES = ("matched", "ambiguous", "unmatched")
 # Answers kept for texts repeated close together (a column of a batch); more would
@@ -114,8 +111,7 @@ class GeocodeResult(NamedTuple):
 
 
 # A known name found in the normalized text: (start, end, entry), the entry being
-# (length, admin ids, the outermost of them, entity ids, generic type, parts): parts
-# are the hits of a unit path's names within it (None for a single name).
+# (length, admin ids, the outermost of them, entity ids, generic type).
 _Hit = tuple[int, int, tuple]
 
 
@@ -137,16 +133,14 @@ def _latin_key(text: str) -> str | None:
     return "".join(words) or None
 
 
-def name_automaton(names: dict[str, tuple[list[str], list[str]]], generic: dict[str, str],
-                   paths: dict[str, tuple[frozenset, tuple]] | None = None,
-                   ) -> tuple[ahocorasick.Automaton, list[tuple]]:
-    """An Aho–Corasick automaton over every name and unit path, and what each means.
+def name_automaton(names: dict[str, tuple[list[str], list[str]]],
+                   generic: dict[str, str]) -> tuple[ahocorasick.Automaton, list[tuple]]:
+    """An Aho–Corasick automaton over every name, and what each name means.
 
     A match's value is an index into the list of entries (length, admin ids, the
-    outermost of them, entity ids, generic type, parts), so a scan needs no further
+    outermost of them, entity ids, generic type), so a scan needs no further
     lookup. ``iter_long`` yields the longest name at the leftmost position, left
-    to right, without overlaps. ``paths`` maps a path's text to the units it
-    resolves to and the hits of its names.
+    to right, without overlaps: the same matches as :func:`trie_pattern`.
     """
     automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
     entries = []
@@ -155,12 +149,34 @@ def name_automaton(names: dict[str, tuple[list[str], list[str]]], generic: dict[
         codes = frozenset(admin)
         automaton.add_word(word, len(entries))
         entries.append((len(word), codes, frozenset(_outermost(codes)), tuple(entity),
-                        None if entity else generic.get(word), None))
-    for word, (codes, parts) in sorted((paths or {}).items()):
-        automaton.add_word(word, len(entries))
-        entries.append((len(word), codes, codes, (), None, parts))
+                        None if entity else generic.get(word)))
     automaton.make_automaton()
     return automaton, entries
+
+
+def trie_pattern(words: Iterable[str]) -> re.Pattern:
+    """A regex matching the longest of ``words`` at the leftmost position.
+
+    The words are folded into a character trie written as nested groups, so
+    the regex engine walks the trie in C instead of trying every word; a
+    greedy optional group after a complete word prefers the longer word.
+    """
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return re.compile(_trie_regex(trie) or "(?!)")
+
+
+def _trie_regex(node: dict) -> str:
+    branches = [re.escape(char) + _trie_regex(child)
+                for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body
 
 
 def _pinyin(name: str) -> str:
@@ -207,9 +223,6 @@ class Geocoder:
     ValueError
         When a frame is not in EPSG:4326 or lacks a required column.
 
-    ``paths=False`` leaves unit paths out of the automaton (the same answers, name
-    by name: what tests compare with).
-
     Examples
     --------
     >>> gc = Geocoder(load_boundaries(Path("data/boundaries")))   # doctest: +SKIP
@@ -217,8 +230,7 @@ class Geocoder:
     '320706'
     """
 
-    def __init__(self, boundaries: gpd.GeoDataFrame, entities: gpd.GeoDataFrame | None = None,
-                 paths: bool = True):
+    def __init__(self, boundaries: gpd.GeoDataFrame, entities: gpd.GeoDataFrame | None = None):
         _require(boundaries, "boundaries", ("adcode", "name", "short_name", "level"))
         self._admin: dict[str, Candidate] = {}
         self._names: dict[str, tuple[list[str], list[str]]] = {}
@@ -236,28 +248,6 @@ class Geocoder:
         self._ancestors = {c: frozenset(a for a in (c[:2] + "0000", c[:4] + "00")
                                         if a != c and a in self._admin)
                            for c in self._admin}
-        if paths:
-            self._automaton, self._entries = name_automaton(
-                self._names, GENERIC_TERMS, self._unit_paths(boundaries))
-
-    def _unit_paths(self, boundaries: gpd.GeoDataFrame) -> dict[str, tuple[frozenset, tuple]]:
-        """The unit paths whose one word changes no answer (see ``geo.geocode_paths``),
-        each with the units it resolves to and the hits of its names."""
-        prefixes = word_prefixes(self._names) | word_prefixes(GENERIC_TERMS)
-        out = {}
-        for names in unit_paths(boundaries, normalize):
-            text = "".join(names)
-            if text in self._names or text in out:
-                continue
-            hits = self._scan(text)
-            if [text[a:b] for a, b, _ in hits] != list(names) or \
-                    any(entry[3] or entry[4] for _, _, entry in hits) or \
-                    any(text[a:] in prefixes for a, _, _ in hits):
-                continue
-            state, covered, _ = self._admin_context(text, hits)
-            if state and covered == len(text) and _outermost(state) == set(state):
-                out[text] = (frozenset(state), tuple(hits))
-        return out
 
     # -- building the gazetteer -------------------------------------------------
 
@@ -308,12 +298,8 @@ class Geocoder:
         if self._automaton.kind != ahocorasick.AHOCORASICK:
             return []  # no names at all
         entries = self._entries
-        hits = [(end + 1 - entries[i][0], end + 1, entries[i])
+        return [(end + 1 - entries[i][0], end + 1, entries[i])
                 for end, i in self._automaton.iter_long(q)]
-        if len(hits) > 1 and any(entry[5] for _, _, entry in hits[1:]):
-            # A path after other names: its names one by one, as they would be found.
-            hits[1:] = [part for hit in hits[1:] for part in _parts(hit)]
-        return hits
 
     def _admin_context(self, q: str, hits: list[_Hit]) -> tuple[set[str] | None, int, bool]:
         """Units consistent with every accepted admin name, characters explained, and
@@ -321,7 +307,7 @@ class Geocoder:
         state: frozenset[str] | set[str] | None = None
         covered = last = 0
         named = False
-        for start, end, (_length, codes, outer, entity, generic, _parts) in hits:
+        for start, end, (_length, codes, outer, entity, generic) in hits:
             if entity or generic:
                 named = True
             if not codes:
@@ -409,7 +395,7 @@ class Geocoder:
     def _entity_candidates(self, hits, state, covered, length) -> tuple[list[Candidate], bool]:
         """Entity candidates, and whether they come from a generic word only."""
         best = generic = None
-        for _start, _end, (size, _codes, _outer, entity, kind, _parts) in hits:
+        for _start, _end, (size, _codes, _outer, entity, kind) in hits:
             if entity and (best is None or size > best[0]):
                 best = (size, entity)
             elif kind:
@@ -440,14 +426,6 @@ class Geocoder:
             return True
         code = self._entities[entity_id].adcode
         return code is not None and any(_related(code, s) for s in state)
-
-
-def _parts(hit: _Hit) -> list[_Hit]:
-    """The hits of a unit path's names at the path's place (a single name: itself)."""
-    start, _end, entry = hit
-    if entry[5] is None:
-        return [hit]
-    return [(start + a, start + b, part) for a, b, part in entry[5]]
 
 
 def _outermost(codes: set[str]) -> set[str]:
