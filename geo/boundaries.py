@@ -29,6 +29,7 @@ import pandas as pd
 import shapely
 
 from geo.datum import geometry_gcj02_to_wgs84
+from geo.gpkg import read_where_in
 
 COLUMNS = ["adcode", "name", "short_name", "level", "parent_adcode",
            "city_adcode", "province_adcode"]
@@ -295,28 +296,26 @@ def load_boundaries(directory: Path, resolution: str = "full", *,
     path = Path(directory) / boundary_file(resolution)
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: run `make boundaries`")
-    where = _where("province_adcode", provinces) if provinces is not None else \
-        _where("adcode", adcodes) if adcodes is not None else None
-    if where == "":
-        shapes = gpd.GeoDataFrame({"adcode": []}, geometry=[], crs="EPSG:4326")
-    else:
-        shapes = gpd.read_file(path, engine="pyogrio", where=where,
-                               columns=["adcode"])
+    key, codes = ("province_adcode", provinces) if provinces is not None else \
+        ("adcode", adcodes) if adcodes is not None else ("adcode", None)
+    rows, shapes = read_where_in(path, resolution, ["adcode"], key,
+                                 None if codes is None else _codes(codes))
     units = pd.read_csv(Path(directory) / UNITS_FILE, dtype=str, keep_default_na=False,
                         usecols=COLUMNS, encoding="utf-8")
     _blank_to_none(units)
-    gdf = units.merge(pd.DataFrame(shapes), on="adcode", how="inner")
+    found = pd.DataFrame({"adcode": [r[0] for r in rows], "geometry": shapes})
+    gdf = units.merge(found, on="adcode", how="inner")
     gdf = gpd.GeoDataFrame(gdf, geometry="geometry", crs="EPSG:4326")
     return gdf.sort_values("adcode").reset_index(drop=True)[COLUMNS + ["geometry"]]
 
 
-def _where(column: str, codes) -> str:
-    """An SQL ``IN`` over 6-digit codes (validated: digits only, never other text)."""
+def _codes(codes) -> list[str]:
+    """6-digit codes (validated: digits only, never other text)."""
     codes = sorted({str(c) for c in codes})
     bad = [c for c in codes if not (len(c) == 6 and c.isdigit())]
     if bad:
         raise ValueError(f"adcodes must be 6 digits, got {bad[:3]}")
-    return f"{column} IN ({', '.join(repr(c) for c in codes)})" if codes else ""
+    return codes
 
 
 def boundary_file(resolution: str) -> str:

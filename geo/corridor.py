@@ -1,7 +1,8 @@
 """Corridor geometry: buffers, zones split by a divider, membership — in metres.
 
-Every distance is measured in a projected CRS (the UTM zone of the corridor,
-from ``GeoSeries.estimate_utm_crs``), never in degrees: a degree of longitude
+Every distance is measured in a projected CRS (the WGS 84 UTM zone holding the
+centre of the corridor's bounds, as ``GeoSeries.estimate_utm_crs`` chooses it but
+without its search of the PROJ database), never in degrees: a degree of longitude
 at 34°N is about 92 km, a degree of latitude about 111 km, so a buffer "in
 degrees" is neither round nor the stated width. Inputs and outputs are WGS84
 (EPSG:4326).
@@ -23,8 +24,12 @@ WGS84 = "EPSG:4326"
 
 
 def metric_crs(geometry: BaseGeometry) -> CRS:
-    """The UTM CRS for ``geometry`` (WGS84 lon/lat), in metres."""
-    return gpd.GeoSeries([geometry], crs=WGS84).estimate_utm_crs()
+    """The UTM CRS for ``geometry`` (WGS84 lon/lat), in metres: the WGS 84 UTM zone
+    (EPSG:326zz north, 327zz south) holding the centre of its bounds."""
+    west, south, east, north = geometry.bounds
+    lon, lat = (west + east) / 2, (south + north) / 2
+    zone = min(60, int((lon + 180) // 6) + 1)
+    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
 
 
 def _to(geoms, src, dst) -> gpd.GeoSeries:

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from branca.utilities import color_brewer
 
 from geo import value_kinds
 from geo.numbers import format_number
@@ -248,6 +247,8 @@ def palette(kind: str, k: int) -> list[str]:
     top = 11 if diverging else MAX_CLASSES
     if not 1 <= k <= top:
         raise ValueError(f"k must be 1…{top} for kind {kind!r}, got {k}")
+    from branca.utilities import color_brewer  # branca: when a map is first coloured
+
     colours = color_brewer(DIVERGING if diverging else SEQUENTIAL, max(k, 3))
     return {1: [colours[1]], 2: [colours[0], colours[2]]}.get(k, colours)
 
@@ -269,6 +270,8 @@ def class_colors(classification: Classification, kind: str) -> list[str]:
     negative = sum(1 for b in classification.bins if b <= 0)
     positive = k - negative
     side = max(negative, positive)
+    from branca.utilities import color_brewer
+
     full = color_brewer(DIVERGING, min(11, max(3, 2 * side + 1)))
     middle = len(full) // 2
     left = full[middle - negative:middle] if negative else []

@@ -17,8 +17,6 @@ from __future__ import annotations
 import functools
 import math
 
-import mapbox_vector_tile
-import morecantile
 import numpy as np
 import shapely
 
@@ -26,7 +24,6 @@ EXTENT = 4096
 #: The deepest zoom served (WebMercatorQuad defines 0–24; past 22 a point layer's tiles
 #: are single points, and the tileset documents say so in ``tileMatrixSetLimits``).
 MAX_ZOOM = 22
-TMS = morecantile.tms.get("WebMercatorQuad")
 EARTH_HALF = math.pi * 6378137.0  # half the Web Mercator world width, metres
 MAX_LAT = 85.0511287798066
 #: Share of a tile's width kept around it for lines and polygons (no seams at edges).
@@ -50,7 +47,7 @@ def check_tile(z: int, y: int, x: int) -> None:
     """
     if not 0 <= z <= MAX_ZOOM:
         raise TileError(f"瓦片级别应在 0–{MAX_ZOOM} 之间，收到 {z}")
-    matrix = TMS.matrix(z)
+    matrix = _tms().matrix(z)
     for name, value, size in (("行号", y, matrix.matrixHeight), ("列号", x, matrix.matrixWidth)):
         last = size - 1
         if not 0 <= value <= last:
@@ -67,7 +64,9 @@ def mercator(lon, lat):
 
 def tile_mercator_bounds(z: int, y: int, x: int) -> tuple[float, float, float, float]:
     """(minx, miny, maxx, maxy) of tile ``z/y/x`` in Web Mercator metres."""
-    return tuple(TMS.xy_bounds(morecantile.Tile(x, y, z)))
+    import morecantile
+
+    return tuple(_tms().xy_bounds(morecantile.Tile(x, y, z)))
 
 
 def tile_index(lon, lat, z: int) -> tuple[np.ndarray, np.ndarray]:
@@ -116,7 +115,9 @@ def tile_bounds(z: int, y: int, x: int) -> tuple[float, float, float, float]:
     >>> [round(v, 4) for v in tile_bounds(0, 0, 0)]
     [-180.0, -85.0511, 180.0, 85.0511]
     """
-    return tuple(TMS.bounds(morecantile.Tile(x, y, z)))
+    import morecantile
+
+    return tuple(_tms().bounds(morecantile.Tile(x, y, z)))
 
 
 def buffered_bounds(z: int, y: int, x: int) -> tuple[float, float, float, float]:
@@ -157,6 +158,8 @@ def encode(layers: list[tuple[str, np.ndarray, list[dict]]], z: int, y: int, x: 
             out.append({"name": name, "features": features})
     if not out:
         return b""
+    import mapbox_vector_tile  # a worker that serves no tile never imports it
+
     return mapbox_vector_tile.encode(out, default_options={"extents": EXTENT,
                                                            "y_coord_down": True})
 
@@ -192,4 +195,13 @@ def _projected(geoms: np.ndarray, bounds, grown, size) -> list:
 def tile_matrix_set() -> dict:
     """The WebMercatorQuad tile matrix set (OGC 17-083r4 Annex D.1; OGC 2DTMS 2.0 JSON),
     built once: callers must not change it."""
-    return TMS.model_dump(exclude_none=True, mode="json")
+    return _tms().model_dump(exclude_none=True, mode="json")
+
+
+@functools.cache
+def _tms():
+    """The WebMercatorQuad of morecantile, made at the first tile question (morecantile and
+    pydantic cost a worker about 11 MB that one serving no tile need not hold)."""
+    import morecantile
+
+    return morecantile.tms.get("WebMercatorQuad")

@@ -18,8 +18,6 @@ import io
 
 import geopandas as gpd
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 from ingest.base import Indicators
 from ingest.zones import Zones
@@ -107,6 +105,8 @@ def template_xlsx(frame: pd.DataFrame, listing: pd.DataFrame,
                   zones: pd.DataFrame | None = None) -> bytes:
     """The template as XLSX: the sheet to fill first (frozen header and region column,
     widths), the indicator list second, the zones (``zone_list``) third."""
+    from openpyxl import Workbook  # only the XLSX download imports it
+
     book = Workbook()
     sheet = book.active
     sheet.title = FILL_SHEET
@@ -121,6 +121,8 @@ def template_xlsx(frame: pd.DataFrame, listing: pd.DataFrame,
 
 
 def _write(sheet, frame: pd.DataFrame) -> None:
+    from openpyxl.utils import get_column_letter
+
     sheet.append([escape_formula(str(c)) for c in frame.columns])
     for row in frame.itertuples(index=False):
         sheet.append([escape_formula(v) if v != "" else None for v in row])

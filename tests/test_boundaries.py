@@ -303,3 +303,41 @@ def test_shenzhen_map_draws_its_districts_in_chromium(live_url, tmp_path, artifa
     districts = load_units(DATA)
     expected = set(districts.loc[districts.city_adcode == "440300", "adcode"]) - {"440300"}
     assert len(expected) >= 9 and set(drawn) >= expected
+
+
+def test_geopackage_polygons_read_without_gdal_equal_gdal_reading():
+    """geo.gpkg reads the GeoPackage with sqlite3: the same polygons as GDAL reads."""
+    from geo.boundaries import boundary_file, load_boundaries
+
+    directory = Path(__file__).resolve().parents[1] / "data" / "boundaries"
+    ours = load_boundaries(directory, "coarse", provinces=["320000", "650000"])
+    gdal = gpd.read_file(directory / boundary_file("coarse"), engine="pyogrio",
+                         where="province_adcode IN ('320000', '650000')")
+    gdal = gdal.sort_values("adcode").reset_index(drop=True)
+    assert list(ours["adcode"]) == list(gdal["adcode"]) and len(ours) > 10
+    assert all(a.equals_exact(b, 0) for a, b in zip(ours.geometry, gdal.geometry))
+
+
+@pytest.mark.parametrize("indicator,envelope", [(0, 0), (1, 32), (2, 48), (3, 48), (4, 64)])
+def test_geopackage_blob_header_and_envelope(indicator, envelope):
+    from geo.gpkg import GeoPackageError, geometries, wkb_of
+
+    point = shapely.Point(118.3, 33.9)
+    blob = b"GP\x00" + bytes([indicator << 1 | 1]) + b"\xe6\x10\x00\x00" + \
+        b"\x00" * envelope + point.wkb
+    assert wkb_of(blob) == point.wkb
+    assert geometries([blob, None])[0].equals(point)
+    assert wkb_of(b"GP\x00" + bytes([indicator << 1 | 0b10000]) + b"\x00" * 4) is None
+    with pytest.raises(GeoPackageError):
+        wkb_of(b"XX" + blob[2:])
+
+
+def test_geopackage_names_are_checked_before_any_sql(tmp_path):
+    from geo.gpkg import GeoPackageError, read_where_in
+
+    directory = Path(__file__).resolve().parents[1] / "data" / "boundaries"
+    with pytest.raises(GeoPackageError):
+        read_where_in(directory / "admin.coarse.gpkg", "coarse", ['adcode" OR 1=1 --'],
+                      "adcode", ["320000"])
+    with pytest.raises(GeoPackageError):
+        read_where_in(directory / "admin.coarse.gpkg", "nothing", ["adcode"], "adcode", None)

@@ -7,7 +7,14 @@ import shapely
 from pyproj import Geod
 
 from geo.boundaries import load_boundaries
-from geo.corridor import DEFAULT_BUFFER_M, check_buffer_m, corridor_buffer, members, split_zones
+from geo.corridor import (
+    DEFAULT_BUFFER_M,
+    check_buffer_m,
+    corridor_buffer,
+    members,
+    metric_crs,
+    split_zones,
+)
 from layers import get_layer
 from layers.base import LayerContext, LayerError
 from layers.entities import read_carriers, read_entities
@@ -164,3 +171,12 @@ def test_width_setting_is_declared_and_validated():
     assert from_environment({"INNOMAP_CORRIDOR_BUFFER_M": "750"}).corridor_buffer_m == 750.0
     with pytest.raises(ValueError, match="corridor_buffer_m"):
         from_environment({"INNOMAP_CORRIDOR_BUFFER_M": "0"})
+
+
+@pytest.mark.parametrize("lon,lat", [(118.3, 33.9), (87.6, 43.8), (126.6, 45.7), (110.3, 20.0),
+                                     (91.1, 29.6), (-73.9, 40.7), (151.2, -33.9), (2.3, 48.9),
+                                     (179.5, -16.5), (-179.5, 65.0)])
+def test_metric_crs_is_the_utm_zone_geopandas_estimates(lon, lat):
+    line = shapely.LineString([(lon - 0.3, lat - 0.2), (lon + 0.3, lat + 0.2)])
+    expected = gpd.GeoSeries([line], crs="EPSG:4326").estimate_utm_crs()
+    assert metric_crs(line) == expected

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 from collections.abc import Iterable
 
@@ -35,6 +37,8 @@ def create_app(config: dict | Settings | None = None, layers: Iterable = ()) -> 
                                          maps=MapResources.load(catalog))
     register_error_handlers(app)
     app.before_request(lambda: services(app).refresh(app))
+    if not settings.testing:  # test apps build what a test asks for, when it asks
+        app.before_request(lambda: _start_warmups(app))
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     security.init_app(app, settings)
@@ -46,15 +50,32 @@ def create_app(config: dict | Settings | None = None, layers: Iterable = ()) -> 
     return app
 
 
+def _start_warmups(app: Flask) -> None:
+    """Before a request: the process's warm-ups, in the background, the first time
+    (returns None, so the request goes on)."""
+    services(app).start_warmups(app)
+
+
 def _settle_heap() -> None:
     """Keep what the app loaded (it lives as long as the process) out of the cyclic GC.
 
     A full collection otherwise walks every loaded object a few times a minute
     under load, and in gunicorn's forked workers also copies every page it
-    touches. Test apps skip this: they come and go within one process.
+    touches. Test apps skip this: they come and go within one process. What loading
+    freed (file buffers, intermediate frames) goes back to the system (glibc's
+    ``malloc_trim``), so forked workers do not start with it resident.
     """
     gc.collect()
     gc.freeze()
+    _trim_heap()
+
+
+def _trim_heap() -> None:
+    """Give free heap pages back to the system where the C library can (glibc)."""
+    name = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    if trim is not None:
+        trim(0)
 
 
 def _blueprints():

@@ -25,8 +25,6 @@ from mapcore.spec import build_map, map_ids
 from mapcore.values import indicators, own_values
 from web.assets import vendor_url
 from web.basemaps import basemap_tiles
-from web.folium_map import build_folium
-from web.folium_render import render_parts
 from web.regions import region_pages
 from web.services import services
 
@@ -38,11 +36,11 @@ GZIP_MIN_BYTES = 1400
 @bp.record_once
 def _setup(state) -> None:
     """Index links to every map (routes are not built yet here, so plain paths); the
-    indicator list and the region pages' table are built now, so no visitor waits."""
+    indicator list and the region pages' table are warm-ups (built in the background
+    from a worker's first request on, so neither start-up nor a visitor waits)."""
     svc = services(state.app)
-    with state.app.app_context():
-        indicators(svc.maps)
-        region_pages()
+    svc.add_warmup(lambda: indicators(svc.maps))
+    svc.add_warmup(region_pages)
     for map_id, name in map_ids(svc.maps):
         if map_id.startswith(("corridor/", "partners/")):
             kind, _, key = map_id.partition("/")
@@ -93,6 +91,9 @@ def _region_links() -> dict[str, tuple[str, str]]:
 
 
 def _render(spec, template: str, **context):
+    from web.folium_map import build_folium  # folium: only map pages import it
+    from web.folium_render import render_parts
+
     svc = services()
     basemap = svc.settings.map_basemap
     m = build_folium(spec, svc.maps, _assets(),

@@ -20,7 +20,6 @@ from mapcore.export import parse_export
 from monitor.compare import comparison
 from monitor.lineage import lineage
 from monitor.progress import NEEDS_YEARLY, STATUSES
-from monitor.report_xlsx import report_xlsx as report_xlsx_bytes
 from monitor.summary import progress_spec, report_facts, report_plan
 from monitor.table import Query, display_frame, display_record, headline_indicator, select
 from monitor.tasks import task_rows
@@ -266,6 +265,8 @@ def _key(kind: str, ctx: dict) -> tuple:
 
 
 def _xlsx_bytes(ctx: dict) -> bytes:
+    from monitor.report_xlsx import report_xlsx as report_xlsx_bytes  # openpyxl: on demand
+
     names = ctx["data"].indicators["name"].to_dict()
     return report_xlsx_bytes(ctx["facts"], ctx["actuals"].drop(columns="geometry"), names)
 
