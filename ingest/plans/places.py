@@ -30,18 +30,20 @@ _LEAD_WORDS = re.compile(
     r"承载|探索|复制|推广|搭建|入驻|落户|创成|为一体|为特色|为主|为重点|抢抓|立足|明确|做实|做优|"
     r"现有|运营|进入|一批|助力|"
     r"组织|依法|指导|辅导|调研|修订|根据|结合|放宽|升格为|填补|引建|实现|备案|努力|落实|制定|赋予|"
-    r"对标|挂任|关于|抢占|一系列|吸引|向|从|把|等|了|在|对|的|或)")
-_LEAD_CHARS = "以在与和及对将把为到至的是等由家个"
+    r"对标|挂任|关于|抢占|一系列|吸引|运行|升级为|提升为|转型为|更名为|”即以|”即|"
+    r"向|从|把|等|了|在|对|的|或)")
+_LEAD_CHARS = "以在与和及对将把为到至的是等由家个同"
 # Words that open a clause but also occur inside names: cut only at the run's start.
 _PREFIX_WORDS = re.compile(r"^(\d{1,2}[.．、]|发展|促进|优化|联合|服务|合作|升级|重点|管理|成立|"
                            r"统筹规划|统筹|重组|千方百计|上|左右|以上)")
 # "A和B", "A与B": a coordination when A ends like a place or a body.
 _AND = re.compile(r"[和与及]")
-_BODY_END = re.compile(r"(政府|大学|学院|企业|高校|院所|市|省|县|区|团队|平台|中心|基地|园区|高地|"
+_BODY_END = re.compile(r"(政府|大学|学院|企业|高校|院所|(?<!城)市|省|县|区|团队|平台|中心|基地|园区|高地|"
                        r"集群|实验室|研究院|研究所|走廊|空间|孵化器|支点|系统|体系|设施)$")
 # A spatial structure written as counts of parts: 一区多园, 一道两区多节点, 三园三基地.
 STRUCTURE = re.compile(
-    r"(?:[一二两三四五六七八九十多](?:基地|中心|节点|区|园|廊|带|道|核|轴|片|城|港|心)){2,4}")
+    r"(?:[一二两三四五六七八九十多](?:基地|中心|节点|区|园|廊|带|道|核|轴|片|城|港|心|点|谷|翼|环|圈|极|"
+    r"群|组团)){2,5}")
 # Words that say what kind of place, not which one: a name needs more than these.
 _GENERIC = re.compile(
     r"国家级|省级|市级|县级|各级|国家|省|市|县|区|重点|一批|一流|新型|各类|各个|现代|高水平|特色|专业|综合|"
@@ -206,13 +208,19 @@ def place_candidates(reading, ctx) -> list[dict]:
                                            block.start + match.end(), block, ctx),
                               "type": "structure"}
         for start, end, name in name_runs(block_text, ctx.gazetteer.leads, keep_generic=True):
-            if name in seen or is_outside(name, place_type(name), ctx) \
+            if name in seen or _in_title(block_text, start) or is_outside(name, place_type(name), ctx) \
                     or _class_of_units(name, ctx) \
-                    or (is_generic(name) and not _own_zone(name, ctx)):
+                    or (is_generic(name) and not _one_by_kind(name, ctx)):
                 continue
             seen[name] = _candidate(name, block.start + start, block.start + end, block, ctx,
                                     block_text[start:end])
     return list(seen.values())
+
+
+def _in_title(text: str, start: int) -> bool:
+    """True inside a document's title 《…》: 《某市科技企业孵化器认定办法》 names no place."""
+    opening = text.rfind("《", 0, start)
+    return opening >= 0 and "》" not in text[opening:start]
 
 
 _UNIT_CLASSES = ("incubator", "platform", "lab")
@@ -229,12 +237,50 @@ def _own_zone(name: str, ctx) -> bool:
         and units.loc[region, "level"] != "province"
 
 
+def _one_by_kind(name: str, ctx) -> bool:
+    """True when a name made of class words is still one place: the region's own zone
+    (综合保税区), its own institution (市农科院 in a city's plan), a corridor or belt
+    (a plan draws one, never a class of them), or a unit's one (某县省级农业科技园区)."""
+    return _own_zone(name, ctx) or _own_institution(name, ctx) or _corridor(name) \
+        or (place_type(name) not in _UNIT_CLASSES and ctx.gazetteer.leads(name))
+
+
+_LEVEL_WORD = {"province": "省", "city": "市", "county": "县"}
+_OWN_KINDS = ("research_institute", "university")
+
+
+def _own_institution(name: str, ctx) -> bool:
+    """市农科院 in a city's plan, 省产业技术研究院 in a province's: the level word of the
+    plan's own region then an institution's name (not 市级…, a class)."""
+    units, region = ctx.gazetteer.units, ctx.region_adcode
+    if region not in units.index or place_type(name) not in _OWN_KINDS:
+        return False
+    word = _LEVEL_WORD.get(units.loc[region, "level"], "")
+    return bool(word) and name.startswith(word) and name[1:2] not in ("级", "内", "外", "属", "区", "县")
+
+
+def _corridor(name: str) -> bool:
+    """A corridor or belt named by what it runs along (沿海科技走廊, 沿江…研发带) is one
+    place, though its words are class words."""
+    return place_type(name) == "corridor" and name.startswith("沿") and len(name) > 4
+
+
+_LEVELS = re.compile(r"国家级|省级|市级|县级|区级|各类|各级|重点|新型")
+
+
 def _class_of_units(name: str, ctx) -> bool:
-    """True for a region's class of platforms (宿州市众创空间: all of the city's), not one."""
-    if place_type(name) not in _UNIT_CLASSES:
+    """True for a region's class of platforms (宿州市众创空间, 某市省级重点实验室: all of
+    the city's), not one: the unit's name then only a level and the kind; a branch
+    (某市分中心) is one."""
+    kind = place_type(name)
+    if kind not in _UNIT_CLASSES:
         return False
     row = ctx.gazetteer.leading_unit(name)
-    return row is not None and is_generic(name[len(row):])
+    if row is None:
+        return False
+    suffix = next(s for s, _ in suffix_types() if name.endswith(s))
+    words = _LEVELS.sub("", name[len(row):len(name) - len(suffix)]).lstrip("市县区省")
+    return not words and not suffix.startswith("分")
 
 
 def _candidate(name: str, start: int, end: int, block, ctx, quote: str | None = None) -> dict:
