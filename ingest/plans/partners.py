@@ -36,6 +36,8 @@ def is_outside(name: str, kind: str | None, ctx) -> bool:
     result = ctx.gazetteer.geocoder.geocode(name)
     if region and result.status == "matched" and result.best.kind == "admin" \
             and _places_it(name, result.best, ctx):
+        if kind == "lab" and result.best.level == "province" and within(region, result.best.adcode):
+            return False  # 某省重点实验室: the province that holds the region grades it
         return not within(result.best.adcode, region)  # 安徽大学 is outside 宿州市
     if result.status == "ambiguous":
         return False

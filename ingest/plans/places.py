@@ -34,12 +34,13 @@ _LEAD_WORDS = re.compile(
     r"向|从|把|等|了|在|对|的|或)")
 _LEAD_CHARS = "以在与和及对将把为到至的是等由家个同"
 # Words that open a clause but also occur inside names: cut only at the run's start.
-_PREFIX_WORDS = re.compile(r"^(\d{1,2}[.．、]|发展|促进|优化|联合|服务|合作|升级|重点|管理|成立|"
+_PREFIX_WORDS = re.compile(r"^(\d{1,2}[.．、]|[（(][一二三四五六七八九十\d]{1,3}[）)]|建强|"
+                           r"发展|促进|优化|联合|服务|合作|升级|重点|管理|成立|"
                            r"统筹规划|统筹|重组|千方百计|上|左右|以上)")
 # "A和B", "A与B": a coordination when A ends like a place or a body.
 _AND = re.compile(r"[和与及]")
-_BODY_END = re.compile(r"(政府|大学|学院|企业|高校|院所|(?<!城)市|省|县|区|团队|平台|中心|基地|园区|高地|"
-                       r"集群|实验室|研究院|研究所|走廊|空间|孵化器|支点|系统|体系|设施)$")
+_BODY_END = re.compile(r"(政府|大学|学院|企业|高校|院所|(?<!城)市|省|县|区|团队|平台|中心|"
+                       r"基地|园区|高地|集群|实验室|研究院|研究所|走廊|空间|孵化器|支点|系统|体系|设施)$")
 # A spatial structure written as counts of parts: 一区多园, 一道两区多节点, 三园三基地.
 STRUCTURE = re.compile(
     r"(?:[一二两三四五六七八九十多](?:基地|中心|节点|区|园|廊|带|道|核|轴|片|城|港|心|点|谷|翼|环|圈|极|"
@@ -207,14 +208,31 @@ def place_candidates(reading, ctx) -> list[dict]:
                 seen[name] = {**_candidate(name, block.start + match.start(),
                                            block.start + match.end(), block, ctx),
                               "type": "structure"}
+        _add_structure_parts(seen, block, block_text, ctx)
         for start, end, name in name_runs(block_text, ctx.gazetteer.leads, keep_generic=True):
-            if name in seen or _in_title(block_text, start) or is_outside(name, place_type(name), ctx) \
+            if name in seen or _in_title(block_text, start) \
+                    or is_outside(name, place_type(name), ctx) \
                     or _class_of_units(name, ctx) \
                     or (is_generic(name) and not _one_by_kind(name, ctx)):
                 continue
             seen[name] = _candidate(name, block.start + start, block.start + end, block, ctx,
                                     block_text[start:end])
     return list(seen.values())
+
+
+def _add_structure_parts(seen: dict, block, block_text: str, ctx) -> None:
+    """The parts a block spells out of the structure it names (“一道”即…): typed, and
+    with the structure as parent."""
+    from ingest.plans.structure_parts import part_type, structure_parts
+
+    for start, end, name, word in structure_parts(block_text):
+        if name in seen:
+            continue
+        structures = [m.group(0) for m in STRUCTURE.finditer(block_text, 0, start)
+                      if word in m.group(0)]
+        seen[name] = {**_candidate(name, block.start + start, block.start + end, block, ctx),
+                      "type": part_type(name, word),
+                      "parent": structures[-1] if structures else None}
 
 
 def _in_title(text: str, start: int) -> bool:
@@ -247,6 +265,7 @@ def _one_by_kind(name: str, ctx) -> bool:
 
 _LEVEL_WORD = {"province": "省", "city": "市", "county": "县"}
 _OWN_KINDS = ("research_institute", "university")
+_NOT_OWN = ("级", "内", "外", "属", "区", "县")  # 市级…, 市内…, 市区…: not the region's own one
 
 
 def _own_institution(name: str, ctx) -> bool:
@@ -256,7 +275,7 @@ def _own_institution(name: str, ctx) -> bool:
     if region not in units.index or place_type(name) not in _OWN_KINDS:
         return False
     word = _LEVEL_WORD.get(units.loc[region, "level"], "")
-    return bool(word) and name.startswith(word) and name[1:2] not in ("级", "内", "外", "属", "区", "县")
+    return bool(word) and name.startswith(word) and name[1:2] not in _NOT_OWN
 
 
 def _corridor(name: str) -> bool:
