@@ -179,3 +179,46 @@ def test_an_institution_is_outside_only_where_its_name_places_it(name, kind, out
                            period_start=2026, period_end=2030),
                   gazetteer(str(DATA)), indicator_index(str(DATA)))
     assert is_outside(name, kind, ctx) is outside
+
+
+def _places(text: str, region: str = "321300") -> dict:
+    from ingest.plans.places import place_candidates
+
+    reading = read_document(("一、空间布局\n" + text + "\n" + "。" * 60).encode())
+    meta = PlanMeta(title="某市规划", region_adcode=region, kind="五年规划",
+                    period_start=2026, period_end=2030)
+    ctx = Context(meta, gazetteer(str(DATA)), indicator_index(str(DATA)))
+    return {e["name"]: e for e in place_candidates(reading, ctx)}
+
+
+def test_parts_a_plan_spells_out_of_its_structure():
+    places = _places("构建“一轴两区多点”的格局。“一轴”即滨湖大道，是主要轴线；“两区”即以滨湖大道为界"
+                     "形成的东西两片区，其中东片区承载研发功能；“多点”即分布在轴线两侧的功能区块，"
+                     "主要包括智能装备产业园、软件研发核心区以及人才公寓服务区等功能区块。")
+    assert places["一轴两区多点"]["type"] == "structure"
+    assert places["滨湖大道"]["type"] == "corridor_line"
+    assert {"东片区", "智能装备产业园", "软件研发核心区", "人才公寓服务区"} <= set(places)
+    assert all(places[n]["parent"] == "一轴两区多点" for n in ("滨湖大道", "东片区", "软件研发核心区"))
+    assert not any("分布" in name or "等" in name for name in places)
+
+
+def test_names_inside_a_document_title_are_no_places():
+    places = _places("修订《某市科技企业孵化器认定管理办法》，建设东岭科技企业孵化器。")
+    assert set(places) == {"东岭科技企业孵化器"}
+
+
+def test_one_place_named_by_class_words():
+    # a city's own institute by its level word; a corridor named by what it runs along;
+    # a branch of a market in a unit; a class of a city's platforms is not one place
+    places = _places("立足市农科院，加快建设沿江科技走廊，争取泗洪分市场落地，"
+                     "支持宿迁市众创空间提档升级，培育一批科技走廊。")
+    assert {"市农科院", "沿江科技走廊", "泗洪分市场"} <= set(places)
+    assert "宿迁市众创空间" not in places and "科技走廊" not in places
+    assert "县农科院" not in _places("立足县农科院。")  # a county's, in a city's plan
+
+
+def test_generic_suffixes_of_zones_and_incubators():
+    assert place_type("滨湖自贸区") == "ftz_area"
+    assert place_type("东岭青年创业园") == "incubator"
+    assert place_type("南山现代农业园区") == "agri_sci_park"
+    assert place_type("某某（某县）高新园区") == "industrial_park"
