@@ -46,6 +46,31 @@ def is_outside(name: str, kind: str | None, ctx) -> bool:
     return kind == "university" and ctx.region_name[:2] not in name
 
 
+_LIST_CLAUSE = re.compile(r"[，。；：！？,;:!?\n（）()“”]")
+_LIST_TAIL = re.compile(r"等[\u4e00-\u9fff]{0,8}$")
+
+
+def listed_with_local(text: str, start: int, end: int, ctx) -> bool:
+    """True when the institution at ``text[start:end]`` is an item of a list (A、B、C等)
+    another item of which is the region's own by name (某市学院、某大学等市内高校): the
+    list is of local institutions, unless the name itself names a province or city."""
+    unit = ctx.gazetteer.geocoder.geocode(text[start:end])
+    if unit.status == "matched" and unit.best.kind == "admin" and unit.best.level != "county":
+        return False
+    left = max([m.end() for m in _LIST_CLAUSE.finditer(text, max(start - 120, 0), start)]
+               or [max(start - 120, 0)])
+    right = next((m.start() for m in _LIST_CLAUSE.finditer(text, end, end + 120)), end + 120)
+    if "、" not in text[left:right]:
+        return False
+    region = ctx.region_name[:2]
+    for item in text[left:right].split("、"):
+        for _, _, name in name_runs(_LIST_TAIL.sub("", item)):
+            if name != text[start:end] and place_type(name) in _INSTITUTION_TYPES \
+                    and region and name.startswith(region):
+                return True
+    return False
+
+
 def _places_it(name: str, unit, ctx) -> bool:
     """Whether the unit found in ``name`` is where the institution is: a province or city
     anywhere in it, a county only by its full name or a short name the name opens with
@@ -87,7 +112,8 @@ def partnership_candidates(reading, ctx) -> list[dict]:
             name = _provincial(run, ctx) or run
             if name == run and is_generic(run):
                 continue
-            if not is_outside(name, place_type(name), ctx):
+            if not is_outside(name, place_type(name), ctx) \
+                    or listed_with_local(block_text, start, end, ctx):
                 host = host_university(name) if place_type(name) != "university" else None
                 if not host or not is_outside(host, "university", ctx):
                     continue

@@ -141,12 +141,27 @@ def name_runs(text: str, admin_led=None, keep_generic=False) -> list[tuple[int, 
         breaks = [b.end() for b in _BREAK.finditer(window)]
         run = window[breaks[-1] if breaks else 0:]
         name = clean_name(run)
+        if name and admin_led is not None:
+            name = _after_frame(name, admin_led)
         if name and place_type(name) and (keep_generic or not is_generic(name)):
             out.append((match.end() - len(name), match.end(), name))
         if name and admin_led is not None:
             out.extend(_shared_ending(text, match.end() - len(name), match.end(), name,
                                       admin_led))
     return out
+
+
+_FRAME = re.compile(r"以|由|在|向")
+
+
+def _after_frame(name: str, admin_led) -> str:
+    """The name after a frame word that an administrative name follows: 东翼以某县经济
+    开发区(…为主) → 某县经济开发区; a word one character in (中以…创新园) is part of the name."""
+    for match in _FRAME.finditer(name):
+        rest = name[match.end():]
+        if match.start() >= 2 and len(rest) > 3 and admin_led(rest):
+            return rest
+    return name
 
 
 _LIST_PART_MAX = 15
@@ -194,7 +209,7 @@ def _generic_tail(name: str) -> str:
 
 def place_candidates(reading, ctx) -> list[dict]:
     """One candidate per distinct place name, at its first mention, placed and graded."""
-    from ingest.plans.partners import is_outside
+    from ingest.plans.partners import is_outside, listed_with_local
 
     seen: dict[str, dict] = {}
     text = reading.text
@@ -211,7 +226,8 @@ def place_candidates(reading, ctx) -> list[dict]:
         _add_structure_parts(seen, block, block_text, ctx)
         for start, end, name in name_runs(block_text, ctx.gazetteer.leads, keep_generic=True):
             if name in seen or _in_title(block_text, start) \
-                    or is_outside(name, place_type(name), ctx) \
+                    or (is_outside(name, place_type(name), ctx)
+                        and not listed_with_local(block_text, start, end, ctx)) \
                     or _class_of_units(name, ctx) \
                     or (is_generic(name) and not _one_by_kind(name, ctx)):
                 continue
