@@ -222,3 +222,33 @@ def test_generic_suffixes_of_zones_and_incubators():
     assert place_type("东岭青年创业园") == "incubator"
     assert place_type("南山现代农业园区") == "agri_sci_park"
     assert place_type("某某（某县）高新园区") == "industrial_park"
+
+
+def test_a_name_starts_at_the_administrative_name_after_a_frame_word():
+    leads = gazetteer(str(DATA)).leads
+    names = {n for _, _, n in name_runs("北片以泗洪经济开发区为主", leads)}
+    assert "泗洪经济开发区" in names and not any(n.startswith("北片") for n in names)
+    assert "中以常州创新园" in {n for _, _, n in name_runs("建设中以常州创新园", leads)}
+
+
+def test_an_institution_listed_with_the_regions_own_is_local():
+    from ingest.plans.partners import listed_with_local
+
+    ctx = _context()  # a plan of 宿迁
+    text = "鼓励企业与宿迁学院、东岭职业技术学院等市内高校合作"
+    at = text.index("东岭职业技术学院")
+    assert listed_with_local(text, at, at + len("东岭职业技术学院"), ctx)
+    text = "鼓励企业与清华大学、东岭职业技术学院等高校合作"
+    at = text.index("东岭职业技术学院")
+    assert not listed_with_local(text, at, at + len("东岭职业技术学院"), ctx)
+    text = "鼓励企业与宿迁学院、安徽大学等高校合作"  # a province named: outside all the same
+    at = text.index("安徽大学")
+    assert not listed_with_local(text, at, at + 4, ctx)
+
+
+def test_the_unit_column_of_an_indicator_table():
+    text = ("（三）主要指标\n\t序号\n\t指标\n\t单位\n\t2025年\n\t2030年\n\n"
+            "\t1\n\t技术合同成交额\n\t亿元\n\t60\n\t120\n\n" + "。" * 60)
+    targets = table_targets(read_document(text.encode()), _context())
+    assert [(t["value"], t["year"], t["unit"]) for t in targets] == [
+        (60, 2025, "亿元"), (120, 2030, "亿元")]
