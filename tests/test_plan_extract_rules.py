@@ -252,3 +252,16 @@ def test_the_unit_column_of_an_indicator_table():
     targets = table_targets(read_document(text.encode()), _context())
     assert [(t["value"], t["year"], t["unit"]) for t in targets] == [
         (60, 2025, "亿元"), (120, 2030, "亿元")]
+
+
+def test_the_host_of_a_platform_by_its_name_or_its_clause():
+    from ingest.plans.hosts import name_host, sentence_host
+
+    assert name_host("东岭大学海洋药物研究院") == "东岭大学"
+    assert name_host("东岭大学") is None and name_host("滨湖海洋药物研究院") is None
+    text = "依托东岭学院重点推进甲装备研发中心、乙农产品研发中心等建设，支持滨河检测中心提升能力。"
+    assert sentence_host(text, text.index("乙农产品研发中心")) == "东岭学院"
+    assert sentence_host(text, text.index("滨河检测中心")) is None  # another clause
+    places = _places(text)
+    assert places["乙农产品研发中心"]["parent"] == "东岭学院"
+    assert places["滨河检测中心"]["parent"] is None

@@ -209,6 +209,7 @@ def _generic_tail(name: str) -> str:
 
 def place_candidates(reading, ctx) -> list[dict]:
     """One candidate per distinct place name, at its first mention, placed and graded."""
+    from ingest.plans.hosts import sentence_host
     from ingest.plans.partners import is_outside, listed_with_local
 
     seen: dict[str, dict] = {}
@@ -232,7 +233,7 @@ def place_candidates(reading, ctx) -> list[dict]:
                     or (is_generic(name) and not _one_by_kind(name, ctx)):
                 continue
             seen[name] = _candidate(name, block.start + start, block.start + end, block, ctx,
-                                    block_text[start:end])
+                                    block_text[start:end], sentence_host(block_text, start))
     return list(seen.values())
 
 
@@ -318,26 +319,28 @@ def _class_of_units(name: str, ctx) -> bool:
     return not words and not suffix.startswith("分")
 
 
-def _candidate(name: str, start: int, end: int, block, ctx, quote: str | None = None) -> dict:
+def _candidate(name: str, start: int, end: int, block, ctx, quote: str | None = None,
+               host: str | None = None) -> dict:
     place = locate(name, ctx)
-    return {"name": name, "type": place_type(name), "parent": _parent(name, block.section),
+    return {"name": name, "type": place_type(name), "parent": _parent(name, block.section, host),
             **place,
             "quote": quote or name, "section": block.section, "start": start, "end": end}
 
 
-_HOSTS = ("high_tech_zone", "development_zone", "agri_high_tech_zone", "agri_sci_park",
-          "industrial_park", "science_city", "university", "ftz_area", "special_zone")
-_HOSTED = ("platform", "lab", "research_institute", "incubator", "facility", "functional_area")
-
-
-def _parent(name: str, section: str) -> str | None:
-    """The place a platform, lab or institute is part of: the zone, park or university
+def _parent(name: str, section: str, host: str | None = None) -> str | None:
+    """The place a platform, lab or institute is part of: the university its name begins
+    with, the host its sentence names (依托某学院推进…), else the zone, park or university
     its section's innermost heading names (（二）支持某农高区…), else None."""
-    parent = heading_place(section)
-    if not parent or place_type(name) not in _HOSTED or place_type(parent) not in _HOSTS \
-            or parent in name or name in parent:
+    from ingest.plans.hosts import HOSTED, HOSTS, name_host
+
+    if place_type(name) not in HOSTED:
         return None
-    return parent
+    if name_host(name):
+        return name_host(name)
+    for parent in (host, heading_place(section)):
+        if parent and place_type(parent) in HOSTS and parent not in name and name not in parent:
+            return parent
+    return None
 
 
 def locate(name: str, ctx) -> dict:
