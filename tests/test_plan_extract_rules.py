@@ -265,3 +265,12 @@ def test_the_host_of_a_platform_by_its_name_or_its_clause():
     places = _places(text)
     assert places["乙农产品研发中心"]["parent"] == "东岭学院"
     assert places["滨河检测中心"]["parent"] is None
+
+
+def test_a_joint_platform_named_by_two_parties_and_a_dash():
+    names = {n for _, _, n in name_runs("建设807研究所—东岭大学智能装备联合创新中心")}
+    assert "807研究所—东岭大学智能装备联合创新中心" in names
+    # a chain of kinds, a long dash, or no joint word: no joined name
+    assert not any("—" in n for _, _, n in name_runs("推进众创空间—孵化器—加速器"))
+    assert not any("—" in n for _, _, n in name_runs("建设807研究所——东岭大学联合实验室"))
+    assert not any("—" in n for _, _, n in name_runs("依托807研究所—东岭大学智能装备研究中心"))

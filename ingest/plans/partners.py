@@ -96,7 +96,9 @@ def _provincial(name: str, ctx) -> str | None:
 def host_university(name: str) -> str | None:
     """The university an institute's name begins with (南京工业大学新材料研究院), if any."""
     at = max(name.find("大学"), name.find("学院"))
-    return name[:at + 2] if 0 < at < len(name) - 2 else None
+    if not 0 < at < len(name) - 2:
+        return None
+    return re.split(r"[—－]", name[:at + 2])[-1]  # 甲所—乙大学联合中心: 乙大学
 
 
 def partnership_candidates(reading, ctx) -> list[dict]:

@@ -143,12 +143,31 @@ def name_runs(text: str, admin_led=None, keep_generic=False) -> list[tuple[int, 
         name = clean_name(run)
         if name and admin_led is not None:
             name = _after_frame(name, admin_led)
+        name = _joint(text, match.end() - len(name), name) if name else name
         if name and place_type(name) and (keep_generic or not is_generic(name)):
             out.append((match.end() - len(name), match.end(), name))
         if name and admin_led is not None:
             out.extend(_shared_ending(text, match.end() - len(name), match.end(), name,
                                       admin_led))
     return out
+
+
+_JOINT = re.compile(r"联合|共建")
+_PARTY_TYPES = ("research_institute", "university", "lab", "platform")
+
+
+def _joint(text: str, start: int, name: str) -> str:
+    """A joint platform named by its two parties joined by a dash (甲研究所—乙大学联合
+    创新中心): the whole name, when the part before the dash is an institution."""
+    if start < 2 or text[start - 1] not in "—－" or text[start - 2] in "—－" \
+            or not _JOINT.search(name):
+        return name
+    before = text[max(start - 1 - _LIST_PART_MAX, 0):start - 1]
+    breaks = [b.end() for b in _BREAK.finditer(before)]
+    party = clean_name(before[breaks[-1] if breaks else 0:])
+    if len(party) >= 3 and place_type(party) in _PARTY_TYPES:
+        return party + text[start - 1] + name
+    return name
 
 
 _FRAME = re.compile(r"以|由|在|向")
