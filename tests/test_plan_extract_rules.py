@@ -179,3 +179,98 @@ def test_an_institution_is_outside_only_where_its_name_places_it(name, kind, out
                            period_start=2026, period_end=2030),
                   gazetteer(str(DATA)), indicator_index(str(DATA)))
     assert is_outside(name, kind, ctx) is outside
+
+
+def _places(text: str, region: str = "321300") -> dict:
+    from ingest.plans.places import place_candidates
+
+    reading = read_document(("一、空间布局\n" + text + "\n" + "。" * 60).encode())
+    meta = PlanMeta(title="某市规划", region_adcode=region, kind="五年规划",
+                    period_start=2026, period_end=2030)
+    ctx = Context(meta, gazetteer(str(DATA)), indicator_index(str(DATA)))
+    return {e["name"]: e for e in place_candidates(reading, ctx)}
+
+
+def test_parts_a_plan_spells_out_of_its_structure():
+    places = _places("构建“一轴两区多点”的格局。“一轴”即滨湖大道，是主要轴线；“两区”即以滨湖大道为界"
+                     "形成的东西两片区，其中东片区承载研发功能；“多点”即分布在轴线两侧的功能区块，"
+                     "主要包括智能装备产业园、软件研发核心区以及人才公寓服务区等功能区块。")
+    assert places["一轴两区多点"]["type"] == "structure"
+    assert places["滨湖大道"]["type"] == "corridor_line"
+    assert {"东片区", "智能装备产业园", "软件研发核心区", "人才公寓服务区"} <= set(places)
+    assert all(places[n]["parent"] == "一轴两区多点" for n in ("滨湖大道", "东片区", "软件研发核心区"))
+    assert not any("分布" in name or "等" in name for name in places)
+
+
+def test_names_inside_a_document_title_are_no_places():
+    places = _places("修订《某市科技企业孵化器认定管理办法》，建设东岭科技企业孵化器。")
+    assert set(places) == {"东岭科技企业孵化器"}
+
+
+def test_one_place_named_by_class_words():
+    # a city's own institute by its level word; a corridor named by what it runs along;
+    # a branch of a market in a unit; a class of a city's platforms is not one place
+    places = _places("立足市农科院，加快建设沿江科技走廊，争取泗洪分市场落地，"
+                     "支持宿迁市众创空间提档升级，培育一批科技走廊。")
+    assert {"市农科院", "沿江科技走廊", "泗洪分市场"} <= set(places)
+    assert "宿迁市众创空间" not in places and "科技走廊" not in places
+    assert "县农科院" not in _places("立足县农科院。")  # a county's, in a city's plan
+
+
+def test_generic_suffixes_of_zones_and_incubators():
+    assert place_type("滨湖自贸区") == "ftz_area"
+    assert place_type("东岭青年创业园") == "incubator"
+    assert place_type("南山现代农业园区") == "agri_sci_park"
+    assert place_type("某某（某县）高新园区") == "industrial_park"
+
+
+def test_a_name_starts_at_the_administrative_name_after_a_frame_word():
+    leads = gazetteer(str(DATA)).leads
+    names = {n for _, _, n in name_runs("北片以泗洪经济开发区为主", leads)}
+    assert "泗洪经济开发区" in names and not any(n.startswith("北片") for n in names)
+    assert "中以常州创新园" in {n for _, _, n in name_runs("建设中以常州创新园", leads)}
+
+
+def test_an_institution_listed_with_the_regions_own_is_local():
+    from ingest.plans.partners import listed_with_local
+
+    ctx = _context()  # a plan of 宿迁
+    text = "鼓励企业与宿迁学院、东岭职业技术学院等市内高校合作"
+    at = text.index("东岭职业技术学院")
+    assert listed_with_local(text, at, at + len("东岭职业技术学院"), ctx)
+    text = "鼓励企业与清华大学、东岭职业技术学院等高校合作"
+    at = text.index("东岭职业技术学院")
+    assert not listed_with_local(text, at, at + len("东岭职业技术学院"), ctx)
+    text = "鼓励企业与宿迁学院、安徽大学等高校合作"  # a province named: outside all the same
+    at = text.index("安徽大学")
+    assert not listed_with_local(text, at, at + 4, ctx)
+
+
+def test_the_unit_column_of_an_indicator_table():
+    text = ("（三）主要指标\n\t序号\n\t指标\n\t单位\n\t2025年\n\t2030年\n\n"
+            "\t1\n\t技术合同成交额\n\t亿元\n\t60\n\t120\n\n" + "。" * 60)
+    targets = table_targets(read_document(text.encode()), _context())
+    assert [(t["value"], t["year"], t["unit"]) for t in targets] == [
+        (60, 2025, "亿元"), (120, 2030, "亿元")]
+
+
+def test_the_host_of_a_platform_by_its_name_or_its_clause():
+    from ingest.plans.hosts import name_host, sentence_host
+
+    assert name_host("东岭大学海洋药物研究院") == "东岭大学"
+    assert name_host("东岭大学") is None and name_host("滨湖海洋药物研究院") is None
+    text = "依托东岭学院重点推进甲装备研发中心、乙农产品研发中心等建设，支持滨河检测中心提升能力。"
+    assert sentence_host(text, text.index("乙农产品研发中心")) == "东岭学院"
+    assert sentence_host(text, text.index("滨河检测中心")) is None  # another clause
+    places = _places(text)
+    assert places["乙农产品研发中心"]["parent"] == "东岭学院"
+    assert places["滨河检测中心"]["parent"] is None
+
+
+def test_a_joint_platform_named_by_two_parties_and_a_dash():
+    names = {n for _, _, n in name_runs("建设807研究所—东岭大学智能装备联合创新中心")}
+    assert "807研究所—东岭大学智能装备联合创新中心" in names
+    # a chain of kinds, a long dash, or no joint word: no joined name
+    assert not any("—" in n for _, _, n in name_runs("推进众创空间—孵化器—加速器"))
+    assert not any("—" in n for _, _, n in name_runs("建设807研究所——东岭大学联合实验室"))
+    assert not any("—" in n for _, _, n in name_runs("依托807研究所—东岭大学智能装备研究中心"))

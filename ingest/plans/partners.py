@@ -36,12 +36,39 @@ def is_outside(name: str, kind: str | None, ctx) -> bool:
     result = ctx.gazetteer.geocoder.geocode(name)
     if region and result.status == "matched" and result.best.kind == "admin" \
             and _places_it(name, result.best, ctx):
+        if kind == "lab" and result.best.level == "province" and within(region, result.best.adcode):
+            return False  # 某省重点实验室: the province that holds the region grades it
         return not within(result.best.adcode, region)  # 安徽大学 is outside 宿州市
     if result.status == "ambiguous":
         return False
     if name.startswith(("中国", "国家")) and kind != "lab":
         return True  # a national institution is outside every region
     return kind == "university" and ctx.region_name[:2] not in name
+
+
+_LIST_CLAUSE = re.compile(r"[，。；：！？,;:!?\n（）()“”]")
+_LIST_TAIL = re.compile(r"等[\u4e00-\u9fff]{0,8}$")
+
+
+def listed_with_local(text: str, start: int, end: int, ctx) -> bool:
+    """True when the institution at ``text[start:end]`` is an item of a list (A、B、C等)
+    another item of which is the region's own by name (某市学院、某大学等市内高校): the
+    list is of local institutions, unless the name itself names a province or city."""
+    unit = ctx.gazetteer.geocoder.geocode(text[start:end])
+    if unit.status == "matched" and unit.best.kind == "admin" and unit.best.level != "county":
+        return False
+    left = max([m.end() for m in _LIST_CLAUSE.finditer(text, max(start - 120, 0), start)]
+               or [max(start - 120, 0)])
+    right = next((m.start() for m in _LIST_CLAUSE.finditer(text, end, end + 120)), end + 120)
+    if "、" not in text[left:right]:
+        return False
+    region = ctx.region_name[:2]
+    for item in text[left:right].split("、"):
+        for _, _, name in name_runs(_LIST_TAIL.sub("", item)):
+            if name != text[start:end] and place_type(name) in _INSTITUTION_TYPES \
+                    and region and name.startswith(region):
+                return True
+    return False
 
 
 def _places_it(name: str, unit, ctx) -> bool:
@@ -69,7 +96,9 @@ def _provincial(name: str, ctx) -> str | None:
 def host_university(name: str) -> str | None:
     """The university an institute's name begins with (南京工业大学新材料研究院), if any."""
     at = max(name.find("大学"), name.find("学院"))
-    return name[:at + 2] if 0 < at < len(name) - 2 else None
+    if not 0 < at < len(name) - 2:
+        return None
+    return re.split(r"[—－]", name[:at + 2])[-1]  # 甲所—乙大学联合中心: 乙大学
 
 
 def partnership_candidates(reading, ctx) -> list[dict]:
@@ -85,7 +114,8 @@ def partnership_candidates(reading, ctx) -> list[dict]:
             name = _provincial(run, ctx) or run
             if name == run and is_generic(run):
                 continue
-            if not is_outside(name, place_type(name), ctx):
+            if not is_outside(name, place_type(name), ctx) \
+                    or listed_with_local(block_text, start, end, ctx):
                 host = host_university(name) if place_type(name) != "university" else None
                 if not host or not is_outside(host, "university", ctx):
                     continue

@@ -30,18 +30,21 @@ _LEAD_WORDS = re.compile(
     r"承载|探索|复制|推广|搭建|入驻|落户|创成|为一体|为特色|为主|为重点|抢抓|立足|明确|做实|做优|"
     r"现有|运营|进入|一批|助力|"
     r"组织|依法|指导|辅导|调研|修订|根据|结合|放宽|升格为|填补|引建|实现|备案|努力|落实|制定|赋予|"
-    r"对标|挂任|关于|抢占|一系列|吸引|向|从|把|等|了|在|对|的|或)")
-_LEAD_CHARS = "以在与和及对将把为到至的是等由家个"
+    r"对标|挂任|关于|抢占|一系列|吸引|运行|升级为|提升为|转型为|更名为|”即以|”即|"
+    r"向|从|把|等|了|在|对|的|或)")
+_LEAD_CHARS = "以在与和及对将把为到至的是等由家个同"
 # Words that open a clause but also occur inside names: cut only at the run's start.
-_PREFIX_WORDS = re.compile(r"^(\d{1,2}[.．、]|发展|促进|优化|联合|服务|合作|升级|重点|管理|成立|"
+_PREFIX_WORDS = re.compile(r"^(\d{1,2}[.．、]|[（(][一二三四五六七八九十\d]{1,3}[）)]|建强|"
+                           r"发展|促进|优化|联合|服务|合作|升级|重点|管理|成立|"
                            r"统筹规划|统筹|重组|千方百计|上|左右|以上)")
 # "A和B", "A与B": a coordination when A ends like a place or a body.
 _AND = re.compile(r"[和与及]")
-_BODY_END = re.compile(r"(政府|大学|学院|企业|高校|院所|市|省|县|区|团队|平台|中心|基地|园区|高地|"
-                       r"集群|实验室|研究院|研究所|走廊|空间|孵化器|支点|系统|体系|设施)$")
+_BODY_END = re.compile(r"(政府|大学|学院|企业|高校|院所|(?<!城)市|省|县|区|团队|平台|中心|"
+                       r"基地|园区|高地|集群|实验室|研究院|研究所|走廊|空间|孵化器|支点|系统|体系|设施)$")
 # A spatial structure written as counts of parts: 一区多园, 一道两区多节点, 三园三基地.
 STRUCTURE = re.compile(
-    r"(?:[一二两三四五六七八九十多](?:基地|中心|节点|区|园|廊|带|道|核|轴|片|城|港|心)){2,4}")
+    r"(?:[一二两三四五六七八九十多](?:基地|中心|节点|区|园|廊|带|道|核|轴|片|城|港|心|点|谷|翼|环|圈|极|"
+    r"群|组团)){2,5}")
 # Words that say what kind of place, not which one: a name needs more than these.
 _GENERIC = re.compile(
     r"国家级|省级|市级|县级|各级|国家|省|市|县|区|重点|一批|一流|新型|各类|各个|现代|高水平|特色|专业|综合|"
@@ -138,12 +141,46 @@ def name_runs(text: str, admin_led=None, keep_generic=False) -> list[tuple[int, 
         breaks = [b.end() for b in _BREAK.finditer(window)]
         run = window[breaks[-1] if breaks else 0:]
         name = clean_name(run)
+        if name and admin_led is not None:
+            name = _after_frame(name, admin_led)
+        name = _joint(text, match.end() - len(name), name) if name else name
         if name and place_type(name) and (keep_generic or not is_generic(name)):
             out.append((match.end() - len(name), match.end(), name))
         if name and admin_led is not None:
             out.extend(_shared_ending(text, match.end() - len(name), match.end(), name,
                                       admin_led))
     return out
+
+
+_JOINT = re.compile(r"联合|共建")
+_PARTY_TYPES = ("research_institute", "university", "lab", "platform")
+
+
+def _joint(text: str, start: int, name: str) -> str:
+    """A joint platform named by its two parties joined by a dash (甲研究所—乙大学联合
+    创新中心): the whole name, when the part before the dash is an institution."""
+    if start < 2 or text[start - 1] not in "—－" or text[start - 2] in "—－" \
+            or not _JOINT.search(name):
+        return name
+    before = text[max(start - 1 - _LIST_PART_MAX, 0):start - 1]
+    breaks = [b.end() for b in _BREAK.finditer(before)]
+    party = clean_name(before[breaks[-1] if breaks else 0:])
+    if len(party) >= 3 and place_type(party) in _PARTY_TYPES:
+        return party + text[start - 1] + name
+    return name
+
+
+_FRAME = re.compile(r"以|由|在|向")
+
+
+def _after_frame(name: str, admin_led) -> str:
+    """The name after a frame word that an administrative name follows: 东翼以某县经济
+    开发区(…为主) → 某县经济开发区; a word one character in (中以…创新园) is part of the name."""
+    for match in _FRAME.finditer(name):
+        rest = name[match.end():]
+        if match.start() >= 2 and len(rest) > 3 and admin_led(rest):
+            return rest
+    return name
 
 
 _LIST_PART_MAX = 15
@@ -191,7 +228,8 @@ def _generic_tail(name: str) -> str:
 
 def place_candidates(reading, ctx) -> list[dict]:
     """One candidate per distinct place name, at its first mention, placed and graded."""
-    from ingest.plans.partners import is_outside
+    from ingest.plans.hosts import sentence_host
+    from ingest.plans.partners import is_outside, listed_with_local
 
     seen: dict[str, dict] = {}
     text = reading.text
@@ -205,14 +243,38 @@ def place_candidates(reading, ctx) -> list[dict]:
                 seen[name] = {**_candidate(name, block.start + match.start(),
                                            block.start + match.end(), block, ctx),
                               "type": "structure"}
+        _add_structure_parts(seen, block, block_text, ctx)
         for start, end, name in name_runs(block_text, ctx.gazetteer.leads, keep_generic=True):
-            if name in seen or is_outside(name, place_type(name), ctx) \
+            if name in seen or _in_title(block_text, start) \
+                    or (is_outside(name, place_type(name), ctx)
+                        and not listed_with_local(block_text, start, end, ctx)) \
                     or _class_of_units(name, ctx) \
-                    or (is_generic(name) and not _own_zone(name, ctx)):
+                    or (is_generic(name) and not _one_by_kind(name, ctx)):
                 continue
             seen[name] = _candidate(name, block.start + start, block.start + end, block, ctx,
-                                    block_text[start:end])
+                                    block_text[start:end], sentence_host(block_text, start))
     return list(seen.values())
+
+
+def _add_structure_parts(seen: dict, block, block_text: str, ctx) -> None:
+    """The parts a block spells out of the structure it names (“一道”即…): typed, and
+    with the structure as parent."""
+    from ingest.plans.structure_parts import part_type, structure_parts
+
+    for start, end, name, word in structure_parts(block_text):
+        if name in seen:
+            continue
+        structures = [m.group(0) for m in STRUCTURE.finditer(block_text, 0, start)
+                      if word in m.group(0)]
+        seen[name] = {**_candidate(name, block.start + start, block.start + end, block, ctx),
+                      "type": part_type(name, word),
+                      "parent": structures[-1] if structures else None}
+
+
+def _in_title(text: str, start: int) -> bool:
+    """True inside a document's title 《…》: 《某市科技企业孵化器认定办法》 names no place."""
+    opening = text.rfind("《", 0, start)
+    return opening >= 0 and "》" not in text[opening:start]
 
 
 _UNIT_CLASSES = ("incubator", "platform", "lab")
@@ -229,34 +291,75 @@ def _own_zone(name: str, ctx) -> bool:
         and units.loc[region, "level"] != "province"
 
 
+def _one_by_kind(name: str, ctx) -> bool:
+    """True when a name made of class words is still one place: the region's own zone
+    (综合保税区), its own institution (市农科院 in a city's plan), a corridor or belt
+    (a plan draws one, never a class of them), or a unit's one (某县省级农业科技园区)."""
+    return _own_zone(name, ctx) or _own_institution(name, ctx) or _corridor(name) \
+        or (place_type(name) not in _UNIT_CLASSES and ctx.gazetteer.leads(name))
+
+
+_LEVEL_WORD = {"province": "省", "city": "市", "county": "县"}
+_OWN_KINDS = ("research_institute", "university")
+_NOT_OWN = ("级", "内", "外", "属", "区", "县")  # 市级…, 市内…, 市区…: not the region's own one
+
+
+def _own_institution(name: str, ctx) -> bool:
+    """市农科院 in a city's plan, 省产业技术研究院 in a province's: the level word of the
+    plan's own region then an institution's name (not 市级…, a class)."""
+    units, region = ctx.gazetteer.units, ctx.region_adcode
+    if region not in units.index or place_type(name) not in _OWN_KINDS:
+        return False
+    word = _LEVEL_WORD.get(units.loc[region, "level"], "")
+    return bool(word) and name.startswith(word) and name[1:2] not in _NOT_OWN
+
+
+def _corridor(name: str) -> bool:
+    """A corridor or belt named by what it runs along (沿海科技走廊, 沿江…研发带) is one
+    place, though its words are class words."""
+    return place_type(name) == "corridor" and name.startswith("沿") and len(name) > 4
+
+
+_LEVELS = re.compile(r"国家级|省级|市级|县级|区级|各类|各级|重点|新型")
+
+
 def _class_of_units(name: str, ctx) -> bool:
-    """True for a region's class of platforms (宿州市众创空间: all of the city's), not one."""
-    if place_type(name) not in _UNIT_CLASSES:
+    """True for a region's class of platforms (宿州市众创空间, 某市省级重点实验室: all of
+    the city's), not one: the unit's name then only a level and the kind; a branch
+    (某市分中心) is one."""
+    kind = place_type(name)
+    if kind not in _UNIT_CLASSES:
         return False
     row = ctx.gazetteer.leading_unit(name)
-    return row is not None and is_generic(name[len(row):])
+    if row is None:
+        return False
+    suffix = next(s for s, _ in suffix_types() if name.endswith(s))
+    words = _LEVELS.sub("", name[len(row):len(name) - len(suffix)]).lstrip("市县区省")
+    return not words and not suffix.startswith("分")
 
 
-def _candidate(name: str, start: int, end: int, block, ctx, quote: str | None = None) -> dict:
+def _candidate(name: str, start: int, end: int, block, ctx, quote: str | None = None,
+               host: str | None = None) -> dict:
     place = locate(name, ctx)
-    return {"name": name, "type": place_type(name), "parent": _parent(name, block.section),
+    return {"name": name, "type": place_type(name), "parent": _parent(name, block.section, host),
             **place,
             "quote": quote or name, "section": block.section, "start": start, "end": end}
 
 
-_HOSTS = ("high_tech_zone", "development_zone", "agri_high_tech_zone", "agri_sci_park",
-          "industrial_park", "science_city", "university", "ftz_area", "special_zone")
-_HOSTED = ("platform", "lab", "research_institute", "incubator", "facility", "functional_area")
-
-
-def _parent(name: str, section: str) -> str | None:
-    """The place a platform, lab or institute is part of: the zone, park or university
+def _parent(name: str, section: str, host: str | None = None) -> str | None:
+    """The place a platform, lab or institute is part of: the university its name begins
+    with, the host its sentence names (依托某学院推进…), else the zone, park or university
     its section's innermost heading names (（二）支持某农高区…), else None."""
-    parent = heading_place(section)
-    if not parent or place_type(name) not in _HOSTED or place_type(parent) not in _HOSTS \
-            or parent in name or name in parent:
+    from ingest.plans.hosts import HOSTED, HOSTS, name_host
+
+    if place_type(name) not in HOSTED:
         return None
-    return parent
+    if name_host(name):
+        return name_host(name)
+    for parent in (host, heading_place(section)):
+        if parent and place_type(parent) in HOSTS and parent not in name and name not in parent:
+            return parent
+    return None
 
 
 def locate(name: str, ctx) -> dict:

@@ -28,6 +28,7 @@ _TRAILING = re.compile(r"(达到|达|突破|超过|不少于|不低于|至少|�
 _TABLE_YEAR = re.compile(r"^((?:19|20)\d\d)\s?年?(底|末)?$")
 _TABLE_GOAL = re.compile(r"目标")
 _UNIT_IN_NAME = re.compile(r"[（(]([^（）()]{1,12})[)）]\s?$")
+_UNIT_HEADER = re.compile(r"^(计量)?单位$")
 _ATTRIBUTE = re.compile(r"^(预期性|约束性|属性|序号|\d{1,2})$")
 _ACHIEVED_SECTION = re.compile(r"基础|成效|成就|回顾|现状|进展|完成情况|取得")
 _QUALIFIER_BEFORE = ("力争", "争取")
@@ -48,6 +49,7 @@ def table_targets(reading, ctx) -> list[dict]:
     """Targets of every indicator table (a header with year or 目标 columns)."""
     out: list[dict] = []
     columns, numbered = None, None  # numbered: (columns, last row number)
+    unit_column = None  # a header's 单位 column
     previous_end = -10
     for block in reading.blocks:
         if block.kind != "table_row":
@@ -62,9 +64,11 @@ def table_targets(reading, ctx) -> list[dict]:
         header = _header(block.cells, ctx)
         if header:
             columns = header
+            unit_column = next((i for i, c in enumerate(block.cells)
+                                if _UNIT_HEADER.match(c.replace(" ", ""))), None)
             continue
         if columns:
-            out.extend(_row_targets(reading, block, columns, ctx))
+            out.extend(_row_targets(reading, block, columns, ctx, unit_column))
             if block.cells[0].isdigit():
                 numbered = (columns, int(block.cells[0]))
     return out
@@ -85,7 +89,7 @@ def _header(cells, ctx) -> list[tuple[int, int, str]] | None:
     return columns
 
 
-def _row_targets(reading, block, columns, ctx) -> list[dict]:
+def _row_targets(reading, block, columns, ctx, unit_column=None) -> list[dict]:
     cells = list(block.cells)
     names = [c for c in cells if re.search(r"[\u4e00-\u9fff]", c) and not _ATTRIBUTE.match(c)
              and not _TABLE_VALUE.match(c)]
@@ -94,9 +98,11 @@ def _row_targets(reading, block, columns, ctx) -> list[dict]:
     name = max(names, key=len)
     unit_match = _UNIT_IN_NAME.search(name)
     unit = unit_match.group(1) if unit_match else ""
-    unit = "%" if unit == "％" else unit if unit in UNITS else ""
     width = max(i for i, _, _ in columns) + 1
     shift = len(cells) - width if len(cells) < width else 0
+    if not unit and unit_column is not None and 0 <= unit_column + shift < len(cells):
+        unit = cells[unit_column + shift].strip()  # the row's cell of a 单位 column
+    unit = "%" if unit == "％" else unit if unit in UNITS else ""
     out = []
     for column, year, kind in columns:
         at = column + shift
