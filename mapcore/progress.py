@@ -60,9 +60,8 @@ def _rows(row) -> list[tuple[str, str]]:
         source = getattr(row, "actual_source", "") or ""
         out.append((f"实际值（{int(row.actual_year)}年）",
                     format_value(row.actual, getattr(row, "actual_unit", "") or unit)))
-        if source:  # an imported file's row, or a later figure of a plan (its record id)
-            out.append(("实际值来源", str(source) if not str(source).isascii()
-                        else "规划所载数值（见下方引文）"))
+        if source:  # an imported file, or the plan's own outcome
+            out.append(("实际值来源", str(source)))
     out += [("完成率", format_percent(row.completion)),
             ("时序进度", format_percent(row.time_progress))]
     return out

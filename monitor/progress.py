@@ -256,14 +256,20 @@ def reported_outcome(candidates: list[tuple], plan_id: str, target_year: int, un
     """A plan's own value for the year of one of its targets, as an actual tuple, or None.
 
     The provincial plan's table of 十三五 targets states each 2020 target next to
-    its 2020 outcome (a baseline row of the same year): that outcome, cited by
-    its row id, measures the target when no imported actual falls in its period.
+    its 2020 outcome (a baseline row of the same year): that outcome measures the
+    target when no imported actual falls in its period. Its source says, in words, where
+    in the plan it stands (the row's quote is the target's 出处).
     """
     same = [c for c in candidates if c[2] == target_year and c[3] == plan_id]
     if not same:
         return None
     best = max(same, key=lambda c: (c[4] == "table", c[0]))
-    return (best[1], best[2], unit, f"规划所载完成值（{best[0]}）", None)
+    where = OUTCOME_PLACES.get(best[4], "规划正文")
+    return (best[1], best[2], unit, f"规划所载完成值（{where}）", None)
+
+
+#: Where in its plan a stated outcome stands, by its record's ``source``.
+OUTCOME_PLACES = {"table": "规划指标表", "text": "规划正文"}
 
 
 def _key(row) -> tuple:

@@ -201,10 +201,10 @@ def test_a_plans_own_outcome_for_the_target_year_measures_the_target():
     targets = targets_frame(("o", "baseline", 2020, 2.85), ("t", "target", 2020, 2.8))
     row = one(targets, None)
     assert (row["actual"], row["actual_year"], row["status"]) == (2.85, 2020, ACHIEVED)
-    assert row["actual_source"] == "规划所载完成值（o）"
+    assert row["actual_source"] == "规划所载完成值（规划正文）"  # words, not a record id
     # An imported value for the year itself wins; a later one does not replace the outcome.
     assert one(targets, actuals_frame((2020, 2.7)))["status"] == NO_BASELINE
-    assert one(targets, actuals_frame((2023, 2.7)))["actual_source"] == "规划所载完成值（o）"
+    assert one(targets, actuals_frame((2023, 2.7)))["actual_source"] == "规划所载完成值（规划正文）"
     other_plan = targets_frame(("o", "baseline", 2020, 2.85, "", None, "p2"),
                                ("t", "target", 2020, 2.8))
     assert one(other_plan, None)["status"] == NO_ACTUAL
