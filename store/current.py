@@ -229,6 +229,11 @@ class CurrentCarriers:
         return frame[["count", "lon", "lat"]].astype({"count": "int64", "lon": "float64",
                                                       "lat": "float64"})
 
+    def current_tile(self, z: int, y: int, x: int, name: str, most: int) -> bytes | None:
+        """The vector tile ``z/y/x`` of the current carriers when the database writes
+        it (see ``PostgresStore``); None here: the caller encodes the rows itself."""
+        return None
+
     def current_extent(self) -> tuple[float, float, float, float] | None:
         """WGS84 bounds of the current carriers, None when there are none."""
         with self._read() as cur:
