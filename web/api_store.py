@@ -23,6 +23,7 @@ import numpy as np
 
 from geo import features
 from geo.features import FeatureTable, Query, Selection
+from geo.point_index import PointIndex
 from layers.base import Collection, Layer, LayerContext, PageQuery
 from mapcore.tiles import STORED_PROPERTIES, stored_tile, table_tile
 from web.api_http import state
@@ -97,6 +98,10 @@ class MemoryFeatures(CollectionFeatures):
 COUNT_UP_TO = features.MAX_LIMIT
 
 
+#: Rows read at a time to build a collection's PointIndex (bounds the memory it takes).
+INDEX_CHUNK = 2_000
+
+
 class StoredFeatures(CollectionFeatures):
     """A collection whose rows stay in the store, read through the Layer's query methods
     (:meth:`layers.base.Layer.query_rows` where the layer answers without a frame)."""
@@ -106,6 +111,9 @@ class StoredFeatures(CollectionFeatures):
             raise InvalidParameter(f"集合 {self.collection.id} 的要素保存在数据库中按需查询，"
                                    f"支持 bbox、属性等值过滤与分页（limit、offset），"
                                    f"不支持 filter 与 sortby。")
+        held = None if query.filters else self._index()
+        if held is not None:
+            return self._held_page(held, query)
         page = PageQuery(bbox=query.bbox, filters=query.filters, offset=query.offset,
                          limit=query.limit)
         rows = self.layer.query_rows(self.ctx, page, COUNT_UP_TO)
@@ -117,6 +125,10 @@ class StoredFeatures(CollectionFeatures):
         return table, Selection(positions=np.arange(len(table)), matched=matched, more=more)
 
     def item(self, feature_id):
+        held = self._index()
+        if held is not None:
+            position = held.find(feature_id)
+            return None if position is None else (held.page([position]), 0)
         rows = self.layer.query_rows(self.ctx, PageQuery(
             filters=((self.layer.id_field, str(feature_id)),), limit=1), COUNT_UP_TO)
         if rows is not None:
@@ -135,6 +147,33 @@ class StoredFeatures(CollectionFeatures):
     def extent(self):
         box = self._once("extent", lambda: self.layer.extent(self.ctx))
         return None if box is None else list(box)
+
+    def _index(self) -> PointIndex | None:
+        """Every feature encoded once, when the collection is small enough to hold
+        (:mod:`geo.point_index`); read on the first request that asks."""
+        def read():
+            total = self.count()
+            if not PointIndex.fits(total):
+                return None
+            pages = (self.layer.query_rows(self.ctx, PageQuery(offset=at, limit=INDEX_CHUNK), 0)
+                     for at in range(0, total, INDEX_CHUNK))
+            return PointIndex.of(page[0] for page in pages if page is not None)
+
+        return self._once("index", read)
+
+    @staticmethod
+    def _held_page(held: PointIndex, query) -> tuple[FeatureTable, Selection]:
+        """A page of ``query`` (no filter) answered from ``held``; ``numberMatched`` by the
+        store's rule: exact, but left out above :data:`COUNT_UP_TO` for a box unless the
+        page itself settles it (the last page: its offset plus its features)."""
+        found = np.arange(len(held)) if query.bbox is None else held.box(query.bbox)
+        page = found[query.offset:query.offset + query.limit]
+        matched, last = len(found), query.offset + query.limit >= len(found)
+        counted = (query.bbox is None or matched <= COUNT_UP_TO
+                   or (last and (len(page) or not query.offset)))
+        return held.page(page), Selection(positions=np.arange(len(page)),
+                                          matched=matched if counted else None,
+                                          more=not last)
 
     def _once(self, name: str, read):
         """``read()`` the first time ``name`` is asked for (the store changes only with
