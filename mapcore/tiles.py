@@ -49,6 +49,20 @@ def stored_tile(ctx, layer, collection_id: str, z: int, y: int, x: int) -> bytes
     return tiles.encode([(collection_id, *_stored(ctx, layer, z, y, x, cells))], z, y, x)
 
 
+def held_tile(collection_id: str, held, z: int, y: int, x: int) -> bytes | None:
+    """The tile ``z/y/x`` of a point collection held in the worker (a
+    ``geo.point_index.PointIndex``), as :func:`stored_tile` writes it; None when more
+    than :data:`TILE_POINTS_MAX` points lie in it (counted in cells by the store)."""
+    tiles.check_tile(z, y, x)
+    found = held.box(tiles.tile_bounds(z, y, x))
+    if len(found) > TILE_POINTS_MAX:
+        return None
+    page = held.page(found)
+    return tiles.encode([(collection_id, page.geometry, [
+        {name: record[name] for name in STORED_PROPERTIES} for record in page.records])],
+        z, y, x)
+
+
 def _from_table(table, z, y, x):
     if len(table) == 0:
         return np.array([], dtype=object), []

@@ -1,5 +1,6 @@
 """A small store-backed collection held in the worker (geo.point_index) answers exactly
-as the store does: same bytes, same headers (ETags included), same counting rule; a
+as the store does: same bytes, same headers (ETags included), same counting rule, the
+same vector tiles; a
 larger one is not held, and new data replace what was held."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from web import admin, create_app
 from web.api_store import collection_features
 
 ITEMS = "/api/collections/imported-carriers/items"
+TILES = "/api/collections/imported-carriers/tiles/WebMercatorQuad/"
 N = 700
 # Boxes whose edges fall on seeded coordinates are built in the test from the rows.
 URLS = [
@@ -68,6 +70,8 @@ def test_held_and_queried_answers_are_the_same_bytes(path, rows, monkeypatch):
         f"{ITEMS}?bbox={edge.lon},{edge.lat},{edge.lon + 0.2},{edge.lat + 0.2}&limit=50",
         f"{ITEMS}?bbox={edge.lon - 0.2},{edge.lat - 0.2},{edge.lon},{edge.lat}&limit=50"]
     ids = [f"c1-{row}" for row in (0, 3, 250, N - 1)]  # c<version>-<source row>
+    urls += [TILES + t for t in ("8/102/212", "10/409/850", "4/6/13", "12/1636/3401",
+                                 "8/100/180", "1/2/0")]
     urls += [f"{ITEMS}/{fid}" for fid in ids] + [
         f"{ITEMS}/{ids[0]}?f=html", f"{ITEMS}/{ids[0]}?properties=name",
         f"{ITEMS}/{ids[0]}x", f"{ITEMS}/{ids[0][:-1]}", f"{ITEMS}/nothing"]
@@ -78,7 +82,8 @@ def test_held_and_queried_answers_are_the_same_bytes(path, rows, monkeypatch):
         assert mine == theirs, url
     status = {url: code for url, code, _, _ in held}
     assert {status[f"{ITEMS}/{fid}"] for fid in ids} == {200}
-    assert set(status.values()) == {200, 400, 404}
+    assert set(status.values()) == {200, 204, 400, 404}
+    assert status[TILES + "8/102/212"] == 200 and status[TILES + "10/409/850"] == 200
     for url, _, _, body in held:
         if str(edge.lon) in url:  # the box is closed: its corner carrier is in
             assert edge["name"] in {f["properties"]["name"]

@@ -25,7 +25,7 @@ from geo import features
 from geo.features import FeatureTable, Query, Selection
 from geo.point_index import PointIndex
 from layers.base import Collection, Layer, LayerContext, PageQuery
-from mapcore.tiles import STORED_PROPERTIES, stored_tile, table_tile
+from mapcore.tiles import STORED_PROPERTIES, held_tile, stored_tile, table_tile
 from web.api_http import state
 from web.errors import InvalidParameter, NotFound
 from web.services import services
@@ -184,6 +184,10 @@ class StoredFeatures(CollectionFeatures):
         return facts[name]
 
     def tile(self, z, y, x):
+        held = self._index()
+        written = None if held is None else held_tile(self.collection.id, held, z, y, x)
+        if written is not None:
+            return written
         return stored_tile(self.ctx, self.layer, self.collection.id, z, y, x)
 
     def tile_properties(self):
