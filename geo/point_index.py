@@ -12,9 +12,9 @@ an :class:`geo.feature_rows.EncodedRows` of the same bytes the store's rows are
 written as, so a client cannot tell which way it was answered.
 
 What it costs: about the encoded size of the collection per worker (some 370 bytes
-a point with the imported carriers' properties; 20,000 points ≈ 8 MB), built on
-the first request that needs it (a read of every row), and dropped with the object
-that holds it when the data change.
+a point with the imported carriers' properties; 20,000 points ≈ 8 MB), built from
+a read of every row when the API first needs it (``web.api_store``), and dropped
+with the object that holds it when the data change.
 """
 
 from __future__ import annotations

@@ -8,7 +8,10 @@ whatever its layer's ``storage`` (as tipg's ``Collection.features()``).
   request becomes one indexed query (bbox, equality filters, a page) and the page
   is served through the same GeoJSON writer as any other table, so clients see no
   difference but the query options a database index cannot answer (CQL2 ``filter``,
-  ``sortby``), which are refused with the reason.
+  ``sortby``), which are refused with the reason. A collection small enough
+  (:mod:`geo.point_index`) is read once per data generation and then held in the
+  worker, every feature encoded: its boxes, pages, items and tiles need no query
+  and give the same bytes.
 
 :data:`KINDS` picks the class from the layer's declaration; views call
 :func:`features_of` and never ask where the rows live.
@@ -150,7 +153,14 @@ class StoredFeatures(CollectionFeatures):
 
     def _index(self) -> PointIndex | None:
         """Every feature encoded once, when the collection is small enough to hold
-        (:mod:`geo.point_index`); read on the first request that asks."""
+        (:mod:`geo.point_index`); read at the second request that asks (building
+        takes a large part of a second: a starting worker's first answer does not
+        wait for it; until then the store answers)."""
+        facts = self.__dict__.setdefault("_facts", {})
+        if "index" not in facts and not facts.setdefault("asked_before", False):
+            facts["asked_before"] = True
+            return None
+
         def read():
             total = self.count()
             if not PointIndex.fits(total):
