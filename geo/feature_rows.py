@@ -17,6 +17,7 @@ import functools
 import hashlib
 
 import numpy as np
+import orjson
 import shapely
 
 from geo.features import _feature_bytes, _json_value
@@ -29,8 +30,11 @@ class PointRows:
     ``rows`` of the properties ``names`` (in the layer frame's column order)."""
 
     def __init__(self, ids, lon, lat, names, rows):
-        self.lon = np.round(np.asarray(lon, dtype=float), 6)  # as FeatureTable rounds
-        self.lat = np.round(np.asarray(lat, dtype=float), 6)
+        #: The coordinates as the store holds them (what its box queries compare).
+        self.source_lon = np.asarray(lon, dtype=float)
+        self.source_lat = np.asarray(lat, dtype=float)
+        self.lon = np.round(self.source_lon, 6)  # as FeatureTable rounds
+        self.lat = np.round(self.source_lat, 6)
         self.ids = [_cell(v) for v in ids]
         self.records = [dict(zip(names, [_cell(v) for v in row])) for row in rows]
         self.bounds_by_column = np.vstack([self.lon, self.lat, self.lon, self.lat])
@@ -62,6 +66,24 @@ class PointRows:
             sha.update(len(fragment).to_bytes(8, "little"))
             sha.update(fragment)
         return sha.digest()
+
+
+class EncodedRows(PointRows):
+    """Point features already written as GeoJSON ``fragments`` (as :class:`PointRows`
+    writes them): a page cut from a :class:`geo.point_index.PointIndex`. The records
+    are read back from the bytes when something asks for them (another CRS, fewer
+    properties, a link from a property)."""
+
+    def __init__(self, ids, lon, lat, fragments):
+        self.lon, self.lat = lon, lat
+        self.ids = ids
+        self._fragments = fragments
+        self.bounds_by_column = np.vstack([lon, lat, lon, lat])
+        self.id_index = {v: i for i, v in enumerate(ids)}
+
+    @functools.cached_property
+    def records(self) -> list[dict]:
+        return [orjson.loads(fragment)["properties"] for fragment in self._fragments]
 
 
 def _cell(value):

@@ -149,6 +149,12 @@ class Layer(abc.ABC):
         ``count_up_to``) and whether features follow; None when the layer cannot."""
         return None
 
+    def tile_points(self, ctx: LayerContext, z: int, y: int, x: int, name: str, most: int):
+        """The vector tile ``z/y/x`` of a point layer as layer ``name`` (``id``, ``name``,
+        ``type`` a point) when its store writes tiles itself: bytes (b"": empty), or
+        None when more than ``most`` points lie in it or the store cannot."""
+        return None
+
     def feature(self, ctx: LayerContext, feature_id: str) -> gpd.GeoDataFrame:
         """The feature with id ``feature_id`` (a frame of one row, or of none)."""
         raise NotImplementedError(f"layer {self.id} is not store-backed")

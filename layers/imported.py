@@ -167,6 +167,10 @@ class ImportedCarriers(Layer):
             CarrierQuery(query.bbox, filters, query.offset, query.limit), count_up_to)
         return carrier_rows(columns, rows), matched, more
 
+    def tile_points(self, ctx: LayerContext, z: int, y: int, x: int, name: str, most: int):
+        store = context_store(ctx)
+        return store.current_tile(z, y, x, name, most) if store else None
+
     def feature(self, ctx: LayerContext, feature_id: str) -> gpd.GeoDataFrame:
         frame, _ = self.query(ctx, PageQuery(filters=(("id", str(feature_id)),), limit=1))
         return frame

@@ -37,7 +37,30 @@ def stored_tile(ctx, layer, collection_id: str, z: int, y: int, x: int) -> bytes
     """The Mapbox Vector Tile ``z/y/x`` of a store-backed point ``layer`` (b"": empty);
     raises ``geo.tiles.TileError`` like :func:`table_tile`."""
     tiles.check_tile(z, y, x)
-    return tiles.encode([(collection_id, *_stored(ctx, layer, z, y, x))], z, y, x)
+    bbox = tiles.tile_bounds(z, y, x)
+    cells = layer.tile_grid(ctx, z, y, x, GRID_CELLS)
+    if cells is None:
+        if layer.more_than(ctx, bbox, TILE_POINTS_MAX):
+            cells = layer.grid(ctx, bbox, GRID_CELLS)
+        else:
+            written = layer.tile_points(ctx, z, y, x, collection_id, TILE_POINTS_MAX)
+            if written is not None:  # the store wrote it, one statement
+                return written
+    return tiles.encode([(collection_id, *_stored(ctx, layer, z, y, x, cells))], z, y, x)
+
+
+def held_tile(collection_id: str, held, z: int, y: int, x: int) -> bytes | None:
+    """The tile ``z/y/x`` of a point collection held in the worker (a
+    ``geo.point_index.PointIndex``), as :func:`stored_tile` writes it; None when more
+    than :data:`TILE_POINTS_MAX` points lie in it (counted in cells by the store)."""
+    tiles.check_tile(z, y, x)
+    found = held.box(tiles.tile_bounds(z, y, x))
+    if len(found) > TILE_POINTS_MAX:
+        return None
+    page = held.page(found)
+    return tiles.encode([(collection_id, page.geometry, [
+        {name: record[name] for name in STORED_PROPERTIES} for record in page.records])],
+        z, y, x)
 
 
 def _from_table(table, z, y, x):
@@ -48,11 +71,8 @@ def _from_table(table, z, y, x):
     return table.geometry[positions], props
 
 
-def _stored(ctx, layer, z, y, x):
+def _stored(ctx, layer, z, y, x, cells):
     bbox = tiles.tile_bounds(z, y, x)
-    cells = layer.tile_grid(ctx, z, y, x, GRID_CELLS)
-    if cells is None and layer.more_than(ctx, bbox, TILE_POINTS_MAX):
-        cells = layer.grid(ctx, bbox, GRID_CELLS)
     if cells is not None and int(cells["count"].sum()) > TILE_POINTS_MAX:
         geoms = shapely.points(cells["lon"].to_numpy(), cells["lat"].to_numpy())
         return geoms, [{"count": int(n), "cluster": 1} for n in cells["count"]]

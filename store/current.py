@@ -109,8 +109,14 @@ class CurrentCarriers:
         when the page does not settle it, how many matched, counted up to
         ``count_up_to`` (None above it; see ``_count_up_to_sql``).
         """
-        where, params = self._where(query, self._box_by_index(query))
         columns = ["feature_id", "version", "row_no", *CARRIER_COLUMNS]
+        if _by_id(query):  # a unique key: the row or none, nothing to count or page
+            with self._read() as cur:
+                cur.execute(self._sql(f"SELECT {', '.join(columns)} FROM {CURRENT} "
+                                      "WHERE feature_id = ?"), (query.filters[0][1],))
+                rows = cur.fetchall()
+            return columns, rows, len(rows), False
+        where, params = self._where(query, self._box_by_index(query))
         limit, offset = int(query.limit), int(query.offset)
         if where:
             page = (f"{where} ORDER BY pos LIMIT ? OFFSET ?", (*params, limit + 1, offset))
@@ -229,12 +235,23 @@ class CurrentCarriers:
         return frame[["count", "lon", "lat"]].astype({"count": "int64", "lon": "float64",
                                                       "lat": "float64"})
 
+    def current_tile(self, z: int, y: int, x: int, name: str, most: int) -> bytes | None:
+        """The vector tile ``z/y/x`` of the current carriers when the database writes
+        it (see ``PostgresStore``); None here: the caller encodes the rows itself."""
+        return None
+
     def current_extent(self) -> tuple[float, float, float, float] | None:
         """WGS84 bounds of the current carriers, None when there are none."""
         with self._read() as cur:
             cur.execute(f"SELECT min(lon), min(lat), max(lon), max(lat) FROM {CURRENT}")
             row = cur.fetchone()
         return None if row is None or row[0] is None else tuple(float(v) for v in row)
+
+
+def _by_id(query: CarrierQuery) -> bool:
+    """Whether ``query`` asks for one feature by its id, nothing else."""
+    return (query.bbox is None and len(query.filters) == 1
+            and query.filters[0][0] == "feature_id" and query.offset == 0 and query.limit >= 1)
 
 
 def _latest(cur):

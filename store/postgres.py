@@ -11,6 +11,7 @@ import contextlib
 import os
 import threading
 
+from geo import tiles
 from store.base import StoreError
 from store.cells import CELLS, cells_ddl, rebuild_cells
 from store.jobs import PostgresJobBoard
@@ -45,6 +46,21 @@ CREATE INDEX IF NOT EXISTS carrier_current_county ON carrier_current(county_adco
 CREATE INDEX IF NOT EXISTS carrier_current_latlon ON carrier_current(lat, lon);
 CREATE TABLE IF NOT EXISTS staged_uploads (token TEXT PRIMARY KEY,
   created DOUBLE PRECISION NOT NULL, meta TEXT NOT NULL, payload BYTEA NOT NULL)
+"""
+
+#: One tile of points: the box read through the GiST index (a tile is small: the (lat,
+#: lon) B-tree would walk its whole band of latitude) in key order, projected
+#: to Web Mercator, the points inside the tile (west and north edges in) encoded by
+#: PostGIS; with how many the box held (up to the limit).
+TILE_SQL = """
+WITH box AS (SELECT pos, feature_id, name, type, ST_Transform(geom, 3857) AS m
+  FROM carrier_current WHERE geom && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s,
+  %(north)s, 4326) ORDER BY pos LIMIT %(limit)s)
+SELECT (SELECT count(*) FROM box), (SELECT ST_AsMVT(t, %(name)s, %(extent)s, 'geom') FROM (
+  SELECT feature_id AS id, name, type, ST_AsMVTGeom(m, ST_MakeEnvelope(%(minx)s, %(miny)s,
+    %(maxx)s, %(maxy)s, 3857), %(extent)s, 0, false) AS geom FROM box
+  WHERE ST_X(m) >= %(minx)s AND ST_X(m) < %(maxx)s AND ST_Y(m) > %(miny)s
+    AND ST_Y(m) <= %(maxy)s ORDER BY pos) AS t)
 """
 
 
@@ -119,6 +135,21 @@ class PostgresStore(SQLStore):
             return self._psycopg.connect(self.url, connect_timeout=10, autocommit=autocommit)
         except self._psycopg.OperationalError as exc:
             raise StoreError(f"cannot connect to the PostgreSQL store: {exc}") from None
+
+    def current_tile(self, z: int, y: int, x: int, name: str, most: int) -> bytes | None:
+        """The Mapbox Vector Tile ``z/y/x`` of the current carriers written by PostGIS
+        (``ST_AsMVT``, one statement): layer ``name``, each point with its ``id``,
+        ``name`` and ``type`` in key order, points on the tile's west and north edges
+        kept (as :func:`geo.tiles.encode` keeps them); b"" when none, None when more
+        than ``most`` lie in the tile (the caller counts them in cells instead)."""
+        west, south, east, north = tiles.tile_bounds(z, y, x)
+        minx, miny, maxx, maxy = tiles.tile_mercator_bounds(z, y, x)
+        with self._read() as cur:
+            cur.execute(TILE_SQL, {"south": south, "north": north, "west": west, "east": east,
+                                   "limit": int(most) + 1, "name": name, "extent": tiles.EXTENT,
+                                   "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy})
+            found, body = cur.fetchone()
+        return None if found > most else bytes(body or b"")
 
     def _begin_write(self, cur) -> None:
         cur.execute("LOCK TABLE versions IN SHARE ROW EXCLUSIVE MODE")

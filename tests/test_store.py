@@ -245,3 +245,20 @@ def test_current_carriers_follow_imports_and_rollbacks(store):
     assert list(store.current_page(near)[0]["name"]) == ["a"]
     assert store.current_counts().to_dict("records") == [{"county_adcode": "321322",
                                                           "count": 3}]
+
+
+def test_one_current_carrier_by_its_id(store):
+    from store.current import CarrierQuery
+
+    first = store.add_import("carriers", carriers(["b", "a", "c"]), user="u", filename="1.csv",
+                             sha256="1")
+    newer = store.add_import("carriers", carriers(["a"]), user="u", filename="2.csv",
+                             sha256="2")
+    for fid, name in ((f"c{first.id}-0", "b"), (f"c{newer.id}-0", "a")):
+        columns, rows, matched, more = store.current_rows(
+            CarrierQuery(filters=(("feature_id", fid),), limit=1), 10)
+        assert [dict(zip(columns, row))["name"] for row in rows] == [name]
+        assert (matched, more) == (1, False)
+    for gone in (f"c{first.id}-1", "c9-9", ""):  # replaced by the newer import; never was
+        assert store.current_rows(CarrierQuery(filters=(("feature_id", gone),), limit=1),
+                                  10)[1:] == ([], 0, False)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import shapely
 
-from geo import features
+from geo import features, point_index
 from geo.feature_rows import PointRows
 from geo.features import FeatureTable, Query, Selection
 from store import open_store
@@ -28,11 +28,22 @@ def rows():
     return seeded_carriers(N, seed=11)
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory, rows):
+@pytest.fixture(scope="module", params=["held", "queried"])
+def app(request, tmp_path_factory, rows):
+    """The app twice: the collection held in the worker (geo.point_index) and, with
+    nothing held, every request a query of the store."""
     path = tmp_path_factory.mktemp("pages") / "innomap.gpkg"
     open_store(path).add_import("carriers", rows, user="tests", filename="p.csv", sha256="0")
-    return create_app({"testing": True, "store_url": str(path)})
+    app = create_app({"testing": True, "store_url": str(path)})
+    app.extensions["test-hold"] = request.param
+    return app
+
+
+@pytest.fixture(autouse=True)
+def hold(request, monkeypatch):
+    if "app" in request.fixturenames and request.getfixturevalue("app").extensions[
+            "test-hold"] == "queried":
+        monkeypatch.setattr(point_index, "MAX_FEATURES", 0)
 
 
 @pytest.fixture()

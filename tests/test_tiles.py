@@ -10,6 +10,7 @@ import shapely
 from pyproj import Transformer
 
 from store import open_store
+from tests.test_store import postgres_url  # noqa: F401  (fixture)
 from tests.test_stored_layers import seeded_carriers
 from web import create_app
 
@@ -68,6 +69,39 @@ def test_a_tile_over_suqian_holds_the_carriers_inside_it(client, few):
         _, high = TO_MERCATOR.transform(west, north)
         assert py / extent == pytest.approx((my - low) / (high - low), abs=2e-3)  # y up
         assert f["geometry"]["type"] == "Point"
+
+
+def test_postgis_writes_the_same_point_tile(postgres_url, client, few):  # noqa: F811
+    """On PostgreSQL a tile of points is written by PostGIS in one statement: it holds
+    the same carriers, properties and pixels (±1 of 4096) as the tile encoded here."""
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    store = open_store(postgres_url)
+    store.add_import("carriers", few, user="t", filename="t.csv", sha256="0")
+    pg = create_app({"testing": True, "store_url": postgres_url}).test_client()
+    z, y, x = 10, SUQIAN_Z8[1] * 4 + 1, SUQIAN_Z8[2] * 4 + 2
+    west, south, east, north = tile_box(z, y, x)
+    inside = few[(few.lon >= west) & (few.lon < east) & (few.lat > south) & (few.lat <= north)]
+    assert 5 < len(inside) < 2000
+    written = decode(pg.get(TILE.format("imported-carriers", z, y, x)))["imported-carriers"]
+    encoded = decode(client.get(TILE.format("imported-carriers", z, y, x)))["imported-carriers"]
+    assert sorted(f["properties"]["name"] for f in written["features"]) == sorted(inside["name"])
+    assert written["extent"] == encoded["extent"] == 4096
+    ours = {f["properties"]["id"]: f for f in encoded["features"]}
+    for f in written["features"]:
+        assert set(f["properties"]) == {"id", "name", "type"}
+        assert f["properties"] == ours[f["properties"]["id"]]["properties"]
+        for a, b in zip(f["geometry"]["coordinates"],
+                        ours[f["properties"]["id"]]["geometry"]["coordinates"]):
+            assert abs(a - b) <= 1
+    direct = store.current_tile(z, y, x, "imported-carriers", 2000)
+    assert mapbox_vector_tile.decode(direct) == {"imported-carriers": written}
+    assert store.current_tile(z, y, x, "imported-carriers", len(inside) - 1) is None
+    assert store.current_tile(8, 100, 180, "imported-carriers", 2000) == b""  # over Tibet
+    assert pg.get(TILE.format("imported-carriers", 8, 100, 180)).status_code == 204
 
 
 def test_an_empty_tile_is_empty_not_an_error(client):

@@ -8,7 +8,10 @@ whatever its layer's ``storage`` (as tipg's ``Collection.features()``).
   request becomes one indexed query (bbox, equality filters, a page) and the page
   is served through the same GeoJSON writer as any other table, so clients see no
   difference but the query options a database index cannot answer (CQL2 ``filter``,
-  ``sortby``), which are refused with the reason.
+  ``sortby``), which are refused with the reason. A collection small enough
+  (:mod:`geo.point_index`) is read once per data generation and then held in the
+  worker, every feature encoded: its boxes, pages, items and tiles need no query
+  and give the same bytes.
 
 :data:`KINDS` picks the class from the layer's declaration; views call
 :func:`features_of` and never ask where the rows live.
@@ -23,8 +26,9 @@ import numpy as np
 
 from geo import features
 from geo.features import FeatureTable, Query, Selection
+from geo.point_index import PointIndex
 from layers.base import Collection, Layer, LayerContext, PageQuery
-from mapcore.tiles import STORED_PROPERTIES, stored_tile, table_tile
+from mapcore.tiles import STORED_PROPERTIES, held_tile, stored_tile, table_tile
 from web.api_http import state
 from web.errors import InvalidParameter, NotFound
 from web.services import services
@@ -97,6 +101,10 @@ class MemoryFeatures(CollectionFeatures):
 COUNT_UP_TO = features.MAX_LIMIT
 
 
+#: Rows read at a time to build a collection's PointIndex (bounds the memory it takes).
+INDEX_CHUNK = 2_000
+
+
 class StoredFeatures(CollectionFeatures):
     """A collection whose rows stay in the store, read through the Layer's query methods
     (:meth:`layers.base.Layer.query_rows` where the layer answers without a frame)."""
@@ -106,6 +114,9 @@ class StoredFeatures(CollectionFeatures):
             raise InvalidParameter(f"集合 {self.collection.id} 的要素保存在数据库中按需查询，"
                                    f"支持 bbox、属性等值过滤与分页（limit、offset），"
                                    f"不支持 filter 与 sortby。")
+        held = None if query.filters else self._index()
+        if held is not None:
+            return self._held_page(held, query)
         page = PageQuery(bbox=query.bbox, filters=query.filters, offset=query.offset,
                          limit=query.limit)
         rows = self.layer.query_rows(self.ctx, page, COUNT_UP_TO)
@@ -117,6 +128,10 @@ class StoredFeatures(CollectionFeatures):
         return table, Selection(positions=np.arange(len(table)), matched=matched, more=more)
 
     def item(self, feature_id):
+        held = self._index()
+        if held is not None:
+            position = held.find(feature_id)
+            return None if position is None else (held.page([position]), 0)
         rows = self.layer.query_rows(self.ctx, PageQuery(
             filters=((self.layer.id_field, str(feature_id)),), limit=1), COUNT_UP_TO)
         if rows is not None:
@@ -136,6 +151,40 @@ class StoredFeatures(CollectionFeatures):
         box = self._once("extent", lambda: self.layer.extent(self.ctx))
         return None if box is None else list(box)
 
+    def _index(self) -> PointIndex | None:
+        """Every feature encoded once, when the collection is small enough to hold
+        (:mod:`geo.point_index`); read at the second request that asks (building
+        takes a large part of a second: a starting worker's first answer does not
+        wait for it; until then the store answers)."""
+        facts = self.__dict__.setdefault("_facts", {})
+        if "index" not in facts and not facts.setdefault("asked_before", False):
+            facts["asked_before"] = True
+            return None
+
+        def read():
+            total = self.count()
+            if not PointIndex.fits(total):
+                return None
+            pages = (self.layer.query_rows(self.ctx, PageQuery(offset=at, limit=INDEX_CHUNK), 0)
+                     for at in range(0, total, INDEX_CHUNK))
+            return PointIndex.of(page[0] for page in pages if page is not None)
+
+        return self._once("index", read)
+
+    @staticmethod
+    def _held_page(held: PointIndex, query) -> tuple[FeatureTable, Selection]:
+        """A page of ``query`` (no filter) answered from ``held``; ``numberMatched`` by the
+        store's rule: exact, but left out above :data:`COUNT_UP_TO` for a box unless the
+        page itself settles it (the last page: its offset plus its features)."""
+        found = np.arange(len(held)) if query.bbox is None else held.box(query.bbox)
+        page = found[query.offset:query.offset + query.limit]
+        matched, last = len(found), query.offset + query.limit >= len(found)
+        counted = (query.bbox is None or matched <= COUNT_UP_TO
+                   or (last and (len(page) or not query.offset)))
+        return held.page(page), Selection(positions=np.arange(len(page)),
+                                          matched=matched if counted else None,
+                                          more=not last)
+
     def _once(self, name: str, read):
         """``read()`` the first time ``name`` is asked for (the store changes only with
         an import, which reloads the layer and so replaces this object)."""
@@ -145,6 +194,10 @@ class StoredFeatures(CollectionFeatures):
         return facts[name]
 
     def tile(self, z, y, x):
+        held = self._index()
+        written = None if held is None else held_tile(self.collection.id, held, z, y, x)
+        if written is not None:
+            return written
         return stored_tile(self.ctx, self.layer, self.collection.id, z, y, x)
 
     def tile_properties(self):
