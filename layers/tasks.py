@@ -27,7 +27,7 @@ from layers.base import (
 )
 from layers.boundaries import region_shapes
 from layers.kb import read_csv
-from layers.plans_registry import PLANS_FILE, Plan, curated_plans
+from layers.plans_registry import PLANS_FILE, Plan, plan_registry
 
 QUARTERS = ("q1", "q2", "q3", "q4")
 COLUMNS = ("id", "no", "kind", "group", "work", "task", *QUARTERS, "lead", "partners",
@@ -115,8 +115,8 @@ def read_tasks(data_dir: Path, plan: Plan | None = None) -> pd.DataFrame:
 
 
 def task_plans(data_dir: Path, plans: dict[str, Plan] | None = None) -> list[Plan]:
-    """The plans that contain a task table, in registry order."""
-    plans = curated_plans(data_dir) if plans is None else plans
+    """The plans that contain a task table (curated, then published), in registry order."""
+    plans = plan_registry(data_dir) if plans is None else plans
     return [p for p in plans.values() if "tasks" in p.contains]
 
 

@@ -236,3 +236,59 @@ def test_a_plan_of_400_candidates_is_paged_by_the_server(review_app):
     seen = cards + sum(client.get(f"/admin/plans/big?page={n}").get_data(as_text=True)
                        .count('<li class="cand ') for n in range(2, pages + 1))
     assert seen == 400
+
+
+def features(client, collection: str) -> list[dict]:
+    answer = client.get(f"/api/collections/{collection}/items?limit=1000", headers=JSON)
+    return [f["properties"] for f in answer.get_json()["features"]] \
+        if answer.status_code == 200 else []
+
+
+def test_a_published_task_table_and_partnerships_are_served_as_curated_ones(review_app):
+    client = signed_in(review_app)
+    response = upload(client, plan_docx(), "徐州规划-任务.docx")
+    draft = response.headers["Location"].rsplit("/", 1)[-1]
+    tasks = by(review_app, draft, "tasks")
+    seu = by(review_app, draft, "partnerships", partner="东南大学")[0]
+    hit = by(review_app, draft, "partnerships", partner="哈尔滨工业大学")[0]
+    assert len(tasks) == 2
+    accept = [{"cid": c.cid, "version": c.version, "status": "accepted"} for c in [*tasks, seu]]
+    placed = {"cid": hit.cid, "version": hit.version, "status": "accepted",
+              "data": {"lon": 126.63, "lat": 45.74, "precision": "approximate",
+                       "location": "黑龙江省哈尔滨市"}}
+    assert post_json(client, f"/admin/plans/{draft}/changes",
+                     {"changes": [*accept, placed]}).status_code == 200
+    assert f'href="/regions/{REGION}"' not in client.get("/").get_data(as_text=True)
+    published = client.post(f"/admin/plans/{draft}/publish", headers={**JSON,
+                            "X-CSRF-Token": client.csrf})
+    assert published.status_code == 201, published.get_data(as_text=True)
+    plan_id = published.get_json()["plan_id"]
+
+    page = client.get(f"/plans/{plan_id}/tasks")
+    assert page.status_code == 200
+    assert "组织科技型中小企业评价入库" in page.get_data(as_text=True)
+    served = features(client, f"tasks-{plan_id}")
+    assert {(t["no"], t["lead"], t["q4"]) for t in served} == {
+        (1, "市科技局", "公布入库名单"), (2, "铜山区人民政府", "完成年度建设任务")}
+    assert "推进智能装备产业园扩区提质" in client.get(f"/regions/{REGION}").get_data(as_text=True)
+    links = {(p["partner_name"], p["kind"]) for p in features(client, "partnerships")
+             if p["plan_id"] == plan_id}
+    assert links == {("东南大学", "战略合作"), ("哈尔滨工业大学", "战略合作")}
+    partners = {p["name"]: p for p in features(client, "partners")}
+    assert partners["哈尔滨工业大学"]["region_adcodes"] == REGION
+    assert partners["哈尔滨工业大学"]["precision"] == "approximate"
+    assert REGION in partners["东南大学"]["region_adcodes"].split("|")
+    index = client.get("/").get_data(as_text=True)
+    assert f'href="/regions/{REGION}"' in index and f'href="/plans/{plan_id}/tasks"' in index
+
+    rolled = client.post(f"/admin/plans/publications/{published.get_json()['id']}/rollback",
+                         headers={**JSON, "X-CSRF-Token": client.csrf})
+    assert rolled.status_code == 201
+    assert client.get(f"/plans/{plan_id}/tasks").status_code == 404
+    assert features(client, f"tasks-{plan_id}") == []
+    assert not [p for p in features(client, "partnerships") if p["plan_id"] == plan_id]
+    partners = {p["name"]: p for p in features(client, "partners")}
+    assert "哈尔滨工业大学" not in partners
+    assert REGION not in partners["东南大学"]["region_adcodes"].split("|")
+    index = client.get("/").get_data(as_text=True)
+    assert f'href="/regions/{REGION}"' not in index and f"/plans/{plan_id}/tasks" not in index

@@ -42,8 +42,8 @@ MAX_CHANGES = 1000
 EDITABLE = {"targets": ("indicator", "indicator_id", "new_indicator", "value", "value_max", "unit",
                         "year", "kind", "qualifier", "region_adcode"),
             "entities": ("name", "type", "precision", "lon", "lat"),
-            "tasks": ("task", "lead", "partners"),
-            "partnerships": ("partner", "kind")}
+            "tasks": ("task", "lead", "partners", "q1", "q2", "q3", "q4", "indicator_id"),
+            "partnerships": ("partner", "kind", "type", "location", "precision", "lon", "lat")}
 PLAN_FIELDS = ("title", "issuer", "doc_number", "date", "region_adcode", "kind", "period_start",
                "period_end")
 
@@ -212,6 +212,10 @@ def _checked_change(draft_id: str, item, current: dict) -> dict:
         if county is None:
             raise InvalidParameter(f"位置（{lon:.5f}，{lat:.5f}）不在任何已载入的区县内")
         data.update(lon=round(lon, 6), lat=round(lat, 6), county_adcode=county)
+    elif cand.group == "partnerships" and {"lon", "lat"} & set(edits):
+        # A partner lies outside the plan's region, often outside the boundary data.
+        data.update(lon=round(_coordinate(data.get("lon"), -180, 180), 6),
+                    lat=round(_coordinate(data.get("lat"), -90, 90), 6))
     if item.get("status") == "merged":
         into = item.get("merged_into")
         target = current.get(into) if isinstance(into, int) else None
