@@ -6,6 +6,7 @@ that names who changed it), placing an entity, adding a candidate from the text,
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
 
@@ -292,3 +293,56 @@ def test_a_published_task_table_and_partnerships_are_served_as_curated_ones(revi
     assert REGION not in partners["东南大学"]["region_adcodes"].split("|")
     index = client.get("/").get_data(as_text=True)
     assert f'href="/regions/{REGION}"' not in index and f"/plans/{plan_id}/tasks" not in index
+
+
+def review_data(client, path: str) -> dict:
+    page = client.get(path).get_data(as_text=True)
+    found = re.search(r'<script type="application/json" id="review-data">(.*?)</script>', page,
+                      re.S)
+    return json.loads(found.group(1))
+
+
+def test_accepting_a_section_accepts_its_pending_candidates_on_every_page(review_app):
+    store = review_app.extensions["innomap.plan_review"]
+    lines = [f"到2030年第{i + 1}类企业达到{i + 10}家。" for i in range(150)]
+    text = ("某市科技创新规划\n一、主要目标\n" + "\n".join(lines)
+            + "\n二、保障措施\n到2030年人才总量达到9万人。\n")
+    targets = []
+    for line in [*lines, "到2030年人才总量达到9万人。"]:
+        at = text.index(line)
+        targets.append({"indicator": "企业", "value": 1, "quote": line, "start": at,
+                        "end": at + len(line), "section": ""})
+    store.add_draft("sections", user="tester", filename="s.txt", sha256="0", fmt="txt",
+                    text=text, extraction={"plan": {"title": "某市科技创新规划"},
+                                           "targets": targets})
+    first, second = signed_in(review_app), signed_in(review_app, ADMIN_TOKEN[::-1] + "x")
+    data = review_data(first, "/admin/plans/sections")
+    section, versions = next((s, v) for s, v in data["sections"].items() if "主要目标" in s)
+    assert len(versions) == 150 > len(data["candidates"])  # the section spans pages
+    assert not [s for s in data["sections"] if "保障措施" in s]  # not on page 1
+    later = candidates(review_app, "sections")[140]
+    assert post_json(second, "/admin/plans/sections/changes", {"changes": [
+        {"cid": 140, "version": later.version, "status": "rejected"}]}).status_code == 200
+    stale = post_json(first, "/admin/plans/sections/sections/accept",
+                      {"section": section, "versions": versions})
+    assert stale.status_code == 409 and "second" in stale.get_json()["description"]
+    assert {c.status for cid, c in candidates(review_app, "sections").items()
+            if cid != 140} == {"pending"}
+
+    versions = review_data(first, "/admin/plans/sections")["sections"][section]
+    assert len(versions) == 149 and "140" not in versions
+    done = post_json(first, "/admin/plans/sections/sections/accept",
+                     {"section": section, "versions": versions})
+    assert done.status_code == 200 and done.get_json()["progress"] == [150, 151]
+    statuses = {cid: c.status for cid, c in candidates(review_app, "sections").items()}
+    assert statuses[140] == "rejected" and statuses[151] == "pending"
+    assert sum(s == "accepted" for s in statuses.values()) == 149
+    audit = store.audit("sections", 1000)
+    assert sum(a["action"] == "accept_section" and a["user"] == "tester" for a in audit) == 149
+    assert "<td>接受本节</td>" in first.get("/admin/plans/sections?page=2").get_data(as_text=True)
+    again = post_json(first, "/admin/plans/sections/sections/accept",
+                      {"section": section, "versions": versions})
+    assert again.status_code == 409
+    other = post_json(first, "/admin/plans/sections/sections/accept",
+                      {"section": section, "versions": {"151": 1}})
+    assert other.status_code == 400

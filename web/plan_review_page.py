@@ -22,7 +22,7 @@ GROUP_LABELS = {"targets": "指标目标", "entities": "创新载体", "tasks": 
 STATUS_LABELS = {"pending": "待审", "accepted": "已接受", "rejected": "已拒绝", "merged": "已合并"}
 ACTION_LABELS = {"upload": "上传", "accepted": "接受", "rejected": "拒绝", "merged": "合并",
                  "pending": "改回待审", "edit": "编辑", "add": "添加", "plan": "修改规划信息",
-                 "publish": "发布", "rollback": "撤销发布"}
+                 "publish": "发布", "rollback": "撤销发布", "accept_section": "接受本节"}
 
 
 @dataclass
@@ -95,6 +95,17 @@ def pages(paras: list[Paragraph]) -> list[tuple[int, int]]:
             first, count = i, 0
         count += len(para.candidates)
     out.append((first, len(paras)))
+    return out
+
+
+def pending_by_section(paras: list[Paragraph]) -> dict[str, dict[int, int]]:
+    """{section: {cid: version}} of the pending candidates of every paragraph, whichever
+    page shows it: what "接受本节" accepts."""
+    out: dict[str, dict[int, int]] = {}
+    for para in paras:
+        for cand in para.candidates:
+            if cand.status == "pending":
+                out.setdefault(para.section, {})[cand.cid] = cand.version
     return out
 
 

@@ -86,17 +86,25 @@
     } else if (act === "locate") { locate(cid); }
   });
 
+  // Every pending candidate of the section, on every page: the server gave each section's
+  // versions; those shown here are as this page last saw them.
   function acceptSection(button) {
     var section = button.closest("h3").dataset.section;
-    var list = [];
-    document.querySelectorAll(".para").forEach(function (p) {
-      if (p.dataset.section !== section) { return; }
-      p.querySelectorAll(".cand.st-pending").forEach(function (li) {
-        var c = cands[li.dataset.cid];
-        list.push({cid: c.cid, version: c.version, status: "accepted"});
-      });
+    var versions = {}, count = 0;
+    var known = (data.sections || {})[section] || {};
+    Object.keys(known).forEach(function (cid) {
+      var c = cands[cid];
+      if (c && c.status !== "pending") { return; }
+      versions[cid] = c ? c.version : known[cid];
+      count += 1;
     });
-    if (list.length) { change(list).catch(function () {}); }
+    if (!count) { return; }
+    say("");
+    post("/sections/accept", {section: section, versions: versions}).then(function (j) {
+      j.candidates.forEach(update);
+      progress(j.progress);
+      data.sections[section] = {};
+    }).catch(function (e) { say(e.message); });
   }
 
   // -- the editor: one form for the candidate being edited
