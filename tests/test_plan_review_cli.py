@@ -50,7 +50,7 @@ def test_a_reviewed_set_is_published_and_rolled_back(reviewed, tmp_path, capsys)
     assert sorted(entities) == ["贾汪生物医药研究院", "铜山智能装备产业园"]
     assert main(["plans", "rollback", str(version["id"]), "--store", store]) == 0
     assert PlanStore(open_store(store)).active_payloads() == []
-    app.extensions["innomap.plan_publish"].checked = 0.0  # the next request polls the store
+    app.extensions["innomap.plan_publish"].poll.expire()  # the next request polls the store
     assert TITLE not in client.get("/regions/320300").get_data(as_text=True)
 
 

@@ -16,7 +16,6 @@ import secrets
 import shutil
 import tempfile
 import threading
-import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from web.admin import EXTENSION as IMPORTS
 from web.admin import page_user
 from web.api_http import ApiState
 from web.errors import Conflict, NotFound, wants_json
+from web.follow import Throttle
 from web.monitor_data import EXTENSION as MONITOR
 from web.plan_review import EXTENSION as REVIEW
 from web.plan_review import plan_store
@@ -39,7 +39,6 @@ from web.services import services
 
 bp = Blueprint("plan_publish", __name__)
 EXTENSION = "innomap.plan_publish"
-POLL_SECONDS = 1.0
 
 
 @dataclass
@@ -49,7 +48,7 @@ class KnowledgeState:
     base: Path
     root: Path
     seen: int = 0
-    checked: float = 0.0
+    poll: Throttle = field(default_factory=Throttle)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -69,10 +68,8 @@ def _setup(state) -> None:
 def _follow_publications(app) -> None:
     """Load the knowledge base again when another process published or rolled back."""
     state = app.extensions[EXTENSION]
-    now = time.monotonic()
-    if now - state.checked < POLL_SECONDS:
+    if not state.poll.due():
         return
-    state.checked = now
     try:
         latest = app.extensions[REVIEW].latest_publication_id()
     except StoreError:
