@@ -135,5 +135,6 @@ def summary(cand, labels: dict | None = None) -> str:
         kind = labels.get("types", {}).get(d.get("type"), d.get("type") or "类型未定")
         return f"{d.get('name') or ''}（{kind}）"
     if cand.group == "partnerships":
-        return f"{d.get('partner') or ''}（{d.get('kind') or ''}）"
+        place = f" · {d['location']}" if d.get("location") else ""
+        return f"{d.get('partner') or ''}（{d.get('kind') or ''}）{place}"
     return str(d.get("task") or d.get("work") or "")[:80]
