@@ -288,7 +288,7 @@ def knowledge_dir(base: Path, out: Path, payloads: list[dict]) -> Path:
     for p in payloads:
         (work / PLANS_DIR / f"{p['record']['id']}.txt").write_text(p["text"], encoding="utf-8")
         if p.get("tasks"):
-            _write_csv(work / p["record"]["tasks"]["file"], TASK_COLUMNS, p["tasks"])
+            _write_csv(work, p["record"]["tasks"]["file"], p["tasks"])
     shutil.rmtree(out, ignore_errors=True)
     os.replace(work, out)
     return out
@@ -299,9 +299,16 @@ def _replace(link: Path, text: str) -> None:
     link.write_text(text, encoding="utf-8")
 
 
-def _write_csv(path: Path, columns, rows: list[dict]) -> None:
+def _write_csv(work: Path, name: str, rows: list[dict]) -> None:
+    """A published plan's task file ``name`` (``kb/…``) in ``work``, never through a link
+    to the curated data."""
+    path = work / KB_DIR / Path(name).name
+    if Path(name).parent != Path(KB_DIR):
+        raise PublishRefused([f"任务表文件 {name!r} 不在知识库目录中"])
+    if path.is_symlink():
+        path.unlink()
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore",
+    writer = csv.DictWriter(buffer, fieldnames=list(TASK_COLUMNS), extrasaction="ignore",
                             restval="", lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
