@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from layers.plans_registry import Plan, curated_plans
+from layers.plans_registry import Plan, plan_registry
 
 PLANS_DIR = "plans"
 __all__ = ["Plan", "load_plans", "plan_text", "reading_text", "section_of"]
@@ -20,8 +20,8 @@ _ITEM_START = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[、)）.]
 
 
 def load_plans(data_dir: Path) -> dict[str, Plan]:
-    """All curated plans of ``data_dir/plans/plans.json``, by id (see ``layers.plans_registry``)."""
-    return curated_plans(data_dir)
+    """Every plan of ``data_dir``, curated and published, by id (``layers.plans_registry``)."""
+    return plan_registry(data_dir)
 
 
 def reading_text(raw: str, unwrap: bool) -> str:

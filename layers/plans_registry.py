@@ -1,8 +1,10 @@
 """The plan registry: every plan innomap knows, and the regions and periods they cover.
 
-``data/plans/plans.json`` is the file a planner edits; :func:`plan_registry` adds
-plans published later (records of the same shape, e.g. an uploaded plan once a
-reviewer accepts it). Every surface asks this module which plans exist, which
+``data/plans/plans.json`` is the file a planner edits; ``plans/published.json``
+holds the plans published later from the store (records of the same shape: an
+uploaded plan once a reviewer accepted it), written beside it in the data
+directory the app serves (``ingest.plans.publish.knowledge_dir``).
+:func:`plan_registry` is both, and every surface asks this module which plans exist, which
 regions they speak for, in which order regions are listed, and which plan period
 a year belongs to. No code names a region or a plan: a sixth plan is a registry
 entry and its data rows.
@@ -29,6 +31,7 @@ from pathlib import Path
 from layers.base import LayerError
 
 PLANS_FILE = Path("plans") / "plans.json"
+PUBLISHED_FILE = Path("plans") / "published.json"
 PLAN_KINDS = ("五年规划", "年度计划", "专项")
 CONTENTS = ("targets", "entities", "partnerships", "citations", "statements", "tasks")
 _ADCODE = re.compile(r"^\d{6}$")
@@ -138,23 +141,31 @@ def plan_from_record(record: Mapping, published: bool = False) -> Plan:
 
 def curated_plans(data_dir: Path) -> dict[str, Plan]:
     """The plans of ``data_dir/plans/plans.json`` (the file a planner edits), by id."""
-    rows = json.loads((Path(data_dir) / PLANS_FILE).read_text(encoding="utf-8"))
-    return _by_id(plan_from_record(row) for row in rows)
+    return _by_id(plan_from_record(row) for row in _records(Path(data_dir) / PLANS_FILE))
 
 
-def plan_registry(data_dir: Path, published: Iterable[Mapping] = ()) -> dict[str, Plan]:
-    """Every plan: the curated file's, then ``published`` plan records, by id.
+def plan_registry(data_dir: Path) -> dict[str, Plan]:
+    """Every plan of ``data_dir``: the curated file's, then the published ones, by id.
 
-    ``published`` are records of the registry's shape that a store publishes after
-    the curated file was written (an uploaded plan a reviewer accepted). A
-    published plan may not reuse a curated id: LayerError naming it.
+    The published records (``plans/published.json``, absent until a plan is published)
+    are the store's active publications. A published plan may not reuse a curated id:
+    LayerError naming it.
     """
     plans = curated_plans(data_dir)
-    later = _by_id(plan_from_record(row, published=True) for row in published)
+    published = Path(data_dir) / PUBLISHED_FILE
+    rows = _records(published) if published.is_file() else []
+    later = _by_id(plan_from_record(row, published=True) for row in rows)
     clash = sorted(set(plans) & set(later))
     if clash:
         raise LayerError(f"published plans reuse curated ids: {clash}")
-    return {**plans, **later}
+    return _by_id([*plans.values(), *later.values()])
+
+
+def _records(path: Path) -> list:
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(rows, list):
+        raise LayerError(f"{path.name}: a list of plan records is expected")
+    return rows
 
 
 def _by_id(plans: Iterable[Plan]) -> dict[str, Plan]:

@@ -27,7 +27,7 @@ from layers.base import (
 )
 from layers.boundaries import region_shapes
 from layers.kb import read_csv
-from layers.plans_registry import PLANS_FILE, Plan, curated_plans
+from layers.plans_registry import PLANS_FILE, Plan, plan_registry
 
 QUARTERS = ("q1", "q2", "q3", "q4")
 COLUMNS = ("id", "no", "kind", "group", "work", "task", *QUARTERS, "lead", "partners",
@@ -93,13 +93,25 @@ def split_units(text: str) -> list[str]:
     """One unit per value of a 牵头单位 / 配合单位 cell, in the order written.
 
     "各县（区）、市各功能区，市科技局" → ["各县（区）", "市各功能区", "市科技局"];
-    names written without a separator ("市住房城乡建设局市交通局") are split where
-    one unit name ends and the next 市… begins; stray separators leave nothing.
+    a separator inside brackets belongs to the name ("各县（市、区）"); names written
+    without a separator ("市住房城乡建设局市交通局") are split where one unit name
+    ends and the next 市… begins; stray separators leave nothing.
     """
     units: list[str] = []
-    for part in _UNIT_SEPARATORS.split(text):
+    for part in _outside_brackets(text):
         units.extend(unit for unit in _RUN_TOGETHER.split(part) if unit)
     return units
+
+
+def _outside_brackets(text: str) -> list[str]:
+    """``text`` split at the unit separators that stand outside brackets."""
+    parts, depth, start = [], 0, 0
+    for at, char in enumerate(text):
+        depth += (char in "（(") - (char in "）)")
+        if depth <= 0 and _UNIT_SEPARATORS.fullmatch(char):
+            parts.append(text[start:at])
+            start, depth = at + 1, 0
+    return [*parts, text[start:]]
 
 
 def read_tasks(data_dir: Path, plan: Plan | None = None) -> pd.DataFrame:
@@ -115,8 +127,8 @@ def read_tasks(data_dir: Path, plan: Plan | None = None) -> pd.DataFrame:
 
 
 def task_plans(data_dir: Path, plans: dict[str, Plan] | None = None) -> list[Plan]:
-    """The plans that contain a task table, in registry order."""
-    plans = curated_plans(data_dir) if plans is None else plans
+    """The plans that contain a task table (curated, then published), in registry order."""
+    plans = plan_registry(data_dir) if plans is None else plans
     return [p for p in plans.values() if "tasks" in p.contains]
 
 

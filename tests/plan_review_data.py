@@ -30,6 +30,17 @@ PARAGRAPHS = [
     "支持贾汪生物医药研究院发展。",
     "（二）培育创新主体",
     "实施科技型中小企业培育计划，到2030年科技型中小企业达到6000家左右。",
+    "（三）深化开放合作",
+    "与东南大学、哈尔滨工业大学签订战略合作协议，共建智能制造联合创新中心。",
+    "四、年度任务安排",
+]
+# The task table after the last paragraph: a header, then one task per row.
+TASK_TABLE = [
+    ["事项", "重点工作", "具体任务", "一季度", "二季度", "三季度", "四季度", "牵头单位", "配合单位"],
+    ["创新主体", "企业培育", "1.组织科技型中小企业评价入库。", "发布年度评价工作通知",
+     "开展企业申报辅导", "完成集中评价", "公布入库名单", "市科技局", "各县（市、区）、市财政局"],
+    ["创新载体", "园区提升", "2.推进智能装备产业园扩区提质。", "编制扩区方案", "完成方案论证",
+     "启动基础设施建设", "完成年度建设任务", "铜山区人民政府", "市自然资源和规划局"],
 ]
 
 
@@ -40,6 +51,10 @@ def plan_docx() -> bytes:
     document = docx.Document()
     for text in PARAGRAPHS:
         document.add_paragraph(text)
+    table = document.add_table(rows=len(TASK_TABLE), cols=len(TASK_TABLE[0]))
+    for row, cells in zip(table.rows, TASK_TABLE, strict=True):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

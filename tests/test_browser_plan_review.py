@@ -1,8 +1,11 @@
 """Uploading, reviewing and publishing a plan in a real browser (Debian Chromium, headless):
 upload a DOCX plan → accept a section, pick an indicator from the suggestions, reject a
 target, correct an entity's county by dragging its marker, add a place by selecting its
-name in the text → publish → its targets on /targets and its region page, its entities on
-the map and in the API → rollback removes them. Screenshots go to the artifacts folder."""
+name in the text, accept a row of its task table and a partnership, place a partner the
+knowledge base does not hold on the map → publish → its targets on /targets and its
+region page, its entities on the map and in the API, its tasks on /plans/<id>/tasks, its
+partnerships on the partners layers → rollback removes them. Screenshots go to the
+artifacts folder."""
 
 from __future__ import annotations
 
@@ -144,6 +147,7 @@ def test_a_plan_is_uploaded_reviewed_published_and_rolled_back(served, tmp_path,
         card(driver, "云龙软件园").find_element(By.CSS_SELECTOR, "[data-act=locate]").click()
         drag_marker_to(driver, 117.25, 34.25)
         WebDriverWait(driver, 10).until(lambda d: "320303" in card(d, "云龙软件园").text)
+        accept_task_and_partnerships(driver)
         driver.save_screenshot(str(artifacts_dir / "plan_review_reviewed.png"))
         audit = driver.find_element(By.ID, "audit").text
         assert "tester" in audit and "拒绝" in audit and "添加" in audit and "编辑" in audit
@@ -154,41 +158,87 @@ def test_a_plan_is_uploaded_reviewed_published_and_rolled_back(served, tmp_path,
         driver.find_element(By.CSS_SELECTOR, "#publish-form button").click()
         WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.ID, "done"))
         driver.save_screenshot(str(artifacts_dir / "plan_review_published.png"))
-        plan_id = driver.find_element(By.ID, "publications").text
-        shown = served_plan(driver, url)
+        plan_id = fetch(driver, url, "/admin/plans/")["publications"][0]["plan_id"]
+        shown = served_plan(driver, url, plan_id)
         assert shown["targets"] == {("rd_intensity", 2030), ("hitech_enterprises", 2030)}
         assert shown["entities"] == {"徐州高新技术产业开发区": "320312",
                                      "铜山智能装备产业园": "320312",
                                      "贾汪生物医药研究院": "320305", "云龙软件园": "320303"}
         assert shown["region_page"] and shown["on_map"] and shown["on_targets"]
+        assert shown["tasks"] == {(1, "市科技局")} and shown["tasks_page"]
+        assert shown["partnerships"] == {("东南大学", "战略合作"), ("哈尔滨工业大学", "战略合作")}
+        assert shown["new_partner"] == ("approximate", "黑龙江省哈尔滨市", REGION)
+        driver.get(url + f"/plans/{plan_id}/tasks")
+        assert "组织科技型中小企业评价入库" in driver.find_element(By.TAG_NAME, "body").text
+        driver.save_screenshot(str(artifacts_dir / "plan_review_published_tasks.png"))
 
         # roll back
         driver.get(url + "/admin/plans/")
         driver.find_element(By.CSS_SELECTOR, "button.rollback").click()
         WebDriverWait(driver, 60).until(lambda d: "已由版本" in d.page_source)
-        gone = served_plan(driver, url)
+        gone = served_plan(driver, url, plan_id)
         assert gone == {"targets": set(), "entities": {}, "region_page": False,
-                        "on_map": False, "on_targets": False}, plan_id
+                        "on_map": False, "on_targets": False, "tasks": set(),
+                        "tasks_page": False, "partnerships": set(), "new_partner": None}
     finally:
         driver.quit()
 
 
-def served_plan(driver, url: str) -> dict:
-    """What the public pages and the API show of the published plan, read in the browser."""
-    def fetch(path: str):
-        return driver.execute_async_script(
-            "var done = arguments[1]; fetch(arguments[0], {headers: {Accept: 'application/json'}})"
-            ".then(r => r.text()).then(done);", url + path)
+def accept_task_and_partnerships(driver) -> None:
+    """Accept a task row and a partner the knowledge base holds; pan the map to a partner
+    it does not hold, drag its marker there, say where it is, and accept it."""
+    accept = "[data-act=accepted]"
+    card(driver, "组织科技型中小企业评价入库").find_element(By.CSS_SELECTOR, accept).click()
+    wait_status(driver, "组织科技型中小企业评价入库", "accepted")
+    card(driver, "东南大学（").find_element(By.CSS_SELECTOR, accept).click()
+    wait_status(driver, "东南大学（", "accepted")
+    driver.execute_script("window.innomapReviewMap.setView([45.7, 126.6], 9, {animate: false})")
+    card(driver, "哈尔滨工业大学（").find_element(By.CSS_SELECTOR, "[data-act=locate]").click()
+    Select(driver.find_element(By.NAME, "precision")).select_by_value("approximate")
+    before = card(driver, "哈尔滨工业大学（").get_attribute("data-version")
+    drag_marker_to(driver, 126.63, 45.74)
+    WebDriverWait(driver, 10).until(
+        lambda d: card(d, "哈尔滨工业大学（").get_attribute("data-version") != before)
+    driver.find_element(By.NAME, "location").send_keys("黑龙江省哈尔滨市")
+    driver.find_element(By.CSS_SELECTOR, "#editor button[type=submit]").click()
+    WebDriverWait(driver, 10).until(
+        lambda d: "黑龙江省哈尔滨市" in card(d, "哈尔滨工业大学（").text)
+    card(driver, "哈尔滨工业大学（").find_element(By.CSS_SELECTOR, accept).click()
+    wait_status(driver, "哈尔滨工业大学（", "accepted")
 
+
+def fetch(driver, url: str, path: str, as_json: bool = True):
+    """``path`` fetched by the page as a user's browser would (JSON, or the text)."""
     import json
 
-    targets = json.loads(fetch(f"/api/collections/targets/items?region_adcode={REGION}"
-                               "&limit=1000"))["features"]
-    entities = json.loads(fetch("/api/collections/entities/items?limit=1000"))["features"]
-    mine = [f["properties"] for f in targets if f["properties"]["plan_id"].startswith("up_")]
-    places = {f["properties"]["name"]: f["properties"]["county_adcode"] for f in entities
-              if f["properties"]["plan_id"].startswith("up_")}
+    text = driver.execute_async_script(
+        "var done = arguments[1]; fetch(arguments[0], {headers: {Accept: 'application/json'}})"
+        ".then(r => r.text()).then(done);", url + path)
+    return json.loads(text) if as_json else text
+
+
+def served_plan(driver, url: str, plan_id: str) -> dict:
+    """What the public pages and the API show of the published plan, read in the browser."""
+    def items(collection: str, query: str = "") -> list[dict]:
+        answer = fetch(driver, url, f"/api/collections/{collection}/items?limit=1000{query}")
+        return [f["properties"] for f in answer.get("features", ())]
+
+    targets = items("targets", f"&region_adcode={REGION}")
+    mine = [p for p in targets if p["plan_id"] == plan_id]
+    places = {p["name"]: p["county_adcode"] for p in items("entities")
+              if p["plan_id"] == plan_id}
+    partner = [(p["precision"], p["location"], p["region_adcodes"]) for p in items("partners")
+               if p["name"] == "哈尔滨工业大学"]
+
+    def page(path: str) -> str:
+        return fetch(driver, url, path, as_json=False)
+
     return {"targets": {(p["indicator_id"], p["year"]) for p in mine}, "entities": places,
-            "region_page": TITLE in fetch(f"/regions/{REGION}"),
-            "on_map": "云龙软件园" in fetch(f"/maps/{REGION}"),
-            "on_targets": TITLE in fetch("/targets")}
+            "region_page": TITLE in page(f"/regions/{REGION}"),
+            "on_map": "云龙软件园" in page(f"/maps/{REGION}"),
+            "on_targets": TITLE in page("/targets"),
+            "tasks": {(p["no"], p["lead"]) for p in items(f"tasks-{plan_id}")},
+            "tasks_page": "组织科技型中小企业评价入库" in page(f"/plans/{plan_id}/tasks"),
+            "partnerships": {(p["partner_name"], p["kind"]) for p in items("partnerships")
+                             if p["plan_id"] == plan_id},
+            "new_partner": partner[0] if partner else None}

@@ -11,7 +11,7 @@ import pytest
 
 from layers.imported import METRICS_LAYER
 from store import open_store
-from web import admin, create_app, services
+from web import create_app, follow, services
 from web.cache import ResponseCache
 
 TOKEN = "cache-reader-token-0123456789"
@@ -112,5 +112,5 @@ def test_import_by_another_worker_is_seen_within_a_second(cache_app):
     import_metrics(cache_app, 5.432, "另一进程 第 2 行")  # as another worker would
     start = time.monotonic()
     while "另一进程 第 2 行" not in client.get(METRICS).get_data(as_text=True):
-        assert time.monotonic() - start < admin.POLL_SECONDS + 0.5, "import not seen"
+        assert time.monotonic() - start < follow.POLL_SECONDS + 0.5, "import not seen"
         time.sleep(0.02)

@@ -19,6 +19,8 @@ import pytest
 
 from layers.base import LayerError
 from layers.plans_registry import (
+    PLANS_FILE,
+    PUBLISHED_FILE,
     Period,
     curated_plans,
     five_year_number,
@@ -75,22 +77,32 @@ def test_region_order_is_provinces_then_cities_by_adcode():
     assert len(order) == len({p.region_adcode for p in curated_plans(DATA).values()})
 
 
-def test_published_plans_join_the_curated_file():
+def _with_published(tmp_path, records) -> Path:
+    """A data directory whose plans are the curated file plus ``records`` as published."""
+    (tmp_path / "plans").mkdir(exist_ok=True)
+    shutil.copy(DATA / PLANS_FILE, tmp_path / PLANS_FILE)
+    (tmp_path / PUBLISHED_FILE).write_text(json.dumps(records, ensure_ascii=False),
+                                           encoding="utf-8")
+    return tmp_path
+
+
+def test_published_plans_join_the_curated_file(tmp_path):
     record = {"id": "later", "title": "某市“十五五”科技创新规划", "region_adcode": "320300",
               "kind": "五年规划", "period": {"start_year": 2026, "end_year": 2030},
               "contains": ["targets"]}
-    plans = plan_registry(DATA, [record])
+    assert not (DATA / PUBLISHED_FILE).exists()  # the curated data holds no publication
+    assert plan_registry(DATA) == curated_plans(DATA)
+    plans = plan_registry(_with_published(tmp_path, [record]))
     assert plans["later"].published and plans["later"].period.label == "十五五"
-    assert len(plans) == len(curated_plans(DATA)) + 1
+    assert not any(p.published for pid, p in plans.items() if pid != "later")
+    assert list(plans)[-1] == "later" and len(plans) == len(curated_plans(DATA)) + 1
+    assert "later" not in curated_plans(tmp_path)
     curated_id = next(iter(curated_plans(DATA)))
-    with pytest.raises(LayerError, match="reuse curated ids"):
-        plan_registry(DATA, [{**record, "id": curated_id}])
-    with pytest.raises(LayerError, match="6 digits"):
-        plan_registry(DATA, [{**record, "region_adcode": "徐州"}])
-    with pytest.raises(LayerError, match="kind"):
-        plan_registry(DATA, [{**record, "kind": "计划"}])
-    with pytest.raises(LayerError, match="tasks file"):
-        plan_registry(DATA, [{**record, "contains": ["tasks"]}])
+    for bad, reason in (({"id": curated_id}, "reuse curated ids"),
+                        ({"region_adcode": "徐州"}, "6 digits"), ({"kind": "计划"}, "kind"),
+                        ({"contains": ["tasks"]}, "tasks file")):
+        with pytest.raises(LayerError, match=reason):
+            plan_registry(_with_published(tmp_path, [{**record, **bad}]))
 
 
 # --- no region or plan in code ----------------------------------------------------------

@@ -6,6 +6,7 @@ that names who changed it), placing an entity, adding a candidate from the text,
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
 
@@ -236,3 +237,112 @@ def test_a_plan_of_400_candidates_is_paged_by_the_server(review_app):
     seen = cards + sum(client.get(f"/admin/plans/big?page={n}").get_data(as_text=True)
                        .count('<li class="cand ') for n in range(2, pages + 1))
     assert seen == 400
+
+
+def features(client, collection: str) -> list[dict]:
+    answer = client.get(f"/api/collections/{collection}/items?limit=1000", headers=JSON)
+    return [f["properties"] for f in answer.get_json()["features"]] \
+        if answer.status_code == 200 else []
+
+
+def test_a_published_task_table_and_partnerships_are_served_as_curated_ones(review_app):
+    client = signed_in(review_app)
+    response = upload(client, plan_docx(), "徐州规划-任务.docx")
+    draft = response.headers["Location"].rsplit("/", 1)[-1]
+    tasks = by(review_app, draft, "tasks")
+    seu = by(review_app, draft, "partnerships", partner="东南大学")[0]
+    hit = by(review_app, draft, "partnerships", partner="哈尔滨工业大学")[0]
+    assert len(tasks) == 2
+    accept = [{"cid": c.cid, "version": c.version, "status": "accepted"} for c in [*tasks, seu]]
+    placed = {"cid": hit.cid, "version": hit.version, "status": "accepted",
+              "data": {"lon": 126.63, "lat": 45.74, "precision": "approximate",
+                       "location": "黑龙江省哈尔滨市"}}
+    assert post_json(client, f"/admin/plans/{draft}/changes",
+                     {"changes": [*accept, placed]}).status_code == 200
+    assert f'href="/regions/{REGION}"' not in client.get("/").get_data(as_text=True)
+    published = client.post(f"/admin/plans/{draft}/publish", headers={**JSON,
+                            "X-CSRF-Token": client.csrf})
+    assert published.status_code == 201, published.get_data(as_text=True)
+    plan_id = published.get_json()["plan_id"]
+
+    page = client.get(f"/plans/{plan_id}/tasks")
+    assert page.status_code == 200
+    assert "组织科技型中小企业评价入库" in page.get_data(as_text=True)
+    served = features(client, f"tasks-{plan_id}")
+    assert {(t["no"], t["lead"], t["q4"]) for t in served} == {
+        (1, "市科技局", "公布入库名单"), (2, "铜山区人民政府", "完成年度建设任务")}
+    assert "推进智能装备产业园扩区提质" in client.get(f"/regions/{REGION}").get_data(as_text=True)
+    links = {(p["partner_name"], p["kind"]) for p in features(client, "partnerships")
+             if p["plan_id"] == plan_id}
+    assert links == {("东南大学", "战略合作"), ("哈尔滨工业大学", "战略合作")}
+    partners = {p["name"]: p for p in features(client, "partners")}
+    assert partners["哈尔滨工业大学"]["region_adcodes"] == REGION
+    assert partners["哈尔滨工业大学"]["precision"] == "approximate"
+    assert REGION in partners["东南大学"]["region_adcodes"].split("|")
+    index = client.get("/").get_data(as_text=True)
+    assert f'href="/regions/{REGION}"' in index and f'href="/plans/{plan_id}/tasks"' in index
+
+    rolled = client.post(f"/admin/plans/publications/{published.get_json()['id']}/rollback",
+                         headers={**JSON, "X-CSRF-Token": client.csrf})
+    assert rolled.status_code == 201
+    assert client.get(f"/plans/{plan_id}/tasks").status_code == 404
+    assert features(client, f"tasks-{plan_id}") == []
+    assert not [p for p in features(client, "partnerships") if p["plan_id"] == plan_id]
+    partners = {p["name"]: p for p in features(client, "partners")}
+    assert "哈尔滨工业大学" not in partners
+    assert REGION not in partners["东南大学"]["region_adcodes"].split("|")
+    index = client.get("/").get_data(as_text=True)
+    assert f'href="/regions/{REGION}"' not in index and f"/plans/{plan_id}/tasks" not in index
+
+
+def review_data(client, path: str) -> dict:
+    page = client.get(path).get_data(as_text=True)
+    found = re.search(r'<script type="application/json" id="review-data">(.*?)</script>', page,
+                      re.S)
+    return json.loads(found.group(1))
+
+
+def test_accepting_a_section_accepts_its_pending_candidates_on_every_page(review_app):
+    store = review_app.extensions["innomap.plan_review"]
+    lines = [f"到2030年第{i + 1}类企业达到{i + 10}家。" for i in range(150)]
+    text = ("某市科技创新规划\n一、主要目标\n" + "\n".join(lines)
+            + "\n二、保障措施\n到2030年人才总量达到9万人。\n")
+    targets = []
+    for line in [*lines, "到2030年人才总量达到9万人。"]:
+        at = text.index(line)
+        targets.append({"indicator": "企业", "value": 1, "quote": line, "start": at,
+                        "end": at + len(line), "section": ""})
+    store.add_draft("sections", user="tester", filename="s.txt", sha256="0", fmt="txt",
+                    text=text, extraction={"plan": {"title": "某市科技创新规划"},
+                                           "targets": targets})
+    first, second = signed_in(review_app), signed_in(review_app, ADMIN_TOKEN[::-1] + "x")
+    data = review_data(first, "/admin/plans/sections")
+    section, versions = next((s, v) for s, v in data["sections"].items() if "主要目标" in s)
+    assert len(versions) == 150 > len(data["candidates"])  # the section spans pages
+    assert not [s for s in data["sections"] if "保障措施" in s]  # not on page 1
+    later = candidates(review_app, "sections")[140]
+    assert post_json(second, "/admin/plans/sections/changes", {"changes": [
+        {"cid": 140, "version": later.version, "status": "rejected"}]}).status_code == 200
+    stale = post_json(first, "/admin/plans/sections/sections/accept",
+                      {"section": section, "versions": versions})
+    assert stale.status_code == 409 and "second" in stale.get_json()["description"]
+    assert {c.status for cid, c in candidates(review_app, "sections").items()
+            if cid != 140} == {"pending"}
+
+    versions = review_data(first, "/admin/plans/sections")["sections"][section]
+    assert len(versions) == 149 and "140" not in versions
+    done = post_json(first, "/admin/plans/sections/sections/accept",
+                     {"section": section, "versions": versions})
+    assert done.status_code == 200 and done.get_json()["progress"] == [150, 151]
+    statuses = {cid: c.status for cid, c in candidates(review_app, "sections").items()}
+    assert statuses[140] == "rejected" and statuses[151] == "pending"
+    assert sum(s == "accepted" for s in statuses.values()) == 149
+    audit = store.audit("sections", 1000)
+    assert sum(a["action"] == "accept_section" and a["user"] == "tester" for a in audit) == 149
+    assert "<td>接受本节</td>" in first.get("/admin/plans/sections?page=2").get_data(as_text=True)
+    again = post_json(first, "/admin/plans/sections/sections/accept",
+                      {"section": section, "versions": versions})
+    assert again.status_code == 409
+    other = post_json(first, "/admin/plans/sections/sections/accept",
+                      {"section": section, "versions": {"151": 1}})
+    assert other.status_code == 400

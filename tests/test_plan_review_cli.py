@@ -24,6 +24,8 @@ def reviewed(tmp_path, capsys):
                                                                  "tech_smes") else "rejected"
     for cand in extraction["entities"]:
         cand["status"] = "accepted" if cand["county_adcode"] else "rejected"
+    for cand in extraction["tasks"]:
+        cand["status"] = "accepted"
     return plan, extraction
 
 
@@ -48,10 +50,16 @@ def test_a_reviewed_set_is_published_and_rolled_back(reviewed, tmp_path, capsys)
         headers={"Accept": "application/json"}).get_json()["features"]
         if f["properties"]["plan_id"] == version["plan_id"]]
     assert sorted(entities) == ["贾汪生物医药研究院", "铜山智能装备产业园"]
+    tasks_page = f'href="/plans/{version["plan_id"]}/tasks"'
+    index = client.get("/").get_data(as_text=True)
+    assert 'href="/regions/320300"' in index and tasks_page in index
     assert main(["plans", "rollback", str(version["id"]), "--store", store]) == 0
     assert PlanStore(open_store(store)).active_payloads() == []
-    app.extensions["innomap.plan_publish"].checked = 0.0  # the next request polls the store
+    app.extensions["innomap.plan_publish"].poll.expire()  # the next request polls the store
     assert TITLE not in client.get("/regions/320300").get_data(as_text=True)
+    index = client.get("/").get_data(as_text=True)  # another process rolled it back
+    assert 'href="/regions/320300"' not in index and tasks_page not in index
+    assert client.get(f"/api/collections/tasks-{version['plan_id']}").status_code == 404
 
 
 def test_a_review_of_another_document_is_refused_and_nothing_is_stored(reviewed, tmp_path,

@@ -52,13 +52,13 @@ from web.errors import (
     Unauthorized,
     wants_json,
 )
+from web.follow import Throttle
 from web.import_cli import import_limits
 from web.import_view import local_time, preview_table, region_names, template_file
 from web.services import services
 
 bp = Blueprint("admin", __name__)
 EXTENSION = "innomap.imports"
-POLL_SECONDS = 1.0
 PREVIEW_ROWS = 20
 MAX_NOTE_CHARS = 500
 KIND_LAYERS = {"metrics": METRICS_LAYER, "carriers": CARRIERS_LAYER}
@@ -71,7 +71,7 @@ class ImportState:
 
     store: Store
     seen: int
-    checked: float = 0.0
+    poll: Throttle
     context: ImportContext | None = None
     stream_context: ImportContext | None = None
 
@@ -83,7 +83,7 @@ def _setup(state) -> None:
     store = open_store(settings.store_url)
     auth.init_app(app, settings, sessions=store)
     app.extensions[EXTENSION] = ImportState(store=store, seen=store.latest_version_id(),
-                                            checked=time.monotonic())
+                                            poll=Throttle(last=time.monotonic()))
     services(app).add_refresher(_follow_store)
     services(app).add_health("store", lambda: {"latest_version": app.extensions[EXTENSION].seen})
     services(app).add_link("导入数据", "导入区县指标与创新载体（需登录）", "/admin/")
@@ -97,10 +97,8 @@ def import_state() -> ImportState:
 def _follow_store(app) -> None:
     """Reload the imported layers when another process changed the store (polled ≤ 1/s)."""
     state = app.extensions[EXTENSION]
-    now = time.monotonic()
-    if now - state.checked < POLL_SECONDS:
+    if not state.poll.due():
         return
-    state.checked = now
     try:
         latest = state.store.latest_version_id()
     except StoreError:

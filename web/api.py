@@ -54,9 +54,8 @@ ITEM_TYPES = (docs.GEOJSON, JSON, docs.HTML)
 def _on_register(setup_state):
     app = setup_state.app
     svc = services(app)
-    app.extensions[ApiState.KEY] = ApiState(collections={
-        coll.id: (layer, coll) for layer in svc.catalog.layers.values()
-        for coll in layer.collections()})
+    app.extensions[ApiState.KEY] = ApiState()
+    app.extensions[ApiState.KEY].follow(svc.catalog)
     section = "GeoJSON 接口（OGC API – Features）"
     svc.add_link(section, "接口首页 /api/（供 QGIS、GDAL、OWSLib 等程序使用）", "/api/?f=html")
     svc.add_link(section, "全部图层 /api/collections", "/api/collections?f=html")

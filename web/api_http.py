@@ -68,6 +68,13 @@ class ApiState:
     tables: dict = field(default_factory=dict)
     sources: dict = field(default_factory=dict)
 
+    def follow(self, catalog) -> None:
+        """Serve the collections of ``catalog``'s layers (a published plan adds its task
+        layer, a rollback removes it); prepared tables are made again on first use."""
+        self.collections = {coll.id: (layer, coll) for layer in catalog.layers.values()
+                            for coll in layer.collections()}
+        self.tables, self.sources = {}, {}
+
     def table(self, cid: str, frame) -> FeatureTable:
         """The prepared table of collection ``cid``, rebuilt when the catalog holds a
         new frame of its layer."""

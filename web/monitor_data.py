@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from flask import current_app
 
-from layers.plans_registry import curated_plans, region_order
+from layers.plans_registry import plan_registry, region_order
 from layers.targets import read_indicators
 from layers.tasks import task_plans
 from monitor.table import target_rows
@@ -105,7 +105,7 @@ def boundary_names(catalog) -> dict[str, str]:
 def _build(catalog, frame, previous: MonitorData | None) -> MonitorData:
     if previous is None:
         data_dir = services().settings.data_dir
-        registry = curated_plans(data_dir)
+        registry = plan_registry(data_dir)
         plans = {pid: plan.title for pid, plan in registry.items()}
         # Every unit of the country is a region: one without a plan still has a page.
         units = services().maps.unit_table()

@@ -1,4 +1,10 @@
-"""The index page and the health check."""
+"""The index page and the health check.
+
+The index lists the links blueprints registered at start-up and the links that
+follow the plan registry (every region with a plan, every task plan): those are
+made again for each catalog generation, so a plan published or rolled back in any
+worker shows on the index as soon as that worker follows the store.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,14 @@ from flask import Blueprint, current_app, jsonify, render_template
 from geo.boundaries import read_manifest
 from layers.kb import knowledge_base_version
 from layers.plans_registry import region_order
+from layers.tasks import task_plans
 from web.monitor_data import boundary_names
 from web.services import services
+from web.task_plan import tasks_url
 
 bp = Blueprint("pages", __name__)
+EXTENSION = "innomap.pages"
+MONITOR_SECTION = "规划实施监测评估"
 
 
 @bp.record_once
@@ -23,16 +33,35 @@ def _setup(state) -> None:
     svc.add_health("knowledge_base", lambda: knowledge)
 
 
+def plan_links(svc) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """(names of the regions with a plan, index links of their pages and of every task
+    plan) of the catalog now served, made once per catalog generation."""
+    generation = svc.catalog.generation
+    kept = current_app.extensions.get(EXTENSION)
+    if kept is not None and kept[0] == generation:
+        return kept[1]
+    plans, names = svc.maps.plans, boundary_names(svc.catalog)
+    regions = region_order(plans)
+    links = [(MONITOR_SECTION, f"{names.get(a, a)}：目标完成情况、布局与评估报告",
+              f"/regions/{a}") for a in regions]
+    for plan in task_plans(None, plans):
+        total = len(svc.catalog.frame(plan.tasks_collection))
+        links.append((MONITOR_SECTION, f"{plan.title}：重点任务（{total}项，按季度）",
+                      tasks_url(plan.id)))
+    made = ([names.get(a, a) for a in regions], links)
+    current_app.extensions[EXTENSION] = (generation, made)
+    return made
+
+
 @bp.get("/")
 def index():
     svc = services()
     layers = [(layer.id, layer.title, layer.description)
               for layer in svc.catalog.layers.values()]
+    regions, links = plan_links(svc)
     sections: dict[str, list[tuple[str, str]]] = {}
-    for section, title, url in svc.links:
+    for section, title, url in [*svc.links, *links]:
         sections.setdefault(section, []).append((title, url))
-    names = boundary_names(svc.catalog)
-    regions = [names.get(a, a) for a in region_order(svc.maps.plans)]
     return render_template("pages/index.html", layers=layers, sections=sections,
                            plan_regions=regions)
 

@@ -16,7 +16,6 @@ import secrets
 import shutil
 import tempfile
 import threading
-import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -24,13 +23,15 @@ from flask import Blueprint, current_app, g, jsonify, redirect, render_template,
 
 from ingest.plans.publish import PublishRefused, checked_catalog, payload
 from layers import REGISTRY
-from layers.tasks import plan_task_layers
+from layers.tasks import PlanTasksLayer
 from mapcore.resources import MapResources
 from store import RollbackConflict, StoreError, VersionNotFound
 from store.base import MAX_VERSION_ID
 from web.admin import EXTENSION as IMPORTS
 from web.admin import page_user
+from web.api_http import ApiState
 from web.errors import Conflict, NotFound, wants_json
+from web.follow import Throttle
 from web.monitor_data import EXTENSION as MONITOR
 from web.plan_review import EXTENSION as REVIEW
 from web.plan_review import plan_store
@@ -38,7 +39,6 @@ from web.services import services
 
 bp = Blueprint("plan_publish", __name__)
 EXTENSION = "innomap.plan_publish"
-POLL_SECONDS = 1.0
 
 
 @dataclass
@@ -48,7 +48,7 @@ class KnowledgeState:
     base: Path
     root: Path
     seen: int = 0
-    checked: float = 0.0
+    poll: Throttle = field(default_factory=Throttle)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -68,10 +68,8 @@ def _setup(state) -> None:
 def _follow_publications(app) -> None:
     """Load the knowledge base again when another process published or rolled back."""
     state = app.extensions[EXTENSION]
-    now = time.monotonic()
-    if now - state.checked < POLL_SECONDS:
+    if not state.poll.due():
         return
-    state.checked = now
     try:
         latest = app.extensions[REVIEW].latest_publication_id()
     except StoreError:
@@ -95,12 +93,12 @@ def follow(app, latest: int) -> None:
 def build_catalog(app, payloads: list[dict], name: str):
     """The catalog of the curated data plus ``payloads``; PublishRefused if it does not load.
 
-    Layers the app was given besides the registry (``create_app(layers=…)``) stay."""
+    Layers the app was given besides the registry (``create_app(layers=…)``) stay; the
+    plans' task layers are made again from the registry of the new data."""
     state = app.extensions[EXTENSION]
     svc = services(app)
-    tasks = {layer.id for layer in plan_task_layers(state.base)}
     extra = [layer for lid, layer in svc.catalog.layers.items()
-             if REGISTRY.get(lid) is not layer and lid not in tasks]
+             if REGISTRY.get(lid) is not layer and not isinstance(layer, PlanTasksLayer)]
     return checked_catalog(state.base, state.root / name, payloads,
                            svc.catalog.context.options, extra)
 
@@ -118,6 +116,8 @@ def install(app, latest: int, catalog=None) -> None:
     app.extensions[IMPORTS].context = None
     app.extensions[IMPORTS].stream_context = None
     app.extensions.pop(MONITOR, None)  # its registry and indicators are the old ones
+    if ApiState.KEY in app.extensions:  # the plans' task collections come and go
+        app.extensions[ApiState.KEY].follow(catalog)
     state.seen = latest
     # The directory just replaced stays for requests still reading it; older ones go.
     for old in state.root.iterdir():

@@ -29,6 +29,7 @@ from web.plan_review_page import (
     STATUS_LABELS,
     pages,
     paragraphs,
+    pending_by_section,
     progress,
     summary,
     with_segments,
@@ -42,8 +43,8 @@ MAX_CHANGES = 1000
 EDITABLE = {"targets": ("indicator", "indicator_id", "new_indicator", "value", "value_max", "unit",
                         "year", "kind", "qualifier", "region_adcode"),
             "entities": ("name", "type", "precision", "lon", "lat"),
-            "tasks": ("task", "lead", "partners"),
-            "partnerships": ("partner", "kind")}
+            "tasks": ("task", "lead", "partners", "q1", "q2", "q3", "q4", "indicator_id"),
+            "partnerships": ("partner", "kind", "type", "location", "precision", "lon", "lat")}
 PLAN_FIELDS = ("title", "issuer", "doc_number", "date", "region_adcode", "kind", "period_start",
                "period_end")
 
@@ -108,6 +109,8 @@ def review(draft_id: str):
         summary=lambda c: summary(c, names), options=options,
         region_geojson=_region_geojson(draft.plan),
         by_cid={c.cid: c.as_dict() for p in shown for c in p.candidates},
+        sections={section: pending for section, pending in pending_by_section(paras).items()
+                  if any(p.section == section for p in shown)},
         leaflet_js=vendor_url("leaflet", "leaflet.js"),
         leaflet_css=vendor_url("leaflet", "leaflet.css"))
 
@@ -189,6 +192,44 @@ def change(draft_id: str):
                     "progress": progress(plan_store().candidates(draft_id))})
 
 
+@bp.post("/admin/plans/<draft_id>/sections/accept")
+def accept_section(draft_id: str):
+    """JSON {section, versions: {cid: version}}: accept every pending candidate of a
+    section, on every page, in one change (all or none). ``versions`` are those the
+    reviewer's page was given; a candidate changed since, or one pending now that the
+    page did not know, is a 409."""
+    draft = _draft(draft_id)
+    body = request.get_json(silent=True)
+    section = body.get("section") if isinstance(body, dict) else None
+    seen = body.get("versions") if isinstance(body, dict) else None
+    if not isinstance(section, str) or not isinstance(seen, dict) or not seen \
+            or len(seen) > MAX_CHANGES:
+        raise InvalidParameter(f"应给出 section（节名）与 versions（本节 1 至 {MAX_CHANGES} "
+                               "条待审候选的版本）")
+    try:
+        seen = {int(cid): int(version) for cid, version in seen.items()}
+    except (TypeError, ValueError):
+        raise InvalidParameter("versions 应为 {候选编号: 版本号}") from None
+    candidates = plan_store().candidates(draft_id)
+    paras = paragraphs(draft.text, candidates)
+    inside = {c.cid for p in paras if p.section == section for c in p.candidates}
+    if set(seen) - inside:
+        raise InvalidParameter(f"候选 {sorted(set(seen) - inside)[:5]} 不在本节")
+    unseen = set(pending_by_section(paras).get(section, {})) - set(seen)
+    if unseen:
+        raise Conflict(f"本节有页面未显示的待审候选 {sorted(unseen)[:5]}，请刷新后再接受本节")
+    detail = f"接受本节“{section or '正文开头'}”"
+    changes = [{"cid": cid, "version": version, "status": "accepted",
+                "action": "accept_section", "detail": detail} for cid, version in seen.items()]
+    try:
+        done = plan_store().change(draft_id, changes, g.user)
+    except StaleCandidate as exc:
+        raise Conflict(str(exc)) from None
+    names = _labels(_options())
+    return jsonify({"candidates": [{**c.as_dict(), "summary": summary(c, names)} for c in done],
+                    "progress": progress(plan_store().candidates(draft_id))})
+
+
 def _checked_change(draft_id: str, item, current: dict) -> dict:
     """One change, with only the fields a reviewer may edit and the county of a new site."""
     if not isinstance(item, dict) or not isinstance(item.get("cid"), int) \
@@ -212,6 +253,10 @@ def _checked_change(draft_id: str, item, current: dict) -> dict:
         if county is None:
             raise InvalidParameter(f"位置（{lon:.5f}，{lat:.5f}）不在任何已载入的区县内")
         data.update(lon=round(lon, 6), lat=round(lat, 6), county_adcode=county)
+    elif cand.group == "partnerships" and {"lon", "lat"} & set(edits):
+        # A partner lies outside the plan's region, often outside the boundary data.
+        data.update(lon=round(_coordinate(data.get("lon"), -180, 180), 6),
+                    lat=round(_coordinate(data.get("lat"), -90, 90), 6))
     if item.get("status") == "merged":
         into = item.get("merged_into")
         target = current.get(into) if isinstance(into, int) else None

@@ -22,7 +22,7 @@ GROUP_LABELS = {"targets": "指标目标", "entities": "创新载体", "tasks": 
 STATUS_LABELS = {"pending": "待审", "accepted": "已接受", "rejected": "已拒绝", "merged": "已合并"}
 ACTION_LABELS = {"upload": "上传", "accepted": "接受", "rejected": "拒绝", "merged": "合并",
                  "pending": "改回待审", "edit": "编辑", "add": "添加", "plan": "修改规划信息",
-                 "publish": "发布", "rollback": "撤销发布"}
+                 "publish": "发布", "rollback": "撤销发布", "accept_section": "接受本节"}
 
 
 @dataclass
@@ -98,6 +98,17 @@ def pages(paras: list[Paragraph]) -> list[tuple[int, int]]:
     return out
 
 
+def pending_by_section(paras: list[Paragraph]) -> dict[str, dict[int, int]]:
+    """{section: {cid: version}} of the pending candidates of every paragraph, whichever
+    page shows it: what "接受本节" accepts."""
+    out: dict[str, dict[int, int]] = {}
+    for para in paras:
+        for cand in para.candidates:
+            if cand.status == "pending":
+                out.setdefault(para.section, {})[cand.cid] = cand.version
+    return out
+
+
 def progress(candidates: list) -> tuple[int, int]:
     """(reviewed, total): every candidate not pending counts as reviewed."""
     return sum(c.status != "pending" for c in candidates), len(candidates)
@@ -124,5 +135,6 @@ def summary(cand, labels: dict | None = None) -> str:
         kind = labels.get("types", {}).get(d.get("type"), d.get("type") or "类型未定")
         return f"{d.get('name') or ''}（{kind}）"
     if cand.group == "partnerships":
-        return f"{d.get('partner') or ''}（{d.get('kind') or ''}）"
+        place = f" · {d['location']}" if d.get("location") else ""
+        return f"{d.get('partner') or ''}（{d.get('kind') or ''}）{place}"
     return str(d.get("task") or d.get("work") or "")[:80]

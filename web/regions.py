@@ -27,7 +27,7 @@ from web.assets import vendor_url
 from web.builds import builds
 from web.errors import InvalidParameter, NotFound
 from web.export import export_file
-from web.monitor_data import boundary_names, monitor_data, tasks_by_target
+from web.monitor_data import monitor_data, tasks_by_target
 from web.services import services
 from web.task_plan import tasks_url
 
@@ -35,17 +35,6 @@ bp = Blueprint("regions", __name__)
 # Reports carry the day on their cover: kept by web.builds per day, never by the response
 # cache (which keys on the data alone).
 REPORT_HEADERS = {"Cache-Control": "no-cache"}
-
-
-@bp.record_once
-def _setup(state) -> None:
-    """A link on the index page for every region of the plan registry, in its order."""
-    svc = services(state.app)
-    names = boundary_names(svc.catalog)
-    for adcode in region_order(svc.maps.plans):
-        svc.add_link("规划实施监测评估",
-                     f"{names.get(adcode, adcode)}：目标完成情况、布局与评估报告",
-                     f"/regions/{adcode}")
 
 
 @bp.app_context_processor

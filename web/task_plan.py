@@ -8,23 +8,12 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, redirect, render_template, request
 
-from layers.tasks import task_plans
 from monitor.table import display_record
 from monitor.tasks import QUARTER_LABELS, parse_task_query, select_tasks, unit_choices
 from web.errors import InvalidParameter, NotFound
 from web.monitor_data import monitor_data, task_links
-from web.services import services
 
 bp = Blueprint("task_plan", __name__)
-
-
-@bp.record_once
-def _setup(state) -> None:
-    svc = services(state.app)
-    for plan in task_plans(svc.settings.data_dir):
-        total = len(svc.catalog.frame(plan.tasks_collection))
-        svc.add_link("规划实施监测评估", f"{plan.title}：重点任务（{total}项，按季度）",
-                     tasks_url(plan.id))
 
 
 def tasks_url(plan_id: str) -> str:

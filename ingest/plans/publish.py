@@ -3,10 +3,12 @@
 ``payload(plan, text, candidates, data_dir)`` turns the accepted candidates of a
 reviewed plan into what the curated plans are made of: a registry record (the
 shape of ``data/plans/plans.json``), its reading text and rows shaped like
-``data/kb/targets.csv``, ``entities.csv`` and ``indicators.csv`` (an indicator a
-reviewer created). ``knowledge_dir(base, out, payloads)`` writes a data directory
-that is ``base`` plus those payloads — the same files, read by the same code — so
-every layer, page and the API serve a published plan exactly as a curated one.
+``data/kb/targets.csv``, ``entities.csv``, ``indicators.csv`` (an indicator a
+reviewer created), ``partners.csv`` and ``partnerships.csv``, and its task table as a
+task file of its own (``ingest.plans.publish_links``). ``knowledge_dir(base, out,
+payloads)`` writes a data directory that is ``base`` plus those payloads — the same
+files, read by the same code, the records in ``plans/published.json`` — so every
+layer, page and the API serve a published plan exactly as a curated one.
 ``PublishRefused`` says (in Chinese) why a reviewed set cannot be published.
 """
 
@@ -20,12 +22,23 @@ import os
 import shutil
 from pathlib import Path
 
+from ingest.plans.publish_links import (
+    PARTNER_FILE,
+    PARTNERSHIP_FILE,
+    partner_rows,
+    task_rows,
+    tasks_file,
+)
 from layers.kb import KB_DIR, read_csv
-from layers.plans_registry import PLAN_KINDS, PLANS_FILE
+from layers.plans_registry import PLAN_KINDS, PUBLISHED_FILE
+from layers.tasks import COLUMNS as TASK_COLUMNS
 
 PLANS_DIR = "plans"
 TARGET_FILE, ENTITY_FILE, INDICATOR_FILE = "targets.csv", "entities.csv", "indicators.csv"
-KB_FILES = (TARGET_FILE, ENTITY_FILE, INDICATOR_FILE)
+KB_FILES = (TARGET_FILE, ENTITY_FILE, INDICATOR_FILE, PARTNER_FILE, PARTNERSHIP_FILE)
+# What a record "contains", by the rows that say it.
+CONTENT_ROWS = (("targets", TARGET_FILE), ("entities", ENTITY_FILE),
+                ("partnerships", PARTNERSHIP_FILE))
 NOTE = "上传规划经审核发布"
 
 
@@ -43,7 +56,8 @@ def plan_id_of(text: str) -> str:
 
 
 def plan_record(plan: dict, plan_id: str, contains: list[str]) -> dict:
-    """The registry record of a reviewed plan; PublishRefused naming missing fields."""
+    """The registry record of a reviewed plan (with its task file when ``contains`` lists
+    tasks); PublishRefused naming missing fields."""
     problems = []
     region = str(plan.get("region_adcode") or "")
     if not (len(region) == 6 and region.isdigit()):
@@ -61,6 +75,7 @@ def plan_record(plan: dict, plan_id: str, contains: list[str]) -> dict:
             "doc_number": plan.get("doc_number") or None, "date": plan.get("date") or None,
             "region_adcode": region, "kind": plan["kind"],
             "period": {"start_year": start, "end_year": end}, "contains": contains,
+            **({"tasks": {"file": tasks_file(plan_id)}} if "tasks" in contains else {}),
             "unwrap": False, "note": NOTE}
 
 
@@ -79,18 +94,21 @@ def payload(plan: dict, text: str, candidates: list[dict], data_dir: Path) -> di
     region = str(plan.get("region_adcode") or "")
     targets = _target_rows(plan_id, region, accepted, units, problems)
     entities = _entity_rows(plan_id, accepted, problems)
+    tasks = task_rows(plan_id, region, accepted, problems)
+    partners, links = partner_rows(plan_id, region, accepted, data_dir, problems)
     for cid, quote in ((c["cid"], c["data"].get("quote") or "") for c in accepted):
         if not quote or quote not in text:
             problems.append(f"候选 {cid} 的引文不是原文的原样片段")
-    contains = [name for name, rows in (("targets", targets), ("entities", entities)) if rows]
+    rows = {TARGET_FILE: targets, ENTITY_FILE: entities, INDICATOR_FILE: new_indicators,
+            PARTNER_FILE: partners, PARTNERSHIP_FILE: links}
+    contains = [name for name, file in CONTENT_ROWS if rows[file]] + (["tasks"] if tasks else [])
     try:
         record = plan_record(plan, plan_id, contains)
     except PublishRefused as exc:
         problems = exc.problems + problems
     if problems:
         raise PublishRefused(problems)
-    return {"record": record, "text": text,
-            "rows": {TARGET_FILE: targets, ENTITY_FILE: entities, INDICATOR_FILE: new_indicators}}
+    return {"record": record, "text": text, "rows": rows, "tasks": tasks}
 
 
 def _year(value) -> int | None:
@@ -243,8 +261,9 @@ def knowledge_dir(base: Path, out: Path, payloads: list[dict]) -> Path:
     """Write ``out``: the data directory ``base`` plus the published ``payloads``.
 
     Untouched files are links to ``base``; the knowledge-base files a payload
-    adds rows to, ``plans.json`` and the plans' texts are written. ``out`` is
-    replaced whole (written beside it, then renamed).
+    adds rows to, each plan's task file, its text and ``plans/published.json`` (the
+    payloads' registry records) are written. ``out`` is replaced whole (written
+    beside it, then renamed).
     """
     base, out = Path(base).resolve(), Path(out)
     work = out.with_name(out.name + ".tmp")
@@ -261,11 +280,15 @@ def knowledge_dir(base: Path, out: Path, payloads: list[dict]) -> Path:
         rows = [row for p in payloads for row in p["rows"].get(name, ())]
         if rows:
             _append_csv(base / KB_DIR / name, work / KB_DIR / name, rows)
-    registry = json.loads((base / PLANS_FILE).read_text(encoding="utf-8"))
-    registry += [p["record"] for p in payloads]
-    _replace(work / PLANS_FILE, json.dumps(registry, ensure_ascii=False, indent=2))
+    records = [p["record"] for p in payloads]
+    published = work / PUBLISHED_FILE
+    if published.is_symlink():
+        published.unlink()
+    published.write_text(json.dumps(records, ensure_ascii=False, indent=2), encoding="utf-8")
     for p in payloads:
         (work / PLANS_DIR / f"{p['record']['id']}.txt").write_text(p["text"], encoding="utf-8")
+        if p.get("tasks"):
+            _write_csv(work, p["record"]["tasks"]["file"], p["tasks"])
     shutil.rmtree(out, ignore_errors=True)
     os.replace(work, out)
     return out
@@ -274,6 +297,22 @@ def knowledge_dir(base: Path, out: Path, payloads: list[dict]) -> Path:
 def _replace(link: Path, text: str) -> None:
     link.unlink()
     link.write_text(text, encoding="utf-8")
+
+
+def _write_csv(work: Path, name: str, rows: list[dict]) -> None:
+    """A published plan's task file ``name`` (``kb/…``) in ``work``, never through a link
+    to the curated data."""
+    path = work / KB_DIR / Path(name).name
+    if Path(name).parent != Path(KB_DIR):
+        raise PublishRefused([f"任务表文件 {name!r} 不在知识库目录中"])
+    if path.is_symlink():
+        path.unlink()
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(TASK_COLUMNS), extrasaction="ignore",
+                            restval="", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
 
 
 def _append_csv(source: Path, link: Path, rows: list[dict]) -> None:

@@ -86,17 +86,25 @@
     } else if (act === "locate") { locate(cid); }
   });
 
+  // Every pending candidate of the section, on every page: the server gave each section's
+  // versions; those shown here are as this page last saw them.
   function acceptSection(button) {
     var section = button.closest("h3").dataset.section;
-    var list = [];
-    document.querySelectorAll(".para").forEach(function (p) {
-      if (p.dataset.section !== section) { return; }
-      p.querySelectorAll(".cand.st-pending").forEach(function (li) {
-        var c = cands[li.dataset.cid];
-        list.push({cid: c.cid, version: c.version, status: "accepted"});
-      });
+    var versions = {}, count = 0;
+    var known = (data.sections || {})[section] || {};
+    Object.keys(known).forEach(function (cid) {
+      var c = cands[cid];
+      if (c && c.status !== "pending") { return; }
+      versions[cid] = c ? c.version : known[cid];
+      count += 1;
     });
-    if (list.length) { change(list).catch(function () {}); }
+    if (!count) { return; }
+    say("");
+    post("/sections/accept", {section: section, versions: versions}).then(function (j) {
+      j.candidates.forEach(update);
+      progress(j.progress);
+      data.sections[section] = {};
+    }).catch(function (e) { say(e.message); });
   }
 
   // -- the editor: one form for the candidate being edited
@@ -109,7 +117,9 @@
               ["kind", "基期 baseline / 目标 target"], ["qualifier", "限定词"]],
     entities: [["name", "名称"], ["type", "类型"], ["precision", "定位精度"]],
     tasks: [["task", "任务"], ["lead", "牵头单位"], ["partners", "配合单位"]],
-    partnerships: [["partner", "合作方"], ["kind", "合作方式"]]
+    partnerships: [["partner", "合作方"], ["kind", "合作方式"]],
+    // a partner the knowledge base does not hold yet: where it is, placed on the map
+    partner_place: [["type", "类型"], ["location", "所在地"], ["precision", "定位精度"]]
   };
   var editing = null;
 
@@ -228,16 +238,19 @@
     map.fitBounds(outline.getBounds());
   }
   var marker = null, placing = null;
+  // An entity, or a partner outside the region (pan the map to it first).
   function locate(cid) {
     var c = cands[cid];
+    var name = c.data.name || c.data.partner;
     placing = cid;
     var at = c.data.lat != null ? [c.data.lat, c.data.lon] : map.getCenter();
     if (marker) { marker.remove(); }
-    marker = L.marker(at, {draggable: true, title: c.data.name}).addTo(map);
-    marker.bindTooltip(c.data.name, {permanent: true}).openTooltip();
+    marker = L.marker(at, {draggable: true, title: name}).addTo(map);
+    marker.bindTooltip(name, {permanent: true}).openTooltip();
     marker.on("dragend", function () { moved(marker.getLatLng()); });
     map.panTo(at, {animate: false});
-    openEditor("定位 " + c.data.name + "：拖动地图上的标记，并选择定位精度", "entities", c.data, function (vals) {
+    var fields = c.group === "partnerships" ? "partner_place" : "entities";
+    openEditor("定位 " + name + "：拖动地图上的标记，并选择定位精度", fields, c.data, function (vals) {
       return one(cid, {data: vals});
     });
   }
