@@ -229,6 +229,10 @@ def _map_png(adcode: str, rows) -> bytes | None:
         return None
 
 
+NOTHING_TO_REPORT = ("尚无已收录的规划目标，无法生成评估报告；"
+                     "在“导入规划”中发布本地区的规划后即可生成。")
+
+
 def _report_context(adcode: str) -> dict:
     """The region context narrowed to the plan its report evaluates (``?plan=<id>``, else
     its current five-year plan): only that plan's targets are counted."""
@@ -240,6 +244,8 @@ def _report_context(adcode: str) -> dict:
     rows = ctx["rows"]
     if plan is not None:
         rows = rows[rows["plan_id"] == plan.id]
+    if rows.empty:
+        raise NotFound(f"{ctx['name']}{NOTHING_TO_REPORT}")
     at = [_chapter_position(p, c) for p, c in zip(rows["plan_id"], rows["chapter"])]
     rows = rows.assign(_at=at).sort_values("_at", kind="stable").drop(columns="_at")
     rows = rows.reset_index(drop=True)
