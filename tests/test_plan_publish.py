@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.plans.publish import PublishRefused, knowledge_dir, payload
+from ingest.plans.publish import ENTITY_FILE, PublishRefused, knowledge_dir, payload
 from layers.partners import read_partners, read_partnerships
 from layers.plans_registry import curated_plans, plan_registry
 from layers.tasks import read_tasks, task_plans
@@ -74,3 +74,26 @@ def test_a_new_partner_without_a_place_or_a_kind_outside_the_vocabulary_is_refus
     empty = [cand(3, "tasks", **{**TASK, "task": " "})]
     with pytest.raises(PublishRefused, match="候选 3（任务）：任务内容为空"):
         payload(PLAN, TEXT, empty, DATA)
+
+
+STRUCTURE_TEXT = ("某市“十五五”科技创新规划\n三、布局\n打造甲河科技走廊，形成“一道两区”格局。"
+                  "“一道”即甲河大道。\n")
+
+
+def test_a_part_names_its_published_whole_as_parent_and_the_catalog_loads(tmp_path):
+    place = {"lon": 117.2, "lat": 34.3, "county_adcode": "320302", "precision": "approximate",
+             "section": "三、布局"}
+    made = payload(PLAN, STRUCTURE_TEXT, [
+        cand(1, "entities", name="甲河科技走廊", type="corridor", quote="打造甲河科技走廊", **place),
+        cand(2, "entities", name="一道两区", type="structure", quote="形成“一道两区”格局", **place),
+        cand(3, "entities", name="甲河大道", type="corridor_line", parent="一道两区",
+             quote="“一道”即甲河大道", **place),
+        cand(4, "entities", name="乙园", type="industrial_park", parent="不在本次发布中",
+             quote="甲河大道", **place)], DATA)
+    entities = {row["name"]: row for row in made["rows"][ENTITY_FILE]}
+    assert entities["甲河大道"]["parent_id"] == entities["一道两区"]["id"]
+    assert entities["乙园"]["parent_id"] == "" and entities["甲河科技走廊"]["parent_id"] == ""
+    assert all("_parent" not in row for row in entities.values())
+    from layers import load_catalog
+    catalog = load_catalog(knowledge_dir(DATA, tmp_path / "kb", [made]))
+    assert "甲河大道" in set(catalog.frame("entities")["name"])

@@ -195,7 +195,20 @@ def _entity_rows(plan_id, accepted, problems) -> list[dict]:
                      "county_adcode": county, "precision": data["precision"],
                      "wkt": f"POINT ({float(data['lon']):.6f} {float(data['lat']):.6f})",
                      "plan_id": plan_id, "section": data.get("section") or "",
-                     "quote": data["quote"], "note": NOTE})
+                     "quote": data["quote"], "note": NOTE, "_parent": data.get("parent") or ""})
+    return _with_parents(rows)
+
+
+def _with_parents(rows: list[dict]) -> list[dict]:
+    """Each row's ``parent_id``: the published entity its candidate names as parent (a
+    corridor's 一道, a 一区多园's park, a university's institute), when one of this
+    publication's entities is called so; otherwise none (never a guess)."""
+    ids = {}
+    for row in rows:
+        ids.setdefault(row["name"], row["id"])
+    for row in rows:
+        parent = ids.get(row.pop("_parent"), "")
+        row["parent_id"] = parent if parent != row["id"] else ""
     return rows
 
 
