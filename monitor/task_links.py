@@ -165,7 +165,8 @@ class Vocabulary:
         self.cores = {i: cores(w) for i, w in words.items()}
         self.measure = dict(zip(indicators.index, indicators.get(
             "measure", pd.Series("", index=indicators.index)).fillna("")))
-        whole = {w for ws in words.values() for w in ws}
+        whole = {w for ws in words.values() for w in ws} | {
+            c for cs in self.cores.values() for c in cs}
         self.spread = spread = Counter(p for parts in self.parts.values() for p in parts)
         free = _free_standing({w for ws in words.values() for w in ws})
         self.terms = {p for p, n in spread.items()
