@@ -62,7 +62,10 @@ _SHARE = re.compile(r"占.{1,30}(比重|比例|比)$")
 _PER_HEAD = re.compile(r"^[^中]{1,12}人员中")
 MIN_COVERAGE = 0.5
 MOST_LINKS = 3
-JOINING = frozenset("和及与或的等之")
+JOINING = frozenset("和及与或等")
+# Levels a task may name before a term, lowest first; an indicator's ``scope`` (省级,
+# 省级以上, 市本级…) admits its own level, and the higher ones when it says 以上.
+LEVELS = ("县级", "市级", "省级", "国家级")
 COMMON_SHARE = 0.2
 FEW = 3  # a term in at most this many tasks or indicators is never common
 LONGEST_TERM = 12
@@ -156,6 +159,13 @@ def _free_standing(words: set[str]) -> set[str]:
     return {p for p in before if len(before[p]) >= 2 and len(after[p]) >= 2}
 
 
+def _column(indicators: pd.DataFrame, name: str) -> dict[str, str]:
+    """Indicator id → a column's text (empty when the column is absent)."""
+    if name not in indicators.columns:
+        return {}
+    return dict(zip(indicators.index, indicators[name].fillna("").astype(str)))
+
+
 class Vocabulary:
     """The terms of every indicator, and how common each is among indicators and tasks."""
 
@@ -163,8 +173,7 @@ class Vocabulary:
         words = {i: _words(indicators, i) for i in indicators.index}
         self.parts = {i: _parts(w) for i, w in words.items()}
         self.cores = {i: cores(w) for i, w in words.items()}
-        self.measure = dict(zip(indicators.index, indicators.get(
-            "measure", pd.Series("", index=indicators.index)).fillna("")))
+        self.measure, self.scope = _column(indicators, "measure"), _column(indicators, "scope")
         whole = {w for ws in words.values() for w in ws} | {
             c for cs in self.cores.values() for c in cs}
         self.spread = spread = Counter(p for parts in self.parts.values() for p in parts)
@@ -174,6 +183,9 @@ class Vocabulary:
                       and p not in POLICY_WORDS and p not in MEASURE_WORDS
                       and p[0] not in EDGE_CHARACTERS and p[-1] not in EDGE_CHARACTERS}
         self.joined = frozenset(p for parts in self.parts.values() for p in parts)
+        self.starts: dict[str, list[str]] = {}
+        for term in self.terms:
+            self.starts.setdefault(term[0], []).append(term)
         in_tasks = Counter(p for text in task_texts for p in self.terms if p in text)
         tasks, count = max(len(task_texts), 1), max(len(self.parts), 1)
         self.weight = {}
@@ -199,14 +211,18 @@ class Vocabulary:
             start = text.find(term, start + 1)
         return False
 
-    def modifies(self, term: str, rest: str) -> bool:
-        """True when ``term`` runs on into a word no indicator puts after it (“高新技术”
-        in “高新技术农业”, “科技服务” in “科技服务能力”): Chinese puts the thing last, so
-        the term there qualifies another thing. A joining word (和, 的, 等) or a stop
-        ends a term."""
+    def modifies(self, term: str, rest: str, whole: bool = False) -> bool:
+        """True when ``term``, followed by ``rest``, qualifies another thing: Chinese puts
+        the thing last. A part of a name runs on into a word no indicator puts after it
+        (“高新技术” in “高新技术农业”, “科技服务” in “科技服务能力”, “知识产权的…”); a whole
+        name (``whole``) runs on into another indicator's term (“高新技术企业知识产权贯标”).
+        A joining word (和, 及, 等) or a stop ends a term."""
         nxt = rest[:1]
         if not nxt or nxt in JOINING or not _RUNS.match(nxt) or nxt.isascii():
             return False
+        if whole:
+            return any(rest.startswith(other) and term + other not in self.joined
+                       for other in self.starts.get(nxt, ()))
         return term + nxt not in self.joined
 
     def found(self, indicator_id: str, text: str) -> list[str]:
@@ -253,6 +269,21 @@ def _spans(term: str, text: str) -> list[tuple[int, int]]:
     return out
 
 
+def admitted_levels(scope: str) -> tuple[str, ...]:
+    """The levels (市级, 省级…) a target of ``scope`` counts; all when it names none."""
+    scope = scope.replace("本级", "级")
+    for n, level in enumerate(LEVELS):
+        if scope.startswith(level):
+            return LEVELS[n:] if "以上" in scope else (level,)
+    return LEVELS
+
+
+def _other_level(text: str, start: int, levels: tuple[str, ...]) -> bool:
+    """True when ``text`` names a level the target does not count just before ``start``
+    (“市级科技企业孵化器” for a target of 省级以上)."""
+    return any(text.endswith(level, 0, start) for level in LEVELS if level not in levels)
+
+
 def named_terms(vocabulary: Vocabulary, text: str, indicator_ids: Iterable[str]) -> dict:
     """Indicator id → the terms ``text`` names it by, without a term met only inside the
     full core of an indicator of another measure kind (see the module's rules)."""
@@ -265,9 +296,10 @@ def named_terms(vocabulary: Vocabulary, text: str, indicator_ids: Iterable[str])
                  and u not in vocabulary.parts.get(i, ())]
         inside = [span for u in names for span in _spans(u, text)]
         whole = vocabulary.cores.get(i, ())
+        levels = admitted_levels(vocabulary.scope.get(i, ""))
         out[i] = [t for t in terms if any(
-            not any(a <= s and e <= b for a, b in inside)
-            and (t in whole or not vocabulary.modifies(t, text[e:]))
+            not any(a <= s and e <= b for a, b in inside) and not _other_level(text, s, levels)
+            and not vocabulary.modifies(t, text[e:], t in whole)
             for s, e in _spans(t, text))]
     return out
 
@@ -300,10 +332,11 @@ def _candidates(task, targets: list[dict], vocabulary: Vocabulary) -> list[tuple
 def _dominated(candidate: tuple, others: list[tuple]) -> bool:
     """True when a partly named indicator's words name another indicator of the same
     measure kind at least as fully (“研发” of 研发投入 beside “研发人员”): the words do
-    not single it out."""
+    not single it out. A link the task file states or whose figure the task states
+    does not count here: it is sure for its own reasons."""
     share, words, kind = candidate[0], candidate[4], candidate[5]
     return share < 1 and any(
-        other is not candidate and other[0] >= share and other[5] == kind
+        other is not candidate and not other[1] and other[0] >= share and other[5] == kind
         and all(any(w in v for v in other[4]) for w in words) for other in others)
 
 

@@ -210,3 +210,10 @@ def test_the_shipped_overrides_name_real_tasks_and_targets(linked, app):
     removed = decided[decided["decision"] == "remove"]
     pairs = set(zip(linked.links["task_id"], linked.links["target_id"]))
     assert not pairs & set(zip(removed["task_id"], removed["target_id"]))
+
+
+def test_a_term_after_a_level_the_target_does_not_count_names_another_thing():
+    indicators = _indicators([("hubs", "枢纽港数", ""), ("staff", "枢纽港从业人员", "")]).assign(
+        measure="stock", scope=["省级以上", "全域"])
+    assert _linked("建设市级枢纽港。", "hubs", indicators=indicators) == {}
+    assert _linked("建设省级枢纽港。", "hubs", indicators=indicators) == {"hubs": ("枢纽港",)}
