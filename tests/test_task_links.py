@@ -217,3 +217,12 @@ def test_a_term_after_a_level_the_target_does_not_count_names_another_thing():
         measure="stock", scope=["省级以上", "全域"])
     assert _linked("建设市级枢纽港。", "hubs", indicators=indicators) == {}
     assert _linked("建设省级枢纽港。", "hubs", indicators=indicators) == {"hubs": ("枢纽港",)}
+
+
+def test_an_unlinked_task_naming_an_indicator_without_a_target_here_says_so():
+    tasks = _tasks("完善枢纽港集疏运体系。")
+    targets = _targets("parks")
+    links = link_tasks(tasks, targets, INDICATORS)
+    found = unlinked_tasks(tasks, links, INDICATORS, targets)
+    assert links.empty and "枢纽港" in found.iloc[0]["reason"]
+    assert "在本地区没有目标" in found.iloc[0]["reason"]

@@ -68,7 +68,8 @@ def task_links() -> dict[str, PlanTaskLinks]:
             linked = links.groupby("task_id")["target_id"].agg(list).to_dict()
             tasks = tasks.assign(target_ids=[linked.get(i, []) for i in tasks["id"]])
             out[plan.id] = PlanTaskLinks(plan, tasks, links,
-                                         unlinked_tasks(tasks, links, data.indicators))
+                                         unlinked_tasks(tasks, links, data.indicators,
+                                                        data.rows))
         data.links = out
     return data.links
 
