@@ -31,7 +31,8 @@ the links whose figure it states, and the best links by coverage (at most
 another indicator of the same measure kind at least as fully do not (“研发” beside
 “研发人员”) — so a task serves several targets only when it names each. Every link
 keeps the words that made it. A reviewer confirms or removes a link in
-``data/kb/task_link_overrides.csv`` (:func:`apply_overrides`); the linker honours it.
+``data/kb/task_link_overrides.csv`` (``monitor.task_link_review``); the linker
+honours it.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ from collections import Counter
 from collections.abc import Iterable
 
 import pandas as pd
+
+from monitor.task_link_review import LINK_COLUMNS, apply_overrides
 
 # Words of any Chinese policy document that name no measure (verbs, office words).
 POLICY_WORDS = frozenset((
@@ -70,7 +73,6 @@ COMMON_SHARE = 0.2
 FEW = 3  # a term in at most this many tasks or indicators is never common
 LONGEST_TERM = 12
 _RUNS = re.compile(r"[\u4e00-\u9fff]+|[A-Za-z&]{2,}")
-LINK_COLUMNS = ("task_id", "task_no", "target_id", "indicator_id", "words", "score")
 
 
 def _words(indicators: pd.DataFrame, indicator_id: str) -> list[str]:
@@ -357,8 +359,8 @@ def link_tasks(tasks: pd.DataFrame, targets: pd.DataFrame, indicators: pd.DataFr
     ``tasks`` are ``monitor.tasks.task_rows``; ``targets`` are
     ``monitor.table.target_rows`` (each links by its first id); ``indicators`` is
     indexed by id. A task links only to targets of its own region; ``score`` is the
-    share of the indicator's core the task names. ``overrides`` (:func:`read_overrides`)
-    confirm or remove links.
+    share of the indicator's core the task names. ``overrides``
+    (``monitor.task_link_review.read_overrides``) confirm or remove links.
     """
     records = tasks.to_dict("records")
     vocabulary = Vocabulary(indicators, [task_text(t) for t in records])
@@ -374,58 +376,6 @@ def link_tasks(tasks: pd.DataFrame, targets: pd.DataFrame, indicators: pd.DataFr
         frame = apply_overrides(frame, overrides, tasks, targets)
     return frame.sort_values(["task_no", "score"], ascending=[True, False],
                              kind="stable").reset_index(drop=True)
-
-
-OVERRIDE_COLUMNS = ("task_id", "target_id", "decision", "reviewer_note")
-DECISIONS = {"confirm": "审核确认", "remove": "审核删除"}
-
-
-def read_overrides(path) -> pd.DataFrame:
-    """A reviewer's decisions on links (``OVERRIDE_COLUMNS``); an absent file holds none.
-    ValueError (in Chinese) naming the row of a decision other than confirm/remove."""
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        return pd.DataFrame(columns=list(OVERRIDE_COLUMNS))
-    missing = [c for c in OVERRIDE_COLUMNS[:3] if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{path}：缺少列 {'、'.join(missing)}")
-    for n, decision in enumerate(frame["decision"], start=2):
-        if decision not in DECISIONS:
-            raise ValueError(f"{path} 第 {n} 行：decision 应为 confirm 或 remove，"
-                             f"而非“{decision}”")
-    return frame.reindex(columns=list(OVERRIDE_COLUMNS), fill_value="")
-
-
-def apply_overrides(links: pd.DataFrame, overrides: pd.DataFrame, tasks: pd.DataFrame,
-                    targets: pd.DataFrame) -> pd.DataFrame:
-    """``links`` with a reviewer's decisions: a removed link is dropped, a confirmed one
-    kept (or added) with the word 审核确认 and the reviewer's reason. A decision on a
-    task or target not in ``tasks``/``targets`` (another plan's) changes nothing. A
-    target may be named by any of its ids."""
-    first = {i: ids[0] for ids in targets["ids"] for i in ids}
-    indicator = dict(zip(targets["ids"].map(lambda ids: ids[0]), targets["indicator_id"]))
-    task_no = dict(zip(tasks["id"], tasks["no"].astype(int)))
-    decided = {(r.task_id, first[r.target_id]): (r.decision, _reviewed(r.reviewer_note))
-               for r in overrides.itertuples() if r.task_id in task_no and r.target_id in first}
-    rows = [row._asdict() for row in links.itertuples(index=False)
-            if decided.get((row.task_id, row.target_id), ("",))[0] != "remove"]
-    for row in rows:
-        decision, word = decided.get((row["task_id"], row["target_id"]), ("", ""))
-        if decision == "confirm":
-            row["words"] = (*row["words"], word)
-    have = {(r["task_id"], r["target_id"]) for r in rows}
-    for (task_id, target_id), (decision, word) in decided.items():
-        if decision == "confirm" and (task_id, target_id) not in have:
-            rows.append({"task_id": task_id, "task_no": task_no[task_id],
-                         "target_id": target_id, "indicator_id": indicator[target_id],
-                         "words": (word,), "score": 0.0})
-    return pd.DataFrame(rows, columns=list(LINK_COLUMNS))
-
-
-def _reviewed(note: str) -> str:
-    """The word a confirmed link shows: 审核确认, with the reviewer's reason."""
-    return f"{DECISIONS['confirm']}：{note}" if note else DECISIONS["confirm"]
 
 
 def unlinked_tasks(tasks: pd.DataFrame, links: pd.DataFrame, indicators: pd.DataFrame,

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from monitor.task_links import apply_overrides, core, link_tasks, read_overrides, unlinked_tasks
+from monitor.task_link_review import apply_overrides, read_overrides
+from monitor.task_links import core, link_tasks, unlinked_tasks
 from web.monitor_data import task_links
 
 R_AND_D_TASKS = {16, 19, 20, 97}

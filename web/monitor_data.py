@@ -16,7 +16,8 @@ from layers.plans_registry import curated_plans, region_order
 from layers.targets import read_indicators
 from layers.tasks import task_plans
 from monitor.table import target_rows
-from monitor.task_links import link_tasks, read_overrides, tasks_of_targets, unlinked_tasks
+from monitor.task_link_review import read_overrides
+from monitor.task_links import link_tasks, tasks_of_targets, unlinked_tasks
 from monitor.tasks import task_rows
 from web.services import services
 
