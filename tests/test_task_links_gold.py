@@ -30,8 +30,8 @@ def gold():
 
 @pytest.fixture(scope="module")
 def measured(app):
-    """(rule links of the judged tasks to 十四五 targets as (task, indicator) pairs,
-    the 十四五 indicators of the region, all rule links)."""
+    """(rule links to the region's 十四五 targets, the 十四五 indicators of the region,
+    all rule links, the number of tasks)."""
     with app.test_request_context():
         found = next(iter(task_links().values()))
         rows = monitor_data().rows
@@ -41,7 +41,8 @@ def measured(app):
     five = rows[(rows["period_label"] == FIVE_YEAR)
                 & (rows["region_adcode"] == found.plan.region_adcode)]
     targets = {ids[0] for ids in five["ids"]}
-    return links[links["target_id"].isin(targets)], set(five["indicator_id"]), links
+    return (links[links["target_id"].isin(targets)], set(five["indicator_id"]), links,
+            len(tasks))
 
 
 def _scores(gold, links):
@@ -53,7 +54,7 @@ def _scores(gold, links):
 
 
 def test_the_gold_set_judges_thirty_tasks_or_more_against_five_year_targets(gold, measured):
-    _, indicators, _ = measured
+    _, indicators, *_ = measured
     assert gold["task_id"].nunique() >= 30
     assert set(gold["serves"]) <= {"yes", "no"}
     named = set(gold.loc[gold["indicator_id"] != "", "indicator_id"])
@@ -62,7 +63,7 @@ def test_the_gold_set_judges_thirty_tasks_or_more_against_five_year_targets(gold
 
 
 def test_precision_and_recall_against_the_gold_set(gold, measured):
-    links, _, _ = measured
+    links, *_ = measured
     precision, recall = _scores(gold, links)
     # Measured: precision 0.73, recall 0.68 (the former term matcher: 0.17 and 0.93).
     assert precision >= 0.7
@@ -70,12 +71,13 @@ def test_precision_and_recall_against_the_gold_set(gold, measured):
 
 
 def test_the_rules_link_few_targets_per_task(measured):
-    _, _, links = measured
-    assert len(links) / links["task_no"].max() <= 2.5
+    _, _, links, count = measured
+    assert len(links) / count <= 2.5
+    assert links["task_id"].nunique() / count >= 0.5
 
 
 def test_a_task_serving_no_five_year_target_gets_no_five_year_link(gold, measured):
-    links, _, _ = measured
+    links, *_ = measured
     none = set(gold.loc[gold["indicator_id"] == "", "task_id"])
     wrong = set(links["task_id"]) & none
     assert len(wrong) <= len(none) // 5, sorted(wrong)
