@@ -1,11 +1,14 @@
-"""Tasks ↔ targets: links by what a task says, each with its words; unlinked tasks listed."""
+"""Tasks ↔ targets: links by what a task says, each with its words; unlinked tasks listed;
+a reviewer's overrides honoured. Precision against the hand-judged gold set:
+test_task_links_gold.py."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from monitor.task_links import link_tasks, unlinked_tasks
+from monitor.task_link_review import apply_overrides, read_overrides
+from monitor.task_links import core, link_tasks, unlinked_tasks
 from web.monitor_data import task_links
 
 R_AND_D_TASKS = {16, 19, 20, 97}
@@ -18,17 +21,28 @@ def linked(app):
     return next(iter(found.values()))
 
 
-def test_most_tasks_serve_a_target(linked):
+def test_more_than_half_of_the_tasks_serve_a_target(linked):
+    # A precise linker leaves talent-service, ecology and reform tasks that name no
+    # indicator unlinked (the gold set judges 20 of its 53 tasks to serve no 十四五
+    # target): more than half are linked, not the 94 of 98 of the old term matcher.
     share = linked.links["task_id"].nunique() / len(linked.tasks)
     assert len(linked.tasks) == 98
-    assert share >= 0.8
+    assert share >= 0.55
+
+
+def test_a_task_links_to_few_targets(linked):
+    per_task = len(linked.links) / len(linked.tasks)
+    per_indicator = len(linked.links.drop_duplicates(["task_id", "indicator_id"]))
+    assert per_task <= 2.5
+    assert per_indicator / len(linked.tasks) <= 1.5
+    assert linked.links.groupby("task_id")["indicator_id"].nunique().max() <= 4
 
 
 def test_the_r_and_d_tasks_serve_the_r_and_d_target(linked):
     rd = linked.links[linked.links["indicator_id"] == "rd_intensity"]
     assert R_AND_D_TASKS <= set(rd["task_no"])
-    words = {w for ws in rd.loc[rd["task_no"].isin(R_AND_D_TASKS), "words"] for w in ws}
-    assert "研发" in words  # each link says why
+    for words in rd.loc[rd["task_no"].isin(R_AND_D_TASKS), "words"]:
+        assert any("研发" in w for w in words)  # each link says why
 
 
 def test_every_link_names_words_the_task_states(linked):
@@ -36,7 +50,8 @@ def test_every_link_names_words_the_task_states(linked):
     for row in linked.links.itertuples():
         assert row.words
         for word in row.words:
-            assert word == "任务表标注" or word in text[row.task_id].upper()
+            plain = text[row.task_id].upper().replace("“", "").replace("”", "")
+            assert word == "任务表标注" or word.startswith("审核确认") or word in plain
 
 
 def test_unlinked_tasks_are_listed_with_a_reason(linked):
@@ -76,9 +91,56 @@ def test_a_task_links_to_the_target_whose_term_it_states_and_says_which():
     assert links.iloc[0]["words"] == ("枢纽港",)
 
 
-def test_a_task_stating_the_figure_links_by_the_figure():
-    links = link_tasks(_tasks("年内建成5家。"), _targets("parks"), INDICATORS)
-    assert links.iloc[0]["words"] == ("5家",)
+def test_a_task_stating_the_figure_links_by_the_figure_and_a_term():
+    links = link_tasks(_tasks("年内建成物流园区5家。"), _targets("parks"), INDICATORS)
+    assert links.iloc[0]["words"] == ("物流园区", "5家")
+
+
+def test_a_figure_alone_or_inside_a_larger_number_links_nothing():
+    assert link_tasks(_tasks("年内建成5家。"), _targets("parks"), INDICATORS).empty
+    links = link_tasks(_tasks("物流园区15家。"), _targets("parks"), INDICATORS)
+    assert "5家" not in links.iloc[0]["words"]
+
+
+def test_cores_drop_the_words_of_the_measure():
+    assert core("全社会研发投入占地区生产总值比重") == "研发投入"
+    assert core("高新技术企业数") == "高新技术企业"
+    assert core("每万从业人员中研发人员数") == "研发人员"
+    assert core("年内新建新型研发机构数（累计）") == "新建新型研发机构"
+
+
+SHARED = _indicators([
+    ("zone_share", "枢纽经济税收占比", ""),
+    ("zone_firms", "枢纽经济企业数", ""),
+    ("zone_staff", "枢纽港从业人员", ""),
+    ("zone_pay", "枢纽港从业人员工资", ""),
+]).assign(measure=["ratio", "stock", "stock", "annual_flow"])
+
+
+def _linked(text, *indicator_ids, indicators=SHARED):
+    links = link_tasks(_tasks(text), _targets(*indicator_ids), indicators)
+    return dict(zip(links["indicator_id"], links["words"]))
+
+
+def test_a_term_running_into_another_word_names_that_word():
+    # “枢纽经济” begins 枢纽经济税收 (a share) and 枢纽经济企业; in “枢纽经济农业” it
+    # qualifies 农业, which no indicator puts after it.
+    assert _linked("发展枢纽经济农业。", "zone_share", "zone_firms") == {}
+    assert set(_linked("发展枢纽经济。", "zone_share", "zone_firms")) == {
+        "zone_share", "zone_firms"}
+
+
+def test_a_term_inside_the_whole_name_of_a_count_does_not_name_a_share():
+    assert _linked("培育枢纽经济企业。", "zone_share", "zone_firms") == {
+        "zone_firms": ("枢纽经济企业",)}
+
+
+def test_a_task_serves_at_most_three_indicators():
+    indicators = _indicators([(f"i{n}", f"{word}数", "") for n, word in enumerate(
+        ("甲乙丙丁", "戊己庚辛", "子丑寅卯", "辰巳午未"))]).assign(measure="stock")
+    found = _linked("甲乙丙丁、戊己庚辛、子丑寅卯、辰巳午未。", "i0", "i1", "i2", "i3",
+                    indicators=indicators)
+    assert len(found) == 3
 
 
 def test_a_task_of_another_region_does_not_link():
@@ -102,3 +164,66 @@ def test_task_plan_lists_unlinked_tasks(client, linked):
     page = client.get(f"/plans/{linked.plan.id}/tasks").get_data(as_text=True)
     assert f"未对应到目标的任务（{len(linked.unlinked)} 项）" in page
     assert "（依据：" in page
+
+
+def test_a_reviewer_removes_and_confirms_links(tmp_path):
+    path = tmp_path / "overrides.csv"
+    path.write_text("task_id,target_id,decision,reviewer_note\n"
+                    "t0,g-hub,remove,只是提到\nt1,g-parks,confirm,园区配套\n"
+                    "t9,g-hub,confirm,另一规划的任务\n", encoding="utf-8")
+    tasks = _tasks("完善枢纽港集疏运体系。", "推进全市绿化提升。")
+    targets = _targets("hub", "parks")
+    links = link_tasks(tasks, targets, INDICATORS, read_overrides(path))
+    assert list(zip(links["task_id"], links["target_id"], links["words"])) == [
+        ("t1", "g-parks", ("审核确认：园区配套",))]
+
+
+def test_a_confirmed_link_the_rules_found_keeps_its_words():
+    tasks, targets = _tasks("完善枢纽港集疏运体系。"), _targets("hub")
+    links = link_tasks(tasks, targets, INDICATORS)
+    decided = pd.DataFrame({"task_id": ["t0"], "target_id": ["g-hub"],
+                            "decision": ["confirm"], "reviewer_note": [""]})
+    kept = apply_overrides(links, decided, tasks, targets)
+    assert kept.iloc[0]["words"] == ("枢纽港", "审核确认")
+
+
+def test_an_unknown_decision_is_refused_with_its_row(tmp_path):
+    path = tmp_path / "overrides.csv"
+    path.write_text("task_id,target_id,decision\nt0,g-hub,keep\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="第 2 行.*keep"):
+        read_overrides(path)
+
+
+def test_an_absent_override_file_decides_nothing(tmp_path):
+    assert read_overrides(tmp_path / "none.csv").empty
+
+
+def test_the_shipped_overrides_name_real_tasks_and_targets(linked, app):
+    from web.monitor_data import monitor_data
+    from web.services import services
+
+    with app.test_request_context():
+        rows = monitor_data().rows
+        path = services().settings.data_dir / "kb" / "task_link_overrides.csv"
+    decided = read_overrides(path)
+    assert set(decided["task_id"]) <= set(linked.tasks["id"])
+    assert set(decided["target_id"]) <= {i for ids in rows["ids"] for i in ids}
+    removed = decided[decided["decision"] == "remove"]
+    pairs = set(zip(linked.links["task_id"], linked.links["target_id"]))
+    assert not pairs & set(zip(removed["task_id"], removed["target_id"]))
+
+
+def test_a_term_after_a_level_the_target_does_not_count_names_another_thing():
+    indicators = _indicators([("hubs", "枢纽港数", ""), ("staff", "枢纽港从业人员", "")]).assign(
+        measure="stock", scope=["省级以上", "全域"])
+    assert _linked("建设市级枢纽港。", "hubs", indicators=indicators) == {}
+    assert _linked("建设省级枢纽港。", "hubs", indicators=indicators) == {"hubs": ("枢纽港",)}
+
+
+def test_an_unlinked_task_naming_an_indicator_without_a_target_here_says_so():
+    tasks = _tasks("完善枢纽港集疏运体系。")
+    targets = _targets("parks")
+    links = link_tasks(tasks, targets, INDICATORS)
+    found = unlinked_tasks(tasks, links, INDICATORS, targets)
+    assert links.empty and "枢纽港" in found.iloc[0]["reason"]
+    assert "在本地区没有目标" in found.iloc[0]["reason"]

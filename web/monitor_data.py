@@ -16,11 +16,13 @@ from layers.plans_registry import plan_registry, region_order
 from layers.targets import read_indicators
 from layers.tasks import task_plans
 from monitor.table import target_rows
+from monitor.task_link_review import read_overrides
 from monitor.task_links import link_tasks, tasks_of_targets, unlinked_tasks
 from monitor.tasks import task_rows
 from web.services import services
 
 EXTENSION = "innomap.monitor"
+OVERRIDES = "kb/task_link_overrides.csv"  # a reviewer's decisions on task links
 BOUNDARY_LAYERS = ("boundaries-province", "boundaries-city", "boundaries-county")
 
 
@@ -60,13 +62,15 @@ def task_links() -> dict[str, PlanTaskLinks]:
     data = monitor_data()
     if data.links is None:
         catalog, out = services().catalog, {}
+        overrides = read_overrides(services().settings.data_dir / OVERRIDES)
         for plan in task_plans(None, data.registry):
             tasks = task_rows(catalog.frame(plan.tasks_collection))
-            links = link_tasks(tasks, data.rows, data.indicators)
+            links = link_tasks(tasks, data.rows, data.indicators, overrides)
             linked = links.groupby("task_id")["target_id"].agg(list).to_dict()
             tasks = tasks.assign(target_ids=[linked.get(i, []) for i in tasks["id"]])
             out[plan.id] = PlanTaskLinks(plan, tasks, links,
-                                         unlinked_tasks(tasks, links, data.indicators))
+                                         unlinked_tasks(tasks, links, data.indicators,
+                                                        data.rows))
         data.links = out
     return data.links
 
