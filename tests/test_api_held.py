@@ -15,7 +15,7 @@ from geo.feature_rows import PointRows
 from geo.point_index import PointIndex
 from store import open_store
 from tests.test_stored_layers import seeded_carriers
-from web import admin, create_app
+from web import create_app, follow
 from web.api_store import collection_features
 
 ITEMS = "/api/collections/imported-carriers/items"
@@ -148,7 +148,7 @@ def test_too_many_or_too_large_or_numeric_ids_are_not_held(monkeypatch):
 def test_a_new_import_replaces_what_was_held(tmp_path, rows, monkeypatch):
     """Held features follow the catalog's generation, as the response cache does: an
     import by another process is seen at the next poll of the store."""
-    monkeypatch.setattr(admin, "POLL_SECONDS", 0)
+    monkeypatch.setattr(follow, "POLL_SECONDS", 0)
     path = tmp_path / "innomap.gpkg"
     store = open_store(path)
     store.add_import("carriers", rows.iloc[:300], user="tests", filename="a.csv", sha256="a")

@@ -15,8 +15,8 @@ POLL_SECONDS = 1.0
 class Throttle:
     """Says when a poll is due: at most once per ``seconds`` of the monotonic clock."""
 
-    def __init__(self, seconds: float = POLL_SECONDS, last: float | None = None):
-        self.seconds = seconds
+    def __init__(self, seconds: float | None = None, last: float | None = None):
+        self.seconds = POLL_SECONDS if seconds is None else seconds  # read when made
         self.last = float("-inf") if last is None else last
 
     def due(self) -> bool:
