@@ -184,8 +184,8 @@ class Geocoder:
         # to right, non-overlapping; nothing when there are no names at all.
         self._matches = self._automaton.iter_long \
             if self._automaton.kind == ahocorasick.AHOCORASICK else lambda q: ()
-        self._towns = frozenset(c for c, unit in self._admin.items()
-                                if c[4:] != "00" and unit.name.endswith("市"))
+        self._county_cities = frozenset(c for c, unit in self._admin.items()
+                                        if c[4:] != "00" and unit.name.endswith("市"))
 
     # -- building the gazetteer -------------------------------------------------
 
@@ -274,9 +274,9 @@ class Geocoder:
         The counties ``word`` names in full that share a prefecture with a
         county-level city (…市) of ``state``.
         """
-        if self._towns.isdisjoint(state):
+        if self._county_cities.isdisjoint(state):
             return set()
-        cities = [s for s in state if s in self._towns]
+        cities = [s for s in state if s in self._county_cities]
         return {c for c in codes if c[4:] != "00" and self._admin[c].name == word
                 and any(s != c and s[:4] == c[:4] for s in cities)}
 
