@@ -28,9 +28,11 @@ All geometry is WGS84 (EPSG:4326).
 
 from __future__ import annotations
 
+import gc
 import re
 import unicodedata
 from collections.abc import Iterable
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -39,6 +41,8 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 import shapely.geometry
+
+from geo.name_index import name_automaton, outermost, related, touches
 
 STATUSES = ("matched", "ambiguous", "unmatched")
 # Answers kept for texts repeated close together (a column of a batch); more would
@@ -110,11 +114,6 @@ class GeocodeResult(NamedTuple):
                 "candidates": [c.as_dict() for c in self.candidates]}
 
 
-# A known name found in the normalized text: (start, end, entry), the entry being
-# (length, admin ids, the outermost of them, entity ids, generic type).
-_Hit = tuple[int, int, tuple]
-
-
 def normalize(text: str) -> str:
     """NFKC (full-width → half-width), whitespace removed."""
     return "".join(unicodedata.normalize("NFKC", str(text)).split())
@@ -133,77 +132,10 @@ def _latin_key(text: str) -> str | None:
     return "".join(words) or None
 
 
-def name_automaton(names: dict[str, tuple[list[str], list[str]]],
-                   generic: dict[str, str]) -> tuple[ahocorasick.Automaton, list[tuple]]:
-    """An Aho–Corasick automaton over every name, and what each name means.
-
-    A match's value is an index into the list of entries (length, admin ids, the
-    outermost of them, entity ids, generic type), so a scan needs no further
-    lookup. ``iter_long`` yields the longest name at the leftmost position, left
-    to right, without overlaps: the same matches as :func:`trie_pattern`.
-    """
-    automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-    entries = []
-    for word in sorted({*names, *generic} - {""}):
-        admin, entity = names.get(word, ((), ()))
-        codes = frozenset(admin)
-        automaton.add_word(word, len(entries))
-        entries.append((len(word), codes, frozenset(_outermost(codes)), tuple(entity),
-                        None if entity else generic.get(word)))
-    automaton.make_automaton()
-    return automaton, entries
-
-
-def trie_pattern(words: Iterable[str]) -> re.Pattern:
-    """A regex matching the longest of ``words`` at the leftmost position.
-
-    The words are folded into a character trie written as nested groups, so
-    the regex engine walks the trie in C instead of trying every word; a
-    greedy optional group after a complete word prefers the longer word.
-    """
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-    return re.compile(_trie_regex(trie) or "(?!)")
-
-
-def _trie_regex(node: dict) -> str:
-    branches = [re.escape(char) + _trie_regex(child)
-                for char, child in sorted(node.items()) if char]
-    if not branches:
-        return ""
-    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-    return f"(?:{body})?" if "" in node else body
-
-
 def _pinyin(name: str) -> str:
     from pypinyin import lazy_pinyin
 
     return "".join(lazy_pinyin(name)).lower().replace("ü", "v")
-
-
-def _only(codes: frozenset[str]) -> str:
-    """The one code of a one-element set."""
-    for code in codes:
-        return code
-    raise ValueError("empty set of codes")
-
-
-def _prefix(code: str) -> str:
-    """The code prefix every unit inside ``code`` shares (320000 -> 32, 320700 -> 3207)."""
-    return code[:2] if code[2:] == "0000" else code[:4] if code[4:] == "00" else code
-
-
-def _within(inner: str, outer: str) -> bool:
-    """True when adcode ``inner`` is ``outer`` or lies inside it (by code prefix)."""
-    return inner.startswith(_prefix(outer))
-
-
-def _related(a: str, b: str) -> bool:
-    return _within(a, b) or _within(b, a)
 
 
 class Geocoder:
@@ -238,16 +170,22 @@ class Geocoder:
         self._entities: dict[str, Candidate] = {}
         self._by_type: dict[str, list[str]] = {}
         self._cache: dict[str, GeocodeResult] = {}
-        self._scored: dict[tuple[str, str, float], Candidate] = {}
         self._add_admin(boundaries)
         if entities is not None and len(entities):
             _require(entities, "entities", ("id", "name", "type", "precision",
                                             "city_adcode", "county_adcode"))
             self._add_entities(entities)
-        self._automaton, self._entries = name_automaton(self._names, GENERIC_TERMS)
         self._ancestors = {c: frozenset(a for a in (c[:2] + "0000", c[:4] + "00")
                                         if a != c and a in self._admin)
                            for c in self._admin}
+        self._automaton, self._entries = name_automaton(self._names, GENERIC_TERMS,
+                                                        self._ancestors)
+        # (end index, entry index) of the longest known name at each position, left
+        # to right, non-overlapping; nothing when there are no names at all.
+        self._matches = self._automaton.iter_long \
+            if self._automaton.kind == ahocorasick.AHOCORASICK else lambda q: ()
+        self._county_cities = frozenset(c for c, unit in self._admin.items()
+                                        if c[4:] != "00" and unit.name.endswith("市"))
 
     # -- building the gazetteer -------------------------------------------------
 
@@ -293,46 +231,42 @@ class Geocoder:
 
     # -- scanning -----------------------------------------------------------------
 
-    def _scan(self, q: str) -> list[_Hit]:
-        """Longest known name at each position, left to right, non-overlapping."""
-        if self._automaton.kind != ahocorasick.AHOCORASICK:
-            return []  # no names at all
-        entries = self._entries
-        return [(end + 1 - entries[i][0], end + 1, entries[i])
-                for end, i in self._automaton.iter_long(q)]
-
-    def _admin_context(self, q: str, hits: list[_Hit]) -> tuple[set[str] | None, int, bool]:
-        """Units consistent with every accepted admin name, characters explained, and
-        whether a name of an entity or a generic word was found."""
+    def _read(self, q: str) -> tuple[set[str] | None, int, tuple | None, tuple | None]:
+        """One pass over the names found in ``q``: the units consistent with every
+        accepted admin name, the characters they explain, the longest entity name
+        (length, ids) and the last generic word (length, type)."""
         state: frozenset[str] | set[str] | None = None
         covered = last = 0
-        named = False
-        for start, end, (_length, codes, outer, entity, generic) in hits:
-            if entity or generic:
-                named = True
+        entity = generic = None
+        entries, ancestors = self._entries, self._ancestors
+        for end, index in self._matches(q):
+            length, codes, outer, ids, kind, single = entries[index]
+            if ids:
+                if entity is None or length > entity[0]:
+                    entity = (length, ids)
+            elif kind:
+                generic = (length, kind)
             if not codes:
                 continue
-            if state is not None:
-                ancestors = self._ancestors
-                if len(codes) == 1:  # most names name one unit
-                    deeper = codes if not ancestors[_only(codes)].isdisjoint(state) \
-                        else None
-                else:
-                    deeper = {c for c in codes if not ancestors[c].isdisjoint(state)}
+            end += 1
+            if state is None:
+                state = outer
+            elif single is not None and not single.isdisjoint(state):
+                state = codes  # most names name one unit, inside the context
+            else:
+                deeper = set() if single is not None else \
+                    {c for c in codes if not ancestors[c].isdisjoint(state)}
                 if deeper:
-                    state = _outermost(deeper) if len(deeper) > 1 else deeper
-                elif not any(s in codes or not ancestors[s].isdisjoint(codes)
-                             for s in state):
-                    siblings = self._siblings(q[start:end], codes, state) \
-                        if start == last else None
+                    state = outermost(deeper) if len(deeper) > 1 else deeper
+                elif not touches(state, codes, ancestors):
+                    siblings = self._siblings(q[end - length:end], codes, state) \
+                        if end - length == last else None
                     if not siblings:
                         continue  # a street or place word that happens to be a unit name
                     state = siblings  # 和田市于田县: the first name meant its prefecture
-            else:
-                state = outer
-            covered += end - start
+            covered += length
             last = end
-        return state, covered, named
+        return state, covered, entity, generic
 
     def _siblings(self, word: str, codes, state) -> set[str]:
         """和田市于田县: a county-level city read as the prefecture it is named for.
@@ -340,7 +274,9 @@ class Geocoder:
         The counties ``word`` names in full that share a prefecture with a
         county-level city (…市) of ``state``.
         """
-        cities = [s for s in state if s[4:] != "00" and self._admin[s].name.endswith("市")]
+        if self._county_cities.isdisjoint(state):
+            return set()
+        cities = [s for s in state if s in self._county_cities]
         return {c for c in codes if c[4:] != "00" and self._admin[c].name == word
                 and any(s != c and s[:4] == c[:4] for s in cities)}
 
@@ -360,7 +296,7 @@ class Geocoder:
             ``matched`` with ``best``; ``ambiguous`` with every equally good
             candidate and ``best=None``; or ``unmatched``.
         """
-        query = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
+        query = _query(text)
         if query in self._cache:
             return self._cache[query]
         result = self._resolve(query)
@@ -369,68 +305,106 @@ class Geocoder:
         self._cache[query] = result
         return result
 
+    def geocode_many(self, texts: Iterable) -> list[GeocodeResult]:
+        """Resolve a column of names or addresses: one result per text, in order.
+
+        The same as ``[geocode(t) for t in texts]``; a text repeated in the column
+        (addresses repeat in real lists) is resolved once for the whole batch, and
+        the cyclic garbage collector waits until the batch is done (see
+        :func:`_collector_paused`).
+        """
+        answers: dict[str, GeocodeResult] = {}
+        out = []
+        resolve = self._resolve
+        with _collector_paused():
+            for text in texts:
+                query = text if type(text) is str else _query(text)
+                result = answers.get(query)
+                if result is None:
+                    result = answers[query] = resolve(query)
+                out.append(result)
+        return out
+
     def _resolve(self, query: str) -> GeocodeResult:
         q = normalize(query)
         if not q:
             return GeocodeResult(query, "unmatched", None, ())
         key = _latin_key(query) if q.isascii() else None
         if key is not None:
-            codes = _outermost(set(self._pinyin.get(key, [])))
-            return _result(query, [self._score(self._admin[c], 1.0) for c in sorted(codes)])
-        hits = self._scan(q)
-        state, covered, named = self._admin_context(q, hits)
-        if named:
-            entity, generic_only = self._entity_candidates(hits, state, covered, len(q))
-            if entity:
-                return _result(query, entity, force_ambiguous=generic_only and state is None)
+            codes = outermost(set(self._pinyin.get(key, [])))
+            return _result(query, [_scored(self._admin[c], 1.0) for c in sorted(codes)])
+        state, covered, entity, generic = self._read(q)
+        if entity or generic:
+            found, generic_only = self._entity_candidates(entity, generic, state, covered,
+                                                          len(q))
+            if found:
+                return _result(query, found, force_ambiguous=generic_only and state is None)
         if state:
             score = round(covered / len(q), 3)
             if len(state) == 1:
                 (code,) = state
-                best = self._score(self._admin[code], score)
+                best = _scored(self._admin[code], score)
                 return _answer(query, "matched", best, (best,))
-            return _result(query, [self._score(self._admin[c], score) for c in sorted(state)])
+            return _result(query, [_scored(self._admin[c], score) for c in sorted(state)])
         return _answer(query, "unmatched", None, ())
 
-    def _entity_candidates(self, hits, state, covered, length) -> tuple[list[Candidate], bool]:
-        """Entity candidates, and whether they come from a generic word only."""
-        best = generic = None
-        for _start, _end, (size, _codes, _outer, entity, kind) in hits:
-            if entity and (best is None or size > best[0]):
-                best = (size, entity)
-            elif kind:
-                generic = (size, kind)
-        if best is not None:
-            size, entity = best
-            ids = [e for e in entity if self._fits(e, state)]
+    def _entity_candidates(self, entity, generic, state, covered,
+                           length) -> tuple[list[Candidate], bool]:
+        """Entity candidates, and whether they come from a generic word only.
+
+        ``entity`` is the longest entity name found (its length, ids), ``generic`` the
+        last generic word (its length, type); either may be None.
+        """
+        if entity is not None:
+            size, ids = entity
+            ids = [e for e in ids if self._fits(e, state)]
             score = round(min(1.0, (covered + size) / length), 3)
-            return [self._score(self._entities[e], score) for e in ids], False
+            return [_scored(self._entities[e], score) for e in ids], False
         if generic is not None:
             size, kind = generic
             ids = [e for e in self._by_type.get(kind, []) if self._fits(e, state)]
             # A generic word explains the text less well than a proper name.
             score = round(0.8 * min(1.0, (covered + size) / length), 3)
-            return [self._score(self._entities[e], score) for e in ids], True
+            return [_scored(self._entities[e], score) for e in ids], True
         return [], False
-
-    def _score(self, candidate: Candidate, score: float) -> Candidate:
-        """``candidate`` with ``score``; built once per (kind, id, score) and reused."""
-        key = (candidate.kind, candidate.id, score)
-        scored = self._scored.get(key)
-        if scored is None:
-            scored = self._scored[key] = candidate._replace(score=score)
-        return scored
 
     def _fits(self, entity_id: str, state: set[str] | None) -> bool:
         if state is None:
             return True
         code = self._entities[entity_id].adcode
-        return code is not None and any(_related(code, s) for s in state)
+        return code is not None and any(related(code, s) for s in state)
 
 
-def _outermost(codes: set[str]) -> set[str]:
-    """Drop codes inside another code of the set: bare 淮安 is the city, not 淮安区."""
-    return {c for c in codes if not any(o != c and _within(c, o) for o in codes)}
+@contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector for a block, restoring its state after.
+
+    A batch allocates a few tuples and sets per text and keeps the results; the
+    collector, triggered by the count of allocations, would otherwise walk every
+    live object of the process (boundaries, gazetteer, the batch so far) again and
+    again: measured, about 40 % of a batch's CPU time. Nothing a batch builds
+    refers to itself, so reference counting frees all of it; only collections of
+    other threads' cycles are postponed to the end of the batch.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _scored(candidate: Candidate, score: float) -> Candidate:
+    """``candidate`` with ``score`` (built without ``_replace``'s keyword handling)."""
+    if score == candidate.score:
+        return candidate
+    return tuple.__new__(Candidate, (*candidate[:-1], score))
+
+
+def _query(text) -> str:
+    """The text of a cell: None and NaN are the empty text."""
+    return "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
 
 
 def _answer(query: str, status: str, best, candidates: tuple) -> GeocodeResult:

@@ -69,7 +69,7 @@ def geocode_table(frame: pd.DataFrame, column: str, geocoder: Geocoder,
         from tqdm import tqdm
 
         texts = tqdm(texts, desc="geocoding", unit="row", file=sys.stderr)
-    results = [geocoder.geocode(t) for t in texts]
+    results = geocoder.geocode_many(texts)
     out = frame.copy()
     out["gc_status"] = [r.status for r in results]
     for col, attr in (("gc_name", "name"), ("gc_kind", "kind"), ("gc_id", "id"),

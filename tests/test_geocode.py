@@ -202,3 +202,74 @@ def test_results_serialize_to_json(geocoder):
     assert all(c["geometry"]["type"] == "Point" for c in payload["candidates"])
     matched = geocoder.geocode("沭阳").as_dict()
     assert matched["best"]["county_adcode"] == "321322" and matched["best"]["score"] == 1.0
+
+
+@pytest.fixture(scope="module")
+def county_addresses():
+    """One address per county of the country, in the forms people write, with truth."""
+    from geo.boundaries import load_units
+
+    units = load_units(DATA / "boundaries").set_index("adcode", drop=False)
+    counties = units[units["level"] == "county"]
+    texts, truth = [], []
+    for i, county in enumerate(counties.itertuples(index=False)):
+        province = units.loc[county.province_adcode]
+        city = units.loc[county.city_adcode] if county.city_adcode else province
+        street = ["人民路8号", "朝阳东路32号", "新华街1号", "解放东路7号", ""][i % 5]
+        texts.append([f"{province['name']}{city['name']}{county.name}{street}",
+                      f"{city['name']}{county.name}{street}",
+                      f"{city['short_name']}{county.short_name}{street}",
+                      f"{province['short_name']}省{city['short_name']}市{county.name}",
+                      f"{county.name}{street}"][i % 5])
+        truth.append(county.adcode)
+    return texts, truth
+
+
+def test_a_batch_answers_as_each_text_alone(real_geocoder, county_addresses):
+    from geo.geocode import default_geocoder
+
+    texts, _truth = county_addresses
+    column = texts + texts[:50] + ["高新区", "连云港市高新区", "江苏海洋大学", "Suzhou", "鼓楼区",
+                                   "", None, float("nan"), "和田市于田县", "火星"]
+    alone = default_geocoder(DATA)  # a fresh geocoder: no answer kept from the batch
+    batch = real_geocoder.geocode_many(column)
+    assert len(batch) == len(column) > 2800
+    assert batch == [alone.geocode(t) for t in column]
+    assert batch[len(texts)] is batch[0]  # a repeated text is resolved once per batch
+
+
+def test_a_batch_finds_the_county_of_addresses_of_every_county(real_geocoder, county_addresses):
+    texts, truth = county_addresses
+    found = [r.best.county_adcode if r.status == "matched" else None
+             for r in real_geocoder.geocode_many(texts)]
+    right = sum(f == t for f, t in zip(found, truth))
+    wrong = sum(f is not None and f != t for f, t in zip(found, truth))
+    assert right >= 0.99 * len(truth) and wrong <= 0.001 * len(truth)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_batch_leaves_the_garbage_collector_as_it_found_it(geocoder, enabled):
+    import gc
+
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        geocoder.geocode_many(["沭阳", "xyz"])
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
+
+
+def test_the_automaton_finds_what_a_plain_trie_scan_finds(county_addresses):
+    from geo.name_index import name_automaton, trie_pattern
+
+    texts, _truth = county_addresses
+    names = {w: ([str(i)], []) for i, w in enumerate(
+        {t[:k] for t in texts[:400] for k in (2, 3, 4)} | {"人民路", "朝阳", "新华"})}
+    automaton, entries = name_automaton(names, {"高新区": "high_tech_zone"})
+    pattern = trie_pattern([*names, "高新区"])
+    for text in texts + ["连云港高新区人民路朝阳新华"]:
+        plain = [(m.start(), m.group()) for m in pattern.finditer(text)]
+        scanned = [(end + 1 - entries[i][0], text[end + 1 - entries[i][0]:end + 1])
+                   for end, i in automaton.iter_long(text)]
+        assert scanned == plain
