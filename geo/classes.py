@@ -62,6 +62,8 @@ def equal_interval(values, k: int) -> np.ndarray:
     """
     y = np.asarray(values, dtype=float)
     low, high = float(y.min()), float(y.max())
+    if low == high:
+        raise ValueError("equal intervals need at least two distinct values")
     width = (high - low) / k
     bins = np.arange(low + width, high + width, width)[:k]  # a float step may overshoot
     bins[-1] = high

@@ -191,3 +191,5 @@ def test_natural_breaks_of_a_country_of_counties():
 def test_fisher_jenks_refuses_more_classes_than_distinct_values():
     with pytest.raises(ValueError):
         classes.fisher_jenks([1.0, 1.0, 2.0], 3)
+    with pytest.raises(ValueError):
+        classes.equal_interval([4.0, 4.0], 2)
