@@ -12,7 +12,10 @@ with ``WORKERS`` workers, as ``make serve`` does behind nginx. Measured, best of
   alone holds (USS: private pages; the rest is shared with the master and the other
   workers, copy-on-write);
 * the same worker after maps of regions in eight provinces far apart (national
-  boundaries read a province at a time, the last few kept).
+  boundaries read a province at a time, the last few kept). Each map is coloured by
+  its default indicator in natural breaks where it has one; with the repository's
+  data one region of the ten has values, so one map of the ten is classified
+  (enough to import whatever classification imports: ``geo/classes.py``, numpy only).
 
 Baselines are the goals of issue 25 (2 s, 150 MB); the maps' figure is compared with
 the worker before them (what national boundaries and map rendering add).

@@ -11,7 +11,7 @@ The public API is small:
 - :func:`value_table` – one value per region for an indicator, kind and year,
   with the plan citations it rests on;
 - :func:`time_steps` – the years (2020 → 2025) an indicator has values for;
-- :data:`SCHEMES` and :func:`classify` – mapclassify classes with an explicit
+- :data:`SCHEMES` and :func:`classify` – classes (:mod:`geo.classes`) with an explicit
   no-data class (``class_index == -1``, label :data:`NO_DATA_LABEL`);
 - :func:`palette` and :func:`class_colors` – colour-blind-safe ColorBrewer
   colours (sequential for levels, diverging around zero for gaps);
@@ -23,13 +23,12 @@ The public API is small:
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from geo import value_kinds
+from geo import classes, value_kinds
 from geo.numbers import format_number
 from geo.speaking import regional_rows, speaking_rows
 
@@ -98,7 +97,7 @@ class Legend:
 
 def classify(values, scheme: str = "quantiles", k: int = 5,
              breaks=None) -> Classification:
-    """Classify ``values`` with a mapclassify scheme; NaN goes to the no-data class.
+    """Classify ``values`` with a scheme of :mod:`geo.classes`; NaN goes to the no-data class.
 
     Parameters
     ----------
@@ -142,9 +141,9 @@ def classify(values, scheme: str = "quantiles", k: int = 5,
     if not present.any():
         return Classification(scheme, math.nan, (), (), index, (), int(len(y)))
     data = y[present]
-    lower, bins, classes = _classify_present(data, scheme, k, breaks)
-    index[present] = classes
-    counts = tuple(int((classes == i).sum()) for i in range(len(bins)))
+    lower, bins, members = _classify_present(data, scheme, k, breaks)
+    index[present] = members
+    counts = tuple(int((members == i).sum()) for i in range(len(bins)))
     integral = bool(np.all(np.mod(data, 1) == 0))
     labels = _integer_labels(lower, bins) if integral else _labels(lower, bins)
     return Classification(scheme, lower, bins, labels, index, counts, int((~present).sum()))
@@ -173,22 +172,16 @@ def _classify_present(data: np.ndarray, scheme: str, k: int, breaks):
     distinct = np.unique(data)
     if scheme != "user_defined" and (len(distinct) == 1 or k == 1):
         return lower, (float(data.max()),), np.zeros(len(data), dtype=int)
-    import mapclassify  # here, not at start-up: it brings scipy and scikit-learn (~110 MB)
-
-    with warnings.catch_warnings():
-        # mapclassify warns when it lowers k for repeated values, and that numba
-        # is absent (the pure-Python Fisher-Jenks is fast enough for counties).
-        warnings.simplefilter("ignore")
-        if scheme == "user_defined":
-            result = mapclassify.UserDefined(data, bins=[float(b) for b in breaks])
-        elif scheme == "quantiles":
-            result = mapclassify.Quantiles(data, k=min(k, len(distinct)))
-        elif scheme == "natural_breaks":
-            result = mapclassify.FisherJenks(data, k=min(k, len(distinct)))
-        else:
-            result = mapclassify.EqualInterval(data, k=k)
-    bins = tuple(float(b) for b in result.bins)
-    return min(lower, bins[0]), bins, np.asarray(result.yb, dtype=int)
+    if scheme == "user_defined":
+        edges = classes.user_defined(data, [float(b) for b in breaks])
+    elif scheme == "quantiles":
+        edges = classes.quantiles(data, min(k, len(distinct)))
+    elif scheme == "natural_breaks":
+        edges = classes.fisher_jenks(data, min(k, len(distinct)))
+    else:
+        edges = classes.equal_interval(data, k)
+    bins = tuple(float(b) for b in edges)
+    return min(lower, bins[0]), bins, classes.assign(data, edges)
 
 
 def _decimals(lower: float, bins: tuple[float, ...]) -> int:

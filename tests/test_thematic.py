@@ -203,3 +203,39 @@ def test_equal_bounds_read_as_one_number_and_gaps_are_clean():
     gaps = thematic.value_table(frame, "x", "gap")["value"].tolist()
     assert gaps == [0.26, 0.37]
     assert thematic.classify(gaps, "natural_breaks", k=5).labels == ("0.26", "> 0.26 – 0.37")
+
+
+def test_a_map_is_classified_without_scipy_sklearn_or_matplotlib():
+    """A worker that draws a map stays small: the province map of the knowledge base's
+    R&D intensity, in every scheme, classes its cities with numpy alone (issue 25)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = """
+import json, sys
+import web
+from geo import thematic
+classes = []
+classify = thematic.classify
+def recording(*args, **kwargs):
+    result = classify(*args, **kwargs)
+    classes.append(result.k)
+    return result
+thematic.classify = recording
+client = web.create_app().test_client()
+statuses = [client.get("/maps/320000?indicator=rd_intensity&kind=baseline&scheme=" + s).status_code
+            for s in ("quantiles", "natural_breaks", "equal_interval", "user_defined&breaks=1,2")]
+heavy = sorted(m for m in ("matplotlib", "mapclassify", "scipy", "sklearn", "PIL", "numba")
+               if m in sys.modules)
+print(json.dumps({"statuses": statuses, "classes": classes, "heavy": heavy}))
+"""
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    assert found["statuses"] == [200, 200, 200, 200]
+    assert len(found["classes"]) == 4 and min(found["classes"]) >= 2  # really classified
+    assert found["heavy"] == []
