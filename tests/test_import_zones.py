@@ -103,29 +103,18 @@ def test_a_group_of_zones_says_why_it_cannot_be_measured(client):
 def test_a_store_made_before_zones_gains_the_column_and_keeps_its_rows(tmp_path):
     import sqlite3
 
-    import pandas as pd
-
     from store import open_store
 
     path = tmp_path / "old.gpkg"
-    open_store(path).add_import("metrics", pd.DataFrame({
-        "region_adcode": ["321300"], "indicator_id": ["rd_intensity"], "year": [2023],
-        "value": [2.0], "unit": ["%"], "source": ["old.csv 第 2 行"]}),
-        user="t", filename="old.csv", sha256="0")
-    with sqlite3.connect(path) as conn:  # as a store of the release before zones was
-        conn.execute("ALTER TABLE metric_rows DROP COLUMN entity_id")
-    store = open_store(path)
-    store.add_import("metrics", pd.DataFrame({
-        "region_adcode": ["321300"], "indicator_id": ["rd_intensity"], "year": [2023],
-        "value": [2.5], "unit": ["%"], "source": ["zone.csv 第 2 行"],
-        "entity_id": ["sq-agri-hitech"]}), user="t", filename="zone.csv", sha256="1")
-    rows = store.rows("metrics").sort_values("value")
-    # same region, indicator and year: the zone's value does not replace the region's
-    assert rows[["entity_id", "value"]].values.tolist() == [["", 2.0], ["sq-agri-hitech", 2.5]]
+
+    def drop_column():  # as a store of the release before zones was
+        with sqlite3.connect(path) as conn:
+            conn.execute("ALTER TABLE metric_rows DROP COLUMN entity_id")
+
+    _assert_zone_kept_apart_after_upgrade(open_store, str(path), drop_column)
 
 
 def test_postgresql_keeps_zone_and_region_values_apart_and_adds_the_column(postgres_url):  # noqa: F811
-    import pandas as pd
     import psycopg
 
     from store import open_store
@@ -133,16 +122,30 @@ def test_postgresql_keeps_zone_and_region_values_apart_and_adds_the_column(postg
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute("DROP SCHEMA public CASCADE")
         conn.execute("CREATE SCHEMA public")
-    open_store(postgres_url).add_import("metrics", pd.DataFrame({
+
+    def drop_column():  # a store made before zones
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute("ALTER TABLE metric_rows DROP COLUMN entity_id")
+
+    _assert_zone_kept_apart_after_upgrade(open_store, postgres_url, drop_column)
+
+
+def _assert_zone_kept_apart_after_upgrade(open_store, url: str, drop_column) -> None:
+    """A region's value imported into a store without ``entity_id``, the column dropped as
+    an older release had it, then a zone's value of the same region, indicator and year:
+    the store gains the column on opening and keeps both rows."""
+    import pandas as pd
+
+    open_store(url).add_import("metrics", pd.DataFrame({
         "region_adcode": ["321300"], "indicator_id": ["rd_intensity"], "year": [2023],
         "value": [2.0], "unit": ["%"], "source": ["old.csv 第 2 行"]}),
         user="t", filename="old.csv", sha256="0")
-    with psycopg.connect(postgres_url, autocommit=True) as conn:  # a store made before zones
-        conn.execute("ALTER TABLE metric_rows DROP COLUMN entity_id")
-    store = open_store(postgres_url)
+    drop_column()
+    store = open_store(url)
     store.add_import("metrics", pd.DataFrame({
         "region_adcode": ["321300"], "indicator_id": ["rd_intensity"], "year": [2023],
         "value": [2.5], "unit": ["%"], "source": ["zone.csv 第 2 行"],
         "entity_id": ["sq-agri-hitech"]}), user="t", filename="zone.csv", sha256="1")
     rows = store.rows("metrics").sort_values("value")
+    # same region, indicator and year: the zone's value does not replace the region's
     assert rows[["entity_id", "value"]].values.tolist() == [["", 2.0], ["sq-agri-hitech", 2.5]]
