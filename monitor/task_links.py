@@ -446,47 +446,6 @@ def link_tasks(tasks: pd.DataFrame, targets: pd.DataFrame, indicators: pd.DataFr
                              kind="stable").reset_index(drop=True)
 
 
-def unlinked_tasks(tasks: pd.DataFrame, links: pd.DataFrame, indicators: pd.DataFrame,
-                   targets: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The tasks no target is linked to, each with why (``no``, ``id``, ``task``,
-    ``reason``). With ``targets``, the reason tells the words of indicators the task's
-    region has a target of from those of indicators it has none of."""
-    records = tasks.to_dict("records")
-    vocabulary = Vocabulary(indicators, [task_text(t) for t in records])
-    linked = set(links["task_id"])
-    held: dict[str, set] = {}
-    if targets is not None:
-        for adcode, group in targets.groupby("region_adcode"):
-            held[adcode] = set(group["indicator_id"])
-    out = []
-    for task in records:
-        if task["id"] in linked:
-            continue
-        here = held.get(task["region_adcode"]) if targets is not None else None
-        out.append({"no": int(task["no"]), "id": task["id"], "task": task["task"],
-                    "reason": _why_unlinked(vocabulary, task_text(task), here)})
-    return pd.DataFrame(out, columns=["no", "id", "task", "reason"])
-
-
-def _listed(words: Iterable[str]) -> str:
-    return "、".join(sorted(set(words), key=lambda t: (-len(t), t))[:5])
-
-
-def _why_unlinked(vocabulary: Vocabulary, text: str, here: set | None) -> str:
-    found = {i: vocabulary.found(i, text) for i in vocabulary.parts}
-    near = [t for i, ws in found.items() if here is None or i in here for t in ws]
-    if near:
-        return (f"所提指标用语（{_listed(near)}）不及本地区任一目标指标名称的一半，"
-                "或只是修饰别的事物，不足以确指某一目标")
-    elsewhere = [t for ws in found.values() for t in ws]
-    if elsewhere:
-        return f"所提指标用语（{_listed(elsewhere)}）对应的指标在本地区没有目标"
-    common = [t for t in vocabulary.terms - set(vocabulary.weight) if t in text and len(t) > 1]
-    if common:
-        return f"只提及通用词（{_listed(common)}），不足以对应到某一目标"
-    return "未提及本地区任何目标的指标用语或目标值"
-
-
 def tasks_of_targets(links: pd.DataFrame) -> dict[str, list[tuple[int, tuple[str, ...]]]]:
     """Target id → [(task number, words)], in task order."""
     out: dict[str, list] = {}

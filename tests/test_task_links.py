@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from monitor.task_link_review import apply_overrides, read_overrides
-from monitor.task_links import core, link_tasks, unlinked_tasks
+from monitor.task_links import core, link_tasks
+from monitor.task_unlinked import unlinked_tasks
 from web.monitor_data import task_links
 
 R_AND_D_TASKS = {16, 19, 20, 97}
@@ -228,7 +229,7 @@ def test_an_unlinked_task_naming_an_indicator_without_a_target_here_says_so():
     links = link_tasks(tasks, targets, INDICATORS)
     found = unlinked_tasks(tasks, links, INDICATORS, targets)
     assert links.empty and "枢纽港" in found.iloc[0]["reason"]
-    assert "在本地区没有目标" in found.iloc[0]["reason"]
+    assert "在本地区和本规划都没有目标" in found.iloc[0]["reason"]
 
 
 def test_a_task_serves_every_target_of_its_own_plan_wherever_it_is_placed():
@@ -273,3 +274,19 @@ def test_a_goal_row_serves_other_targets_only_in_its_own_unit():
     assert set(link_tasks(goal, targets, indicators)["indicator_id"]) == {"hub_share"}
     work = _tasks(text).assign(kind="key_task")
     assert set(link_tasks(work, targets, indicators)["indicator_id"]) == {"hub_share", "hub"}
+
+
+def test_a_field_word_shared_by_many_indicators_names_none_of_them():
+    # 枢纽港 begins four indicators' names (of 24): a task saying only 枢纽港 serves no
+    # one of them, even where only one has a target, and its reason says so; 枢纽港甲
+    # names one.
+    rows = [(f"i{n}", f"枢纽港{kind}数", "") for n, kind in enumerate("甲乙丙丁")]
+    rows += [(f"f{n}", f"{chr(0x4e00 + 40 * n)}{chr(0x4e01 + 40 * n)}园数", "")
+             for n in range(20)]
+    indicators = _indicators(rows).assign(measure="stock")
+    tasks = _tasks("完善枢纽港。", "建设枢纽港甲。")
+    targets = _targets("i0")
+    links = link_tasks(tasks, targets, indicators)
+    assert list(zip(links["task_id"], links["indicator_id"])) == [("t1", "i0")]
+    reason = unlinked_tasks(tasks, links, indicators, targets).iloc[0]["reason"]
+    assert "领域用语（枢纽港）" in reason

@@ -17,7 +17,8 @@ from layers.targets import read_indicators
 from layers.tasks import task_plans
 from monitor.table import target_rows
 from monitor.task_link_review import read_overrides
-from monitor.task_links import link_tasks, tasks_of_targets, unlinked_tasks
+from monitor.task_links import link_tasks, tasks_of_targets
+from monitor.task_unlinked import unlinked_tasks
 from monitor.tasks import task_rows
 from web.services import services
 from web.task_link_store import stored_decisions
