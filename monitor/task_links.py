@@ -77,6 +77,7 @@ JOINING = frozenset("和及与或等")
 # Levels a task may name before a term, lowest first; an indicator's ``scope`` (省级,
 # 省级以上, 市本级…) admits its own level, and the higher ones when it says 以上.
 LEVELS = ("县级", "市级", "省级", "国家级")
+LEVEL_WORDS = ("国家", "和", "及")  # a level list (“国家和省级”) is no qualifier either
 COMMON_SHARE = 0.2
 FEW = 3  # a term in at most this many tasks or indicators is never common
 LONGEST_TERM = 12
@@ -192,7 +193,7 @@ class Vocabulary:
         free = _free_standing({w for ws in words.values() for w in ws})
         self.terms = {p for p, n in spread.items()
                       if (p in whole or (n >= 2 and p in free))
-                      and p not in POLICY_WORDS and p not in MEASURE_WORDS
+                      and p not in POLICY_WORDS and _qualifier(p)
                       and p[0] not in EDGE_CHARACTERS and p[-1] not in EDGE_CHARACTERS}
         self.joined = frozenset(p for parts in self.parts.values() for p in parts)
         self.starts: dict[str, list[str]] = {}
@@ -321,11 +322,12 @@ def _other_kind(term: str, before: str, names: Iterable[str]) -> bool:
 
 def _qualifier(lead: str) -> str:
     """What a name puts before its thing, without words of how it is counted (新建,
-    累计…): “新建科技服务业集聚区” qualifies 科技服务业集聚区 by nothing."""
+    累计…) or at which level (国家和省级…): “新建科技服务业集聚区” qualifies
+    科技服务业集聚区 by nothing; “新增省级” is no term."""
     changed = True
     while changed:
         changed = False
-        for word in (*MEASURE_WORDS, *EXTENT_LEADS):
+        for word in (*MEASURE_WORDS, *EXTENT_LEADS, *LEVELS, *LEVEL_WORDS):
             if lead.startswith(word):
                 lead, changed = lead[len(word):], True
     return lead

@@ -160,7 +160,7 @@ def test_an_unlinked_task_says_why():
 
 def test_region_page_lists_a_targets_tasks_with_their_words(client):
     page = client.get("/regions/321300").get_data(as_text=True)
-    assert "服务本目标的任务" in page and "依据：全社会" in page
+    assert "服务本目标的任务" in page and "依据：支出、经费" in page
 
 
 def test_task_plan_lists_unlinked_tasks(client, linked):
@@ -290,3 +290,13 @@ def test_a_field_word_shared_by_many_indicators_names_none_of_them():
     assert list(zip(links["task_id"], links["indicator_id"])) == [("t1", "i0")]
     reason = unlinked_tasks(tasks, links, indicators, targets).iloc[0]["reason"]
     assert "领域用语（枢纽港）" in reason
+
+
+def test_words_of_counting_and_level_alone_name_nothing():
+    # 新增省级 is shared by two names and stands on its own, but says only how many are
+    # counted and at which level (国家和省级 only at which levels): it names no port.
+    indicators = _indicators([("hubs", "新增省级枢纽港数", ""), ("parks", "新增省级物流园区数", ""),
+                              ("lists", "国家和省级枢纽港数", "")]).assign(measure="stock")
+    assert _linked("年内新增省级。", "hubs", indicators=indicators) == {}
+    assert _linked("建设国家和省级。", "lists", indicators=indicators) == {}
+    assert set(_linked("新增省级枢纽港。", "hubs", indicators=indicators)) == {"hubs"}
