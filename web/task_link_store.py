@@ -77,11 +77,11 @@ def forget_links(app: Flask) -> None:
     services(app).catalog.generation += 1
 
 
-def decided(app: Flask, seq: int) -> None:
-    """Serve decision ``seq``, recorded by this worker, from the next request on."""
-    state = _state(app)
-    with state.lock:
-        state.seen = max(state.seen, seq)
+def decided(app: Flask) -> None:
+    """Serve a decision recorded by this worker from the next request on. The
+    decision is not marked seen: the next poll drops the links once more, in case a
+    request of this worker was working them out from the decisions before it."""
+    with _state(app).lock:
         forget_links(app)
 
 

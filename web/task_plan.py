@@ -119,8 +119,8 @@ def decide_link(plan_id: str):
         raise InvalidParameter("审核决定应为“确认”或“移除”")
     if not 0 < len(form["reason"]) <= MAX_REASON_CHARS:
         raise InvalidParameter(f"请填写理由（1 至 {MAX_REASON_CHARS} 字）")
-    seq = table.decide(plan.id, form["task_id"], form["target_id"], form["decision"],
-                       form["reason"], g.user)
-    decided(current_app, seq)
+    table.decide(plan.id, form["task_id"], form["target_id"], form["decision"],
+                 form["reason"], g.user)
+    decided(current_app)
     no = int(tasks.loc[tasks["id"] == form["task_id"], "no"].iloc[0])
     return redirect(f"{tasks_url(plan.id)}#task-{no}", code=303)
