@@ -23,7 +23,15 @@ keep a term to what it names in the task:
   (高新技术 inside 高新技术企业, a count, for 高新技术产业产值占比, a share) is part of that
   name, not a term of its own;
 - the target's figure with its unit (“2.2%”, not inside “12.2%”) counts only with a
-  term of the indicator.
+  term of the indicator;
+- a term running into a place (“高新技术产业开发区”) or ending a name under another
+  qualifier (“金融服务平台” for 公共服务平台) names that place or kind;
+- a part of many indicators' names (知识产权, 研发) names a field: a partly named
+  indicator needs a word of at most :data:`FEW` indicators; a goal row (``kind`` goal)
+  serves other targets only in the unit of the target it states.
+
+A task may serve the targets of its region and every target of its own plan
+(:func:`targets_of_task`): an annual plan's tasks serve its own goals.
 
 A task keeps its strong links only: the links its task file states (``target_id``),
 the links whose figure it states, and the best links by coverage (at most
@@ -53,7 +61,7 @@ POLICY_WORDS = frozenset((
     "有效", "全面", "高质量", "专业", "集聚", "新型", "机构", "服务", "市场", "行动"))
 EDGE_CHARACTERS = frozenset("的与和及等占之为以上中了在对年个家项数率量比总值")
 # Words that say how a figure is counted (the measure kind), not what is counted.
-MEASURE_WORDS = frozenset(("新增", "新建", "累计", "引进", "年内", "每年", "年均"))
+MEASURE_WORDS = frozenset(("新增", "新建", "建成", "累计", "引进", "年内", "每年", "年均"))
 # A core's last words that say the measure, longest first; leads that say the extent.
 MEASURE_TAILS = ("年均增速", "增长率", "增速", "强度", "比重", "比例", "占比", "建有率",
                  "贡献率", "拥有量", "成交额", "融资额", "总额", "规模", "数量", "总数", "个数",
@@ -69,10 +77,13 @@ JOINING = frozenset("和及与或等")
 # Levels a task may name before a term, lowest first; an indicator's ``scope`` (省级,
 # 省级以上, 市本级…) admits its own level, and the higher ones when it says 以上.
 LEVELS = ("县级", "市级", "省级", "国家级")
+LEVEL_WORDS = ("国家", "和", "及")  # a level list (“国家和省级”) is no qualifier either
 COMMON_SHARE = 0.2
 FEW = 3  # a term in at most this many tasks or indicators is never common
 LONGEST_TERM = 12
 _RUNS = re.compile(r"[\u4e00-\u9fff]+|[A-Za-z&]{2,}")
+# A place the words before it belong to: a word of up to five characters ending in 区 or 园.
+_PLACE = re.compile(r"[\u4e00-\u9fff]{0,4}?[区园]")
 
 
 def _words(indicators: pd.DataFrame, indicator_id: str) -> list[str]:
@@ -182,7 +193,7 @@ class Vocabulary:
         free = _free_standing({w for ws in words.values() for w in ws})
         self.terms = {p for p, n in spread.items()
                       if (p in whole or (n >= 2 and p in free))
-                      and p not in POLICY_WORDS and p not in MEASURE_WORDS
+                      and p not in POLICY_WORDS and _qualifier(p)
                       and p[0] not in EDGE_CHARACTERS and p[-1] not in EDGE_CHARACTERS}
         self.joined = frozenset(p for parts in self.parts.values() for p in parts)
         self.starts: dict[str, list[str]] = {}
@@ -213,19 +224,30 @@ class Vocabulary:
             start = text.find(term, start + 1)
         return False
 
-    def modifies(self, term: str, rest: str, whole: bool = False) -> bool:
+    def modifies(self, term: str, rest: str, whole: bool = False, own: str = "") -> bool:
         """True when ``term``, followed by ``rest``, qualifies another thing: Chinese puts
         the thing last. A part of a name runs on into a word no indicator puts after it
         (“高新技术” in “高新技术农业”, “科技服务” in “科技服务能力”, “知识产权的…”); a whole
-        name (``whole``) runs on into another indicator's term (“高新技术企业知识产权贯标”).
+        name (``whole``) runs on into another indicator's term (“高新技术企业知识产权贯标”);
+        any term runs on into a place (a word ending in 区 or 园: “高新技术产业开发区”)
+        unless the place is in the words of its own indicator ``own`` (“科技服务业集聚区”).
         A joining word (和, 及, 等) or a stop ends a term."""
         nxt = rest[:1]
         if not nxt or nxt in JOINING or not _RUNS.match(nxt) or nxt.isascii():
             return False
+        place = _PLACE.match(rest)
+        if place and term + place.group() not in self.parts.get(own, ()):
+            return True
         if whole:
             return any(rest.startswith(other) and term + other not in self.joined
                        for other in self.starts.get(nxt, ()))
         return term + nxt not in self.joined
+
+    def specific(self, words: Iterable[str]) -> bool:
+        """True when one of ``words`` is in the names of at most :data:`FEW` indicators: a
+        part of a name shared by many (知识产权, 科技服务业, 研发) names a field, not one
+        of its measures."""
+        return any(self.spread[w] <= FEW for w in words)
 
     def found(self, indicator_id: str, text: str) -> list[str]:
         """The indicator's terms in ``text``, longest first, none inside another."""
@@ -286,6 +308,31 @@ def _other_level(text: str, start: int, levels: tuple[str, ...]) -> bool:
     return any(text.endswith(level, 0, start) for level in LEVELS if level not in levels)
 
 
+def _other_kind(term: str, before: str, names: Iterable[str]) -> bool:
+    """True when ``term`` is only the end of a name (the thing, 服务平台 of 公共服务平台)
+    and ``before`` puts another qualifier right before it than the name does
+    (“知识产权服务平台”, “金融综合服务平台”): another kind of that thing."""
+    last = before[-1:]
+    if not last or not _RUNS.match(last) or last.isascii() or last in JOINING:
+        return False
+    ends = [n for n in names if n.endswith(term) and _qualifier(n[:-len(term)])]
+    return bool(ends) and term not in names and all(
+        n[-len(term) - 1] != last for n in ends)
+
+
+def _qualifier(lead: str) -> str:
+    """What a name puts before its thing, without words of how it is counted (新建,
+    累计…) or at which level (国家和省级…): “新建科技服务业集聚区” qualifies
+    科技服务业集聚区 by nothing; “新增省级” is no term."""
+    changed = True
+    while changed:
+        changed = False
+        for word in (*MEASURE_WORDS, *EXTENT_LEADS, *LEVELS, *LEVEL_WORDS):
+            if lead.startswith(word):
+                lead, changed = lead[len(word):], True
+    return lead
+
+
 def named_terms(vocabulary: Vocabulary, text: str, indicator_ids: Iterable[str]) -> dict:
     """Indicator id → the terms ``text`` names it by, without a term met only inside the
     full core of an indicator of another measure kind (see the module's rules)."""
@@ -301,7 +348,8 @@ def named_terms(vocabulary: Vocabulary, text: str, indicator_ids: Iterable[str])
         levels = admitted_levels(vocabulary.scope.get(i, ""))
         out[i] = [t for t in terms if any(
             not any(a <= s and e <= b for a, b in inside) and not _other_level(text, s, levels)
-            and not vocabulary.modifies(t, text[e:], t in whole)
+            and not vocabulary.modifies(t, text[e:], t in whole, i)
+            and not _other_kind(t, text[:s], whole)
             for s, e in _spans(t, text))]
     return out
 
@@ -314,6 +362,7 @@ def _candidates(task, targets: list[dict], vocabulary: Vocabulary) -> list[tuple
     for target in targets:
         by_indicator.setdefault(target["indicator_id"], []).append(target)
     terms = named_terms(vocabulary, text, by_indicator)
+    units = _stated_units(task, targets)
     out = []
     for indicator_id, group in by_indicator.items():
         words = terms[indicator_id]
@@ -325,10 +374,21 @@ def _candidates(task, targets: list[dict], vocabulary: Vocabulary) -> list[tuple
                 extra = [*extra, "任务表标注"]
             sure = sure or bool(extra)
             rows.append((target["ids"][0], (*words, *extra), bool(extra)))
-        if sure or share >= MIN_COVERAGE:
+        if sure or (share >= MIN_COVERAGE and (share >= 1 or vocabulary.specific(words))
+                    and (units is None or any(t.get("unit") in units for t in group))):
             out.append((share, sure, indicator_id, rows, tuple(words),
                         vocabulary.measure.get(indicator_id, "")))
     return out
+
+
+def _stated_units(task, targets: list[dict]) -> set | None:
+    """The units of the targets a goal row (``kind`` goal) states: a goal row states one
+    figure, so the other targets it serves count in the same unit (“建有率92%” serves no
+    count of firms). None for any other task: its links may count anything."""
+    if task.get("kind") != "goal" or not task.get("target_ids"):
+        return None
+    stated = set(task["target_ids"])
+    return {t.get("unit") for t in targets if stated & set(t["ids"])} or None
 
 
 def _dominated(candidate: tuple, others: list[tuple]) -> bool:
@@ -352,23 +412,33 @@ def _strong(candidates: list[tuple]) -> list[tuple]:
     return sure + named[:max(MOST_LINKS - len(sure), 0)]
 
 
+def targets_of_task(task, targets: pd.DataFrame) -> list[dict]:
+    """The targets a task may serve: those of its region (the period plan's and any
+    other plan's there) and every target of its own plan, wherever the plan places it
+    (a task placed in a county still serves its city plan's goals)."""
+    mine = targets["region_adcode"] == task.get("region_adcode")
+    if task.get("plan_id") and "plan_id" in targets.columns:
+        mine |= targets["plan_id"] == task["plan_id"]
+    return targets[mine].to_dict("records")
+
+
 def link_tasks(tasks: pd.DataFrame, targets: pd.DataFrame, indicators: pd.DataFrame,
                overrides: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per (task, target) link: ``LINK_COLUMNS``, strongest first per task.
 
     ``tasks`` are ``monitor.tasks.task_rows``; ``targets`` are
     ``monitor.table.target_rows`` (each links by its first id); ``indicators`` is
-    indexed by id. A task links only to targets of its own region; ``score`` is the
+    indexed by id. A task links only to targets of its own region or its own plan
+    (:func:`targets_of_task`); ``score`` is the
     share of the indicator's core the task names. ``overrides``
     (``monitor.task_link_review.read_overrides``) confirm or remove links.
     """
     records = tasks.to_dict("records")
     vocabulary = Vocabulary(indicators, [task_text(t) for t in records])
-    by_region = {a: group.to_dict("records") for a, group in targets.groupby("region_adcode")}
     out = []
     for task in records:
         for share, _, indicator_id, rows, *_ in _strong(
-                _candidates(task, by_region.get(task["region_adcode"], []), vocabulary)):
+                _candidates(task, targets_of_task(task, targets), vocabulary)):
             out.extend((task["id"], int(task["no"]), target_id, indicator_id, words,
                         round(share, 2)) for target_id, words, _ in rows if words)
     frame = pd.DataFrame(out, columns=list(LINK_COLUMNS))
@@ -376,47 +446,6 @@ def link_tasks(tasks: pd.DataFrame, targets: pd.DataFrame, indicators: pd.DataFr
         frame = apply_overrides(frame, overrides, tasks, targets)
     return frame.sort_values(["task_no", "score"], ascending=[True, False],
                              kind="stable").reset_index(drop=True)
-
-
-def unlinked_tasks(tasks: pd.DataFrame, links: pd.DataFrame, indicators: pd.DataFrame,
-                   targets: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The tasks no target is linked to, each with why (``no``, ``id``, ``task``,
-    ``reason``). With ``targets``, the reason tells the words of indicators the task's
-    region has a target of from those of indicators it has none of."""
-    records = tasks.to_dict("records")
-    vocabulary = Vocabulary(indicators, [task_text(t) for t in records])
-    linked = set(links["task_id"])
-    held: dict[str, set] = {}
-    if targets is not None:
-        for adcode, group in targets.groupby("region_adcode"):
-            held[adcode] = set(group["indicator_id"])
-    out = []
-    for task in records:
-        if task["id"] in linked:
-            continue
-        here = held.get(task["region_adcode"]) if targets is not None else None
-        out.append({"no": int(task["no"]), "id": task["id"], "task": task["task"],
-                    "reason": _why_unlinked(vocabulary, task_text(task), here)})
-    return pd.DataFrame(out, columns=["no", "id", "task", "reason"])
-
-
-def _listed(words: Iterable[str]) -> str:
-    return "、".join(sorted(set(words), key=lambda t: (-len(t), t))[:5])
-
-
-def _why_unlinked(vocabulary: Vocabulary, text: str, here: set | None) -> str:
-    found = {i: vocabulary.found(i, text) for i in vocabulary.parts}
-    near = [t for i, ws in found.items() if here is None or i in here for t in ws]
-    if near:
-        return (f"所提指标用语（{_listed(near)}）不及本地区任一目标指标名称的一半，"
-                "或只是修饰别的事物，不足以确指某一目标")
-    elsewhere = [t for ws in found.values() for t in ws]
-    if elsewhere:
-        return f"所提指标用语（{_listed(elsewhere)}）对应的指标在本地区没有目标"
-    common = [t for t in vocabulary.terms - set(vocabulary.weight) if t in text and len(t) > 1]
-    if common:
-        return f"只提及通用词（{_listed(common)}），不足以对应到某一目标"
-    return "未提及本地区任何目标的指标用语或目标值"
 
 
 def tasks_of_targets(links: pd.DataFrame) -> dict[str, list[tuple[int, tuple[str, ...]]]]:

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from monitor.task_link_review import apply_overrides, read_overrides
-from monitor.task_links import core, link_tasks, unlinked_tasks
+from monitor.task_links import core, link_tasks
+from monitor.task_unlinked import unlinked_tasks
 from web.monitor_data import task_links
 
 R_AND_D_TASKS = {16, 19, 20, 97}
@@ -21,13 +22,15 @@ def linked(app):
     return next(iter(found.values()))
 
 
-def test_more_than_half_of_the_tasks_serve_a_target(linked):
-    # A precise linker leaves talent-service, ecology and reform tasks that name no
-    # indicator unlinked (the gold set judges 20 of its 53 tasks to serve no 十四五
-    # target): more than half are linked, not the 94 of 98 of the old term matcher.
+def test_about_half_of_the_tasks_serve_a_target(linked):
+    # A precise linker leaves talent-service, ecology, cooperation and reform tasks that
+    # name no indicator unlinked: the gold set judges 44 of the 98 tasks to serve no
+    # target of either plan, so about half are linked (49 by the rules and the
+    # reviewer's decisions), not the 94 of 98 of the old term matcher. How many of the
+    # tasks that do serve a target are linked: test_task_links_gold.py.
     share = linked.links["task_id"].nunique() / len(linked.tasks)
     assert len(linked.tasks) == 98
-    assert share >= 0.55
+    assert 0.5 <= share <= 0.65
 
 
 def test_a_task_links_to_few_targets(linked):
@@ -157,7 +160,7 @@ def test_an_unlinked_task_says_why():
 
 def test_region_page_lists_a_targets_tasks_with_their_words(client):
     page = client.get("/regions/321300").get_data(as_text=True)
-    assert "服务本目标的任务" in page and "依据：研发" in page
+    assert "服务本目标的任务" in page and "依据：支出、经费" in page
 
 
 def test_task_plan_lists_unlinked_tasks(client, linked):
@@ -226,4 +229,74 @@ def test_an_unlinked_task_naming_an_indicator_without_a_target_here_says_so():
     links = link_tasks(tasks, targets, INDICATORS)
     found = unlinked_tasks(tasks, links, INDICATORS, targets)
     assert links.empty and "枢纽港" in found.iloc[0]["reason"]
-    assert "在本地区没有目标" in found.iloc[0]["reason"]
+    assert "在本地区和本规划都没有目标" in found.iloc[0]["reason"]
+
+
+def test_a_task_serves_every_target_of_its_own_plan_wherever_it_is_placed():
+    # A task placed in a county (999902) still serves its plan's city goals; a target of
+    # another plan in the city is not its plan's, and the county is not the city.
+    tasks = _tasks("完善枢纽港集疏运体系。").assign(region_adcode="999902", plan_id="own")
+    targets = _targets("hub", "hub").assign(plan_id=["own", "other"],
+                                            ids=[["g-own"], ["g-other"]])
+    links = link_tasks(tasks, targets, INDICATORS)
+    assert list(links["target_id"]) == ["g-own"]
+
+
+def test_a_name_running_into_a_place_names_the_place():
+    # “枢纽经济企业” before 集聚区 names a district of those firms, not the firms; a
+    # place in the indicator's own words (物流园区) is the thing itself.
+    assert _linked("建设枢纽经济企业集聚区。", "zone_firms") == {}
+    assert _linked("建设枢纽经济企业。", "zone_firms") == {"zone_firms": ("枢纽经济企业",)}
+    assert set(_linked("建设物流园区。", "parks", indicators=INDICATORS.assign(
+        measure="stock"))) == {"parks"}
+
+
+def test_the_end_of_a_name_under_another_qualifier_is_another_kind_of_thing():
+    # 服务平台 ends 公共服务平台 and begins 服务平台入驻企业: a term of its own.
+    indicators = _indicators([("platforms", "公共服务平台数", ""),
+                              ("tenants", "服务平台入驻企业数", "")]).assign(measure="stock")
+    assert "platforms" not in _linked("打造一站式金融服务平台。", "platforms",
+                                      indicators=indicators)
+    assert _linked("建设公共服务平台。", "platforms", indicators=indicators) == {
+        "platforms": ("公共服务平台",)}
+    assert _linked("建设检测、服务平台。", "platforms", indicators=indicators) == {
+        "platforms": ("服务平台",)}
+
+
+def test_a_goal_row_serves_other_targets_only_in_its_own_unit():
+    # A goal row states one figure: 枢纽港 in a goal about a share (%) serves no count
+    # of ports (家); a task of any other kind may serve both.
+    indicators = _indicators([("hub", "枢纽港数量", ""), ("hub_share", "枢纽港货运占比", "")]
+                             ).assign(measure=["stock", "ratio"])
+    targets = pd.concat([_targets("hub_share", unit="%", value=40.0), _targets("hub")])
+    text = "枢纽港货运占比40%。枢纽港"
+    goal = _tasks(text).assign(kind="goal", target_ids=[["g-hub_share"]])
+    assert set(link_tasks(goal, targets, indicators)["indicator_id"]) == {"hub_share"}
+    work = _tasks(text).assign(kind="key_task")
+    assert set(link_tasks(work, targets, indicators)["indicator_id"]) == {"hub_share", "hub"}
+
+
+def test_a_field_word_shared_by_many_indicators_names_none_of_them():
+    # 枢纽港 begins four indicators' names (of 24): a task saying only 枢纽港 serves no
+    # one of them, even where only one has a target, and its reason says so; 枢纽港甲
+    # names one.
+    rows = [(f"i{n}", f"枢纽港{kind}数", "") for n, kind in enumerate("甲乙丙丁")]
+    rows += [(f"f{n}", f"{chr(0x4e00 + 40 * n)}{chr(0x4e01 + 40 * n)}园数", "")
+             for n in range(20)]
+    indicators = _indicators(rows).assign(measure="stock")
+    tasks = _tasks("完善枢纽港。", "建设枢纽港甲。")
+    targets = _targets("i0")
+    links = link_tasks(tasks, targets, indicators)
+    assert list(zip(links["task_id"], links["indicator_id"])) == [("t1", "i0")]
+    reason = unlinked_tasks(tasks, links, indicators, targets).iloc[0]["reason"]
+    assert "领域用语（枢纽港）" in reason
+
+
+def test_words_of_counting_and_level_alone_name_nothing():
+    # 新增省级 is shared by two names and stands on its own, but says only how many are
+    # counted and at which level (国家和省级 only at which levels): it names no port.
+    indicators = _indicators([("hubs", "新增省级枢纽港数", ""), ("parks", "新增省级物流园区数", ""),
+                              ("lists", "国家和省级枢纽港数", "")]).assign(measure="stock")
+    assert _linked("年内新增省级。", "hubs", indicators=indicators) == {}
+    assert _linked("建设国家和省级。", "lists", indicators=indicators) == {}
+    assert set(_linked("新增省级枢纽港。", "hubs", indicators=indicators)) == {"hubs"}

@@ -17,12 +17,15 @@ from layers.targets import read_indicators
 from layers.tasks import task_plans
 from monitor.table import target_rows
 from monitor.task_link_review import read_overrides
-from monitor.task_links import link_tasks, tasks_of_targets, unlinked_tasks
+from monitor.task_links import link_tasks, tasks_of_targets
+from monitor.task_unlinked import unlinked_tasks
 from monitor.tasks import task_rows
 from web.services import services
+from web.task_link_store import stored_decisions
 
 EXTENSION = "innomap.monitor"
-OVERRIDES = "kb/task_link_overrides.csv"  # a reviewer's decisions on task links
+# A reviewer's decisions on task links: this file, then those made in the browser (store).
+OVERRIDES = "kb/task_link_overrides.csv"
 BOUNDARY_LAYERS = ("boundaries-province", "boundaries-city", "boundaries-county")
 
 
@@ -65,7 +68,8 @@ def task_links() -> dict[str, PlanTaskLinks]:
         overrides = read_overrides(services().settings.data_dir / OVERRIDES)
         for plan in task_plans(None, data.registry):
             tasks = task_rows(catalog.frame(plan.tasks_collection))
-            links = link_tasks(tasks, data.rows, data.indicators, overrides)
+            decided = pd.concat([overrides, stored_decisions(plan.id)], ignore_index=True)
+            links = link_tasks(tasks, data.rows, data.indicators, decided)
             linked = links.groupby("task_id")["target_id"].agg(list).to_dict()
             tasks = tasks.assign(target_ids=[linked.get(i, []) for i in tasks["id"]])
             out[plan.id] = PlanTaskLinks(plan, tasks, links,
