@@ -136,3 +136,19 @@ def test_the_reports_map_is_the_regions_own(app, monkeypatch, adcode, map_id, ki
         assert regions._map_png(adcode, ctx["rows"]) == b"png"
     assert [r.map_id for r in asked] == [map_id]
     assert dict(asked[0].choice_args).get("kind") == kind
+
+
+def test_xlsx_figures_show_their_own_decimals_and_no_trailing_point(client):
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/regions/{REGION}/report.xlsx").data))
+    sheet = book["目标完成情况"]
+    header = [c.value for c in sheet[1]]
+    shown = {}
+    for name in ("基期值", "目标值"):
+        column = header.index(name) + 1
+        for r in range(2, sheet.max_row + 1):
+            cell = sheet.cell(r, column)
+            if cell.value is not None:
+                shown[cell.value] = cell.number_format
+    # Excel writes 1500 under "#,##0.##" as "1,500." (a dangling point)
+    assert shown[1500] == "#,##0" and shown[1.83] == "#,##0.00" and shown[2.2] == "#,##0.0"
+    assert not any(f.endswith(".") or f.endswith("#") for f in shown.values())
