@@ -152,3 +152,24 @@ def test_xlsx_figures_show_their_own_decimals_and_no_trailing_point(client):
     # Excel writes 1500 under "#,##0.##" as "1,500." (a dangling point)
     assert shown[1500] == "#,##0" and shown[1.83] == "#,##0.00" and shown[2.2] == "#,##0.0"
     assert not any(f.endswith(".") or f.endswith("#") for f in shown.values())
+
+
+def test_a_comparison_keeps_each_regions_slot_and_names_only_drawn_series():
+    from matplotlib.figure import Figure
+
+    from geo.fonts import find_cjk_font
+    from monitor.report import draw_compare
+
+    spec = {"categories": ["甲省", "乙市"], "unit": "人年",
+            "series": [{"name": "基期值", "data": [None, None], "labels": ["", ""]},
+                       {"name": "目标值", "data": [140, 90], "labels": ["140\n2020年", "90\n2020年"]},
+                       {"name": "实际值", "data": [150, None], "labels": ["150\n2020年", ""]}],
+            "reference": {"value": 160, "name": "甲省目标（2020年）"}}
+    ax = Figure().add_subplot()
+    draw_compare(ax, spec, find_cjk_font())
+    assert ax.get_xlim() == (-0.5, 1.5)  # the missing baseline keeps its place
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["目标值", "实际值"]
+    reference = [t for t in ax.texts if t.get_text() == "甲省目标（2020年）"][0]
+    assert reference.get_position()[0] <= 1.5  # written inside the axes, not cut off
+    assert sorted(t.get_text() for t in ax.texts if "年" in t.get_text()
+                  and t is not reference) == ["140\n2020年", "150\n2020年", "90\n2020年"]
