@@ -123,7 +123,7 @@ def test_region_page_renders_offline_without_errors(browser, live_url, artifacts
     assert console_errors(browser) == []
 
 
-PHONE_PAGES = ("/targets", "/plans/002_29b2058011f3f7c1/tasks", "/regions/321300",
+PHONE_PAGES = ("/", "/targets", "/plans/002_29b2058011f3f7c1/tasks", "/regions/321300",
                "/targets?indicator=hitech_enterprises", "/regions/321300?status=无实际值")
 
 
