@@ -144,3 +144,13 @@ def test_version_list_shows_local_time(client):
     page = client.get("/admin/", headers=BEARER).get_data(as_text=True)
     assert "时间（北京时间）" in page and "（UTC）" not in page
     assert re.search(r"<td>\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}</td>", page)
+
+
+def test_preview_writes_figures_as_the_file_states_them(client):
+    body = ("地区,年份,指标,数值,单位\n宿迁市,2024,高新技术企业数,900,家\n"
+            "江苏省,2024,高新技术企业数,51000,家\n宿迁市,2024,全社会研发投入占地区生产总值比重,1.95,%\n"
+            ).encode()
+    page = upload(client, body, "数值.csv", headers=BEARER).get_data(as_text=True)
+    cells = re.findall(r"<td>(.*?)</td>", page.split("前 ", 1)[1])
+    assert "900" in cells and "51,000" in cells and "1.95" in cells
+    assert not any(re.fullmatch(r"[\d,]+\.0", c) for c in cells)  # no “900.0”

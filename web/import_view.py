@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from geo.numbers import format_number
 from ingest.metric_template import (
     LEVELS,
     indicator_list,
@@ -61,6 +62,7 @@ def preview_table(kind: str, rows: pd.DataFrame, region_names: dict[str, str],
                 lambda z: zone_names.get(z, "")) + "（" + shown.loc[zoned, "region"] + "）"
         shown["indicator"] = shown["indicator_id"].map(indicator_names).fillna(
             shown["indicator_id"])
+        shown["value"] = shown["value"].map(lambda v: format_number(v, digits=10))
     else:
         shown["county"] = shown.get("county_adcode", pd.Series("", index=shown.index)).map(
             region_names).fillna("")
