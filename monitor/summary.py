@@ -16,7 +16,7 @@ from datetime import date
 
 import pandas as pd
 
-from geo.numbers import format_percent
+from geo.numbers import format_number, format_percent
 from monitor.progress import BEHIND, STATUSES
 
 # A figure and the measuring word after it stay on one line; closing marks stay with
@@ -81,6 +81,12 @@ class ReportFacts:
     paragraphs: list = field(default_factory=list)
 
 
+def lag_text(completion: float, time_progress: float) -> str:
+    """How far 完成率 trails 时序进度, written like the two percentages (0.5 against 0.8:
+    “30个百分点”, not “30.0个百分点”)."""
+    return f"{format_number((time_progress - completion) * 100, 1)}个百分点"
+
+
 def report_facts(region_name: str, plan, rows: pd.DataFrame, actuals: pd.DataFrame,
                  today: date | None = None) -> ReportFacts:
     """The facts of the report of ``rows`` (one plan's target rows of one region)."""
@@ -89,9 +95,9 @@ def report_facts(region_name: str, plan, rows: pd.DataFrame, actuals: pd.DataFra
     counts = {s: int((rows["status"] == s).sum()) for s in STATUSES}
     lagging = []
     for row in rows[rows["status"] == BEHIND].sort_values("lag").itertuples():
-        gap = (row.time_progress - row.completion) * 100
         lagging.append((_label(row), format_percent(row.completion),
-                        format_percent(row.time_progress), f"{gap:.1f}个百分点"))
+                        format_percent(row.time_progress),
+                        lag_text(row.completion, row.time_progress)))
     numbers, citation_of = {}, {}
     for row in rows.to_dict("records"):
         quotes = list(row["citations"])

@@ -173,3 +173,14 @@ def test_a_comparison_keeps_each_regions_slot_and_names_only_drawn_series():
     assert reference.get_position()[0] <= 1.5  # written inside the axes, not cut off
     assert sorted(t.get_text() for t in ax.texts if "年" in t.get_text()
                   and t is not reference) == ["140\n2020年", "150\n2020年", "90\n2020年"]
+
+
+@pytest.mark.parametrize("completion, time_progress, text", [
+    (0.5, 0.8, "30个百分点"),  # as plain as “50%” and “80%” beside it
+    (0.459, 0.8, "34.1个百分点"),
+    (0.7284, 0.8, "7.2个百分点"),
+])
+def test_a_lag_is_written_like_the_percentages_it_compares(completion, time_progress, text):
+    from monitor.summary import lag_text
+
+    assert lag_text(completion, time_progress) == text
