@@ -184,3 +184,16 @@ def test_a_lag_is_written_like_the_percentages_it_compares(completion, time_prog
     from monitor.summary import lag_text
 
     assert lag_text(completion, time_progress) == text
+
+
+def test_data_as_of_says_whether_the_latest_figure_was_imported_or_stated_by_the_plan():
+    import pandas as pd
+
+    from monitor.summary import data_as_of
+
+    stated = pd.DataFrame({"actual_year": [2020.0, None], "actual_version": [None, None]})
+    assert data_as_of(stated) == "2020年（规划所载完成值）"
+    both = pd.DataFrame({"actual_year": [2020.0, 2024.0], "actual_version": [None, 3.0]})
+    assert data_as_of(both) == "2024年（导入的最新实际值）"
+    none = pd.DataFrame({"actual_year": [None], "actual_version": [None]})
+    assert data_as_of(none) == "—（尚无导入的实际值）"
