@@ -154,3 +154,19 @@ def test_preview_writes_figures_as_the_file_states_them(client):
     cells = re.findall(r"<td>(.*?)</td>", page.split("前 ", 1)[1])
     assert "900" in cells and "51,000" in cells and "1.95" in cells
     assert not any(re.fullmatch(r"[\d,]+\.0", c) for c in cells)  # no “900.0”
+
+
+def test_the_import_page_offers_the_template_as_a_form_not_as_query_syntax(client):
+    page = client.get("/admin/", headers=BEARER).get_data(as_text=True)
+    form = page.split('<form id="template"', 1)[1].split("</form>", 1)[0]
+    assert 'action="/admin/import/template.xlsx"' in form
+    assert 'formaction="/admin/import/template.csv"' in form
+    assert 'name="region"' in form and 'name="year"' in form
+    assert "?region=" not in page and "?year=" not in page
+    # the form sent with both fields left empty: the whole template of last year
+    empty = client.get("/admin/import/template.csv?region=&year=", headers=AUTH)
+    assert empty.status_code == 200
+    chosen = client.get("/admin/import/template.csv?region=321300&year=2024", headers=AUTH)
+    lines = chosen.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert len(lines) > 1 and all(",2024," in line for line in lines[1:])
+    assert len(lines) < len(empty.get_data(as_text=True).splitlines())

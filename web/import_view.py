@@ -89,15 +89,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def template_file(ctx, fmt: str, args) -> tuple[bytes, str, str]:
     """(data, MIME type, Content-Disposition) of the metrics template: ``region`` (an
     adcode or its 2- or 4-digit prefix) limits its regions, ``year`` fills the year
-    column (default: last year in Beijing time)."""
+    column (default: last year in Beijing time); a field left empty on the page's form
+    counts as not given."""
     if fmt not in ("csv", "xlsx"):
         raise NotFound(f"导入模板只有 CSV 和 XLSX 两种格式，没有“{fmt}”")
-    within = args.get("region", "")
+    within = args.get("region", "").strip()
     if within and not (within.isdigit() and len(within) in (2, 4, 6)):
-        raise InvalidParameter(f"region 应为行政区划代码或其前 2、4 位，收到“{within}”")
-    year = args.get("year", str(datetime.now(LOCAL_TIME).year - 1))
+        raise InvalidParameter(f"地区应为行政区划代码或其前 2、4 位，收到“{within}”")
+    year = args.get("year", "").strip() or str(datetime.now(LOCAL_TIME).year - 1)
     if not (year.isdigit() and len(year) == 4 and 1949 <= int(year) <= 2100):
-        raise InvalidParameter(f"year 应为 1949–2100 之间的 4 位年份，收到“{year}”")
+        raise InvalidParameter(f"年份应为 1949–2100 之间的 4 位年份，收到“{year}”")
     prefix = within[:4] if within.endswith("00") and len(within) == 6 else within
     prefix = prefix[:2] if prefix.endswith("00") and len(prefix) == 4 else prefix
     frame = template_frame(ctx.indicators, ctx.boundaries, int(year), prefix, ctx.zones)
