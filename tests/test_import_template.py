@@ -170,3 +170,11 @@ def test_the_import_page_offers_the_template_as_a_form_not_as_query_syntax(clien
     lines = chosen.get_data(as_text=True).lstrip("\ufeff").splitlines()
     assert len(lines) > 1 and all(",2024," in line for line in lines[1:])
     assert len(lines) < len(empty.get_data(as_text=True).splitlines())
+
+
+@pytest.mark.parametrize("prefix, shown", [(b"\xef\xbb\xbf", "UTF-8（带 BOM）"), (b"", "UTF-8")])
+def test_preview_names_the_encoding_as_people_know_it(client, prefix, shown):
+    body = prefix + "地区,年份,指标,数值,单位\n宿迁市,2024,高新技术企业数,900,家\n".encode()
+    page = upload(client, body, "编码.csv", headers=BEARER).get_data(as_text=True)
+    said = page.split("校验通过", 1)[1].split("</p>", 1)[0]
+    assert f"编码 {shown}）" in said and "utf-8" not in said

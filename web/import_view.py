@@ -35,6 +35,15 @@ PREVIEW_COLUMNS = {
 }
 
 
+#: How the preview names the encoding a CSV was read in.
+ENCODING_LABELS = {"utf-8-sig": "UTF-8（带 BOM）", "utf-8": "UTF-8", "gb18030": "GBK / GB18030"}
+
+
+def encoding_label(encoding: str) -> str:
+    """A CSV's encoding as people know it (“UTF-8（带 BOM）”, not “utf-8-sig”)."""
+    return ENCODING_LABELS.get(encoding, encoding.upper())
+
+
 def local_time(stamp: str) -> str:
     """An ISO 8601 time (UTC when it names no zone) as 2026年12月6日 17:02 in Beijing time;
     text that is no time is returned as it is."""
