@@ -27,7 +27,8 @@ def place_labels(ax, units: gpd.GeoDataFrame, font: CjkFont, s: float,
     if "label" not in units.columns:
         return ()
     renderer = ax.figure.canvas.get_renderer()
-    view = shapely.box(*ax.get_xlim(), *ax.get_ylim()).buffer(0)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    view = shapely.box(x0, y0, x1, y1)  # what the frame shows: a name outside is cut
     visible = units.geometry.intersection(view)
     order = visible.area.sort_values(ascending=False).index
     placed = []
@@ -114,6 +115,7 @@ def _anchors(geometry):
         x, y = minx + fx * (maxx - minx), miny + fy * (maxy - miny)
         if shapely.contains_xy(geometry, x, y):
             yield x, y
+    yield from _inner_grid(biggest, (pole.x, pole.y))
 
 
 def _box_inside(ax, box, geometry) -> bool:
@@ -130,31 +132,80 @@ def _box_inside(ax, box, geometry) -> bool:
 
 def feature_labels(ax, drawing: MapDrawing, crs: CRS, font: CjkFont, s: float,
                     taken: list) -> tuple[str, ...]:
-    """Names of labelled overlay features (corridor parts), beside their shapes; their
-    boxes join ``taken`` so that later labels keep clear of them."""
+    """Names of labelled overlay features (corridor parts), beside their shapes where
+    they overlap no symbol or label already placed (points first, then lines, then
+    areas, whose labels can move furthest); their boxes join ``taken`` so that later
+    labels keep clear of them. A name with no free place still goes at its first."""
     renderer = ax.figure.canvas.get_renderer()
-    placed = []
+    parts = []
     for overlay in drawing.overlays:
         if "label" not in overlay.frame.columns:
             continue
         rows = overlay.frame[overlay.frame["label"].fillna("") != ""]
-        for label, geometry in zip(rows["label"], rows.to_crs(crs).geometry):
-            anchor = _label_anchor(geometry)
-            artist = ax.text(anchor.x, anchor.y, label, ha="left", va="bottom", zorder=9,
-                             color="#67000d", fontproperties=font.properties(7 * s),
-                             clip_on=True, parse_math=False,
-                             bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
-                                   "edgecolor": "none", "alpha": 0.75})
-            taken.append(tuple(artist.get_window_extent(renderer).extents))
-            placed.append(label)
+        parts += zip(rows["label"], rows.to_crs(crs).geometry)
+    parts.sort(key=lambda part: _MOBILITY.get(part[1].geom_type, 2))
+    placed = []
+    for label, geometry in parts:
+        artist = ax.text(0, 0, label, zorder=9, color="#67000d",
+                         fontproperties=font.properties(7 * s), clip_on=True,
+                         parse_math=False,
+                         bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
+                               "edgecolor": "none", "alpha": 0.75})
+        pad = 0.3 * 7 * s * ax.figure.dpi / 72  # the white box around the text
+        taken.append(_free_place(artist, renderer, _label_anchors(geometry), taken, pad))
+        placed.append(label)
     return tuple(placed)
 
 
-def _label_anchor(geometry):
-    """Where a part's name goes: a point itself, a line's middle, an area's inner point."""
+# Which labelled parts choose first: a point's label has the fewest places to go.
+_MOBILITY = {"Point": 0, "MultiPoint": 0, "LineString": 1, "MultiLineString": 1}
+# Where a label may sit beside its anchor: (ha, va).
+_SIDES = (("left", "bottom"), ("right", "bottom"), ("left", "top"), ("right", "top"))
+
+
+def _free_place(artist, renderer, anchors, taken: list, pad: float) -> tuple:
+    """Move ``artist`` to the first anchor and side whose box (grown by ``pad`` display
+    units) overlaps nothing taken (else to the first); the box it ends in."""
+    first = None
+    for x, y in anchors:
+        for ha, va in _SIDES:
+            artist.set_position((x, y))
+            artist.set_ha(ha)
+            artist.set_va(va)
+            x0, y0, x1, y1 = artist.get_window_extent(renderer).extents
+            box = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+            first = first or (x, y, ha, va, box)
+            if not _overlaps_any(Bbox.from_extents(*box), taken):
+                return box
+    x, y, ha, va, box = first
+    artist.set_position((x, y))
+    artist.set_ha(ha)
+    artist.set_va(va)
+    return box
+
+
+def _label_anchors(geometry):
+    """Where a part's name may go: a point itself; along a line from its middle out;
+    an area's inner point, then points of a grid inside it."""
     if geometry.geom_type in ("LineString", "MultiLineString"):
         line = max(getattr(geometry, "geoms", [geometry]), key=lambda g: g.length)
-        return line.interpolate(0.5, normalized=True)
-    return geometry.representative_point()
+        for at in (0.5, 0.62, 0.38, 0.75, 0.25, 0.88, 0.12):
+            point = line.interpolate(at, normalized=True)
+            yield point.x, point.y
+        return
+    point = geometry.representative_point()
+    yield point.x, point.y
+    if geometry.geom_type in ("Polygon", "MultiPolygon"):
+        yield from _inner_grid(geometry, (point.x, point.y))
 
 
+def _inner_grid(geometry, centre, steps: int = 7):
+    """Points of a ``steps`` × ``steps`` grid inside ``geometry``, nearest ``centre`` first."""
+    minx, miny, maxx, maxy = geometry.bounds
+    xs, ys = np.meshgrid(np.linspace(minx, maxx, steps + 2)[1:-1],
+                         np.linspace(miny, maxy, steps + 2)[1:-1])
+    xs, ys = xs.ravel(), ys.ravel()
+    inside = shapely.contains_xy(geometry, xs, ys)
+    xs, ys = xs[inside], ys[inside]
+    order = np.argsort((xs - centre[0]) ** 2 + (ys - centre[1]) ** 2)
+    return zip(xs[order].tolist(), ys[order].tolist())

@@ -18,7 +18,7 @@ import math
 
 import pandas as pd
 
-from geo.numbers import format_value
+from geo.numbers import format_number, format_value
 from geo.speaking import speaking_rows
 
 SERIES = (("baseline", "基期值"), ("target", "目标值"), ("actual", "实际值"))
@@ -66,7 +66,9 @@ def comparison(rows: pd.DataFrame, indicator_id: str, indicators: pd.DataFrame) 
 
 
 def _year_label(value, year) -> str:
-    return "" if value is None or year is None else f"{value:g}\n{int(year)}年"
+    """A bar's label: its figure as every table writes it (“1,200”, never “1.2e+06”), then
+    its year."""
+    return "" if value is None or year is None else f"{format_number(value)}\n{int(year)}年"
 
 
 def completion_spec(spec: dict) -> dict:

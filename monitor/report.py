@@ -145,26 +145,34 @@ def progress_png(rows: pd.DataFrame, font: CjkFont) -> bytes | None:
 
 def _compare_page(pages: _Pages, spec: dict) -> None:
     fig = pages.figure(f"跨规划对比：{spec['title']}（单位：{spec['unit']}）")
-    ax = fig.add_axes([0.08, 0.12, 0.86, 0.74])
+    draw_compare(fig.add_axes([0.08, 0.12, 0.86, 0.74]), spec, pages.font)
+    pages.save(fig)
+
+
+def draw_compare(ax, spec: dict, font: CjkFont) -> None:
+    """A comparison spec as grouped bars, each labelled with its value and year; every
+    region keeps its slot (a group's missing bars leave a gap, not a shifted tick), and
+    the legend names only the series drawn."""
     colours = ("#9bb7d4", "#1f4e8c", "#e08a1e")
     n, width = len(spec["categories"]), 0.26
     for i, series in enumerate(spec["series"]):
         xs = [x + (i - 1) * width for x in range(n)]
         values = [math.nan if v is None else v for v in series["data"]]
-        ax.bar(xs, values, width, color=colours[i], label=series["name"])
+        drawn = any(not math.isnan(v) for v in values)
+        ax.bar(xs, values, width, color=colours[i], label=series["name"] if drawn else None)
         for x, v, label in zip(xs, values, series["labels"]):
             if not math.isnan(v):  # every bar carries its year
-                ax.text(x, v, label, ha="center", va="bottom",
-                        fontproperties=pages.font.properties(7))
+                ax.text(x, v, label, ha="center", va="bottom", fontproperties=font.properties(7))
+    ax.set_xlim(-0.5, n - 0.5)
     if spec["reference"]:
         ax.axhline(spec["reference"]["value"], color="#a1281b", linestyle="--", linewidth=1)
-        ax.text(n - 0.5, spec["reference"]["value"], spec["reference"]["name"], ha="right",
-                va="bottom", color="#a1281b", fontproperties=pages.font.properties(9))
+        ax.text(n - 0.52, spec["reference"]["value"], spec["reference"]["name"], ha="right",
+                va="bottom", color="#a1281b", fontproperties=font.properties(9))
     ax.set_xticks(range(n), spec["categories"])
-    ax.set_ylabel(spec["unit"], fontproperties=pages.font.properties(10))
-    _font_axes(ax, pages.font)
-    ax.legend(prop=pages.font.properties(9))
-    pages.save(fig)
+    ax.set_ylabel(spec["unit"], fontproperties=font.properties(10))
+    _font_axes(ax, font)
+    if ax.get_legend_handles_labels()[1]:
+        ax.legend(prop=font.properties(9))
 
 
 def _map_page(pages: _Pages, png: bytes) -> None:

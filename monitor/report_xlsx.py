@@ -18,7 +18,8 @@ from openpyxl.utils import get_column_letter
 from monitor.summary import ReportFacts
 from sheets import escape_formula
 
-PERCENT, NUMBER, YEAR = "0.0%", "#,##0.######", "0"
+PERCENT, YEAR = "0.0%", "0"
+NUMBER = "number"  # a figure: shown with the decimals it was stated with (``_shown_as``)
 # (header, width, number format or None for text)
 TARGET_COLUMNS = (("章节", 24, None), ("地区或园区", 14, None), ("指标", 30, None),
                   ("单位", 8, None), ("基期年份", 9, YEAR), ("基期值", 11, NUMBER),
@@ -28,7 +29,7 @@ TARGET_COLUMNS = (("章节", 24, None), ("地区或园区", 14, None), ("指标"
 CITATION_COLUMNS = (("编号", 6, YEAR), ("规划", 36, None), ("章节", 36, None),
                     ("原文", 80, None))
 ACTUAL_COLUMNS = (("指标", 30, None), ("年份", 8, YEAR), ("数值", 12, NUMBER),
-                  ("单位", 8, None), ("来源", 40, None), ("导入版本", 20, None))
+                  ("单位", 8, None), ("来源", 40, None), ("导入版本", 10, YEAR))
 
 
 def _number(value):
@@ -41,6 +42,16 @@ def _number(value):
     return None if math.isnan(number) else (int(number) if number.is_integer() else number)
 
 
+def _shown_as(value) -> str:
+    """The number format of a figure: its own decimals, never a trailing point (Excel
+    writes 1500 as “1,500.” under ``#,##0.##``), never more precision than it has."""
+    if not isinstance(value, float):
+        return "#,##0"
+    text = f"{value:.10g}"
+    decimals = len(text.split(".", 1)[1]) if "." in text and "e" not in text else 0
+    return "#,##0." + "0" * decimals if decimals else "#,##0"
+
+
 def _sheet(book: Workbook, title: str, columns: tuple, rows: list[list]) -> None:
     sheet = book.create_sheet(title)
     sheet.append([name for name, _, _ in columns])
@@ -51,7 +62,8 @@ def _sheet(book: Workbook, title: str, columns: tuple, rows: list[list]) -> None
         sheet.column_dimensions[letter].width = width
         if number_format:
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = number_format
+                cell.number_format = (_shown_as(cell.value) if number_format == NUMBER
+                                      else number_format)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(rows) + 1, 1)}"
 
@@ -78,7 +90,7 @@ def report_xlsx(facts: ReportFacts, actuals: pd.DataFrame, indicator_names: dict
     _sheet(book, "出处", CITATION_COLUMNS, [list(c) for c in facts.citations])
     _sheet(book, "导入的实际值", ACTUAL_COLUMNS, [
         [indicator_names.get(a.indicator_id, a.indicator_id), _number(a.year),
-         _number(a.value), a.unit, a.source, str(a.version)]
+         _number(a.value), a.unit, a.source, _number(a.version)]
         for a in actuals.sort_values(["indicator_id", "year"]).itertuples()])
     out = io.BytesIO()
     book.save(out)

@@ -16,7 +16,7 @@ from datetime import date
 
 import pandas as pd
 
-from geo.numbers import format_percent
+from geo.numbers import format_number, format_percent
 from monitor.progress import BEHIND, STATUSES
 
 # A figure and the measuring word after it stay on one line; closing marks stay with
@@ -81,6 +81,12 @@ class ReportFacts:
     paragraphs: list = field(default_factory=list)
 
 
+def lag_text(completion: float, time_progress: float) -> str:
+    """How far 完成率 trails 时序进度, written like the two percentages (0.5 against 0.8:
+    “30个百分点”, not “30.0个百分点”)."""
+    return f"{format_number((time_progress - completion) * 100, 1)}个百分点"
+
+
 def report_facts(region_name: str, plan, rows: pd.DataFrame, actuals: pd.DataFrame,
                  today: date | None = None) -> ReportFacts:
     """The facts of the report of ``rows`` (one plan's target rows of one region)."""
@@ -89,9 +95,9 @@ def report_facts(region_name: str, plan, rows: pd.DataFrame, actuals: pd.DataFra
     counts = {s: int((rows["status"] == s).sum()) for s in STATUSES}
     lagging = []
     for row in rows[rows["status"] == BEHIND].sort_values("lag").itertuples():
-        gap = (row.time_progress - row.completion) * 100
         lagging.append((_label(row), format_percent(row.completion),
-                        format_percent(row.time_progress), f"{gap:.1f}个百分点"))
+                        format_percent(row.time_progress),
+                        lag_text(row.completion, row.time_progress)))
     numbers, citation_of = {}, {}
     for row in rows.to_dict("records"):
         quotes = list(row["citations"])
@@ -107,7 +113,7 @@ def report_facts(region_name: str, plan, rows: pd.DataFrame, actuals: pd.DataFra
     facts = ReportFacts(
         title=f"《{plan_title}》实施情况评估报告", unit=(plan.issuer if plan and plan.issuer
                                                     else region_name),
-        plan_title=plan_title, report_date=today, data_as_of=_as_of(rows, actuals),
+        plan_title=plan_title, report_date=today, data_as_of=data_as_of(rows),
         counts=counts, total=len(rows), lagging=lagging, chapters=_chapters(rows),
         citations=[(n, t, s, q) for q, (n, t, s) in numbers.items()], citation_of=citation_of,
         sources=_sources(plan_title, rows, actuals))
@@ -120,11 +126,17 @@ def _label(row) -> str:
     return f"{row.indicator_name}{holder}"
 
 
-def _as_of(rows: pd.DataFrame, actuals: pd.DataFrame) -> str:
-    years = pd.to_numeric(rows["actual_year"], errors="coerce").dropna()
-    if years.empty:
+def data_as_of(rows: pd.DataFrame) -> str:
+    """The year of the latest actual the report's targets are measured with, saying where
+    it comes from: an import, or only the plan's own statement of an outcome (a 十三五
+    table's 2020 values)."""
+    years = pd.to_numeric(rows["actual_year"], errors="coerce")
+    if years.dropna().empty:
         return "—（尚无导入的实际值）"
-    return f"{int(years.max())}年（导入的最新实际值）"
+    latest = years == years.max()
+    imported = pd.to_numeric(rows.loc[latest, "actual_version"], errors="coerce").notna().any()
+    where = "导入的最新实际值" if imported else "规划所载完成值"
+    return f"{int(years.max())}年（{where}）"
 
 
 def _chapters(rows: pd.DataFrame) -> list:

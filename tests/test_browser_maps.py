@@ -553,3 +553,24 @@ def test_corridor_carrier_list_opens_each_carrier(desktop, live_url):
         button.click()
         WebDriverWait(desktop, 10).until(lambda d, name=name: name in [  # last popup fades out
             h.text for h in d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content h3")])
+
+
+def test_corridor_part_names_do_not_cover_each_other(desktop, live_url):
+    open_map(desktop, live_url + "/maps/corridor/lyg-hgs-corridor")
+    for zoom in (0, 1):
+        if zoom:
+            desktop.execute_script("innomap.maps[0].zoomIn(1, {animate: false})")
+        WebDriverWait(desktop, 10).until(lambda d: d.execute_script(
+            "return document.querySelectorAll('.im-part-label').length >= 4"))
+        desktop.execute_script("return new Promise(r => requestAnimationFrame(() => r()))")
+        boxes = desktop.execute_script(
+            "return Array.from(document.querySelectorAll('.im-part-label')).map(e => {"
+            " const r = e.getBoundingClientRect();"
+            " return [e.textContent, r.left, r.top, r.right, r.bottom]; })")
+        names = [b[0] for b in boxes]
+        assert any(n.startswith("一道") for n in names) and "南片区" in names
+        for i, (a, *one) in enumerate(boxes):
+            for b, *other in boxes[i + 1:]:
+                apart = (one[2] <= other[0] or other[2] <= one[0]
+                         or one[3] <= other[1] or other[3] <= one[1])
+                assert apart, (a, b, zoom)

@@ -123,7 +123,7 @@ def test_region_page_renders_offline_without_errors(browser, live_url, artifacts
     assert console_errors(browser) == []
 
 
-PHONE_PAGES = ("/targets", "/plans/002_29b2058011f3f7c1/tasks", "/regions/321300",
+PHONE_PAGES = ("/", "/targets", "/plans/002_29b2058011f3f7c1/tasks", "/regions/321300",
                "/targets?indicator=hitech_enterprises", "/regions/321300?status=无实际值")
 
 
@@ -147,6 +147,11 @@ def test_phone_width_needs_no_horizontal_scrolling(browser, live_url, artifacts_
         charts = browser.execute_script(
             "return (window.imCharts || []).map(c => c.getDom().getBoundingClientRect().right)")
         assert all(right <= 390 for right in charts)
+        titles = browser.execute_script(  # a long title breaks into lines, not cut off
+            "return (window.imCharts || []).map(c => { const t = c.getOption().title[0];"
+            " return [t.text, t.textStyle.width, t.textStyle.overflow,"
+            " c.getDom().clientWidth]; })")
+        assert all(w is not None and w <= dom and how == "break" for _, w, how, dom in titles), titles
         assert console_errors(browser) == []
     finally:
         browser.set_window_size(size["width"], size["height"])

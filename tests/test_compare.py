@@ -62,3 +62,13 @@ def test_a_ratio_has_no_completion_chart():
     rows = pd.DataFrame([_row("990100", 2025, "十四五", 0.9, "ratio", "%")])
     indicators = pd.DataFrame({"id": ["x"], "name": ["X"]}).set_index("id", drop=False)
     assert [s["kind"] for s in comparison(rows, "x", indicators)] == ["values"]
+
+
+def test_bar_labels_write_figures_as_the_tables_do():
+    big = {**_row("990100", 2025, "十四五", 0.5), "value": 1_234_567.0, "actual": 24.99}
+    rows = pd.DataFrame([big])
+    indicators = pd.DataFrame({"id": ["x"], "name": ["X"]}).set_index("id", drop=False)
+    (spec, *_) = comparison(rows, "x", indicators)
+    labels = {s["key"]: s["labels"][0] for s in spec["series"]}
+    assert labels["target"] == "1,234,567\n2025年"  # not “1.23457e+06”
+    assert labels["actual"] == "24.99\n2024年"

@@ -37,3 +37,18 @@ def test_every_listed_description_is_chinese(status):
 def test_a_description_given_by_the_route_is_kept():
     assert http_description(NotFound("该地区没有规划。")) == "该地区没有规划。"
     assert http_description(NotFound()) == HTTP_DESCRIPTIONS[404]
+
+
+@pytest.mark.parametrize("path", ["/no-such-page", "/regions/999999", "/targets?region=abc",
+                                  "/maps/321300?indicator=nope"])
+def test_an_error_page_for_people_names_no_internal_code(client, path):
+    import re
+
+    response = client.get(path, headers={"Accept": "text/html"})
+    assert response.status_code in (400, 404)
+    body = response.get_data(as_text=True).split("<body>", 1)[1]
+    shown = re.sub(r"<[^>]+>", " ", body)
+    for code in ("NotFound", "InvalidParameterValue", "InvalidParameter", "BadRequest"):
+        assert code not in shown, code
+    json = client.get(path, headers={"Accept": "application/json"}).get_json()
+    assert json["code"]  # programs still get it

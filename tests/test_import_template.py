@@ -144,3 +144,37 @@ def test_version_list_shows_local_time(client):
     page = client.get("/admin/", headers=BEARER).get_data(as_text=True)
     assert "时间（北京时间）" in page and "（UTC）" not in page
     assert re.search(r"<td>\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}</td>", page)
+
+
+def test_preview_writes_figures_as_the_file_states_them(client):
+    body = ("地区,年份,指标,数值,单位\n宿迁市,2024,高新技术企业数,900,家\n"
+            "江苏省,2024,高新技术企业数,51000,家\n宿迁市,2024,全社会研发投入占地区生产总值比重,1.95,%\n"
+            ).encode()
+    page = upload(client, body, "数值.csv", headers=BEARER).get_data(as_text=True)
+    cells = re.findall(r"<td>(.*?)</td>", page.split("前 ", 1)[1])
+    assert "900" in cells and "51,000" in cells and "1.95" in cells
+    assert not any(re.fullmatch(r"[\d,]+\.0", c) for c in cells)  # no “900.0”
+
+
+def test_the_import_page_offers_the_template_as_a_form_not_as_query_syntax(client):
+    page = client.get("/admin/", headers=BEARER).get_data(as_text=True)
+    form = page.split('<form id="template"', 1)[1].split("</form>", 1)[0]
+    assert 'action="/admin/import/template.xlsx"' in form
+    assert 'formaction="/admin/import/template.csv"' in form
+    assert 'name="region"' in form and 'name="year"' in form
+    assert "?region=" not in page and "?year=" not in page
+    # the form sent with both fields left empty: the whole template of last year
+    empty = client.get("/admin/import/template.csv?region=&year=", headers=AUTH)
+    assert empty.status_code == 200
+    chosen = client.get("/admin/import/template.csv?region=321300&year=2024", headers=AUTH)
+    lines = chosen.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert len(lines) > 1 and all(",2024," in line for line in lines[1:])
+    assert len(lines) < len(empty.get_data(as_text=True).splitlines())
+
+
+@pytest.mark.parametrize("prefix, shown", [(b"\xef\xbb\xbf", "UTF-8（带 BOM）"), (b"", "UTF-8")])
+def test_preview_names_the_encoding_as_people_know_it(client, prefix, shown):
+    body = prefix + "地区,年份,指标,数值,单位\n宿迁市,2024,高新技术企业数,900,家\n".encode()
+    page = upload(client, body, "编码.csv", headers=BEARER).get_data(as_text=True)
+    said = page.split("校验通过", 1)[1].split("</p>", 1)[0]
+    assert f"编码 {shown}）" in said and "utf-8" not in said

@@ -70,3 +70,20 @@ def test_chip_counts_add_up_and_a_status_without_rows_is_no_link(client):
 def test_an_unknown_status_is_a_400_in_chinese(client):
     answer = client.get("/regions/321300?status=完成", headers={"Accept": "application/json"})
     assert answer.status_code == 400 and "未知的状态“完成”" in answer.get_json()["description"]
+
+
+def _charts(page: str) -> list[dict]:
+    import json
+
+    return [json.loads(unescape(spec)) for spec in re.findall(
+        r'id="im-compare-\d+-spec">(.*?)</script>', page, re.S)]
+
+
+@pytest.mark.parametrize("adcode, name", [("321300", "宿迁市"), ("320700", "连云港市"),
+                                          ("341300", "宿州市")])
+def test_every_comparison_on_a_region_page_sets_the_region_beside_another(client, adcode,
+                                                                         name):
+    charts = _charts(client.get(f"/regions/{adcode}").get_data(as_text=True))
+    assert charts  # these regions share indicators and periods with others
+    for chart in charts:
+        assert name in chart["categories"] and len(chart["categories"]) > 1, chart["title"]

@@ -136,3 +136,64 @@ def test_the_reports_map_is_the_regions_own(app, monkeypatch, adcode, map_id, ki
         assert regions._map_png(adcode, ctx["rows"]) == b"png"
     assert [r.map_id for r in asked] == [map_id]
     assert dict(asked[0].choice_args).get("kind") == kind
+
+
+def test_xlsx_figures_show_their_own_decimals_and_no_trailing_point(client):
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/regions/{REGION}/report.xlsx").data))
+    sheet = book["目标完成情况"]
+    header = [c.value for c in sheet[1]]
+    shown = {}
+    for name in ("基期值", "目标值"):
+        column = header.index(name) + 1
+        for r in range(2, sheet.max_row + 1):
+            cell = sheet.cell(r, column)
+            if cell.value is not None:
+                shown[cell.value] = cell.number_format
+    # Excel writes 1500 under "#,##0.##" as "1,500." (a dangling point)
+    assert shown[1500] == "#,##0" and shown[1.83] == "#,##0.00" and shown[2.2] == "#,##0.0"
+    assert not any(f.endswith(".") or f.endswith("#") for f in shown.values())
+
+
+def test_a_comparison_keeps_each_regions_slot_and_names_only_drawn_series():
+    from matplotlib.figure import Figure
+
+    from geo.fonts import find_cjk_font
+    from monitor.report import draw_compare
+
+    spec = {"categories": ["甲省", "乙市"], "unit": "人年",
+            "series": [{"name": "基期值", "data": [None, None], "labels": ["", ""]},
+                       {"name": "目标值", "data": [140, 90], "labels": ["140\n2020年", "90\n2020年"]},
+                       {"name": "实际值", "data": [150, None], "labels": ["150\n2020年", ""]}],
+            "reference": {"value": 160, "name": "甲省目标（2020年）"}}
+    ax = Figure().add_subplot()
+    draw_compare(ax, spec, find_cjk_font())
+    assert ax.get_xlim() == (-0.5, 1.5)  # the missing baseline keeps its place
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["目标值", "实际值"]
+    reference = [t for t in ax.texts if t.get_text() == "甲省目标（2020年）"][0]
+    assert reference.get_position()[0] <= 1.5  # written inside the axes, not cut off
+    assert sorted(t.get_text() for t in ax.texts if "年" in t.get_text()
+                  and t is not reference) == ["140\n2020年", "150\n2020年", "90\n2020年"]
+
+
+@pytest.mark.parametrize("completion, time_progress, text", [
+    (0.5, 0.8, "30个百分点"),  # as plain as “50%” and “80%” beside it
+    (0.459, 0.8, "34.1个百分点"),
+    (0.7284, 0.8, "7.2个百分点"),
+])
+def test_a_lag_is_written_like_the_percentages_it_compares(completion, time_progress, text):
+    from monitor.summary import lag_text
+
+    assert lag_text(completion, time_progress) == text
+
+
+def test_data_as_of_says_whether_the_latest_figure_was_imported_or_stated_by_the_plan():
+    import pandas as pd
+
+    from monitor.summary import data_as_of
+
+    stated = pd.DataFrame({"actual_year": [2020.0, None], "actual_version": [None, None]})
+    assert data_as_of(stated) == "2020年（规划所载完成值）"
+    both = pd.DataFrame({"actual_year": [2020.0, 2024.0], "actual_version": [None, 3.0]})
+    assert data_as_of(both) == "2024年（导入的最新实际值）"
+    none = pd.DataFrame({"actual_year": [None], "actual_version": [None]})
+    assert data_as_of(none) == "—（尚无导入的实际值）"

@@ -54,7 +54,13 @@ from web.errors import (
 )
 from web.follow import Throttle
 from web.import_cli import import_limits
-from web.import_view import local_time, preview_table, region_names, template_file
+from web.import_view import (
+    encoding_label,
+    local_time,
+    preview_table,
+    region_names,
+    template_file,
+)
 from web.services import services
 
 bp = Blueprint("admin", __name__)
@@ -348,6 +354,11 @@ def import_template(fmt: str):
     page_user()
     data, mimetype, disposition = template_file(import_context(), fmt, request.args)
     return Response(data, mimetype=mimetype, headers={"Content-Disposition": disposition})
+
+
+@bp.app_template_filter("encoding_label")
+def _encoding_label(encoding: str) -> str:
+    return encoding_label(encoding)
 
 
 @bp.app_template_filter("local_time")

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from geo.numbers import format_number
 from ingest.metric_template import (
     LEVELS,
     indicator_list,
@@ -32,6 +33,15 @@ PREVIEW_COLUMNS = {
                  ("lat", "纬度"), ("datum", "原坐标系"), ("county", "所在县区"),
                  ("precision", "位置精度"), ("source", "来源")),
 }
+
+
+#: How the preview names the encoding a CSV was read in.
+ENCODING_LABELS = {"utf-8-sig": "UTF-8（带 BOM）", "utf-8": "UTF-8", "gb18030": "GBK / GB18030"}
+
+
+def encoding_label(encoding: str) -> str:
+    """A CSV's encoding as people know it (“UTF-8（带 BOM）”, not “utf-8-sig”)."""
+    return ENCODING_LABELS.get(encoding, encoding.upper())
 
 
 def local_time(stamp: str) -> str:
@@ -61,6 +71,7 @@ def preview_table(kind: str, rows: pd.DataFrame, region_names: dict[str, str],
                 lambda z: zone_names.get(z, "")) + "（" + shown.loc[zoned, "region"] + "）"
         shown["indicator"] = shown["indicator_id"].map(indicator_names).fillna(
             shown["indicator_id"])
+        shown["value"] = shown["value"].map(lambda v: format_number(v, digits=10))
     else:
         shown["county"] = shown.get("county_adcode", pd.Series("", index=shown.index)).map(
             region_names).fillna("")
@@ -87,15 +98,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def template_file(ctx, fmt: str, args) -> tuple[bytes, str, str]:
     """(data, MIME type, Content-Disposition) of the metrics template: ``region`` (an
     adcode or its 2- or 4-digit prefix) limits its regions, ``year`` fills the year
-    column (default: last year in Beijing time)."""
+    column (default: last year in Beijing time); a field left empty on the page's form
+    counts as not given."""
     if fmt not in ("csv", "xlsx"):
         raise NotFound(f"导入模板只有 CSV 和 XLSX 两种格式，没有“{fmt}”")
-    within = args.get("region", "")
+    within = args.get("region", "").strip()
     if within and not (within.isdigit() and len(within) in (2, 4, 6)):
-        raise InvalidParameter(f"region 应为行政区划代码或其前 2、4 位，收到“{within}”")
-    year = args.get("year", str(datetime.now(LOCAL_TIME).year - 1))
+        raise InvalidParameter(f"地区应为行政区划代码或其前 2、4 位，收到“{within}”")
+    year = args.get("year", "").strip() or str(datetime.now(LOCAL_TIME).year - 1)
     if not (year.isdigit() and len(year) == 4 and 1949 <= int(year) <= 2100):
-        raise InvalidParameter(f"year 应为 1949–2100 之间的 4 位年份，收到“{year}”")
+        raise InvalidParameter(f"年份应为 1949–2100 之间的 4 位年份，收到“{year}”")
     prefix = within[:4] if within.endswith("00") and len(within) == 6 else within
     prefix = prefix[:2] if prefix.endswith("00") and len(prefix) == 4 else prefix
     frame = template_frame(ctx.indicators, ctx.boundaries, int(year), prefix, ctx.zones)

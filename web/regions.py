@@ -141,6 +141,27 @@ def _status_chips(counts: dict) -> list[tuple[str, int]]:
     return [(s, counts.get(s, 0)) for s in STATUSES if counts.get(s, 0) or s != NEEDS_YEARLY]
 
 
+#: How many comparison charts a region page and its PDF report show.
+PAGE_CHARTS, REPORT_CHARTS = 8, 6
+
+
+def region_comparisons(data, rows, adcode: str, limit: int) -> list[dict]:
+    """The comparison charts of a region's indicators that set the region beside another
+    one (a chart of other plans' periods, without this region, says nothing about it),
+    at most ``limit``."""
+    charts = []
+    for indicator in dict.fromkeys(rows["indicator_id"]):
+        if data.rows.loc[data.rows["indicator_id"] == indicator, "region_adcode"].nunique() < 2:
+            continue
+        for spec in comparison(data.rows, indicator, data.indicators):
+            members = {r["adcode"] for r in spec["regions"]}
+            if adcode in members and len(members) > 1:
+                charts.append(spec)
+        if len(charts) >= limit:
+            break
+    return charts[:limit]
+
+
 @bp.get("/regions/<adcode>")
 def region(adcode: str):
     ctx = region_context(adcode)
@@ -149,11 +170,7 @@ def region(adcode: str):
     chosen = _chosen_status()
     shown = rows[rows["status"] == chosen] if chosen else rows
     level = data.region_levels.get(adcode, "")
-    indicators = [i for i in dict.fromkeys(rows["indicator_id"])
-                  if (data.rows["indicator_id"] == i).any()]
-    shared = [i for i in indicators if data.rows.loc[data.rows["indicator_id"] == i,
-                                                     "region_adcode"].nunique() > 1][:4]
-    charts = [spec for i in shared for spec in comparison(data.rows, i, data.indicators)]
+    charts = region_comparisons(data, rows, adcode, PAGE_CHARTS)
     return render_template(
         "monitor/region.html", adcode=adcode, name=ctx["name"], chapters=_chapters(shown),
         progress=progress_spec(rows, "各指标完成率与时序进度（%）"), charts=charts,
@@ -282,9 +299,7 @@ def _report_bytes(ctx: dict) -> bytes:
     from monitor.report import report_pdf  # matplotlib: imported at the first report
 
     adcode, data, rows = ctx["adcode"], ctx["data"], ctx["rows"]
-    charts = [spec for i in dict.fromkeys(rows["indicator_id"])
-              if data.rows.loc[data.rows["indicator_id"] == i, "region_adcode"].nunique() > 1
-              for spec in comparison(data.rows, i, data.indicators)][:6]
+    charts = region_comparisons(data, rows, adcode, REPORT_CHARTS)
     return report_pdf(ctx["facts"], display_frame(rows), rows, charts, find_cjk_font(),
                       map_image=_map_png(adcode, rows))
 

@@ -33,6 +33,7 @@
     var labelPane = map.createPane("im-labels");
     labelPane.style.zIndex = 620;
     labelPane.style.pointerEvents = "none";
+    map.on("zoomend layeradd", function () { setApart(map); });
     var fit = map.fitBounds;
     map.fitBounds = function (bounds, options) {
       if (!map.imHome) map.imHome = L.latLngBounds(bounds);
@@ -272,6 +273,42 @@
       popup._map.closePopup(popup);
       unit.openPopup(at);
     });
+  }
+
+  // Corridor part names (一道, 分界线, 片区, 节点) often fall on one spot (the centre line's
+  // middle is where the divider crosses it): each name that would cover an earlier one
+  // moves down below it, as the print export sets its names apart.
+  var apartPending = false;
+  function setApart(map) {
+    if (apartPending) return;
+    apartPending = true;
+    L.Util.requestAnimFrame(function () {
+      apartPending = false;
+      var names = Array.prototype.slice.call(
+        map.getContainer().querySelectorAll(".im-part-label"));
+      var placed = [];
+      names.forEach(function (el) { el.style.top = ""; });
+      names.sort(function (a, b) { return mobility(a) - mobility(b); });  // stable
+      names.forEach(function (el) {
+        var r = el.getBoundingClientRect(), dy = 0;
+        for (var tries = 0; tries < names.length; tries++) {
+          var hit = placed.filter(function (p) {
+            return r.left < p.right && r.right > p.left && r.top + dy < p.bottom &&
+                   r.bottom + dy > p.top;
+          })[0];
+          if (!hit) break;
+          dy = hit.bottom - r.top + 2;
+        }
+        if (dy) el.style.top = dy + "px";
+        placed.push({left: r.left, right: r.right, top: r.top + dy, bottom: r.bottom + dy});
+      });
+    });
+  }
+
+  // Which names stay put: a node's sits at its dot, a zone's may go anywhere inside it.
+  function mobility(el) {
+    var list = el.classList;
+    return list.contains("im-part-node") ? 0 : list.contains("im-part-zone") ? 2 : 1;
   }
 
   // A corridor: line, divider, zones, nodes and buffer; a part with a label (l) shows it.

@@ -6,7 +6,19 @@
   var FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif';
   function fmt(v) { return v === null || v === undefined ? "—" : String(+v.toFixed(4)); }
 
-  function compareOption(spec) {
+  // A chart's title within its width: long titles break into lines on a phone (never cut
+  // at both ends), and the plot starts below however many lines that takes.
+  var TITLE_SIZE = 14;
+  function titled(spec, el, subtext) {
+    var width = Math.max(120, el.clientWidth - 16);
+    var lines = Math.max(1, Math.ceil(spec.title.length * TITLE_SIZE / width));
+    return { extra: (lines - 1) * (TITLE_SIZE + 6),
+             title: { text: spec.title, subtext: subtext, left: "center",
+                      textStyle: { fontSize: TITLE_SIZE, width: width, overflow: "break" } } };
+  }
+
+  function compareOption(spec, el) {
+    var head = titled(spec, el, "单位：" + spec.unit);
     var series = spec.series.map(function (s, i) {
       var item = { name: s.name, type: "bar", data: s.data, itemStyle: { color: COLOURS[i] },
                    label: { show: true, position: "top", fontSize: 10,
@@ -20,20 +32,21 @@
     });
     return {
       textStyle: { fontFamily: FONT }, animation: false,
-      title: { text: spec.title, subtext: "单位：" + spec.unit, left: "center", textStyle: { fontSize: 14 } },
+      title: head.title,
       tooltip: { trigger: "axis" }, legend: { bottom: 0 },
-      grid: { top: 70, bottom: 50, left: 10, right: 10, containLabel: true },
+      grid: { top: 70 + head.extra, bottom: 50, left: 10, right: 10, containLabel: true },
       xAxis: { type: "category", data: spec.categories, axisLabel: { interval: 0, width: 70, overflow: "break" } },
       yAxis: { type: "value", name: spec.unit }, series: series
     };
   }
 
   function progressOption(spec, el) {
+    var head = titled(spec, el, "");
     return {
       textStyle: { fontFamily: FONT }, animation: false,
-      title: { text: spec.title, left: "center", textStyle: { fontSize: 14 } },
+      title: head.title,
       tooltip: { trigger: "axis" }, legend: { bottom: 0 },
-      grid: { top: 40, bottom: 50, left: 20, right: 40, containLabel: true },
+      grid: { top: 40 + head.extra, bottom: 50, left: 20, right: 40, containLabel: true },
       yAxis: { type: "category", data: spec.categories, inverse: true,
                axisLabel: { width: Math.min(260, Math.round(el.clientWidth * 0.4)), overflow: "break" } },
       xAxis: { type: "value", name: "%", max: function (v) { return Math.max(100, Math.ceil(v.max / 10) * 10); } },
@@ -46,7 +59,8 @@
 
   // One indicator of one region across plan periods (monitor.lineage): a time axis of
   // years, baselines and targets as points, actuals as a line; each point's plan in its tooltip.
-  function lineageOption(spec) {
+  function lineageOption(spec, el) {
+    var head = titled(spec, el, "单位：" + spec.unit);
     var styles = { baseline: ["diamond", COLOURS[0]], target: ["triangle", COLOURS[1]],
                    actual: ["circle", COLOURS[2]] };
     var series = spec.series.map(function (s) {
@@ -57,9 +71,9 @@
     var years = spec.points.map(function (p) { return p.year; });
     return {
       textStyle: { fontFamily: FONT }, animation: false,
-      title: { text: spec.title, subtext: "单位：" + spec.unit, left: "center", textStyle: { fontSize: 14 } },
+      title: head.title,
       tooltip: { trigger: "item", formatter: function (p) { return p.value[0] + "年 " + fmt(p.value[1]) + echarts.format.encodeHTML(spec.unit) + "<br>" + echarts.format.encodeHTML(p.value[2]); } },
-      legend: { bottom: 0 }, grid: { top: 60, bottom: 50, left: 50, right: 30 },
+      legend: { bottom: 0 }, grid: { top: 60 + head.extra, bottom: 50, left: 50, right: 30 },
       xAxis: { type: "value", min: Math.min.apply(null, years) - 1, max: Math.max.apply(null, years) + 1,
                interval: 1, axisLabel: { formatter: function (v) { return String(v); } } },
       yAxis: { type: "value", name: spec.unit, scale: true }, series: series
