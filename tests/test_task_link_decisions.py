@@ -117,3 +117,23 @@ def test_a_post_without_csrf_or_sign_in_changes_nothing(admin_app, editor, plan_
     anonymous = admin_app.test_client()
     assert anonymous.post(PLAN.format(plan_id) + "/links", data=form).status_code == 401
     assert "sq-tech-smes-2025-target" in _served(anonymous, plan_id, 5)
+
+
+def _visible_text(html: str) -> str:
+    """What a person reads: the page without its tags, attributes and scripts."""
+    html = re.sub(r"<script.*?</script>", "", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_the_page_names_targets_and_tasks_never_by_their_ids(admin_app, editor, plan_id):
+    _post(editor, plan_id, task_id="sq2023-task-43", target_id="sq-rd-intensity-2025-target",
+          decision="remove", reason="测试：审核记录的写法")
+    for client in (admin_app.test_client(), editor):
+        text = _visible_text(client.get(PLAN.format(plan_id)).get_data(as_text=True))
+        assert "服务目标" in text
+        assert not re.search(r"\b(sq|sq2023|js|lyg|sz)-[a-z0-9-]+", text), \
+            re.search(r"\b(sq|sq2023|js|lyg|sz)-[a-z0-9-]+", text).group(0)
+    page = editor.get(PLAN.format(plan_id)).get_data(as_text=True)
+    row = re.search(r"<td>第 43 项</td><td>([^<]+)</td><td>移除</td><td>测试：审核记录的写法",
+                    page)
+    assert row and "研发" in row.group(1) and "2025" in row.group(1)

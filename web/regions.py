@@ -23,7 +23,7 @@ from monitor.progress import NEEDS_YEARLY, STATUSES
 from monitor.summary import progress_spec, report_facts, report_plan
 from monitor.table import Query, display_frame, display_record, headline_indicator, select
 from monitor.tasks import task_rows
-from web.assets import vendor_url
+from web.assets import echarts_url
 from web.builds import builds
 from web.errors import InvalidParameter, NotFound
 from web.export import export_file
@@ -179,7 +179,7 @@ def region(adcode: str):
         tasks=_tasks_of(adcode, level), map_adcode=_map_adcode(adcode, data),
         lineages=_lineage_links(rows),
         actuals=_actual_records(ctx), indicator_names=data.indicators["name"].to_dict(),
-        echarts=vendor_url("echarts", "echarts.min.js"), total=len(rows),
+        echarts=echarts_url(), total=len(rows),
         served=tasks_by_target(), tasks_url=tasks_url, **_report_plans(data.registry, adcode))
 
 
@@ -363,4 +363,4 @@ def lineage_json(adcode: str, indicator_id: str):
 def lineage_page(adcode: str, indicator_id: str):
     spec = _lineage(adcode, indicator_id)
     return render_template("monitor/lineage.html", spec=spec, adcode=adcode,
-                           echarts=vendor_url("echarts", "echarts.min.js"))
+                           echarts=echarts_url())

@@ -25,7 +25,7 @@ from monitor.table import (
     select,
 )
 from sheets import safe_csv
-from web.assets import vendor_url
+from web.assets import echarts_url
 from web.errors import InvalidParameter
 from web.monitor_data import boundary_names, monitor_data, tasks_by_target
 from web.services import services
@@ -93,7 +93,7 @@ def targets():
                            query=query, args=args,
                            choices=choices, charts=charts, sort_labels=SORT_LABELS,
                            sort_keys=SORT_KEYS, columns=DISPLAY_COLUMNS, total=len(data.rows),
-                           query_with=_query_with, echarts=vendor_url("echarts", "echarts.min.js"),
+                           query_with=_query_with, echarts=echarts_url(),
                            qs=urlencode(args))
 
 

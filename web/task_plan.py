@@ -68,21 +68,43 @@ def tasks(plan_id: str):
         for target_id in row["ids"]:
             targets[target_id] = (row, display_record(row))
     served = sorted({t for ids in rows["target_ids"] for t in ids if t in targets},
-                    key=lambda t: (targets[t][1]["indicator"], t))
+                    key=lambda t: (targets[t][1]["indicator"], target_label(*targets[t])))
+    numbers = dict(zip(rows["id"], rows["no"]))
     words = {(r.task_id, r.target_id): "、".join(r.words) for r in linked.links.itertuples()}
     editor = current_user() is not None and decision_table() is not None
     return render_template("monitor/tasks.html", rows=chosen.to_dict("records"), query=query,
                            editor=editor, choices=plan_targets(plan, targets) if editor else [],
-                           history=decision_table().history(plan.id)[::-1][:50]
-                           if editor else [],
+                           history=_history(plan.id, numbers, targets) if editor else [],
                            plan=plan, url=tasks_url(plan.id),
                            region_name=data.region_names.get(plan.region_adcode, ""),
                            leads=unit_choices(rows, "leads"),
                            partners=unit_choices(rows, "partner_units"),
-                           served=[(t, targets[t][1]["indicator"]) for t in served],
+                           served=[(t, target_label(*targets[t])) for t in served],
                            targets=targets, quarters=QUARTER_LABELS, total=len(rows),
                            words=words, unlinked=linked.unlinked.to_dict("records"),
                            linked_count=len(rows) - len(linked.unlinked))
+
+
+def target_label(row: dict, cells: dict) -> str:
+    """How a target is named wherever a person picks or reads one on this page: its
+    plan period, indicator and target value (never its internal id)."""
+    period = row.get("period_label") or ""
+    return f"{period} · {cells['indicator']} {cells['target']}" if period \
+        else f"{cells['indicator']} {cells['target']}"
+
+
+def _history(plan_id: str, numbers: dict, targets: dict) -> list[dict]:
+    """The last 50 link decisions on ``plan_id``, newest first, with the task's number
+    and the target's label in place of their ids."""
+    out = []
+    for entry in decision_table().history(plan_id)[::-1][:50]:
+        entry = dict(entry)
+        no = numbers.get(entry["task_id"])
+        entry["task"] = f"第 {no} 项" if no is not None else entry["task_id"]
+        known = targets.get(entry["target_id"])
+        entry["target"] = target_label(*known) if known else entry["target_id"]
+        out.append(entry)
+    return out
 
 
 def plan_targets(plan, targets: dict) -> list[tuple[str, str]]:
@@ -92,8 +114,8 @@ def plan_targets(plan, targets: dict) -> list[tuple[str, str]]:
     for target_id, (row, cells) in targets.items():
         if target_id == row["ids"][0] and (row["region_adcode"] == plan.region_adcode
                                            or row.get("plan_id") == plan.id):
-            label = f"{row.get('period_label') or ''} · {cells['indicator']} {cells['target']}"
-            out[target_id] = (row.get("period_label") or "", cells["indicator"], label)
+            out[target_id] = (row.get("period_label") or "", cells["indicator"],
+                              target_label(row, cells))
     return [(t, v[2]) for t, v in sorted(out.items(), key=lambda item: item[1])]
 
 
