@@ -18,6 +18,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geo.quotes import citation
 from layers.base import Layer, LayerContext, LayerError
 from layers.boundaries import all_boundaries
 from layers.entities import KB_DIR, read_entity_types, read_precision_grades
@@ -84,7 +85,7 @@ def _point(partner_id: str, text: str) -> shapely.Point:
 
 
 def _citation(plans: dict, row) -> str:
-    return f"《{plans[row.plan_id].title}》{row.section}：“{row.quote}”"
+    return citation(plans[row.plan_id].title, row.section, row.quote)
 
 
 def _region_points(ctx: LayerContext) -> tuple[pd.Series, pd.Series]:

@@ -20,6 +20,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.numbers import format_value
+from geo.quotes import citation
 from layers.base import Layer, LayerContext, LayerError, region_point_collection
 from layers.boundaries import region_shapes
 from layers.imported import METRICS_LAYER
@@ -233,7 +234,7 @@ class TargetsLayer(Layer):
             targets[f"indicator_{column}"] = indicators.loc[targets["indicator_id"], column].values
         plans = load_plans(ctx.data_dir)
         targets = with_periods(targets, plans)
-        targets["citation"] = [f"《{plans[row.plan_id].title}》{row.section}：“{row.quote}”"
+        targets["citation"] = [citation(plans[row.plan_id].title, row.section, row.quote)
                                for row in targets.itertuples()]
         targets["geometry_note"] = [
             f"{row.subject}无独立边界，几何为所在行政区（{row.region_adcode}）边界"

@@ -16,6 +16,8 @@ import math
 
 import matplotlib
 
+from geo.quotes import citation
+
 matplotlib.use("Agg")
 import pandas as pd  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
@@ -80,7 +82,7 @@ def report_pdf(facts: ReportFacts, table: pd.DataFrame, rows: pd.DataFrame,
     _table_pages(pages, table.assign(
         指标=table["指标"] + holders, 章节=list(rows["chapter"]),
         出处=[" ".join(f"[{n}]" for n in facts.citation_of.get(i, [])) for i in rows["id"]]))
-    _text_pages(pages, "出处（规划原文）", [f"[{n}] 《{t}》{s}：“{q}”"
+    _text_pages(pages, "出处（规划原文）", [f"[{n}] {citation(t, s, q)}"
                                         for n, t, s, q in facts.citations])
     _text_pages(pages, "附录：数据来源", [f"{what}：{where}" for what, where in facts.sources])
     pages.pdf.close()

@@ -18,6 +18,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from geo.quotes import citation
 from monitor.summary import ReportFacts
 
 BODY_FONT, HEADING_FONT = "宋体", "黑体"
@@ -79,7 +80,7 @@ def report_docx(facts: ReportFacts, rows: pd.DataFrame, cells: list[dict],
                      for r in group.to_dict("records")])
     doc.add_heading("三、出处（规划原文）", level=1)
     for number, title, section, quote in facts.citations:
-        doc.add_paragraph(f"[{number}] 《{title}》{section}：“{quote}”")
+        doc.add_paragraph(f"[{number}] {citation(title, section, quote)}")
     doc.add_heading("附录：数据来源", level=1)
     for what, where in facts.sources:
         doc.add_paragraph(f"{what}：{where}", style="List Bullet")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from geo.numbers import MISSING, format_number, format_percent, format_value
+from geo.quotes import citation, quoted
 from monitor.progress import STATUSES
 
 # Indicator groups by words of the indicator's name, first match wins; an
@@ -265,7 +266,7 @@ def display_record(row: Mapping) -> dict[str, str]:
         "time_progress": format_percent(row.get("time_progress")),
         "status": row["status"],
         "citation": "；".join(f"《{t}》{s}" for t, s, _ in row["citations"]),
-        "quote": " / ".join(f"“{q}”" for _, _, q in row["citations"]),
+        "quote": " / ".join(quoted(q) for _, _, q in row["citations"]),
         "baseline_citation": _baseline_citation(base),
     }
 
@@ -283,7 +284,7 @@ def _baseline_citation(base) -> str:
         return MISSING
     if base.get("note"):
         return base["note"]
-    return f"《{base['plan_title']}》{base['section']}：“{base['quote']}”"
+    return citation(base["plan_title"], base["section"], base["quote"])
 
 
 def _missing(value) -> bool:

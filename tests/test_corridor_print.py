@@ -61,5 +61,6 @@ def test_page_quotes_the_structure_sentence_with_its_source(page):
     block = re.search(r'<dl class="im-structure">(.*?)</dl>', page, re.S).group(1)
     first = re.search(r"<dt>(.*?)</dt><dd>(.*?)</dd>", block).groups()
     assert first[0] == "总体结构"
-    assert "一道两区多节点" in html.unescape(first[1])
+    # The plan's own quotation marks nest inside the quotation as ‘…’.
+    assert "“按照‘一道两区多节点’的空间结构”" in html.unescape(first[1])
     assert "《连云港市“十四五”科技创新规划》" in html.unescape(first[1])

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template
 
 from geo.boundaries import read_manifest
+from geo.quotes import citation, quoted
 from layers.kb import knowledge_base_version
 from layers.plans_registry import region_order
 from layers.tasks import task_plans
@@ -21,6 +22,16 @@ from web.task_plan import tasks_url
 bp = Blueprint("pages", __name__)
 EXTENSION = "innomap.pages"
 MONITOR_SECTION = "规划实施监测评估"
+
+
+@bp.app_template_filter("quoted")
+def _quoted(text: str) -> str:
+    return quoted(text)
+
+
+@bp.app_template_filter("citation")
+def _citation(title: str, section: str, quote: str) -> str:
+    return citation(title, section, quote)
 
 
 @bp.record_once
