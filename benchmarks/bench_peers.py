@@ -266,13 +266,18 @@ def measure_size(url: str, n: int, venvs: dict) -> tuple[dict, float]:
 
 
 INTERLEAVED = 40
+#: Time given to the servers after their first requests, before the interleaved ones: an
+#: innomap worker builds in the background what its visitors will ask for (a few seconds
+#: of CPU); a server that has been up for a minute is measured, not one starting.
+WARM_UP_SECONDS = 15
 
 
 def interleaved(url: str, n: int, venvs: dict) -> dict:
     """case → server → median seconds of :data:`INTERLEAVED` new URLs, the servers asked
     one request each in turn (who goes first rotates: the first to read a row warms
     PostgreSQL's cache for the others), so that a load spike on the shared machine hits
-    every server alike. ``before``: innomap from the checkout in ``BENCH_BEFORE`` (e.g.
+    every server alike; three more URLs of each case first, and :data:`WARM_UP_SECONDS`
+    of rest. ``before``: innomap from the checkout in ``BENCH_BEFORE`` (e.g.
     ``git archive main | tar -x -C dir``), when set. Also ``load``: the load average
     (1 min) before and after."""
     chosen = servers(url, "c1-0", {k: v for k, v in venvs.items() if k == "tipg"})
@@ -285,15 +290,20 @@ def interleaved(url: str, n: int, venvs: dict) -> dict:
         live = {name: stack.enter_context(Server(command, env, paths["bbox limit=100"],
                                                  cwd[name]))
                 for name, (command, env, paths, _) in runs.items()}
+        paths = {case: {name: distinct_urls(case, runs[name][3][case], n, INTERLEAVED + 3)
+                        for name in live if case in runs[name][3]} for case in DISTINCT_LABELS}
+        for name, server in live.items():  # the first requests of a worker start its warm-ups
+            for case in paths:
+                for path in paths[case].get(name, [])[INTERLEAVED:]:
+                    _get(server.url + path)
+        time.sleep(WARM_UP_SECONDS)
         out = {}
         for case in DISTINCT_LABELS:
-            paths = {name: distinct_urls(case, runs[name][3][case], n, INTERLEAVED)
-                     for name in live if case in runs[name][3]}
-            times = {name: [] for name in paths}
-            names = list(paths)
+            times = {name: [] for name in paths[case]}
+            names = list(times)
             for i in range(INTERLEAVED):
                 for name in names[i % len(names):] + names[:i % len(names)]:
-                    times[name].append(_get(live[name].url + paths[name][i]))
+                    times[name].append(_get(live[name].url + paths[case][name][i]))
             out[case] = {name: statistics.median(t) for name, t in times.items()}
     load.append(os.getloadavg()[0])
     return out | {"load": load}
