@@ -19,6 +19,12 @@ Headlines first, the requests no cache has seen (each a new URL, in a row, media
 30 with the 10th–90th percentile band as the note): a bbox of limit=100, one feature
 by id, a page of 10 at a new offset, a vector tile at z12 (innomap and tipg). Then
 each server's worker RSS after the run and the time from launch to its first answer.
+Then the same cases interleaved (:func:`interleaved`): innomap and tipg started side
+by side, one new URL of each in turn, 40 per case, with the load average of the
+machine (a shared machine's load hits both alike); ``BENCH_BEFORE=<dir>`` adds innomap
+from another checkout (the code before a change) to the rotation, and
+``BENCH_PEER_DATABASES=20000=<url>,1000000=<url>`` runs only this part against
+databases :func:`load` filled before (no new cluster, no import).
 Last, labelled as cache, requests/s of one URL repeated (wrk) for the same cases and
 one vector tile at z8 over 宿迁 (innomap answers repeats from its response cache;
 tipg and pygeoapi have none). Also innomap's import rows/s into PostGIS.
@@ -278,11 +284,14 @@ def interleaved(url: str, n: int, venvs: dict) -> dict:
     PostgreSQL's cache for the others), so that a load spike on the shared machine hits
     every server alike; three more URLs of each case first, and :data:`WARM_UP_SECONDS`
     of rest. ``before``: innomap from the checkout in ``BENCH_BEFORE`` (e.g.
-    ``git archive main | tar -x -C dir``), when set. Also ``load``: the load average
+    ``git archive main | tar -x -C dir``), when set; ``floor``: :func:`floor_app`, the
+    same gunicorn answering fixed bytes. Also ``load``: the load average
     (1 min) before and after."""
     chosen = servers(url, "c1-0", {k: v for k, v in venvs.items() if k == "tipg"})
     runs = dict(chosen)
     cwd = {name: ROOT for name in runs}
+    command, _, probes, templates = chosen["innomap"]
+    runs["floor"] = ([*command[:-1], f"{__name__}:floor_app"], {}, probes, templates)
     if os.environ.get("BENCH_BEFORE"):
         runs["before"], cwd["before"] = chosen["innomap"], Path(os.environ["BENCH_BEFORE"])
     load = [os.getloadavg()[0]]
@@ -307,6 +316,18 @@ def interleaved(url: str, n: int, venvs: dict) -> dict:
             out[case] = {name: statistics.median(t) for name, t in times.items()}
     load.append(os.getloadavg()[0])
     return out | {"load": load}
+
+
+FLOOR_BODY = (b'{"type":"Feature","id":"c1-0","geometry":{"type":"Point","coordinates":'
+              b'[118.3,33.9]},"properties":{"name":"' + b"x" * 400 + b'"}}')
+
+
+def floor_app(environ, start_response):
+    """The floor of any answer under the same gunicorn to the same client: a WSGI app
+    that returns fixed bytes (the size of one feature) for every path."""
+    start_response("200 OK", [("Content-Type", "application/geo+json"),
+                              ("Content-Length", str(len(FLOOR_BODY)))])
+    return [FLOOR_BODY]
 
 
 def _databases() -> dict[int, str]:
@@ -353,8 +374,8 @@ def _interleaved_results(n: int, figures: dict) -> list[Result]:
         times = figures[case]
         if "tipg" not in times:
             continue
-        before = f"; innomap before: {times['before'] * 1e3:.1f} ms" if "before" in times \
-            else ""
+        before = "".join(f"; {name}: {times[name] * 1e3:.2f} ms" for name in ("before", "floor")
+                         if name in times)
         out.append(Result(
             f"peers {n // 1000}k points: {title}, each URL new, interleaved "
             f"(median of {INTERLEAVED})", "seconds", "s", times["innomap"], "tipg",

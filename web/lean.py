@@ -31,6 +31,7 @@ from web.api import ITEM_TYPES, check_acceptable, item_reply, items_reply
 from web.api_http import to_response
 from web.api_query import parse_feature_query, parse_items_query
 from web.api_store import collection_features
+from web.cache import STATUS_200
 from web.limits import heavy_kind
 
 EXTENSION = "innomap.lean"
@@ -67,6 +68,9 @@ class LeanReads:
         reply = self.reply(environ) if self.enabled else None
         if reply is None:
             return self.wsgi_app(environ, start_response)
+        if reply.status == 200:  # werkzeug's Response would send these headers unchanged
+            start_response(STATUS_200, reply.headers)
+            return [reply.body]
         return to_response(reply)(environ, start_response)
 
     def reply(self, environ):
