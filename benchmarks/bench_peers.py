@@ -289,9 +289,9 @@ def interleaved(url: str, n: int, venvs: dict) -> dict:
     (1 min) before and after."""
     chosen = servers(url, "c1-0", {k: v for k, v in venvs.items() if k == "tipg"})
     runs = dict(chosen)
-    cwd = {name: ROOT for name in runs}
     command, _, probes, templates = chosen["innomap"]
     runs["floor"] = ([*command[:-1], f"{__name__}:floor_app"], {}, probes, templates)
+    cwd = {name: ROOT for name in runs}
     if os.environ.get("BENCH_BEFORE"):
         runs["before"], cwd["before"] = chosen["innomap"], Path(os.environ["BENCH_BEFORE"])
     load = [os.getloadavg()[0]]
