@@ -185,6 +185,15 @@ def test_private_reading_and_rate_limits_leave_every_read_to_flask(gpkg):
     assert {status for status, _, _ in on} == {401}
 
 
+def test_with_rate_limits_on_the_small_reads_are_the_lean_paths_and_the_same(gpkg):
+    app = create_app({"testing": True, "store_url": gpkg, "rate_limits": "on"})
+    requests = [(url, {}) for url in [*PLAIN, f"{ITEMS}?limit=5000", f"{ITEMS}?limit=1001"]]
+    on, off, answered = both_ways(app, requests)
+    assert on == off
+    assert len(answered[1:]) == len(PLAIN)  # after the warm-up request of both_ways
+    assert not any("limit=5000" in a or "limit=1001" in a for a in answered)
+
+
 def test_post_and_head_go_to_flask(gpkg):
     app = create_app({"testing": True, "store_url": gpkg})
     recorder = Recorder(app.extensions[lean.EXTENSION])

@@ -6,7 +6,9 @@ collection for its features through the one storage contract
 (:func:`web.api_store.collection_features`: items, one item, count, extent, tiles,
 whatever the storage) or build a document with :mod:`web.api_docs`, and hand the
 bytes to :func:`web.api_http.respond`, which does ETags, 304s, gzip and CORS;
-finished responses are kept by the app's response cache (:mod:`web.cache`).
+finished responses are kept by the app's response cache (:mod:`web.cache`). The plain
+JSON reads of items and of one item are answered before Flask by :mod:`web.lean`
+through the same :func:`items_reply` and :func:`item_reply` these views call.
 Collections are built from the app's layers (``layers.REGISTRY`` and any given to
 ``create_app``): each layer serves the typed collections its ``collections()``
 declares, so a new layer appears here without a change to this module. Errors of
