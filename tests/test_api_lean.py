@@ -49,6 +49,7 @@ VARIANTS = [
     ({"Accept": "image/png"}, [f"{ITEMS}?limit=3", f"{ITEMS}/c1-0"]),
     ({"Accept": "image/png"}, [f"{ITEMS}?limit=3&f=json"]),
     ({"Authorization": "Bearer nothing"}, [f"{ITEMS}?limit=3"]),
+    ({"Cookie": "session=not-a-signed-one"}, [f"{ITEMS}?limit=3", f"{ITEMS}/c1-0"]),
 ]
 
 
@@ -154,7 +155,7 @@ def _answered_only_the_plain_reads(requests, answers, answered):
     plain = {url for url in PLAIN}
     asked = {(url.split("?")[0] + "?" + (url.split("?", 1)[1] if "?" in url else ""))
              for url, headers in requests if url in plain and not headers.get("Accept")
-             and not headers.get("Authorization")}
+             and not headers.get("Authorization") and not headers.get("Cookie")}
     assert asked <= set(answered)
     assert not any(a.split("?")[0].endswith(("nothing", "/", "more")) for a in answered)
     assert not any("f=html" in a or "crs" in a or "limit=5000" in a for a in answered)

@@ -31,7 +31,7 @@ from web.api import ITEM_TYPES, check_acceptable, item_reply, items_reply
 from web.api_http import to_response
 from web.api_query import parse_feature_query, parse_items_query
 from web.api_store import collection_features
-from web.cache import STATUS_200
+from web.cache import STATUS_200, carries_credentials
 from web.limits import heavy_kind
 
 EXTENSION = "innomap.lean"
@@ -78,7 +78,7 @@ class LeanReads:
         if environ.get("REQUEST_METHOD") != "GET":
             return None
         found = PATH.fullmatch(environ.get("PATH_INFO", ""))
-        if found is None or self._credentials(environ) or not self.public(self.app):
+        if found is None or carries_credentials(self.app, environ) or not self.public(self.app):
             return None
         cid, fid = found.groups()
         args = _args(environ)
@@ -93,11 +93,6 @@ class LeanReads:
                 return self._answer(LeanRequest(environ, found.group(0), args), cid, fid)
             except Exception:  # Flask meets the failure again and answers it its one way
                 return None
-
-    def _credentials(self, environ) -> bool:
-        cookie = environ.get("HTTP_COOKIE", "")
-        return bool(environ.get("HTTP_AUTHORIZATION")) or (
-            bool(cookie) and self.app.config["SESSION_COOKIE_NAME"] + "=" in cookie)
 
     def _answer(self, req: LeanRequest, cid: str, fid: str | None):
         source = collection_features(cid, self.app)
