@@ -19,6 +19,12 @@ Headlines first, the requests no cache has seen (each a new URL, in a row, media
 30 with the 10th–90th percentile band as the note): a bbox of limit=100, one feature
 by id, a page of 10 at a new offset, a vector tile at z12 (innomap and tipg). Then
 each server's worker RSS after the run and the time from launch to its first answer.
+Then the same cases interleaved (:func:`interleaved`): innomap and tipg started side
+by side, one new URL of each in turn, 40 per case, with the load average of the
+machine (a shared machine's load hits both alike); ``BENCH_BEFORE=<dir>`` adds innomap
+from another checkout (the code before a change) to the rotation, and
+``BENCH_PEER_DATABASES=20000=<url>,1000000=<url>`` runs only this part against
+databases :func:`load` filled before (no new cluster, no import).
 Last, labelled as cache, requests/s of one URL repeated (wrk) for the same cases and
 one vector tile at z8 over 宿迁 (innomap answers repeats from its response cache;
 tipg and pygeoapi have none). Also innomap's import rows/s into PostGIS.
@@ -26,6 +32,7 @@ tipg and pygeoapi have none). Also innomap's import rows/s into PostGIS.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -115,8 +122,9 @@ def _install(name: str, specs: list[str]) -> Path:
 class Server:
     """A server process started by ``command``; ``first`` is launch to first answer."""
 
-    def __init__(self, command, env, probe_path):
+    def __init__(self, command, env, probe_path, cwd=ROOT):
         self.port = _free_port()
+        self.cwd = cwd
         self.url = f"http://127.0.0.1:{self.port}"
         self.command = [c.format(port=self.port) for c in command]
         self.env = {**os.environ, **env}
@@ -124,7 +132,7 @@ class Server:
 
     def __enter__(self):
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen(self.command, cwd=ROOT, env=self.env,
+        self.proc = subprocess.Popen(self.command, cwd=self.cwd, env=self.env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         while time.perf_counter() < self.started + 240:
             if self.proc.poll() is not None:
@@ -150,12 +158,12 @@ DISTINCT = 30
 DISTINCT_TILE_ZOOM = 12  # tiles of points (not counted cells), ~200 points each at 1M
 
 
-def distinct_urls(case: str, template: str, n: int) -> list[str]:
-    """``DISTINCT`` different paths of ``case`` from the server's ``template`` (each new
+def distinct_urls(case: str, template: str, n: int, count: int = DISTINCT) -> list[str]:
+    """``count`` different paths of ``case`` from the server's ``template`` (each new
     to any cache): boxes of 0.4° and tiles marching across the points, ids and offsets
     spread over the ``n`` points."""
     out = []
-    for i in range(DISTINCT):
+    for i in range(count):
         if case == "bbox":
             west, south = 117.0 + i * 0.07, 33.2 + i * 0.04
             out.append(template.format(bbox=f"{west},{south},{west + 0.4},{south + 0.4}"))
@@ -263,6 +271,73 @@ def measure_size(url: str, n: int, venvs: dict) -> tuple[dict, float]:
     return figures, rate
 
 
+INTERLEAVED = 40
+#: Time given to the servers after their first requests, before the interleaved ones: an
+#: innomap worker builds in the background what its visitors will ask for (a few seconds
+#: of CPU); a server that has been up for a minute is measured, not one starting.
+WARM_UP_SECONDS = 15
+
+
+def interleaved(url: str, n: int, venvs: dict) -> dict:
+    """case → server → median seconds of :data:`INTERLEAVED` new URLs, the servers asked
+    one request each in turn (who goes first rotates: the first to read a row warms
+    PostgreSQL's cache for the others), so that a load spike on the shared machine hits
+    every server alike; three more URLs of each case first, and :data:`WARM_UP_SECONDS`
+    of rest. ``before``: innomap from the checkout in ``BENCH_BEFORE`` (e.g.
+    ``git archive main | tar -x -C dir``), when set; ``floor``: :func:`floor_app`, the
+    same gunicorn answering fixed bytes. Also ``load``: the load average
+    (1 min) before and after."""
+    chosen = servers(url, "c1-0", {k: v for k, v in venvs.items() if k == "tipg"})
+    runs = dict(chosen)
+    command, _, probes, templates = chosen["innomap"]
+    runs["floor"] = ([*command[:-1], f"{__name__}:floor_app"], {}, probes, templates)
+    cwd = {name: ROOT for name in runs}
+    if os.environ.get("BENCH_BEFORE"):
+        runs["before"], cwd["before"] = chosen["innomap"], Path(os.environ["BENCH_BEFORE"])
+    load = [os.getloadavg()[0]]
+    with contextlib.ExitStack() as stack:
+        live = {name: stack.enter_context(Server(command, env, paths["bbox limit=100"],
+                                                 cwd[name]))
+                for name, (command, env, paths, _) in runs.items()}
+        paths = {case: {name: distinct_urls(case, runs[name][3][case], n, INTERLEAVED + 3)
+                        for name in live if case in runs[name][3]} for case in DISTINCT_LABELS}
+        for name, server in live.items():  # the first requests of a worker start its warm-ups
+            for case in paths:
+                for path in paths[case].get(name, [])[INTERLEAVED:]:
+                    _get(server.url + path)
+        time.sleep(WARM_UP_SECONDS)
+        out = {}
+        for case in DISTINCT_LABELS:
+            times = {name: [] for name in paths[case]}
+            names = list(times)
+            for i in range(INTERLEAVED):
+                for name in names[i % len(names):] + names[:i % len(names)]:
+                    times[name].append(_get(live[name].url + paths[case][name][i]))
+            out[case] = {name: statistics.median(t) for name, t in times.items()}
+    load.append(os.getloadavg()[0])
+    return out | {"load": load}
+
+
+FLOOR_BODY = (b'{"type":"Feature","id":"c1-0","geometry":{"type":"Point","coordinates":'
+              b'[118.3,33.9]},"properties":{"name":"' + b"x" * 400 + b'"}}')
+
+
+def floor_app(environ, start_response):
+    """The floor of any answer under the same gunicorn to the same client: a WSGI app
+    that returns fixed bytes (the size of one feature) for every path."""
+    start_response("200 OK", [("Content-Type", "application/geo+json"),
+                              ("Content-Length", str(len(FLOOR_BODY)))])
+    return [FLOOR_BODY]
+
+
+def _databases() -> dict[int, str]:
+    """``BENCH_PEER_DATABASES`` (``20000=postgresql://…,1000000=postgresql://…``):
+    databases already loaded by :func:`load`, reused instead of a new cluster."""
+    pairs = [item.split("=", 1) for item in
+             os.environ.get("BENCH_PEER_DATABASES", "").split(",") if item]
+    return {int(n): url for n, url in pairs}
+
+
 def run() -> list[Result]:
     if not (PG_BIN / "initdb").exists() or shutil.which("runuser") is None:
         return [Result("peers", "not measured", "", float("nan"), "tipg, pygeoapi",
@@ -280,11 +355,33 @@ def run() -> list[Result]:
             why[name] = f"could not install {specs[0]}: {exc}"
     sizes = [int(v) for v in os.environ.get("BENCH_PEER_SIZES", "").split(",") if v] or SIZES
     results = []
+    if _databases():
+        for n, url in _databases().items():
+            results += _interleaved_results(n, interleaved(url, n, venvs))
+        return results
     with cluster() as url:
         for n in sizes:
             figures, rate = measure_size(url, n, venvs)
             results += _results(n, figures, rate, why)
+            results += _interleaved_results(n, interleaved(url, n, venvs))
     return results
+
+
+def _interleaved_results(n: int, figures: dict) -> list[Result]:
+    low, high = sorted(figures["load"])
+    out = []
+    for case, title in DISTINCT_LABELS.items():
+        times = figures[case]
+        if "tipg" not in times:
+            continue
+        before = "".join(f"; {name}: {times[name] * 1e3:.2f} ms" for name in ("before", "floor")
+                         if name in times)
+        out.append(Result(
+            f"peers {n // 1000}k points: {title}, each URL new, interleaved "
+            f"(median of {INTERLEAVED})", "seconds", "s", times["innomap"], "tipg",
+            times["tipg"], f"one request of each server in turn, load average "
+                           f"{low:.1f}-{high:.1f}{before}"))
+    return out
 
 
 DISTINCT_LABELS = {"bbox": "bbox limit=100", "id": "one feature by id",

@@ -11,7 +11,7 @@ from flask import Flask
 
 from layers import load_catalog
 from mapcore.resources import MapResources
-from web import auth, cache, limits, security
+from web import auth, cache, lean, limits, security
 from web.errors import register_error_handlers
 from web.services import EXTENSION, Services, services
 from web.settings import Settings, from_environment
@@ -36,11 +36,15 @@ def create_app(config: dict | Settings | None = None, layers: Iterable = ()) -> 
     app.extensions[EXTENSION] = Services(settings=settings, catalog=catalog,
                                          maps=MapResources.load(catalog))
     register_error_handlers(app)
-    app.before_request(lambda: services(app).refresh(app))
+    before = [lambda: services(app).refresh(app)]
     if not settings.testing:  # test apps build what a test asks for, when it asks
-        app.before_request(lambda: _start_warmups(app))
+        before.append(lambda: _start_warmups(app))
+    for step in before:
+        app.before_request(step)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
+    # Directly around Flask: the wrappers below treat its answers as Flask's.
+    lean.install(app, public=auth.reading_is_public, before=before)
     security.init_app(app, settings)
     limits.init_app(app, settings, signed_in=auth.current_user)
     # Outside the security wrapper: a replayed page keeps the CSP nonce it was made with.

@@ -6,7 +6,9 @@ collection for its features through the one storage contract
 (:func:`web.api_store.collection_features`: items, one item, count, extent, tiles,
 whatever the storage) or build a document with :mod:`web.api_docs`, and hand the
 bytes to :func:`web.api_http.respond`, which does ETags, 304s, gzip and CORS;
-finished responses are kept by the app's response cache (:mod:`web.cache`).
+finished responses are kept by the app's response cache (:mod:`web.cache`). The plain
+JSON reads of items and of one item are answered before Flask by :mod:`web.lean`
+through the same :func:`items_reply` and :func:`item_reply` these views call.
 Collections are built from the app's layers (``layers.REGISTRY`` and any given to
 ``create_app``): each layer serves the typed collections its ``collections()``
 declares, so a new layer appears here without a change to this module. Errors of
@@ -26,6 +28,7 @@ from web.api_http import (
     PREFLIGHT_HEADERS,
     ApiState,
     Entry,
+    Reply,
     absolute,
     link_header,
     negotiated,
@@ -139,16 +142,23 @@ def feature_schema(cid):
 def items(cid):
     source = collection_features(cid)
     query, fmt = parse_items_query(request.args, source.table, request.accept_mimetypes)
-    _check_acceptable(ITEM_TYPES)
+    check_acceptable(request, ITEM_TYPES)
+    return to_response(items_reply(request, source, query, fmt))
+
+
+def items_reply(req, source, query, fmt: str) -> Reply:
+    """The answer to the items request ``req`` (parsed into ``query`` and ``fmt``) of the
+    collection ``source``: this view's and the lean read path's (:mod:`web.lean`), which
+    passes a request of its own with the same ``environ``, ``path`` and ``args``."""
     table, selection = source.page(query)
-    links = _items_links(request, source.collection, query, selection)
+    links = _items_links(req, source.collection, query, selection)
     if fmt == "html":
         rows = features.feature_collection(table, selection, query, links)
         body = render_template("api/items.html", layer=source.collection, query=query,
                                collection=_loads(rows), links=links).encode()
     else:
         body = features.collection_page(table, selection, query, links)
-    return _respond(body, fmt, query, links)
+    return _reply(req, body, fmt, query, links)
 
 
 @bp.get("/collections/<cid>/items/<path:fid>")
@@ -157,24 +167,30 @@ def item(cid, fid):
     found = source.item(fid)
     if found is None:
         raise NotFound(f"集合 {cid} 中没有 id 为 {fid!r} 的要素。")
-    table, position = found
     query, fmt = parse_feature_query(request.args, source.table, request.accept_mimetypes)
-    _check_acceptable(ITEM_TYPES)
-    links = _item_links(request, source, table, position)
+    check_acceptable(request, ITEM_TYPES)
+    return to_response(item_reply(request, source, found, query, fmt))
+
+
+def item_reply(req, source, found, query, fmt: str) -> Reply:
+    """The answer to the request ``req`` for the feature ``found`` (its table and
+    position) of ``source``; shared with :mod:`web.lean` like :func:`items_reply`."""
+    table, position = found
+    links = _item_links(req, source, table, position)
     body = features.feature(table, position, query, links)
     if fmt == "html":
         body = render_template("api/item.html", layer=source.collection,
                                feature=_loads(body)).encode()
-    return _respond(body, fmt, query, links)
+    return _reply(req, body, fmt, query, links)
 
 
-def _check_acceptable(offered) -> None:
+def check_acceptable(req, offered) -> None:
     """406 when the client asked for formats by ``Accept`` alone and none is offered."""
-    if "f" not in request.args:
-        negotiated(request, offered)
+    if "f" not in req.args:
+        negotiated(req, offered)
 
 
-def _respond(body, fmt, query, links=()):
+def _reply(req, body, fmt, query, links=()) -> Reply:
     headers = {} if fmt == "html" else {"Content-Crs": f"<{query.crs.uri}>"}
     if links:
         headers["Link"] = link_header(links)
@@ -182,7 +198,7 @@ def _respond(body, fmt, query, links=()):
         entry = Entry(body.body, _media(fmt), headers, etag=body.tag or "")
     else:
         entry = Entry(body, _media(fmt), headers)
-    return to_response(respond(request, entry))
+    return respond(req, entry)
 
 
 def _document(build, template, media_type=JSON):
@@ -191,7 +207,7 @@ def _document(build, template, media_type=JSON):
     check_known(request.args, ("f",))
     allowed = RESPONSE_FORMATS if template else ("json",)
     fmt = parse_format(request.args, allowed=allowed, accept=request.accept_mimetypes)
-    _check_acceptable((media_type, JSON, docs.HTML) if template else (media_type, JSON))
+    check_acceptable(request, (media_type, JSON, docs.HTML) if template else (media_type, JSON))
     doc = build(_base())
     if fmt == "html":
         body = render_template(template, doc=doc).encode()

@@ -101,7 +101,7 @@ class ResponseCache:
         path = environ.get("PATH_INFO", "")
         if not path.startswith(self.prefixes):
             return None
-        if environ.get("HTTP_AUTHORIZATION") or self._signed_in(environ):
+        if carries_credentials(self.app, environ):
             return None
         if not self.public(self.app):
             return None
@@ -110,10 +110,6 @@ class ResponseCache:
         return (environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""),
                 environ.get("wsgi.url_scheme", "http"), environ.get("SCRIPT_NAME", ""),
                 path, pairs, environ.get("HTTP_ACCEPT", ""), accepts_gzip(environ))
-
-    def _signed_in(self, environ) -> bool:
-        cookie = environ.get("HTTP_COOKIE", "")
-        return bool(cookie) and self.app.config["SESSION_COOKIE_NAME"] + "=" in cookie
 
     def get(self, key, generation: int) -> Entry | None:
         with self.lock:
@@ -167,6 +163,14 @@ class ResponseCache:
         entry = _entry(headers, body, generation, zipped=key[-1])
         self.put(key, entry)
         return _answer(entry, environ, start_response)
+
+
+def carries_credentials(app, environ) -> bool:
+    """Whether a request may be a user's: an ``Authorization`` header or ``app``'s session
+    cookie (such requests are Flask's: the answer may depend on who asks)."""
+    cookie = environ.get("HTTP_COOKIE", "")
+    return bool(environ.get("HTTP_AUTHORIZATION")) or (
+        bool(cookie) and app.config["SESSION_COOKIE_NAME"] + "=" in cookie)
 
 
 def _keepable(status: str, headers, body: bytes) -> bool:
