@@ -20,7 +20,8 @@ import json
 from dataclasses import dataclass
 
 from store.base import RollbackConflict, StoreError, VersionNotFound, check_version_id
-from store.sql import SQLStore, utc_now
+from store.side_tables import SideTables
+from store.sql import utc_now
 
 STATUSES = ("pending", "accepted", "rejected", "merged")
 GROUPS = ("targets", "entities", "tasks", "partnerships")
@@ -103,20 +104,11 @@ class Publication:
         return {**out, "payload": self.payload} if payload else out
 
 
-class PlanStore:
+class PlanStore(SideTables):
     """Drafts, their candidates and audit list, and publications, in one SQL store."""
 
-    def __init__(self, store: SQLStore):
-        if not isinstance(store, SQLStore):
-            raise StoreError("plan review needs an SQL store (SQLite or PostgreSQL)")
-        self.store = store
-        with store._write() as cur:
-            for statement in DDL:
-                cur.execute(statement)
-
-    def _q(self, cur, text: str, params: tuple = ()):
-        cur.execute(self.store._sql(text), params)
-        return cur
+    DDL = DDL
+    PURPOSE = "plan review"
 
     # -- drafts ------------------------------------------------------------------------
 

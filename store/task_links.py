@@ -11,7 +11,8 @@ table lives beside the imports' in the same SQLite or PostgreSQL database (plain
 from __future__ import annotations
 
 from store.base import StoreError
-from store.sql import SQLStore, utc_now
+from store.side_tables import SideTables
+from store.sql import utc_now
 
 DECISIONS = ("confirm", "remove")
 DDL = ("CREATE TABLE IF NOT EXISTS task_link_decisions (seq BIGINT PRIMARY KEY, "
@@ -21,20 +22,11 @@ DDL = ("CREATE TABLE IF NOT EXISTS task_link_decisions (seq BIGINT PRIMARY KEY, 
 _COLUMNS = ("seq", "plan_id", "task_id", "target_id", "decision", "reason", "user_name", "at")
 
 
-class TaskLinkDecisions:
+class TaskLinkDecisions(SideTables):
     """The decisions on task links of every plan, in one SQL store."""
 
-    def __init__(self, store: SQLStore):
-        if not isinstance(store, SQLStore):
-            raise StoreError("task link review needs an SQL store (SQLite or PostgreSQL)")
-        self.store = store
-        with store._write() as cur:
-            for statement in DDL:
-                cur.execute(statement)
-
-    def _q(self, cur, text: str, params: tuple = ()):
-        cur.execute(self.store._sql(text), params)
-        return cur
+    DDL = DDL
+    PURPOSE = "task link review"
 
     def decide(self, plan_id: str, task_id: str, target_id: str, decision: str, reason: str,
                user: str) -> int:

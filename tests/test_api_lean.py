@@ -9,7 +9,7 @@ import pytest
 
 from geo import point_index
 from store import open_store
-from tests.test_store import postgres_url  # noqa: F401  (fixture)
+from tests.test_store import emptied, postgres_url  # noqa: F401  (fixture)
 from tests.test_stored_layers import seeded_carriers
 from web import cache, create_app, lean
 
@@ -66,11 +66,8 @@ def gpkg(tmp_path_factory, rows):
 
 
 def pg(url, rows):
-    import psycopg
 
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
+    emptied(url)
     open_store(url).add_import("carriers", rows, user="tests", filename="l.csv", sha256="0")
     return url
 

@@ -24,7 +24,7 @@ from ingest.base import MAX_PROBLEMS
 from store import open_store
 from store.jobs import JobBusy
 from tests.test_import_live import carrier_names
-from tests.test_store import carriers, postgres_url, store  # noqa: F401 (fixtures)
+from tests.test_store import carriers, emptied, postgres_url, store  # noqa: F401 (fixtures)
 from tests.test_stream_import import carriers_csv
 from tests.test_two_hosts import hosts  # noqa: F401 (two gunicorns on postgres_url)
 from web import create_app
@@ -310,11 +310,8 @@ def test_one_live_job_per_store_and_a_stale_one_gives_way(store):  # noqa: F811
 
 
 def test_a_web_job_on_postgresql(postgres_url, tmp_path):  # noqa: F811
-    import psycopg
 
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
+    emptied(postgres_url)
     client = make_app(postgres_url, tmp_path / "uploads").test_client()
     response = upload(client, carriers_csv(2500), name="pg.csv")
     job, _ = until_finished(client, response.get_json()["status_url"])

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from tests.conftest import ADMIN_TOKEN
-from tests.test_store import postgres_url  # noqa: F401  (the throwaway PostgreSQL cluster)
+from tests.test_store import emptied, postgres_url  # noqa: F401  (the throwaway PostgreSQL cluster)
 from web import create_app
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Accept": "application/json"}
@@ -119,9 +119,7 @@ def test_postgresql_keeps_zone_and_region_values_apart_and_adds_the_column(postg
 
     from store import open_store
 
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
+    emptied(postgres_url)
 
     def drop_column():  # a store made before zones
         with psycopg.connect(postgres_url, autocommit=True) as conn:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import psycopg
 import pytest
 
-from store import RollbackConflict, VersionNotFound, open_store
+from store import RollbackConflict, VersionNotFound
 from store.plans import PlanStore, StaleCandidate
-from tests.test_store import postgres_url  # noqa: F401  (fixture)
+from tests.test_store import postgres_url, store  # noqa: F401  (fixtures)
 
 TEXT = "到2030年，全市高新技术企业超过2500家。加快建设某某高新区。"
 EXTRACTION = {
@@ -18,15 +17,9 @@ EXTRACTION = {
 }
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def plans(request, tmp_path):
-    if request.param == "sqlite":
-        return PlanStore(open_store(tmp_path / "store.gpkg"))
-    url = request.getfixturevalue("postgres_url")
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-    return PlanStore(open_store(url))
+@pytest.fixture()
+def plans(store):  # noqa: F811  (the fixture of tests.test_store)
+    return PlanStore(store)
 
 
 def test_a_draft_keeps_its_text_plan_and_pending_candidates(plans):

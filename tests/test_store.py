@@ -67,17 +67,22 @@ def postgres_url():
         shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        return open_store(tmp_path / "store.gpkg")
-    url = request.getfixturevalue("postgres_url")
+def emptied(url: str) -> str:
+    """``url`` after dropping everything in its database's public schema."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP SCHEMA public CASCADE")
         conn.execute("CREATE SCHEMA public")
-    return open_store(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    """An empty store, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return open_store(tmp_path / "store.gpkg")
+    return open_store(emptied(request.getfixturevalue("postgres_url")))
 
 
 def test_empty_store(store):
@@ -175,9 +180,7 @@ def test_sqlite_store_is_a_geopackage_in_wal_mode(tmp_path):
 def test_postgis_geometry_column(postgres_url):
     import psycopg
 
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
+    emptied(postgres_url)
     store = open_store(postgres_url)
     store.add_import("carriers", carriers(["甲公司"]), user="a", filename="c.csv", sha256="c")
     with psycopg.connect(postgres_url) as conn:

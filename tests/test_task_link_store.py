@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import psycopg
 import pytest
 
-from store import StoreError, open_store
+from store import StoreError
 from store.task_links import TaskLinkDecisions
-from tests.test_store import postgres_url  # noqa: F401  (fixture)
+from tests.test_store import postgres_url, store  # noqa: F401  (fixtures)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def decisions(request, tmp_path):
-    if request.param == "sqlite":
-        return TaskLinkDecisions(open_store(tmp_path / "store.gpkg"))
-    url = request.getfixturevalue("postgres_url")
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-    return TaskLinkDecisions(open_store(url))
+@pytest.fixture()
+def decisions(store):  # noqa: F811  (the fixture of tests.test_store)
+    return TaskLinkDecisions(store)
 
 
 def test_the_last_decision_on_a_link_is_in_force_and_every_one_is_kept(decisions):

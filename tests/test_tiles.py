@@ -10,7 +10,7 @@ import shapely
 from pyproj import Transformer
 
 from store import open_store
-from tests.test_store import postgres_url  # noqa: F401  (fixture)
+from tests.test_store import emptied, postgres_url  # noqa: F401  (fixture)
 from tests.test_stored_layers import seeded_carriers
 from web import create_app
 
@@ -74,11 +74,8 @@ def test_a_tile_over_suqian_holds_the_carriers_inside_it(client, few):
 def test_postgis_writes_the_same_point_tile(postgres_url, client, few):  # noqa: F811
     """On PostgreSQL a tile of points is written by PostGIS in one statement: it holds
     the same carriers, properties and pixels (±1 of 4096) as the tile encoded here."""
-    import psycopg
 
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
+    emptied(postgres_url)
     store = open_store(postgres_url)
     store.add_import("carriers", few, user="t", filename="t.csv", sha256="0")
     pg = create_app({"testing": True, "store_url": postgres_url}).test_client()

@@ -20,7 +20,7 @@ import pytest
 from conftest import ADMIN_TOKEN, ROOT, _wait, free_port
 
 from tests.test_import_live import carrier_names, carriers_csv, post_import
-from tests.test_store import postgres_url  # noqa: F401 (the throwaway cluster fixture)
+from tests.test_store import emptied, postgres_url  # noqa: F401 (the throwaway cluster fixture)
 
 pytestmark = pytest.mark.live
 SHUYANG_Z8 = "/api/collections/imported-carriers/tiles/WebMercatorQuad/8/102/212"
@@ -42,11 +42,8 @@ def host(store_url: str):
 
 @pytest.fixture()
 def hosts(postgres_url):  # noqa: F811
-    import psycopg
 
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
+    emptied(postgres_url)
     started = []
     try:
         for _ in range(2):
