@@ -88,10 +88,15 @@ def test_comparison_chart_draws_one_bar_group_per_region(browser, live_url, arti
               "window.imCharts && window.imCharts.length > 0")
     option = browser.execute_script(
         "const o = window.imCharts[0].getOption();"
-        "return {categories: o.xAxis[0].data, series: o.series.map(s => [s.name, s.data])};")
+        "return {categories: o.xAxis[0].data, series: o.series.map(s => [s.name, s.data]),"
+        "        legend: o.legend[0].data.map(d => d.name || d)};")
     assert option["categories"] == ["江苏省", "连云港市", "宿迁市", "宿州市"]
     assert [name for name, _ in option["series"]] == ["基期值", "目标值", "实际值"]
     assert all(len(data) == 4 for _, data in option["series"])
+    # The legend names only the series that have a bar (no imported actuals: no 实际值).
+    with_bars = [name for name, data in option["series"]
+                 if any(v not in (None, "-") for v in data)]
+    assert "目标值" in with_bars and option["legend"] == with_bars
     canvas = browser.execute_script(
         "const c = document.querySelector('#im-compare-0 canvas'); return c ? c.width : 0")
     assert canvas > 0

@@ -17,6 +17,14 @@
                       textStyle: { fontSize: TITLE_SIZE, width: width, overflow: "break" } } };
   }
 
+  // The legend names only series with at least one bar (no 实际值 key when nothing
+  // was imported yet).
+  function drawn(series) {
+    return series.filter(function (s) {
+      return s.data.some(function (v) { return v !== null && v !== undefined; });
+    }).map(function (s) { return s.name; });
+  }
+
   function compareOption(spec, el) {
     var head = titled(spec, el, "单位：" + spec.unit);
     var series = spec.series.map(function (s, i) {
@@ -33,7 +41,7 @@
     return {
       textStyle: { fontFamily: FONT }, animation: false,
       title: head.title,
-      tooltip: { trigger: "axis" }, legend: { bottom: 0 },
+      tooltip: { trigger: "axis" }, legend: { bottom: 0, data: drawn(spec.series) },
       grid: { top: 70 + head.extra, bottom: 50, left: 10, right: 10, containLabel: true },
       xAxis: { type: "category", data: spec.categories, axisLabel: { interval: 0, width: 70, overflow: "break" } },
       yAxis: { type: "value", name: spec.unit }, series: series
