@@ -26,20 +26,12 @@ from matplotlib.figure import Figure  # noqa: E402
 from geo.cartography import literal_texts
 from geo.fonts import CjkFont  # noqa: E402
 from monitor.summary import ReportFacts, progress_spec, wrap_cjk  # noqa: E402
-from sheets import escape_formula  # noqa: E402
 
 A4_LANDSCAPE = (11.69, 8.27)
 TABLE_COLUMNS = ("指标", "基期值", "目标值", "实际值", "完成率", "时序进度", "状态", "出处")
 TABLE_WIDTHS = (24, 16, 18, 16, 6, 6, 6, 8)
 ROWS_PER_PAGE = 18
 STATUS_COLOURS = {"已达成": "#d8f0d2", "进展正常": "#dbe9f7", "滞后": "#fbd9d3"}
-
-
-def write_xlsx(out, sheets: dict[str, pd.DataFrame]) -> None:
-    """Write text frames as sheets of one workbook; formula-like cells escaped."""
-    with pd.ExcelWriter(out, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            frame.map(escape_formula).to_excel(writer, sheet_name=name[:31], index=False)
 
 
 class _Pages:

@@ -68,16 +68,50 @@ def _sheet(book: Workbook, title: str, columns: tuple, rows: list[list]) -> None
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(rows) + 1, 1)}"
 
 
-def _target_row(chapter: str, row: dict, numbers: list[int], indicators) -> list:
+def _figures(row: dict) -> list:
+    """单位 to 时序进度 of one target as numbers (TARGET_COLUMNS[3:13]). A period total's
+    基期值 is the previous period's total, context only: no figure beside the target's."""
     base = row.get("baseline_row") or {}
-    name = row["indicator_name"]
-    return [chapter, row["region_name"] + (f" · {row['holder']}" if row.get("holder") else ""),
-            name, row["unit"], _number(base.get("year")), _number(base.get("value")),
+    total = row.get("rule") == "total"
+    return [row["unit"], None if total else _number(base.get("year")),
+            None if total else _number(base.get("value")),
             _number(row["year"]), _number(row["value"]),
             (row.get("qualifier") or "") if isinstance(row.get("qualifier"), str) else "",
             _number(row.get("actual_year")), _number(row.get("actual")),
-            _number(row.get("completion")), _number(row.get("time_progress")), row["status"],
+            _number(row.get("completion")), _number(row.get("time_progress"))]
+
+
+def _target_row(chapter: str, row: dict, numbers: list[int], indicators) -> list:
+    return [chapter, row["region_name"] + (f" · {row['holder']}" if row.get("holder") else ""),
+            row["indicator_name"], *_figures(row), row["status"],
             " ".join(f"[{n}]" for n in numbers)]
+
+
+def targets_xlsx(rows: pd.DataFrame) -> bytes:
+    """The targets table as shown on /targets (its filter and order) as a workbook: the
+    cells of the page as text, every figure of them also as a number to compute with."""
+    from monitor.table import DISPLAY_COLUMNS, display_record
+
+    texts = dict(DISPLAY_COLUMNS)
+    head = [(texts[k], w, None) for k, w in (("region", 16), ("plan", 30), ("indicator", 30),
+                                                ("group", 12))]
+    tail = [(texts[k], w, None) for k, w in (("required", 12), ("actual_source", 24),
+                                                ("status", 10), ("citation", 40),
+                                                ("quote", 60), ("baseline_citation", 40))]
+    columns = (*head, *TARGET_COLUMNS[3:13], *tail)
+    records = []
+    for row in rows.to_dict("records"):
+        cells = display_record(row)
+        records.append([cells[k] for k in ("region", "plan", "indicator", "group")]
+                       + _figures(row)
+                       + [cells[k] for k in ("required", "actual_source", "status",
+                                             "citation", "quote", "baseline_citation")])
+    book = Workbook()
+    book.remove(book.active)
+    _sheet(book, "规划指标", columns, records)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def report_xlsx(facts: ReportFacts, actuals: pd.DataFrame, indicator_names: dict) -> bytes:

@@ -159,9 +159,23 @@ def test_filters_sort_and_downloads_match_the_page(client):
     assert len(rows) == shown and {r["地区"].split(" · ")[0] for r in rows} == {"宿州市"}
     book = openpyxl.load_workbook(io.BytesIO(client.get(
         "/targets.xlsx?region=341300&sort=-completion").data))
-    sheet = [[c or "" for c in row] for row in book.active.iter_rows(values_only=True)]
-    assert sheet[0] == list(rows[0].keys())
-    assert [row for row in sheet[1:]] == [list(r.values()) for r in rows]
+    sheet = list(book.active.iter_rows(values_only=True))
+    head = list(sheet[0])
+    # The same rows in the same order as the page and the CSV, the page's text columns as
+    # they are, and every figure also as a number (a percentage a fraction, formatted %).
+    assert len(sheet) == len(rows) + 1
+    for key in ("地区", "规划", "指标", "状态", "出处", "原文", "实际值来源"):
+        assert [r[head.index(key)] or "" for r in sheet[1:]] == [r[key] for r in rows], key
+    for key in ("基期值", "目标值", "目标年份", "完成率", "时序进度"):
+        assert all(v is None or isinstance(v, (int, float)) for v in
+                   (r[head.index(key)] for r in sheet[1:])), key
+    targets = [r[head.index("目标值")] for r in sheet[1:]]
+    assert all(isinstance(v, (int, float)) for v in targets)
+    for text, number in zip((r["目标值"] for r in rows), targets):
+        assert f"{number:,g}" in text or f"{number:g}" in text, (text, number)
+    column = head.index("完成率") + 1
+    assert book.active.cell(row=2, column=column).number_format == "0.0%"
+    assert book.active.freeze_panes == "A2" and book.active.auto_filter.ref
 
 
 @pytest.mark.parametrize("query, reason", [

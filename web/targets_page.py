@@ -6,7 +6,6 @@ exactly the rows and cell text the page shows (``monitor.table.display_frame``).
 
 from __future__ import annotations
 
-import io
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request
@@ -121,15 +120,8 @@ def targets_csv():
 @bp.get("/targets.xlsx")
 def targets_xlsx():
     _, _, rows = _selection()
-    return Response(xlsx_bytes({"规划指标": display_frame(rows)}),
+    from monitor.report_xlsx import targets_xlsx as workbook  # openpyxl: on demand
+
+    return Response(workbook(rows),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": "attachment; filename=targets.xlsx"})
-
-
-def xlsx_bytes(sheets: dict) -> bytes:
-    """An XLSX workbook of text frames, one sheet each; cells that look like formulas escaped."""
-    from monitor.report import write_xlsx
-
-    out = io.BytesIO()
-    write_xlsx(out, sheets)
-    return out.getvalue()
