@@ -110,12 +110,15 @@ def test_a_plan_is_uploaded_reviewed_published_and_rolled_back(served, tmp_path,
         # reject one target
         card(driver, "技术合同成交额力争").find_element(By.CSS_SELECTOR, "[data-act=rejected]").click()
         wait_status(driver, "技术合同成交额力争", "rejected")
-        # pick the indicator of another from the suggestions
+        # the plan's territory (全市) does not hide the indicator; the reviewer picks it
+        # again from the suggestions
+        assert "→ 高新技术企业数" in card(driver, "全市高新技术企业：2500").text
         card(driver, "全市高新技术企业：2500").find_element(By.CSS_SELECTOR, "[data-act=edit]").click()
         field = driver.find_element(By.NAME, "indicator_name")
         options = driver.execute_script("return Array.from(document.querySelectorAll("
                                         "'#indicator-names option')).map(o => o.value)")
         assert "高新技术企业数" in options
+        field.clear()
         field.send_keys("高新技术企业数", Keys.ESCAPE)
         driver.find_element(By.CSS_SELECTOR, "#editor button[type=submit]").click()
         WebDriverWait(driver, 10).until(lambda d: not d.find_element(By.ID, "editor").is_displayed())

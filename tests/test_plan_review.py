@@ -146,10 +146,12 @@ def test_a_candidate_added_from_a_selection_must_quote_the_text_exactly(review_a
 
 def test_publish_is_refused_with_every_reason_and_changes_nothing(review_app, draft):
     client = signed_in(review_app)
-    loose = by(review_app, draft, "targets", value=1200)[0]  # no indicator chosen
+    loose = by(review_app, draft, "targets", value=1200)[0]
     plan = review_app.extensions["innomap.plan_review"].draft(draft)
+    # The reviewer accepts it but takes away the indicator it was filed under.
     assert post_json(client, f"/admin/plans/{draft}/changes", {"changes": [
-        {"cid": loose.cid, "version": loose.version, "status": "accepted"}]}).status_code == 200
+        {"cid": loose.cid, "version": loose.version, "status": "accepted",
+         "data": {"indicator_id": None}}]}).status_code == 200
     assert post_json(client, f"/admin/plans/{draft}/plan", {
         "version": plan.plan_version, "plan": {"period_end": None}}).status_code == 200
     assert post_json(client, f"/admin/plans/{draft}/plan", {

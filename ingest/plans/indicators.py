@@ -18,11 +18,25 @@ from layers.targets import is_increment
 _LEVELS = ("stock", "ratio")
 _COUNTING = ("个", "家", "所", "座")
 _NOISE = re.compile(r"[\s“”\"'（）()]")
+# What a plan writes around an indicator's name without changing what it measures (the
+# patterns see the name after NFKC, so brackets are ASCII): the plan's own territory in
+# front (全市, 全县…), a Latin abbreviation in brackets (研究与试验发展(R&D)经费), the
+# unit in brackets at the end ((%), (亿元)) and a wish word run into the name (…力争).
+_SCOPE = re.compile(r"^全[市县区省州盟旗]")
+_ABBREVIATION = re.compile(r"\([A-Za-z&]{1,8}\)")
+_UNIT_TAIL = re.compile(r"\([%‰A-Za-z个家所座人件项亿万元吨倍位次年平方公里千米]{1,4}\)$")
+_WISH_TAIL = re.compile(r"(?:力争|力争达到|达到|突破|超过)$")
 
 
 def key(name: str) -> str:
-    """Comparison key of an indicator name."""
-    return _NOISE.sub("", unicodedata.normalize("NFKC", str(name)))
+    """Comparison key of an indicator name: the words that say what is measured."""
+    text = unicodedata.normalize("NFKC", str(name)).strip()
+    text = _ABBREVIATION.sub("", _UNIT_TAIL.sub("", text))
+    text = _SCOPE.sub("", _WISH_TAIL.sub("", text))
+    text = text.replace("万人口", "万人")  # 每万人口 and 每万人 are one population
+    if text.endswith("数量"):  # …企业数量 is …企业数
+        text = text[:-1]
+    return _NOISE.sub("", text)
 
 
 def name_index(indicators: pd.DataFrame) -> dict[str, list[dict]]:
