@@ -21,7 +21,11 @@ by id, a page of 10 at a new offset, a vector tile at z12 (innomap and tipg). Th
 each server's worker RSS after the run and the time from launch to its first answer.
 Then the same cases interleaved (:func:`interleaved`): innomap and tipg started side
 by side, one new URL of each in turn, 40 per case, with the load average of the
-machine (a shared machine's load hits both alike); ``BENCH_BEFORE=<dir>`` adds innomap
+machine (a shared machine's load hits both alike), once per client (:data:`MODES`,
+``BENCH_PEER_MODES=new,kept``): a new TCP connection per request, innomap and the floor
+under plain gunicorn; and one kept connection per server, as QGIS, GDAL and browsers
+use, innomap and the floor under ``make serve``'s gunicorn settings (keep-alive
+5 s); ``BENCH_BEFORE=<dir>`` adds innomap
 from another checkout (the code before a change) to the rotation, and
 ``BENCH_PEER_DATABASES=20000=<url>,1000000=<url>`` runs only this part against
 databases :func:`load` filled before (no new cluster, no import).
