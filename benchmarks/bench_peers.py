@@ -21,7 +21,11 @@ by id, a page of 10 at a new offset, a vector tile at z12 (innomap and tipg). Th
 each server's worker RSS after the run and the time from launch to its first answer.
 Then the same cases interleaved (:func:`interleaved`): innomap and tipg started side
 by side, one new URL of each in turn, 40 per case, with the load average of the
-machine (a shared machine's load hits both alike); ``BENCH_BEFORE=<dir>`` adds innomap
+machine (a shared machine's load hits both alike), once per client (:data:`MODES`,
+``BENCH_PEER_MODES=new,kept``): a new TCP connection per request, innomap and the floor
+under plain gunicorn; and one kept connection per server, as QGIS, GDAL and browsers
+use, innomap and the floor under ``make serve``'s gunicorn settings (keep-alive
+5 s); ``BENCH_BEFORE=<dir>`` adds innomap
 from another checkout (the code before a change) to the rotation, and
 ``BENCH_PEER_DATABASES=20000=<url>,1000000=<url>`` runs only this part against
 databases :func:`load` filled before (no new cluster, no import).
@@ -47,7 +51,7 @@ from pathlib import Path
 from benchmarks import Result
 from benchmarks.bench_api import WORK as BENCH_API_WORK
 from benchmarks.bench_api import _free_port, _pygeoapi_config, _rps
-from benchmarks.bench_stored import _get, seeded_rows, worker_rss_mb
+from benchmarks.bench_stored import KeptConnection, _get, seeded_rows, worker_rss_mb
 from geo.tiles import tile_index
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -278,22 +282,46 @@ INTERLEAVED = 40
 WARM_UP_SECONDS = 15
 
 
-def interleaved(url: str, n: int, venvs: dict) -> dict:
+#: The clients of :func:`interleaved`: ``new``, a new TCP connection per request
+#: (``Connection: close``), innomap under plain ``gunicorn`` (sync workers, which close
+#: every connection); ``kept``, one connection per server kept open across requests, as
+#: QGIS, GDAL (libcurl) and browsers keep theirs, innomap under ``make serve``'s
+#: gunicorn settings (``deploy/gunicorn.conf.py``: threaded workers, keep-alive 5 s).
+#: tipg runs under uvicorn (keep-alive capable) in both.
+MODES = ("new", "kept")
+
+
+def _kept_command(command: list[str], app: str | None = None) -> list[str]:
+    """``command`` (innomap's plain gunicorn) under ``deploy/gunicorn.conf.py`` instead:
+    its worker class, threads, keep-alive and limits, with this bench's bind, workers
+    and log level; ``app`` instead of the configured ``web:create_app()``."""
+    return [command[0], "-c", "deploy/gunicorn.conf.py", "--workers", str(WORKERS),
+            "--bind", "127.0.0.1:{port}", "--log-level", "error", *([app] if app else [])]
+
+
+def interleaved(url: str, n: int, venvs: dict, mode: str = "new") -> dict:
     """case → server → median seconds of :data:`INTERLEAVED` new URLs, the servers asked
     one request each in turn (who goes first rotates: the first to read a row warms
     PostgreSQL's cache for the others), so that a load spike on the shared machine hits
     every server alike; three more URLs of each case first, and :data:`WARM_UP_SECONDS`
-    of rest. ``before``: innomap from the checkout in ``BENCH_BEFORE`` (e.g.
-    ``git archive main | tar -x -C dir``), when set; ``floor``: :func:`floor_app`, the
-    same gunicorn answering fixed bytes. Also ``load``: the load average
-    (1 min) before and after."""
+    of rest. ``mode``: the client and innomap's gunicorn (:data:`MODES`). ``before``:
+    innomap from the checkout in ``BENCH_BEFORE`` (e.g. ``git archive main | tar -x -C
+    dir``), when set; ``floor``: :func:`floor_app`, under the same gunicorn (and worker
+    class) as innomap, answering fixed bytes. Also ``load``: the load average (1 min)
+    before and after, and ``connections``: server → connections the client opened
+    (``kept`` only)."""
     chosen = servers(url, "c1-0", {k: v for k, v in venvs.items() if k == "tipg"})
     runs = dict(chosen)
-    command, _, probes, templates = chosen["innomap"]
-    runs["floor"] = ([*command[:-1], f"{__name__}:floor_app"], {}, probes, templates)
+    command, env, probes, templates = chosen["innomap"]
+    if mode == "kept":
+        runs["innomap"] = (_kept_command(command), env, probes, templates)
+        runs["floor"] = (_kept_command(command, f"{__name__}:floor_app"), {}, probes,
+                         templates)
+    else:
+        runs["floor"] = ([*command[:-1], f"{__name__}:floor_app"], {}, probes, templates)
     cwd = {name: ROOT for name in runs}
     if os.environ.get("BENCH_BEFORE"):
-        runs["before"], cwd["before"] = chosen["innomap"], Path(os.environ["BENCH_BEFORE"])
+        runs["before"], cwd["before"] = runs["innomap"], Path(os.environ["BENCH_BEFORE"])
     load = [os.getloadavg()[0]]
     with contextlib.ExitStack() as stack:
         live = {name: stack.enter_context(Server(command, env, paths["bbox limit=100"],
@@ -301,10 +329,18 @@ def interleaved(url: str, n: int, venvs: dict) -> dict:
                 for name, (command, env, paths, _) in runs.items()}
         paths = {case: {name: distinct_urls(case, runs[name][3][case], n, INTERLEAVED + 3)
                         for name in live if case in runs[name][3]} for case in DISTINCT_LABELS}
-        for name, server in live.items():  # the first requests of a worker start its warm-ups
+        if mode == "kept":
+            kept = {name: KeptConnection(server.url) for name, server in live.items()}
+            for client in kept.values():
+                stack.callback(client.close)
+            get = {name: client.get for name, client in kept.items()}
+        else:
+            get = {name: (lambda path, base=server.url: _get(base + path))
+                   for name, server in live.items()}
+        for name in live:  # the first requests of a worker start its warm-ups
             for case in paths:
                 for path in paths[case].get(name, [])[INTERLEAVED:]:
-                    _get(server.url + path)
+                    get[name](path)
         time.sleep(WARM_UP_SECONDS)
         out = {}
         for case in DISTINCT_LABELS:
@@ -312,8 +348,10 @@ def interleaved(url: str, n: int, venvs: dict) -> dict:
             names = list(times)
             for i in range(INTERLEAVED):
                 for name in names[i % len(names):] + names[:i % len(names)]:
-                    times[name].append(_get(live[name].url + paths[case][name][i]))
+                    times[name].append(get[name](paths[case][name][i]))
             out[case] = {name: statistics.median(t) for name, t in times.items()}
+        if mode == "kept":
+            out["connections"] = {name: client.opened for name, client in kept.items()}
     load.append(os.getloadavg()[0])
     return out | {"load": load}
 
@@ -323,8 +361,9 @@ FLOOR_BODY = (b'{"type":"Feature","id":"c1-0","geometry":{"type":"Point","coordi
 
 
 def floor_app(environ, start_response):
-    """The floor of any answer under the same gunicorn to the same client: a WSGI app
-    that returns fixed bytes (the size of one feature) for every path."""
+    """The floor of any answer under the same gunicorn (and worker class) to the same
+    client: a WSGI app that returns fixed bytes (the size of one feature) for every
+    path."""
     start_response("200 OK", [("Content-Type", "application/geo+json"),
                               ("Content-Length", str(len(FLOOR_BODY)))])
     return [FLOOR_BODY]
@@ -354,21 +393,25 @@ def run() -> list[Result]:
         except (subprocess.CalledProcessError, OSError, subprocess.TimeoutExpired) as exc:
             why[name] = f"could not install {specs[0]}: {exc}"
     sizes = [int(v) for v in os.environ.get("BENCH_PEER_SIZES", "").split(",") if v] or SIZES
+    modes = [m for m in os.environ.get("BENCH_PEER_MODES", "").split(",") if m] or MODES
     results = []
     if _databases():
         for n, url in _databases().items():
-            results += _interleaved_results(n, interleaved(url, n, venvs))
+            for mode in modes:
+                results += _interleaved_results(n, interleaved(url, n, venvs, mode), mode)
         return results
     with cluster() as url:
         for n in sizes:
             figures, rate = measure_size(url, n, venvs)
             results += _results(n, figures, rate, why)
-            results += _interleaved_results(n, interleaved(url, n, venvs))
+            for mode in modes:
+                results += _interleaved_results(n, interleaved(url, n, venvs, mode), mode)
     return results
 
 
-def _interleaved_results(n: int, figures: dict) -> list[Result]:
+def _interleaved_results(n: int, figures: dict, mode: str = "new") -> list[Result]:
     low, high = sorted(figures["load"])
+    client = "" if mode == "new" else " on one kept connection (make serve's gunicorn)"
     out = []
     for case, title in DISTINCT_LABELS.items():
         times = figures[case]
@@ -376,8 +419,11 @@ def _interleaved_results(n: int, figures: dict) -> list[Result]:
             continue
         before = "".join(f"; {name}: {times[name] * 1e3:.2f} ms" for name in ("before", "floor")
                          if name in times)
+        if "connections" in figures:
+            before += "; connections opened: " + ", ".join(
+                f"{name} {count}" for name, count in figures["connections"].items())
         out.append(Result(
-            f"peers {n // 1000}k points: {title}, each URL new, interleaved "
+            f"peers {n // 1000}k points: {title}, each URL new{client}, interleaved "
             f"(median of {INTERLEAVED})", "seconds", "s", times["innomap"], "tipg",
             times["tipg"], f"one request of each server in turn, load average "
                            f"{low:.1f}-{high:.1f}{before}"))
