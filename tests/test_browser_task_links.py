@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import ADMIN_TOKEN
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -32,6 +33,12 @@ def served(tmp_path_factory):
         plan_id = next(iter(task_links()))
     with serving(app) as url:
         yield url, f"/plans/{plan_id}/tasks"
+
+
+def after_post(driver):
+    """A wait across the page load a form's post ends in: elements of the page being left
+    go stale on the way, which is no failure."""
+    return WebDriverWait(driver, 10, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def served_targets(driver, no: int) -> set[str]:
@@ -67,7 +74,7 @@ def test_an_editor_removes_and_adds_a_link_in_the_browser(served, tmp_path, arti
                     if f.find_element(By.NAME, "target_id").get_attribute("value") == removed)
         form.find_element(By.NAME, "reason").send_keys("浏览器测试：移除")
         form.find_element(By.CSS_SELECTOR, "button[value=remove]").click()
-        WebDriverWait(driver, 10).until(lambda d: removed not in served_targets(d, 4))
+        after_post(driver).until(lambda d: removed not in served_targets(d, 4))
 
         box = review(driver, 43)
         add = box.find_element(By.CSS_SELECTOR, "form.im-add")
@@ -76,7 +83,7 @@ def test_an_editor_removes_and_adds_a_link_in_the_browser(served, tmp_path, arti
         add.find_element(By.NAME, "reason").send_keys("浏览器测试：添加")
         driver.save_screenshot(str(artifacts_dir / "task_links_review_form.png"))
         add.find_element(By.CSS_SELECTOR, "button").click()
-        WebDriverWait(driver, 10).until(
+        after_post(driver).until(
             lambda d: "sq-rd-intensity-2025-target" in served_targets(d, 43))
         assert "浏览器测试：添加" in driver.find_element(By.ID, "task-43").text
         log = driver.find_element(By.ID, "im-decisions").find_element(
