@@ -2,9 +2,9 @@
 
 Every unit of mainland China is known (``units.csv``: attributes, boxes, label
 points, always in memory); polygons are read from the GeoPackages a province
-at a time when a map or a layer needs them, and a worker keeps only the last few
-provinces it read (:class:`BoundarySource`). The boundary layers of the API hold
-the full-resolution units the registered plans are about (:func:`plan_units`:
+at a time when a map or a layer needs them, and a worker keeps the provinces it
+read last, up to a budget of geometry bytes (:class:`BoundarySource`). The boundary
+layers of the API hold the full-resolution units the registered plans are about (:func:`plan_units`:
 the data decides which, ``data/plans/plans.json``).
 """
 
@@ -17,25 +17,33 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from geo.boundaries import BBOX, COLUMNS, load_boundaries, load_units
 from layers.base import Layer, LayerContext
 from layers.plans import load_plans
 
 BOUNDARIES_DIR = "boundaries"
-KEEP_PROVINCES = 4  # province frames a worker keeps (every resolution together)
+# Province frames a worker keeps, by the bytes of their geometry (WKB): a county map
+# reads its province at a fine resolution and a dozen neighbours coarse around it
+# (0.2–0.5 MB each), a fine province is 1–4 MB; this keeps what one map of any
+# province needs, so drawing it again reads nothing from disk.
+KEEP_BYTES = 16 * 1024 * 1024
 
 
 class BoundarySource:
     """Boundaries of one data directory, read lazily.
 
     ``units`` (attributes, boxes and label points of every unit) is read once;
-    polygons are read per province and resolution, the last ``keep`` kept.
+    polygons are read per province and resolution; those read last are kept up to
+    ``keep_bytes`` of geometry.
     """
 
-    def __init__(self, directory: Path, keep: int = KEEP_PROVINCES):
+    def __init__(self, directory: Path, keep_bytes: int = KEEP_BYTES):
         self.directory = Path(directory)
-        self.keep = keep
+        self.keep_bytes = keep_bytes
+        self._kept_bytes = 0
+        self._sizes: dict[tuple[str, str], int] = {}
         self._units: gpd.GeoDataFrame | None = None
         self._frames: OrderedDict[tuple[str, str], gpd.GeoDataFrame] = OrderedDict()
         self._national: dict[tuple[str, tuple[str, ...]], gpd.GeoDataFrame] = {}
@@ -98,9 +106,13 @@ class BoundarySource:
                 return self._frames[key]
         frame = load_boundaries(self.directory, resolution, provinces=[province])
         with self._lock:
-            self._frames[key] = frame
-            while len(self._frames) > self.keep:
-                self._frames.popitem(last=False)
+            if key not in self._frames:
+                self._frames[key] = frame
+                self._sizes[key] = _geometry_bytes(frame)
+                self._kept_bytes += self._sizes[key]
+            while self._kept_bytes > self.keep_bytes and len(self._frames) > 1:
+                dropped, _ = self._frames.popitem(last=False)
+                self._kept_bytes -= self._sizes.pop(dropped)
         return frame
 
     def _whole(self, resolution: str, levels: tuple[str, ...]) -> gpd.GeoDataFrame:
@@ -114,6 +126,11 @@ class BoundarySource:
         if levels and "county" not in levels:
             self._national[key] = frame  # provinces and cities: small enough to keep
         return frame
+
+
+def _geometry_bytes(frame: gpd.GeoDataFrame) -> int:
+    """The bytes of a frame's coordinates (two float64 each), what keeping it costs."""
+    return int(shapely.get_num_coordinates(frame.geometry.values).sum()) * 16
 
 
 def _empty() -> gpd.GeoDataFrame:

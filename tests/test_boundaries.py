@@ -228,11 +228,20 @@ def test_loading_by_unit_and_province():
         load_boundaries(DATA, "fine", adcodes=["44' OR 1=1 --"])
 
 
-def test_source_keeps_a_few_provinces_only():
-    source = BoundarySource(DATA, keep=2)
+def test_source_keeps_provinces_up_to_its_byte_budget():
+    one = BoundarySource(DATA)
+    sizes = {p: one._sizes[("coarse", p)] for p in ("320000", "340000", "440000")
+             if len(one.frame("coarse", provinces=[p]))}
+    assert len(sizes) == 3 and all(size > 10_000 for size in sizes.values())
+    # A budget for the last two: the first province read is dropped, the others kept.
+    source = BoundarySource(DATA, keep_bytes=sizes["340000"] + sizes["440000"])
     for province in ("320000", "340000", "440000"):
         assert len(source.frame("coarse", provinces=[province]))
-    assert len(source._frames) == 2
+    assert list(source._frames) == [("coarse", "340000"), ("coarse", "440000")]
+    assert source._kept_bytes == sizes["340000"] + sizes["440000"]
+    # Reading a kept province again reads nothing and keeps the budget.
+    assert len(source.frame("coarse", provinces=["340000"]))
+    assert list(source._frames)[-1] == ("coarse", "340000")
     shenzhen = source.frame("fine", box=(113.9, 22.5, 114.1, 22.6), levels=("county",))
     assert {"440304", "440305"} <= set(shenzhen["adcode"])  # 福田, 南山
     assert source.unit("440300")["name"] == "深圳市" and source.unit("999999") is None
