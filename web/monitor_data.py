@@ -21,7 +21,7 @@ from monitor.task_links import link_tasks, tasks_of_targets
 from monitor.task_unlinked import unlinked_tasks
 from monitor.tasks import task_rows
 from web.services import services
-from web.task_link_store import stored_decisions
+from web.task_link_store import decisions_version, stored_decisions
 
 EXTENSION = "innomap.monitor"
 # A reviewer's decisions on task links: this file, then those made in the browser (store).
@@ -45,8 +45,10 @@ class MonitorData:
     documents: dict = field(default_factory=dict)
     # Adcodes with a region page (web.regions.region_pages), worked out once per rows.
     pages: frozenset | None = None
-    # Each task plan's tasks and their links to targets (task_links), once per rows.
+    # Each task plan's tasks and their links to targets (task_links), once per rows and
+    # version of the reviewers' decisions (``links_version``).
     links: dict | None = None
+    links_version: int = -1
 
 
 @dataclass(frozen=True)
@@ -61,9 +63,11 @@ class PlanTaskLinks:
 
 
 def task_links() -> dict[str, PlanTaskLinks]:
-    """Plan id → PlanTaskLinks of every task plan, worked out once per targets table."""
+    """Plan id → PlanTaskLinks of every task plan, worked out once per targets table and
+    version of the reviewers' decisions."""
     data = monitor_data()
-    if data.links is None:
+    version = decisions_version()  # read first: a decision made meanwhile is not lost
+    if data.links is None or data.links_version != version:
         catalog, out = services().catalog, {}
         overrides = read_overrides(services().settings.data_dir / OVERRIDES)
         for plan in task_plans(None, data.registry):
@@ -75,7 +79,7 @@ def task_links() -> dict[str, PlanTaskLinks]:
             out[plan.id] = PlanTaskLinks(plan, tasks, links,
                                          unlinked_tasks(tasks, links, data.indicators,
                                                         data.rows))
-        data.links = out
+        data.links, data.links_version = out, version
     return data.links
 
 

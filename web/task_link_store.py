@@ -2,9 +2,10 @@
 
 ``stored_decisions(plan_id)`` gives the decisions in force in the columns of the
 override file (``monitor.task_link_review.OVERRIDE_COLUMNS``), so ``web.monitor_data``
-honours both, the browser's last. After a decision the worker that took it drops its
-task links and moves the catalog generation on (every cached page drops its answers);
-the others follow within ``web.follow.POLL_SECONDS`` (``follow_decisions``, a refresher).
+honours both, the browser's last. A decision moves this worker's ``decisions_version``
+on (task links worked out before it are worked out again) and the catalog generation
+(every cached page drops its answers); the others follow within
+``web.follow.POLL_SECONDS`` (``follow_decisions``, a refresher).
 """
 
 from __future__ import annotations
@@ -22,15 +23,16 @@ from web.follow import Throttle
 from web.services import services
 
 EXTENSION = "innomap.task_link_decisions"
-MONITOR = "innomap.monitor"  # web.monitor_data.EXTENSION (not imported: it imports this)
 
 
 @dataclass
 class DecisionState:
-    """Per app: the decision table (None without an SQL store) and the last decision seen."""
+    """Per app: the decision table (None without an SQL store), the last decision seen
+    and the version of the decisions this worker serves (moved on by each change)."""
 
     decisions: TaskLinkDecisions | None
     seen: int = 0
+    version: int = 0
     poll: Throttle = field(default_factory=Throttle)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -69,20 +71,21 @@ def stored_decisions(plan_id: str) -> pd.DataFrame:
                          for r in rows], columns=list(OVERRIDE_COLUMNS))
 
 
-def forget_links(app: Flask) -> None:
-    """Drop the task links worked out so far and every cached answer built on them."""
-    data = app.extensions.get(MONITOR)
-    if data is not None:
-        data.links = None
+def decisions_version() -> int:
+    """The version of the decisions the app serves: links worked out at another are stale."""
+    return _state(current_app).version
+
+
+def _changed(app: Flask) -> None:
+    """Links and every cached answer built on them are stale from the next request on."""
+    _state(app).version += 1
     services(app).catalog.generation += 1
 
 
 def decided(app: Flask) -> None:
-    """Serve a decision recorded by this worker from the next request on. The
-    decision is not marked seen: the next poll drops the links once more, in case a
-    request of this worker was working them out from the decisions before it."""
+    """Serve a decision recorded by this worker from the next request on."""
     with _state(app).lock:
-        forget_links(app)
+        _changed(app)
 
 
 def follow_decisions(app: Flask) -> None:
@@ -98,4 +101,4 @@ def follow_decisions(app: Flask) -> None:
         with state.lock:
             if latest != state.seen:
                 state.seen = latest
-                forget_links(app)
+                _changed(app)
