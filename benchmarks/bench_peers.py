@@ -61,6 +61,10 @@ SIZES = (20_000, 1_000_000)
 WORKERS = 2
 BBOX = "118.6,33.6,119.0,34.0"
 TIPG_SPEC = "tipg==1.6.1"
+#: A server with its HTTP layer in native code (Rust), run only under the floor app: what
+#: the floor would be if innomap ran under it (``interleaved``'s ``floor native``).
+NATIVE_SPEC = "granian==2.8.9"
+FLOOR_APP = "benchmarks.floor_app:app"
 PYGEOAPI_SPEC = "pygeoapi==0.21.0"
 TILE = (8, 102, 212)  # z, row, column
 
@@ -306,8 +310,10 @@ def interleaved(url: str, n: int, venvs: dict, mode: str = "new") -> dict:
     every server alike; three more URLs of each case first, and :data:`WARM_UP_SECONDS`
     of rest. ``mode``: the client and innomap's gunicorn (:data:`MODES`). ``before``:
     innomap from the checkout in ``BENCH_BEFORE`` (e.g. ``git archive main | tar -x -C
-    dir``), when set; ``floor``: :func:`floor_app`, under the same gunicorn (and worker
-    class) as innomap, answering fixed bytes. Also ``load``: the load average (1 min)
+    dir``), when set; ``floor``: ``benchmarks.floor_app``, under the same gunicorn (and
+    worker class) as innomap, answering fixed bytes; ``floor native``: the same app under
+    a server whose HTTP layer is native code (:data:`NATIVE_SPEC`), when installed; and,
+    for ids only, ``database``: :class:`KeyLookup`. Also ``load``: the load average (1 min)
     before and after, and ``connections``: server → connections the client opened
     (``kept`` only)."""
     chosen = servers(url, "c1-0", {k: v for k, v in venvs.items() if k == "tipg"})
@@ -315,10 +321,13 @@ def interleaved(url: str, n: int, venvs: dict, mode: str = "new") -> dict:
     command, env, probes, templates = chosen["innomap"]
     if mode == "kept":
         runs["innomap"] = (_kept_command(command), env, probes, templates)
-        runs["floor"] = (_kept_command(command, f"{__name__}:floor_app"), {}, probes,
-                         templates)
+        runs["floor"] = (_kept_command(command, FLOOR_APP), {}, probes, templates)
     else:
-        runs["floor"] = ([*command[:-1], f"{__name__}:floor_app"], {}, probes, templates)
+        runs["floor"] = ([*command[:-1], FLOOR_APP], {}, probes, templates)
+    if "native" in venvs:
+        runs["floor native"] = ([str(venvs["native"] / "bin" / "granian"), "--interface",
+                                 "wsgi", "--workers", str(WORKERS), "--port", "{port}",
+                                 "--log-level", "error", FLOOR_APP], {}, probes, templates)
     cwd = {name: ROOT for name in runs}
     if os.environ.get("BENCH_BEFORE"):
         runs["before"], cwd["before"] = runs["innomap"], Path(os.environ["BENCH_BEFORE"])
@@ -337,7 +346,10 @@ def interleaved(url: str, n: int, venvs: dict, mode: str = "new") -> dict:
         else:
             get = {name: (lambda path, base=server.url: _get(base + path))
                    for name, server in live.items()}
-        for name in live:  # the first requests of a worker start its warm-ups
+        lookup = stack.enter_context(KeyLookup(url))  # the peers' table, by key
+        paths["id"]["database"] = distinct_urls("id", "{pos}", n, INTERLEAVED + 3)
+        get["database"] = lookup.get
+        for name in get:  # the first requests of a worker start its warm-ups
             for case in paths:
                 for path in paths[case].get(name, [])[INTERLEAVED:]:
                     get[name](path)
@@ -356,17 +368,35 @@ def interleaved(url: str, n: int, venvs: dict, mode: str = "new") -> dict:
     return out | {"load": load}
 
 
-FLOOR_BODY = (b'{"type":"Feature","id":"c1-0","geometry":{"type":"Point","coordinates":'
-              b'[118.3,33.9]},"properties":{"name":"' + b"x" * 400 + b'"}}')
+#: The database's part of an answer by id: the peers' row by its key, all columns.
+LOOKUP = "SELECT id, feature_id, name, type, county_adcode, ST_AsBinary(geom) FROM points " \
+         "WHERE id = %s"
 
 
-def floor_app(environ, start_response):
-    """The floor of any answer under the same gunicorn (and worker class) to the same
-    client: a WSGI app that returns fixed bytes (the size of one feature) for every
-    path."""
-    start_response("200 OK", [("Content-Type", "application/geo+json"),
-                              ("Content-Length", str(len(FLOOR_BODY)))])
-    return [FLOOR_BODY]
+class KeyLookup:
+    """What reading one row by its key from PostgreSQL costs, as a client of the same
+    cluster on one kept connection (the statement prepared after its first uses, as
+    the servers' are): with ``floor native``, the least any server that answers from
+    the database can take (``interleaved``'s ``database``)."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def __enter__(self):
+        import psycopg
+
+        self.conn = psycopg.connect(self.url, autocommit=True)
+        return self
+
+    def __exit__(self, *exc):
+        self.conn.close()
+
+    def get(self, key: str) -> float:
+        """Seconds to read row ``key`` (an id of ``public.points``, as text)."""
+        start = time.perf_counter()
+        if not self.conn.execute(LOOKUP, (int(key),)).fetchall():
+            raise LookupError(f"no point {key}")
+        return time.perf_counter() - start
 
 
 def _databases() -> dict[int, str]:
@@ -387,7 +417,8 @@ def run() -> list[Result]:
     for name, specs in (("tipg", [TIPG_SPEC, "uvicorn[standard]"]),
                         ("pygeoapi", [PYGEOAPI_SPEC, "gunicorn", "psycopg2-binary",
                                       "SQLAlchemy", "GeoAlchemy2",
-                                      "pygeofilter[backend-sqlalchemy]"])):
+                                      "pygeofilter[backend-sqlalchemy]"]),
+                        ("native", [NATIVE_SPEC])):
         try:
             venvs[name] = _install(name, specs)
         except (subprocess.CalledProcessError, OSError, subprocess.TimeoutExpired) as exc:
@@ -417,8 +448,10 @@ def _interleaved_results(n: int, figures: dict, mode: str = "new") -> list[Resul
         times = figures[case]
         if "tipg" not in times:
             continue
-        before = "".join(f"; {name}: {times[name] * 1e3:.2f} ms" for name in ("before", "floor")
+        before = "".join(f"; {FLOORS[name]}: {times[name] * 1e3:.2f} ms" for name in FLOORS
                          if name in times)
+        if case == "id" and "database" in times:
+            before += f"; 5× tipg would be {times['tipg'] / 5 * 1e3:.2f} ms"
         if "connections" in figures:
             before += "; connections opened: " + ", ".join(
                 f"{name} {count}" for name, count in figures["connections"].items())
@@ -429,6 +462,11 @@ def _interleaved_results(n: int, figures: dict, mode: str = "new") -> list[Resul
                            f"{low:.1f}-{high:.1f}{before}"))
     return out
 
+
+#: What the notes of :func:`_interleaved_results` call the other runs of the rotation.
+FLOORS = {"before": "before", "floor": "floor (same gunicorn, fixed bytes)",
+          "floor native": "floor under a native HTTP server (granian)",
+          "database": "one row by key from PostgreSQL"}
 
 DISTINCT_LABELS = {"bbox": "bbox limit=100", "id": "one feature by id",
                    "page": "page of 10 at a new offset",
