@@ -24,7 +24,8 @@ EXTENT = 4096
 #: The deepest zoom served (WebMercatorQuad defines 0–24; past 22 a point layer's tiles
 #: are single points, and the tileset documents say so in ``tileMatrixSetLimits``).
 MAX_ZOOM = 22
-EARTH_HALF = math.pi * 6378137.0  # half the Web Mercator world width, metres
+EARTH_RADIUS = 6378137.0  # the Web Mercator sphere, metres
+EARTH_HALF = math.pi * EARTH_RADIUS  # half the Web Mercator world width, metres
 MAX_LAT = 85.0511287798066
 #: Share of a tile's width kept around it for lines and polygons (no seams at edges).
 BUFFER = 64 / EXTENT
@@ -57,9 +58,19 @@ def check_tile(z: int, y: int, x: int) -> None:
 def mercator(lon, lat):
     """Web Mercator metres of WGS84 ``lon``, ``lat`` (arrays or floats)."""
     lat = np.clip(lat, -MAX_LAT, MAX_LAT)
-    x = np.radians(lon) * 6378137.0
-    y = np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)) * 6378137.0
+    x = np.radians(lon) * EARTH_RADIUS
+    y = np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)) * EARTH_RADIUS
     return x, y
+
+
+def mercator_sql(lon: str, lat: str) -> str:
+    """:func:`mercator` as a PostGIS expression of the columns ``lon`` and ``lat`` (names
+    this code chooses, never outside text): a point in EPSG:3857. PostGIS's
+    ``ST_Transform`` gives the same metres (to a micrometre) through PROJ at several times
+    the cost per point, which was half of a vector tile's time at a million points."""
+    clipped = f"least(greatest({lat}, {-MAX_LAT!r}), {MAX_LAT!r})"
+    return (f"ST_SetSRID(ST_MakePoint(radians({lon}) * {EARTH_RADIUS!r}, "
+            f"ln(tan(pi() / 4 + radians({clipped}) / 2)) * {EARTH_RADIUS!r}), 3857)")
 
 
 def tile_mercator_bounds(z: int, y: int, x: int) -> tuple[float, float, float, float]:

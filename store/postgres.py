@@ -50,10 +50,11 @@ CREATE TABLE IF NOT EXISTS staged_uploads (token TEXT PRIMARY KEY,
 
 #: One tile of points: the box read through the GiST index (a tile is small: the (lat,
 #: lon) B-tree would walk its whole band of latitude) in key order, projected
-#: to Web Mercator, the points inside the tile (west and north edges in) encoded by
-#: PostGIS; with how many the box held (up to the limit).
-TILE_SQL = """
-WITH box AS (SELECT pos, feature_id, name, type, ST_Transform(geom, 3857) AS m
+#: to Web Mercator by the formula (``geo.tiles.mercator_sql``), the points inside the
+#: tile (west and north edges in) encoded by PostGIS; with how many the box held (up to
+#: the limit).
+TILE_SQL = f"""
+WITH box AS (SELECT pos, feature_id, name, type, {tiles.mercator_sql("lon", "lat")} AS m
   FROM carrier_current WHERE geom && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s,
   %(north)s, 4326) ORDER BY pos LIMIT %(limit)s)
 SELECT (SELECT count(*) FROM box), (SELECT ST_AsMVT(t, %(name)s, %(extent)s, 'geom') FROM (

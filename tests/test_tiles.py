@@ -101,6 +101,34 @@ def test_postgis_writes_the_same_point_tile(postgres_url, client, few):  # noqa:
     assert pg.get(TILE.format("imported-carriers", 8, 100, 180)).status_code == 204
 
 
+def test_postgis_projects_points_as_the_tiles_here_do(postgres_url):  # noqa: F811
+    """The Web Mercator formula PostGIS runs for tiles (``mercator_sql``) gives the metres
+    of ``geo.tiles.mercator`` and of PROJ (EPSG:4326 → 3857) to a micrometre, and clips
+    at the world's edge as ``mercator`` does."""
+    import psycopg
+
+    from geo.tiles import mercator, mercator_sql
+
+    emptied(postgres_url)
+    open_store(postgres_url).close()  # the store's schema: PostGIS installed
+    lon = np.array([118.27, -179.9, 0.0, 179.99, 87.6, 2.35])
+    lat = np.array([33.96, -60.0, 0.0, 85.0, 43.8, 48.86])
+    rows = ", ".join(f"({float(a)!r}, {float(b)!r})" for a, b in zip(lon, lat))
+    with psycopg.connect(postgres_url) as conn:
+        got = np.array(conn.execute(
+            f"SELECT ST_X(p), ST_Y(p), ST_SRID(p) FROM (SELECT {mercator_sql('lon', 'lat')} AS p "
+            f"FROM (VALUES {rows}) AS v(lon, lat)) AS projected").fetchall())
+        poles = conn.execute(f"SELECT ST_Y({mercator_sql('0.0', '89.9')}), "
+                             f"ST_Y({mercator_sql('0.0', '-89.9')})").fetchone()
+    x, y = mercator(lon, lat)
+    assert np.abs(got[:, 0] - x).max() < 1e-6 and np.abs(got[:, 1] - y).max() < 1e-6
+    proj_x, proj_y = Transformer.from_crs(4326, 3857, always_xy=True).transform(lon, lat)
+    assert np.abs(got[:, 0] - proj_x).max() < 1e-6 and np.abs(got[:, 1] - proj_y).max() < 1e-6
+    assert set(got[:, 2]) == {3857}
+    edge = mercator(0.0, 89.9)[1]
+    assert poles == pytest.approx((edge, -edge)) and 2.0e7 < edge < 2.01e7
+
+
 def test_an_empty_tile_is_empty_not_an_error(client):
     response = client.get(TILE.format("imported-carriers", 8, 100, 180))  # over Tibet
     assert response.status_code == 204 and response.data == b""
