@@ -20,6 +20,8 @@ import math
 import numpy as np
 import shapely
 
+from geo import mvt
+
 EXTENT = 4096
 #: The deepest zoom served (WebMercatorQuad defines 0–24; past 22 a point layer's tiles
 #: are single points, and the tileset documents say so in ``tileMatrixSetLimits``).
@@ -153,6 +155,9 @@ def encode(layers: list[tuple[str, np.ndarray, list[dict]]], z: int, y: int, x: 
     """
     bounds = tile_mercator_bounds(z, y, x)
     size = bounds[2] - bounds[0]
+    points = _point_layers(layers, bounds, size)
+    if points is not None:
+        return points
     grown = (bounds[0] - BUFFER * size, bounds[1] - BUFFER * size,
              bounds[2] + BUFFER * size, bounds[3] + BUFFER * size)
     out = []
@@ -173,6 +178,31 @@ def encode(layers: list[tuple[str, np.ndarray, list[dict]]], z: int, y: int, x: 
 
     return mapbox_vector_tile.encode(out, default_options={"extents": EXTENT,
                                                            "y_coord_down": True})
+
+
+def _point_layers(layers, bounds, size) -> bytes | None:
+    """:func:`encode` of layers that hold only points, written by :mod:`geo.mvt` (the
+    same bytes, several times faster); None when a layer holds another geometry or a
+    property value that module does not write."""
+    parts = []
+    for name, geoms, properties in layers:
+        geoms = np.asarray(geoms, dtype=object)
+        if len(geoms) == 0:
+            continue
+        if not (shapely.get_type_id(geoms) == 0).all():
+            return None
+        mx, my = mercator(shapely.get_x(geoms), shapely.get_y(geoms))
+        inside = (mx >= bounds[0]) & (mx < bounds[2]) & (my > bounds[1]) & (my <= bounds[3])
+        keep = np.flatnonzero(inside)
+        kept = [{k: v for k, v in properties[i].items()
+                 if v is not None and not isinstance(v, list)} for i in keep.tolist()]
+        if not mvt.can_write(kept):
+            return None
+        if len(keep):
+            scale = EXTENT / size
+            parts.append(mvt.point_layer(name, (mx[keep] - bounds[0]) * scale,
+                                         (bounds[3] - my[keep]) * scale, kept, EXTENT))
+    return b"".join(parts)
 
 
 def _pixels(geom, bounds, size):
