@@ -25,41 +25,48 @@ _LAYER_NAME, _LAYER_FEATURE, _LAYER_KEY, _LAYER_VALUE = b"\x0a", b"\x12", b"\x1a
 _LAYER_EXTENT, _LAYER_VERSION = b"\x28", b"\x78\x02"
 _FEATURE_TAGS, _FEATURE_POINT, _FEATURE_GEOMETRY = b"\x12", b"\x18\x01", b"\x22"
 _VALUE_STRING, _VALUE_DOUBLE, _VALUE_INT, _VALUE_BOOL = b"\x0a", b"\x19", b"\x20", b"\x38"
-_MOVE_TO_ONE = 9  # command MoveTo (1) with a count of 1
+_MOVE_TO = b"\x09"  # command MoveTo (1) with a count of 1
 _INT64 = (-(1 << 63), (1 << 63) - 1)
 
 
-def can_write(properties: list[dict]) -> bool:
-    """Whether every property value is one this module writes (others: no fast path)."""
-    return all(_writable(v) for props in properties for v in props.values())
+class Unwritable(ValueError):
+    """A property value this module does not write (the caller takes another way)."""
 
 
 def point_layer(name: str, px: np.ndarray, py: np.ndarray, properties: list[dict],
                 extent: int) -> bytes:
     """The tile bytes of one layer (a ``Tile.layers`` entry) of points at pixels
     ``px``, ``py`` (floats, rows from the top; rounded half to even, as Python's
-    ``round``), each with its ``properties`` (keys that are not text are left out)."""
-    xs = np.rint(px).astype(np.int64)
-    ys = np.rint(py).astype(np.int64)
+    ``round``), each with its ``properties`` (keys that are not text are left out).
+    Raises :class:`Unwritable` for a value other than text, bool, 64-bit int or float."""
+    xs = _zigzags(np.rint(px).astype(np.int64))
+    ys = _zigzags(np.rint(py).astype(np.int64))
     keys, values = {}, {}
     features = []
-    for x, y, props in zip(xs.tolist(), ys.tolist(), properties):
+    for x, y, props in zip(xs, ys, properties):
         tags = []
         for key, value in props.items():
-            if not isinstance(key, str) or not _writable(value):
+            if not isinstance(key, str):
                 continue
+            if not _writable(value):
+                raise Unwritable(f"{key}: {type(value).__name__}")
             tags.append(keys.setdefault(key, len(keys)))
             tags.append(values.setdefault((isinstance(value, bool), value), len(values)))
-        geometry = _varints([_MOVE_TO_ONE, _zigzag(x), _zigzag(y)])
-        feature = (_FEATURE_TAGS + _length(_varints(tags)) if tags else b"") + \
-            _FEATURE_POINT + _FEATURE_GEOMETRY + _length(geometry)
-        features.append(_LAYER_FEATURE + _length(feature))
+        geometry = _MOVE_TO + _varint(x) + _varint(y)
+        packed = b"".join(map(_varint, tags))
+        feature = b"".join((_FEATURE_TAGS, _varint(len(packed)), packed) if tags else ()) + \
+            _FEATURE_POINT + _FEATURE_GEOMETRY + _varint(len(geometry)) + geometry
+        features.append(_LAYER_FEATURE + _varint(len(feature)) + feature)
     layer = b"".join([
         _LAYER_NAME, _length(name.encode("utf-8")), *features,
         *(_LAYER_KEY + _length(key.encode("utf-8")) for key in keys),
         *(_LAYER_VALUE + _length(_value(value)) for _, value in values),
         _LAYER_EXTENT, _varint(extent), _LAYER_VERSION])
     return _TILE_LAYER + _length(layer)
+
+
+def _zigzags(numbers: np.ndarray) -> list[int]:
+    return ((numbers << 1) ^ (numbers >> 63)).tolist()
 
 
 def _writable(value) -> bool:
@@ -78,21 +85,16 @@ def _value(value) -> bytes:
     return _VALUE_DOUBLE + struct.pack("<d", value)
 
 
-def _zigzag(n: int) -> int:
-    return (n << 1) ^ (n >> 63)
-
-
 def _length(payload: bytes) -> bytes:
     return _varint(len(payload)) + payload
 
 
-def _varints(numbers: list[int]) -> bytes:
-    return b"".join(_varint(n) for n in numbers)
+_ONE_BYTE = [bytes((n,)) for n in range(0x80)]
 
 
 def _varint(n: int) -> bytes:
     if n < 0x80:
-        return bytes((n,))
+        return _ONE_BYTE[n]
     out = bytearray()
     while n >= 0x80:
         out.append((n & 0x7F) | 0x80)

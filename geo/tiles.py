@@ -196,12 +196,14 @@ def _point_layers(layers, bounds, size) -> bytes | None:
         keep = np.flatnonzero(inside)
         kept = [{k: v for k, v in properties[i].items()
                  if v is not None and not isinstance(v, list)} for i in keep.tolist()]
-        if not mvt.can_write(kept):
-            return None
-        if len(keep):
-            scale = EXTENT / size
+        if not len(keep):
+            continue
+        scale = EXTENT / size
+        try:
             parts.append(mvt.point_layer(name, (mx[keep] - bounds[0]) * scale,
                                          (bounds[3] - my[keep]) * scale, kept, EXTENT))
+        except mvt.Unwritable:
+            return None
     return b"".join(parts)
 
 
