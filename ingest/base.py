@@ -7,7 +7,6 @@ picks one and runs it.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
+from ingest.keys import key
 from ingest.tabular import Limits, Problem
 from ingest.values import text_problem
 
@@ -58,11 +58,6 @@ class ImportRejected(ValueError):
         self.too_large = too_large
         super().__init__(f"导入被拒绝：{len(self.problems)} 处问题；"
                          f"首个问题：{self.problems[0].message}")
-
-
-def key(text) -> str:
-    """Header/name comparison key: NFKC, no whitespace, lower case."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).lower()
 
 
 def normalize_unit(unit) -> str:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from difflib import SequenceMatcher
 
-from ingest.base import HEADER_UNIT, Indicators, key
+from ingest.base import HEADER_UNIT, Indicators
+from ingest.keys import key
 
 MIN_SCORE = 0.6  # below this a name is not offered
 MAX_SUGGESTIONS = 3

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ingest.base import key
+from ingest.keys import key
 from layers.entities import ENTITY_COLUMNS
 from layers.kb import KB_DIR, read_csv
 from layers.targets import read_targets
@@ -31,7 +31,7 @@ class Zone:
 
 @dataclass
 class Zones:
-    """The zones by id, looked up by id, name or alias (comparison keys, ``ingest.base.key``)."""
+    """The zones by id, looked up by id, name or alias (comparison keys, ``ingest.keys.key``)."""
 
     by_id: dict[str, Zone] = field(default_factory=dict)
     _names: dict[str, set[str]] = field(default_factory=dict)
