@@ -60,7 +60,7 @@ test: install system-packages
 	$(BIN)/python -m pytest -m "not slow" $(PARALLEL)
 
 test-slow: install system-packages
-	$(BIN)/python -m pytest -m slow
+	$(BIN)/python -m pytest -m slow $(PARALLEL)
 
 # House rules: import order, pyupgrade, bugbear, numpy docstrings in geo/ (pyproject.toml).
 lint: install
