@@ -48,12 +48,19 @@ system-packages:
 	bash scripts/install_system_packages.sh
 
 # Every test but the few marked slow (half a million rows each, minutes together):
-# `make test-slow` runs those on purpose.
+# `make test-slow` runs those on purpose. In parallel (pytest-xdist): TEST_WORKERS
+# processes, `auto` = one per core but at most 4 (2 on CI), `0` = in this one process.
+# Each test file runs whole, in order, on one process (--dist loadfile), so a file's
+# Chromium, PostgreSQL cluster or gunicorn starts once; files are handed out in the
+# order collected (--no-loadscope-reorder: no few-test, long file kept for the end).
+TEST_WORKERS ?= auto
+PARALLEL := -n $(TEST_WORKERS) --maxprocesses=4 --dist loadfile --no-loadscope-reorder
+
 test: install system-packages
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" $(PARALLEL)
 
 test-slow: install system-packages
-	$(BIN)/python -m pytest -m slow
+	$(BIN)/python -m pytest -m slow $(PARALLEL)
 
 # House rules: import order, pyupgrade, bugbear, numpy docstrings in geo/ (pyproject.toml).
 lint: install

@@ -23,10 +23,11 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 @pytest.fixture(scope="session", autouse=True)
 def throwaway_default_store(tmp_path_factory):
-    """Apps a test builds without a store_url use a store (and export and document
-    folders) in tmp, never instance/."""
+    """Apps a test builds without a store_url use a store (and export, document and
+    upload folders) in tmp, never instance/: each process of a parallel run its own."""
     patch = pytest.MonkeyPatch()
     patch.setenv("INNOMAP_STORE_URL", str(tmp_path_factory.mktemp("default-store") / "s.gpkg"))
+    patch.setenv("INNOMAP_UPLOAD_DIR", str(tmp_path_factory.mktemp("uploads")))
     patch.setenv("INNOMAP_EXPORT_CACHE_DIR", str(tmp_path_factory.mktemp("exports")))
     # built reports too: a file kept from another run (other code) must not answer a test
     patch.setenv("INNOMAP_DOCUMENTS_DIR", str(tmp_path_factory.mktemp("documents")))
