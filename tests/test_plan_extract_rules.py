@@ -274,3 +274,27 @@ def test_a_joint_platform_named_by_two_parties_and_a_dash():
     assert not any("—" in n for _, _, n in name_runs("推进众创空间—孵化器—加速器"))
     assert not any("—" in n for _, _, n in name_runs("建设807研究所——东岭大学联合实验室"))
     assert not any("—" in n for _, _, n in name_runs("依托807研究所—东岭大学智能装备研究中心"))
+
+
+def test_chapters_and_sections_above_the_numbered_headings():
+    reading = read_document(("第一章 发展基础\n第一节 主要成就\n全市高新技术企业达到300家。\n"
+                             "第二章 总体要求\n（一）发展目标\n全市高新技术企业达到500家。\n"
+                             + "。" * 60).encode())
+    targets = prose_targets(reading, _context())
+    assert [(t["value"], t["year"], t["kind"]) for t in targets] == [
+        (300, 2025, "baseline"), (500, 2030, "target")]
+    assert targets[0]["section"] == "第一章 发展基础 > 第一节 主要成就"
+    assert targets[1]["section"] == "第二章 总体要求 > （一）发展目标"
+    # a line that only starts like a chapter is no heading
+    assert read_document(("第一次全体会议审议通过。" + "。" * 60).encode()).sections.at(0) == ""
+
+
+def test_a_heading_run_into_its_paragraph_is_read_as_a_paragraph():
+    reading = read_document(("一、发展基础\n（五）农业科技支撑有力。建成农业科技园区6个，"
+                             "农业科技进步贡献率达到61%。\n（六）发展目标\n" + "。" * 60).encode())
+    targets = prose_targets(reading, _context())
+    assert [(t["value"], t["year"], t["kind"]) for t in targets] == [
+        (6, 2025, "baseline"), (61, 2025, "baseline")]
+    assert targets[0]["section"] == "一、发展基础 > （五）农业科技支撑有力"
+    kinds = [b.kind for b in reading.blocks[:3]]
+    assert kinds == ["heading", "paragraph", "heading"]

@@ -14,12 +14,29 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from layers.plans import heading_of
+from layers.plans import heading_of as numbered_heading
 
 KINDS = ("heading", "paragraph", "table_row")
 _NUMBERED_ROW = re.compile(
     r"^(\d{1,2}|序号) {1,4}(\S[^\t，。；]{0,80}?) {1,4}([≥≤>＞]?[\d.]{1,12} ?(左右|年)?)$")
-_LEVELS = 3
+_LEVELS = 4  # 第一章 / 一、 or 第一节 / （一） / 1．
+_CHAPTER = re.compile(r"^第[一二三四五六七八九十]{1,3}(章|部分|篇|节)\s?\S")
+_TITLE_END = re.compile(r"[。；]")
+_RUN_ON = re.compile(r"[。；]\s?[^\s。；]")  # （五）标题。正文…: a paragraph under its own title
+
+
+def heading_of(line: str) -> tuple[int, str] | None:
+    """(level, title) of a heading line: a chapter (第一章, 第一部分, 第一篇) is level 0,
+    a 第一节 level 1 with the 一、 headings, the numbered headings of
+    ``layers.plans.heading_of`` one level below theirs. A text without chapters gets
+    the section paths of ``layers.plans.section_of`` (level 0 stays empty)."""
+    title = line.strip()
+    chapter = _CHAPTER.match(title)
+    if chapter:
+        level = 1 if chapter.group(1) == "节" else 0
+        return level, _TITLE_END.split(title, maxsplit=1)[0][:60].strip()
+    numbered = numbered_heading(line)
+    return (numbered[0] + 1, numbered[1]) if numbered else None
 
 
 @dataclass(frozen=True)
@@ -94,7 +111,7 @@ def _line_block(line: str, start: int, end: int, sections: Sections) -> Block:
                  numbered.group(3).replace(" ", ""))
         return Block("table_row", start, end, sections.at(start), cells)
     heading = heading_of(line)
-    if heading and len(line) <= 60:
+    if heading and len(line) <= 60 and not _RUN_ON.search(line):
         return Block("heading", start, end, sections.at(start), level=heading[0])
     return Block("paragraph", start, end, sections.at(start))
 
