@@ -298,3 +298,17 @@ def test_a_heading_run_into_its_paragraph_is_read_as_a_paragraph():
     assert targets[0]["section"] == "一、发展基础 > （五）农业科技支撑有力"
     kinds = [b.kind for b in reading.blocks[:3]]
     assert kinds == ["heading", "paragraph", "heading"]
+
+
+def test_an_indicator_table_written_with_bars():
+    text = ("（三）主要指标\n指标名称 | 单位 | 2025年 | 2030年 | 属性\n"
+            "---|---|---|---|---\n"
+            "PCT国际专利申请量 | 件 | 410 | 600 | 预期性\n"
+            "｜技术合同登记额｜亿元｜48｜100｜预期性｜\n"
+            "推进甲|乙两项工作。\n" + "。" * 60)
+    reading = read_document(text.encode())
+    targets = table_targets(reading, _context())
+    assert [(t["indicator"], t["value"], t["year"], t["unit"]) for t in targets] == [
+        ("PCT国际专利申请量", 410, 2025, "件"), ("PCT国际专利申请量", 600, 2030, "件"),
+        ("技术合同登记额", 48, 2025, "亿元"), ("技术合同登记额", 100, 2030, "亿元")]
+    assert reading.blocks[-2].kind == "paragraph"  # one bar makes no row
