@@ -312,3 +312,31 @@ def test_an_indicator_table_written_with_bars():
         ("PCT国际专利申请量", 410, 2025, "件"), ("PCT国际专利申请量", 600, 2030, "件"),
         ("技术合同登记额", 48, 2025, "亿元"), ("技术合同登记额", 100, 2030, "亿元")]
     assert reading.blocks[-2].kind == "paragraph"  # one bar makes no row
+
+
+def test_an_indicator_table_written_as_a_numbered_list():
+    from ingest.plans.target_lines import listed_targets
+
+    text = ("（三）主要指标\n"
+            "1．高新技术企业数（家）：由2025年的520增加到2030年的850以上。（预期性）\n"
+            "2．财政科技支出占一般公共预算支出比重（%）：2025年7.6，2030年不低于8。（约束性）\n"
+            "3．技术合同成交额（亿元）：2030年达到80亿元。\n"   # a unit after the number: prose
+            "4．建设科技园区（个）：2030年3月前完成。\n"        # a date, not a value
+            + "。" * 60)
+    reading = read_document(text.encode())
+    targets = listed_targets(reading, _context())
+    assert [(t["indicator"], t["value"], t["year"], t["kind"], t["unit"], t["qualifier"])
+            for t in targets] == [
+        ("高新技术企业数", 520, 2025, "baseline", "家", None),
+        ("高新技术企业数", 850, 2030, "target", "家", "以上"),
+        ("财政科技支出占一般公共预算支出比重", 7.6, 2025, "baseline", "%", None),
+        ("财政科技支出占一般公共预算支出比重", 8, 2030, "target", "%", "不低于")]
+    assert all(reading.text[t["start"]:t["end"]] == t["quote"] for t in targets)
+
+
+def test_a_year_column_with_a_note():
+    text = ("（三）主要指标\n\t指标\n\t单位\n\t2025年（基期）\n\t2027年\n\t2030年\n\n"
+            "\t高新技术企业数\n\t家\n\t298\n\t420\n\t600\n\n" + "。" * 60)
+    targets = table_targets(read_document(text.encode()), _context())
+    assert [(t["value"], t["year"], t["kind"]) for t in targets] == [
+        (298, 2025, "baseline"), (420, 2027, "target"), (600, 2030, "target")]

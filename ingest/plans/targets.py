@@ -25,7 +25,8 @@ _YEAR = re.compile(r"(到|至|截至|截止到|截止)?\s?((?:19|20)\d\d)\s?年(
 _LEADING = re.compile(r"^(到|至|截至|力争|争取|其中|全年|年内|每年|共|累计|并|和|与|及)+")
 _TRAILING = re.compile(r"(达到|达|突破|超过|不少于|不低于|至少|实现|保持在|保持|为|增长到|增加到|"
                        r"提高到|提升到|提高至|增长至|增加至|由|从|至|到|有|超|共|累计|总数|约|的|\s)+$")
-_TABLE_YEAR = re.compile(r"^((?:19|20)\d\d)\s?年?(底|末)?$")
+# a year column: 2025年, 2025年底, 2025年（基期）
+_TABLE_YEAR = re.compile(r"^((?:19|20)\d\d)\s?年?(底|末)?([（(][^（）()]{1,6}[)）])?$")
 _TABLE_GOAL = re.compile(r"目标")
 _UNIT_IN_NAME = re.compile(r"[（(]([^（）()]{1,12})[)）]\s?$")
 _UNIT_HEADER = re.compile(r"^(计量)?单位$")
@@ -112,7 +113,7 @@ def _row_targets(reading, block, columns, ctx, unit_column=None) -> list[dict]:
         if not value:
             continue
         number = float(value.group(2)) * {"万": 1e4, "亿": 1e8, None: 1}[value.group(3)]
-        out.append(_candidate(
+        out.append(target_candidate(
             ctx, indicator=name, value=number, value_max=None, unit=unit, year=year, kind=kind,
             qualifier="|".join(q for q in (value.group(1), value.group(4)) if q),
             quote=reading.text[block.start:block.end], start=block.start, end=block.end,
@@ -165,10 +166,11 @@ def _prose_candidate(reading, block, text, q, last_end, ctx, previous) -> dict |
     qualifier = [w for w in _QUALIFIER_BEFORE if w in text[sentence_start:q.start]]
     qualifier += [w for w in (q.before, q.after) if w and w not in qualifier]
     start, end = block.start + clause_start, block.start + quote_end
-    return _candidate(ctx, indicator=indicator.strip(), value=q.value, value_max=q.value_max,
-                      unit=q.unit, year=year, kind=kind, qualifier="|".join(qualifier),
-                      quote=reading.text[start:end], start=start, end=end,
-                      section=block.section, source="text", clause=before)
+    return target_candidate(ctx, indicator=indicator.strip(), value=q.value,
+                            value_max=q.value_max, unit=q.unit, year=year, kind=kind,
+                            qualifier="|".join(qualifier), quote=reading.text[start:end],
+                            start=start, end=end, section=block.section, source="text",
+                            clause=before)
 
 
 def _subject(text, clause_start, sentence_start, before, previous) -> str | None:
@@ -223,8 +225,9 @@ def zone_of(indicator: str, section: str) -> str | None:
     return heading_place(section)
 
 
-def _candidate(ctx, *, indicator, value, value_max, unit, year, kind, qualifier, quote, start,
-               end, section, source, clause) -> dict:
+def target_candidate(ctx, *, indicator, value, value_max, unit, year, kind, qualifier, quote,
+                     start, end, section, source, clause) -> dict:
+    """One target candidate, filed under a known indicator when its name and unit fit."""
     name = _UNIT_IN_NAME.sub("", indicator).strip()
     known = indicator_of(ctx.indicators, name, unit, clause)
     unit = known["unit"] if known else unit  # same name, same measure: the indicator's unit
@@ -235,4 +238,4 @@ def _candidate(ctx, *, indicator, value, value_max, unit, year, kind, qualifier,
             "quote": quote, "section": section, "start": start, "end": end, "source": source}
 
 
-__all__ = ["table_targets", "prose_targets", "AFTER_WORDS"]
+__all__ = ["table_targets", "prose_targets", "target_candidate", "AFTER_WORDS"]
