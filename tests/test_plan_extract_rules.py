@@ -96,6 +96,11 @@ def _context(kind="五年规划", start=2026, end=2030):
     ("“十四五”期间，全市高新技术企业达到500家。", (500, 2025, "baseline")),
     ("截至2025年底，全市技术合同成交额达到60亿元。", (60, 2025, "baseline")),
     ("专利授权量由3000件增加到8000件。", (3000, 2025, "baseline")),
+    ("2024年全市技术交易额31.6亿元。", (31.6, 2024, "baseline")),   # a year opening the clause
+    ("2024年，全市技术交易额31.6亿元。", (31.6, 2024, "baseline")),
+    ("2018年，实施转化工程，三年内累计转化成果702项。", (702, 2030, "target")),  # clauses away
+    ("2020年以来，全市技术交易额31.6亿元。", (31.6, 2030, "target")),  # since, not as of
+    ("2017年—2020年，立项169项。", (169, 2030, "target")),           # a range of years
 ])
 def test_year_and_kind_of_a_prose_figure(sentence, expected):
     reading = read_document(("一、发展目标\n" + sentence + "\n" * 3 + "。" * 60).encode())
@@ -340,3 +345,11 @@ def test_a_year_column_with_a_note():
     targets = table_targets(read_document(text.encode()), _context())
     assert [(t["value"], t["year"], t["kind"]) for t in targets] == [
         (298, 2025, "baseline"), (420, 2027, "target"), (600, 2030, "target")]
+
+
+def test_a_figure_a_year_on_continues_the_indicator_of_its_sentence():
+    reading = read_document(("一、发展基础\n2024年全市技术交易额31.6亿元，2025年达到36亿元。"
+                             "全市有孵化器5家。2026年达到8家。" + "。" * 60).encode())
+    figures = [(t["indicator"], t["value"], t["year"]) for t in prose_targets(reading, _context())]
+    assert figures[:2] == [("全市技术交易额", 31.6, 2024), ("全市技术交易额", 36, 2025)]
+    assert ("全市有孵化器", 8, 2026) not in figures  # another sentence: no subject carried over

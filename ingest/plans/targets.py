@@ -31,6 +31,9 @@ _TABLE_GOAL = re.compile(r"目标")
 _UNIT_IN_NAME = re.compile(r"[（(]([^（）()]{1,12})[)）]\s?$")
 _UNIT_HEADER = re.compile(r"^(计量)?单位$")
 _ATTRIBUTE = re.compile(r"^(预期性|约束性|属性|序号|\d{1,2})$")
+_CLAUSE_OPEN = "，,；;：:\n "
+_SINCE = ("以来", "起", "开始", "至今")
+_RANGE = ("—", "–", "-", "～", "~")
 _ACHIEVED_SECTION = re.compile(r"基础|成效|成就|回顾|现状|进展|完成情况|取得")
 _QUALIFIER_BEFORE = ("力争", "争取")
 _FROM = re.compile(r"(由|从)[^，。；由从]{0,10}$")
@@ -151,7 +154,8 @@ def _prose_candidate(reading, block, text, q, last_end, ctx, previous) -> dict |
         return None  # a change against an earlier year (较…净增233家), not a level
     indicator = _TRAILING.sub("", _LEADING.sub("", _YEAR.sub("", before).strip()).strip())
     if len(re.findall(r"[\u4e00-\u9fff]", indicator)) < 2 or _CHANGE_VERB.fullmatch(indicator):
-        indicator = _subject(text, clause_start, sentence_start, before, previous)
+        same_sentence = previous is not None and previous["end"] - block.start >= sentence_start
+        indicator = _subject(text, clause_start, sentence_start, before, previous, same_sentence)
     quote_end = q.end
     if not indicator and _OPENER.fullmatch(_LEADING.sub("", _YEAR.sub("", before).strip())):
         indicator, quote_end = _object(text, q.end)  # "新增 20 家市级孵化器": what follows
@@ -173,11 +177,15 @@ def _prose_candidate(reading, block, text, q, last_end, ctx, previous) -> dict |
                             clause=before)
 
 
-def _subject(text, clause_start, sentence_start, before, previous) -> str | None:
+def _subject(text, clause_start, sentence_start, before, previous,
+             same_sentence=False) -> str | None:
     """What a bare clause counts: "…由A增加到B" continues the indicator of A; "…增长了
     2.8倍，达到4.46件" the subject of the clause before, within one sentence."""
     if previous and _TO.fullmatch(_BARE_YEAR.sub("", before).replace("的", "").replace(" ", "")):
         return previous["indicator"]
+    if same_sentence and _BARE_YEAR.match(before.strip()) \
+            and _VERB_ONLY.fullmatch(_BARE_YEAR.sub("", before).strip()):
+        return previous["indicator"]  # "…31.6亿元，2025年达到36亿元": the same figure a year on
     if not _VERB_ONLY.fullmatch(before.strip()) or clause_start <= sentence_start:
         return None
     prior = text[sentence_start:clause_start - 1]
@@ -206,13 +214,24 @@ def _year_kind(sentence: str, section: str, paragraph: str, ctx) -> tuple[int, s
         year = int(match.group(2))
         after = sentence[match.end():match.end() + 1]
         stated_as_of = match.group(3) in ("底", "末") or after == "的"
-        if match.group(1) or stated_as_of or year >= ctx.period_start:
+        if match.group(1) or stated_as_of or _opens(sentence, match) or year >= ctx.period_start:
             stated = year
     if stated is not None:
         return stated, ("baseline" if stated < ctx.period_start else "target")
     if _ACHIEVED_SECTION.search(section) or ctx.previous_period in sentence:
         return ctx.period_start - 1, "baseline"
     return ctx.period_end, "target"
+
+
+def _opens(sentence: str, match: re.Match) -> bool:
+    """A year that opens the figure's clause or the one before it states its date
+    ("2024年全市技术交易额31.6亿元", "2024年，全市…"); not the start of a range
+    (2017年—2020年), a year since when (2020年以来), nor one clauses away."""
+    before = sentence[match.start() - 1:match.start()]
+    after = sentence[match.end():].lstrip()
+    if before not in ("", *_CLAUSE_OPEN) or after.startswith((*_SINCE, *_RANGE)):
+        return False
+    return len(_CLAUSE_BREAK.findall(after)) <= 1
 
 
 def zone_of(indicator: str, section: str) -> str | None:
