@@ -353,3 +353,24 @@ def test_a_figure_a_year_on_continues_the_indicator_of_its_sentence():
     figures = [(t["indicator"], t["value"], t["year"]) for t in prose_targets(reading, _context())]
     assert figures[:2] == [("全市技术交易额", 31.6, 2024), ("全市技术交易额", 36, 2025)]
     assert ("全市有孵化器", 8, 2026) not in figures  # another sentence: no subject carried over
+
+
+@pytest.mark.parametrize("sentence", [
+    "对新认定的国家级科技企业孵化器给予最高500万元奖励。",   # a subsidy
+    "全面落实企业研发费用按100%加计扣除政策。",              # a rate a policy applies
+    "每个园区培育1家以上公共技术服务平台。",                 # a standard for each park
+    "自治区提出到2030年全区研发经费投入强度达到1.8%的目标。",  # a higher government's goal
+])
+def test_figures_that_are_no_goal_of_the_region(sentence):
+    reading = read_document(("一、发展目标\n" + sentence + "\n" + "。" * 60).encode())
+    assert prose_targets(reading, _context()) == []
+
+
+def test_a_province_plan_keeps_what_the_province_sets_out():
+    reading = read_document(("一、发展目标\n省委提出到2030年全省研发经费投入强度达到3%。\n"
+                             + "。" * 60).encode())
+    meta = PlanMeta(title="某省规划", region_adcode="320000", kind="五年规划",
+                    period_start=2026, period_end=2030)
+    ctx = Context(meta, gazetteer(str(DATA)), indicator_index(str(DATA)))
+    assert [t["value"] for t in prose_targets(reading, ctx)] == [3]
+    assert [t["value"] for t in prose_targets(reading, _context())] == []  # a city's plan

@@ -31,6 +31,10 @@ _TABLE_GOAL = re.compile(r"目标")
 _UNIT_IN_NAME = re.compile(r"[（(]([^（）()]{1,12})[)）]\s?$")
 _UNIT_HEADER = re.compile(r"^(计量)?单位$")
 _ATTRIBUTE = re.compile(r"^(预期性|约束性|属性|序号|\d{1,2})$")
+# a subsidy or a rate a policy applies (给予最高500万元奖励, 按100%加计扣除), a standard
+# for each unit (每个园区培育1家以上): no figure of the region
+_NOT_A_GOAL = re.compile(r"(给予|最高|奖励|补助|补贴|资助|按)$|^每[个家所座]")
+_HIGHER = re.compile(r"(国家|全国|中央|省|自治区)[^，。；]{0,8}(提出|要求|明确)")
 _CLAUSE_OPEN = "，,；;：:\n "
 _SINCE = ("以来", "起", "开始", "至今")
 _RANGE = ("—", "–", "-", "～", "~")
@@ -152,6 +156,8 @@ def _prose_candidate(reading, block, text, q, last_end, ctx, previous) -> dict |
         return None  # a number inside a name or a slogan (“科技创新40条”)
     if _COMPARISON.match(before.strip()):
         return None  # a change against an earlier year (较…净增233家), not a level
+    if _NOT_A_GOAL.search(before.strip()) or _higher_level(text[sentence_start:q.start], ctx):
+        return None
     indicator = _TRAILING.sub("", _LEADING.sub("", _YEAR.sub("", before).strip()).strip())
     if len(re.findall(r"[\u4e00-\u9fff]", indicator)) < 2 or _CHANGE_VERB.fullmatch(indicator):
         same_sentence = previous is not None and previous["end"] - block.start >= sentence_start
@@ -232,6 +238,16 @@ def _opens(sentence: str, match: re.Match) -> bool:
     if before not in ("", *_CLAUSE_OPEN) or after.startswith((*_SINCE, *_RANGE)):
         return False
     return len(_CLAUSE_BREAK.findall(after)) <= 1
+
+
+def _higher_level(sentence: str, ctx) -> bool:
+    """A goal a higher government set (自治区提出到2030年全区…达到1.8%) in a city's or a
+    county's plan: context, not the plan's own target."""
+    found = _HIGHER.search(sentence)
+    if not found:
+        return False
+    province_plan = str(ctx.region_adcode or "").endswith("0000")
+    return not (province_plan and found.group(1) in ("省", "自治区"))
 
 
 def zone_of(indicator: str, section: str) -> str | None:
