@@ -47,6 +47,9 @@ def test_plan_meta_of_a_cover():
     assert (meta.title, meta.issuer, meta.doc_number, meta.date) == (
         "某县“十五五”科技创新规划", "某县人民政府办公室", "某政办发〔2026〕12号", "2026-04-02")
     assert (meta.kind, meta.period_start, meta.period_end) == ("五年规划", 2026, 2030)
+    for signed, date in (("二〇二六年五月九日", "2026-05-09"), ("二○二六年十二月三十日", "2026-12-30"),
+                         ("二〇二六年十月", "2026-10")):
+        assert read_meta(text.replace("2026年4月2日", signed), lambda title: None).date == date
     annual = read_meta("某市2027年度科技创新工作要点\n正文。\n", lambda title: None)
     assert (annual.kind, annual.period_start, annual.period_end) == ("年度计划", 2027, 2027)
 
