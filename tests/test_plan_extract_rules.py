@@ -377,3 +377,25 @@ def test_a_province_plan_keeps_what_the_province_sets_out():
     ctx = Context(meta, gazetteer(str(DATA)), indicator_index(str(DATA)))
     assert [t["value"] for t in prose_targets(reading, ctx)] == [3]
     assert [t["value"] for t in prose_targets(reading, _context())] == []  # a city's plan
+
+
+@pytest.mark.parametrize("name, kind", [
+    ("东岭医学高等专科学校", "university"), ("滨湖大学城", "science_city"),
+    ("滨湖铜加工院士专家工作站", "platform"), ("东岭珍珠产业创新服务综合体", "platform"),
+    ("东岭市科技创业中心", "incubator"), ("东岭市科技成果转化中心", "platform"),
+    ("东岭空港物流园区", "industrial_park"), ("滨湖能源化工园区", "industrial_park"),
+    ("东岭高原特色农业科技示范园", "agri_sci_park"), ("滨湖机器人谷", "cluster"),
+])
+def test_kinds_of_place_plans_of_every_region_name(name, kind):
+    assert place_type(name) == kind
+    assert not is_generic(name)
+
+
+@pytest.mark.parametrize("name", ["院士工作站", "省级科技特派员工作站", "研究生工作站", "标杆研究院"])
+def test_classes_of_stations_are_no_place(name):
+    assert is_generic(name)
+
+
+def test_a_university_city_is_not_cut_to_a_university():
+    names = {n for _, _, n in name_runs("依托滨湖大学城和东岭区大学生创新创业园")}
+    assert "滨湖大学城" in names and "东岭区大学" not in names

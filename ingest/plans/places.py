@@ -57,7 +57,8 @@ _GENERIC = re.compile(
     r"大数据|数据|管理|休闲|金融|资源|共享|交易|信息|咨询|社会|智慧|云|一站式|开放|协同|产学研|合作|"
     r"研究型|基础学科|龙头|网上|性|型|化|战略性|支柱|主导|领域|行业|专业|高科技|原始|自主|驱动|发展|"
     r"传统|特定|统筹|规划|重组|成立|首批|地标|大型|全面|跨界|国内|我国|公众|快速|先行|要素|仪器设备|"
-    r"设备|政务|数字化|临床|生产|加工|经济|引才引智|维权|检验检测|知识产权|评价|高效")
+    r"设备|政务|数字化|临床|生产|加工|经济|引才引智|维权|检验检测|知识产权|评价|高效|院士|专家|"
+    r"研究生|特派员|标杆")
 
 
 @lru_cache(maxsize=1)
@@ -136,6 +137,8 @@ def name_runs(text: str, admin_led=None, keep_generic=False) -> list[tuple[int, 
     (``admin_led(item)``), the last item right before the shared ending."""
     out = []
     for match in _suffix_pattern().finditer(text):
+        if text[match.end():match.end() + 1] == "生":
+            continue  # 大学生创业园: students, not a university
         window_start = max(match.end() - NAME_MAX, 0)
         window = text[window_start:match.end()]
         breaks = [b.end() for b in _BREAK.finditer(window)]
