@@ -179,6 +179,10 @@ def test_cli_extract_prints_one_json_object(capsys):
     ("海洋技术青山湖实验室", "lab", False),       # 青山湖 is no unit: no place stated
     ("智能制造太湖实验室", "lab", False),         # 太湖 is a lake here, not 太湖县
     ("太湖县农业科学研究所", "research_institute", True),  # the county by its full name
+    ("苏州市先进材料重点实验室", "lab", False),   # graded by the city holding the region
+    ("南京市先进材料重点实验室", "lab", True),    # another city's
+    ("东岭大学苏州创新学院", "university", False),  # a university's college named by the region
+    ("东岭大学南京创新学院", "university", True),
 ])
 def test_an_institution_is_outside_only_where_its_name_places_it(name, kind, outside):
     from ingest.plans.partners import is_outside
@@ -399,3 +403,24 @@ def test_classes_of_stations_are_no_place(name):
 def test_a_university_city_is_not_cut_to_a_university():
     names = {n for _, _, n in name_runs("依托滨湖大学城和东岭区大学生创新创业园")}
     assert "滨湖大学城" in names and "东岭区大学" not in names
+
+
+def test_a_lab_named_by_the_city_alone_is_one_lab():
+    places = _places("支持宿迁实验室建设，推动宿迁市重点实验室提档升级。")
+    assert "宿迁实验室" in places and "宿迁市重点实验室" not in places
+
+
+def test_the_host_named_right_before_its_branch_is_not_listed():
+    places = _places("支持东岭农业研究所宿迁分所、宿迁市农业科学研究所开展良种选育，"
+                     "争取青峰材料实验室在宿迁设立分中心。")
+    assert "东岭农业研究所宿迁分所" in places and "东岭农业研究所" not in places
+    assert "青峰材料实验室" in places
+
+
+def test_an_institution_named_by_the_regions_province_is_local_when_listed_with_local_ones():
+    from ingest.plans.partners import listed_with_local
+
+    ctx = _context()  # a plan of 宿迁, in 江苏
+    text = "宿迁学院、江苏能源职业技术学院等院校与企业联合攻关"
+    at = text.index("江苏能源职业技术学院")
+    assert listed_with_local(text, at, at + len("江苏能源职业技术学院"), ctx)

@@ -248,7 +248,7 @@ def place_candidates(reading, ctx) -> list[dict]:
                               "type": "structure"}
         _add_structure_parts(seen, block, block_text, ctx)
         for start, end, name in name_runs(block_text, ctx.gazetteer.leads, keep_generic=True):
-            if name in seen or _in_title(block_text, start) \
+            if name in seen or _in_title(block_text, start) or _BRANCH.match(block_text, end) \
                     or (is_outside(name, place_type(name), ctx)
                         and not listed_with_local(block_text, start, end, ctx)) \
                     or _class_of_units(name, ctx) \
@@ -257,6 +257,10 @@ def place_candidates(reading, ctx) -> list[dict]:
             seen[name] = _candidate(name, block.start + start, block.start + end, block, ctx,
                                     block_text[start:end], sentence_host(block_text, start))
     return list(seen.values())
+
+
+# the host named right before its branch (某研究所衡阳分所): the branch is the place
+_BRANCH = re.compile(r"[^\s，。；、在设建立的]{0,4}?分(所|院|中心|部|基地)")
 
 
 def _add_structure_parts(seen: dict, block, block_text: str, ctx) -> None:
@@ -324,6 +328,7 @@ def _corridor(name: str) -> bool:
 
 
 _LEVELS = re.compile(r"国家级|省级|市级|县级|区级|各类|各级|重点|新型")
+_UNIT_WORDS = ("省", "市", "县", "区", "旗", "州", "盟")
 
 
 def _class_of_units(name: str, ctx) -> bool:
@@ -337,6 +342,8 @@ def _class_of_units(name: str, ctx) -> bool:
     if row is None:
         return False
     suffix = next(s for s, _ in suffix_types() if name.endswith(s))
+    if kind == "lab" and name == row + suffix and not row.endswith(_UNIT_WORDS):
+        return False  # a lab named by the short name alone (某某实验室) is one lab
     words = _LEVELS.sub("", name[len(row):len(name) - len(suffix)]).lstrip("市县区省")
     return not words and not suffix.startswith("分")
 
