@@ -181,7 +181,7 @@ def test_cli_extract_prints_one_json_object(capsys):
     ("太湖县农业科学研究所", "research_institute", True),  # the county by its full name
     ("苏州市先进材料重点实验室", "lab", False),   # graded by the city holding the region
     ("南京市先进材料重点实验室", "lab", True),    # another city's
-    ("东岭大学苏州创新学院", "university", False),  # a university's college named by the region
+    ("北京东岭大学苏州创新学院", "university", False),  # a college named by the region
     ("东岭大学南京创新学院", "university", True),
 ])
 def test_an_institution_is_outside_only_where_its_name_places_it(name, kind, outside):
@@ -424,3 +424,15 @@ def test_an_institution_named_by_the_regions_province_is_local_when_listed_with_
     text = "宿迁学院、江苏能源职业技术学院等院校与企业联合攻关"
     at = text.index("江苏能源职业技术学院")
     assert listed_with_local(text, at, at + len("江苏能源职业技术学院"), ctx)
+
+
+def test_words_that_open_a_list_item_are_no_part_of_the_name():
+    places = _places("“两廊”：一是沿河先进材料创新走廊，串联宿迁经济技术开发区和泗洪经济开发区；"
+                     "建成全国首个宿城零碳产业园，支持宿迁医学高等专科学校建设。")
+    assert {"沿河先进材料创新走廊", "宿迁经济技术开发区", "宿城零碳产业园",
+            "宿迁医学高等专科学校"} <= set(places)
+    assert not any(n.startswith(("一是", "串联", "全国首个")) for n in places)
+
+
+def test_a_structure_of_platforms():
+    assert _places("按照“一廊两区多平台”的总体布局推进。")["一廊两区多平台"]["type"] == "structure"

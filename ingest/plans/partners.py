@@ -31,8 +31,8 @@ def is_outside(name: str, kind: str | None, ctx) -> bool:
         return False
     if kind != "university" and host_university(name):
         return False  # an institute a university built in the region (…大学…研究院)
-    host = host_university(name)
-    if host and ctx.region_name[:2] in name[len(host):]:
+    college = name.find("大学") + 2
+    if 2 < college < len(name) and ctx.region_name[:2] in name[college:]:
         return False  # a university's college named by the region (某大学顺德创新学院)
 
     region = ctx.region_adcode
