@@ -436,3 +436,12 @@ def test_words_that_open_a_list_item_are_no_part_of_the_name():
 
 def test_a_structure_of_platforms():
     assert _places("按照“一廊两区多平台”的总体布局推进。")["一廊两区多平台"]["type"] == "structure"
+
+
+def test_a_zone_named_by_two_places_and_a_dash():
+    leads = gazetteer(str(DATA)).leads
+    names = {n for _, _, n in name_runs("打造宿城—泗洪新能源创新走廊，建设宿豫—沭阳科技创新核心区", leads)}
+    assert {"宿城—泗洪新能源创新走廊", "宿豫—沭阳科技创新核心区"} <= names
+    # a chain of kinds, or words that are no place, before the dash: no joined name
+    names = {n for _, _, n in name_runs("推进孵化—泗洪科技园和众创空间—孵化器", leads)}
+    assert not any("—" in n for n in names)

@@ -148,6 +148,8 @@ def name_runs(text: str, admin_led=None, keep_generic=False) -> list[tuple[int, 
         if name and admin_led is not None:
             name = _after_frame(name, admin_led)
         name = _joint(text, match.end() - len(name), name) if name else name
+        if name and admin_led is not None:
+            name = _two_places(text, match.end() - len(name), name, admin_led)
         if name and place_type(name) and (keep_generic or not is_generic(name)):
             out.append((match.end() - len(name), match.end(), name))
         if name and admin_led is not None:
@@ -171,6 +173,21 @@ def _joint(text: str, start: int, name: str) -> str:
     party = clean_name(before[breaks[-1] if breaks else 0:])
     if len(party) >= 3 and place_type(party) in _PARTY_TYPES:
         return party + text[start - 1] + name
+    return name
+
+
+def _two_places(text: str, start: int, name: str, admin_led) -> str:
+    """A zone or corridor named by two places joined by a dash (甲—乙科技创新核心区,
+    甲—乙新能源创新走廊): the whole name, when both parts open with an administrative name
+    and the part before the dash is a bare place name."""
+    if start < 2 or text[start - 1] not in "—－" or text[start - 2] in "—－" \
+            or not admin_led(name):
+        return name
+    before = text[max(start - 1 - 8, 0):start - 1]
+    breaks = [b.end() for b in _BREAK.finditer(before)]
+    place = clean_name(before[breaks[-1] if breaks else 0:])
+    if 2 <= len(place) and not place_type(place) and admin_led(place):
+        return place + text[start - 1] + name
     return name
 
 
