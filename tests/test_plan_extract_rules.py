@@ -445,3 +445,9 @@ def test_a_zone_named_by_two_places_and_a_dash():
     # a chain of kinds, or words that are no place, before the dash: no joined name
     names = {n for _, _, n in name_runs("推进孵化—泗洪科技园和众创空间—孵化器", leads)}
     assert not any("—" in n for n in names)
+
+
+def test_a_rank_a_named_zone_gets_is_no_place():
+    places = _places("宿迁高新技术产业开发区获批国家高新区，力争升格为国家高新技术产业开发区。")
+    assert set(places) == {"宿迁高新技术产业开发区"}
+    assert "综合保税区" in _places("加快建设综合保税区。")  # the region's own zone by its kind

@@ -270,13 +270,16 @@ def place_candidates(reading, ctx) -> list[dict]:
                     or (is_outside(name, place_type(name), ctx)
                         and not listed_with_local(block_text, start, end, ctx)) \
                     or _class_of_units(name, ctx) \
-                    or (is_generic(name) and not _one_by_kind(name, ctx)):
+                    or (is_generic(name) and (not _one_by_kind(name, ctx)
+                                              or _STATUS.search(block_text, 0, start))):
                 continue
             seen[name] = _candidate(name, block.start + start, block.start + end, block, ctx,
                                     block_text[start:end], sentence_host(block_text, start))
     return list(seen.values())
 
 
+# a rank a named zone gets or seeks (获批国家高新区, 争创国家级经济技术开发区): no place
+_STATUS = re.compile(r"(获批|升格为|晋升为|争创|创建|创成|申建|认定为)$")
 # the host named right before its branch (某研究所衡阳分所): the branch is the place
 _BRANCH = re.compile(r"[^\s，。；、在设建立的]{0,4}?分(所|院|中心|部|基地)")
 
