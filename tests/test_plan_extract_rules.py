@@ -86,6 +86,9 @@ def test_names_sharing_one_ending_in_a_list():
     assert all(text[s:e] for s, e, _ in name_runs(text, leads))
     # not a list of places: the items are not led by an administrative name
     assert {n for _, _, n in name_runs("加强研发、设计等公共服务平台", leads)} == set()
+    # an item that names a park already does not take the shared ending
+    names = {n for _, _, n in name_runs("提升宿迁海创园、泗洪“青创汇”众创空间运营水平", leads)}
+    assert "宿迁海创园众创空间" not in names
 
 
 def _context(kind="五年规划", start=2026, end=2030):

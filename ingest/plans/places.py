@@ -226,12 +226,14 @@ def _shared_ending(text: str, start: int, end: int, name: str,
         head = clean_name(_LIST_END.sub("", item.replace(" ", "")))
         if index == len(items) - 1 and (tail != name or not head):
             break  # the last item is the name itself
-        if not 2 <= len(head) <= _LIST_PART_MAX or place_type(head) or not admin_led(head):
+        if not 2 <= len(head) <= _LIST_PART_MAX or place_type(head) \
+                or head.endswith(_PLACE_ENDS) or not admin_led(head):
             continue
         out.append((span_start, end, head + tail))  # a unit's own one: 泗县省级农业科技园区
     return out
 
 
+_PLACE_ENDS = ("园", "城", "谷", "港")  # an item that names a park already (某某海创园)
 _LIST_END = re.compile(r"(\d{1,3}\s?[家个所座项批条]?|等)+$")
 
 
