@@ -355,6 +355,9 @@ def test_a_year_column_with_a_note():
     targets = table_targets(read_document(text.encode()), _context())
     assert [(t["value"], t["year"], t["kind"]) for t in targets] == [
         (298, 2025, "baseline"), (420, 2027, "target"), (600, 2030, "target")]
+    text = text.replace("\t600\n", "\t〔600〕\n").replace("\t420\n", "\t—\n")  # a 5-year sum
+    targets = table_targets(read_document(text.encode()), _context())
+    assert [(t["value"], t["year"]) for t in targets] == [(298, 2025), (600, 2030)]
 
 
 def test_a_figure_a_year_on_continues_the_indicator_of_its_sentence():

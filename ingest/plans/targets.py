@@ -49,8 +49,9 @@ _CHANGE_VERB = re.compile(r"增加|增长|提高|提升|增至|升至|净增|新
 _BARE_YEAR = re.compile(r"(?:19|20)\d\d\s?年(?:底|末)?")
 _COMPARISON = re.compile(r"^[）)]?\s?(较|比|同比|净增|(增加|增长|提高|下降|减少)(?![到至了]))")
 _CHANGE = re.compile(r"(?<!年均)(增长|增幅|增速|同比|提高|下降|减按)(?![到至])")
-_TABLE_VALUE = re.compile(r"^(超过|不少于|不低于|突破|≥|>|＞)?\s?(\d{1,9}(?:\.\d{1,4})?)\s?(万|亿)?"
-                          r"\s?(左右|以上)?$")
+# a value cell: ≥2.5, 80左右, 1.2万, 〔300〕 (a five-year sum, as tables mark it in 〔〕)
+_TABLE_VALUE = re.compile(r"^(超过|不少于|不低于|突破|≥|>|＞)?\s?[〔［\[]?(\d{1,9}(?:\.\d{1,4})?)"
+                          r"[〕］\]]?\s?(万|亿)?\s?(左右|以上)?$")
 
 
 def table_targets(reading, ctx) -> list[dict]:
