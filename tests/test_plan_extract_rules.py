@@ -442,6 +442,7 @@ def test_words_that_open_a_list_item_are_no_part_of_the_name():
 
 def test_a_structure_of_platforms():
     assert _places("按照“一廊两区多平台”的总体布局推进。")["一廊两区多平台"]["type"] == "structure"
+    assert "一园一平台" not in _places("推动镇街“一镇一园一平台”建设。")  # a count of other things
 
 
 def test_a_zone_named_by_two_places_and_a_dash():

@@ -262,6 +262,8 @@ def place_candidates(reading, ctx) -> list[dict]:
         block_text = text[block.start:block.end]
         for match in STRUCTURE.finditer(block_text):
             name = match.group(0)
+            if match.start() >= 2 and block_text[match.start() - 2] in _COUNTS:
+                continue  # the tail of a count of other things (一镇一园一平台)
             if name not in seen:
                 seen[name] = {**_candidate(name, block.start + match.start(),
                                            block.start + match.end(), block, ctx),
@@ -280,6 +282,7 @@ def place_candidates(reading, ctx) -> list[dict]:
     return list(seen.values())
 
 
+_COUNTS = tuple("一二两三四五六七八九十多")
 # a rank a named zone gets or seeks (获批国家高新区, 争创国家级经济技术开发区): no place
 _STATUS = re.compile(r"(获批|升格为|晋升为|争创|创建|创成|申建|认定为)$")
 # the host named right before its branch (某研究所衡阳分所): the branch is the place
