@@ -438,6 +438,8 @@ def test_words_that_open_a_list_item_are_no_part_of_the_name():
     assert {"沿河先进材料创新走廊", "宿迁经济技术开发区", "宿城零碳产业园",
             "宿迁医学高等专科学校"} <= set(places)
     assert not any(n.startswith(("一是", "串联", "全国首个")) for n in places)
+    places = _places("“多园”：即泗洪经济开发区、沭阳经济技术开发区等。")
+    assert "泗洪经济开发区" in places and not any(n.startswith("即") for n in places)
 
 
 def test_a_structure_of_platforms():

@@ -196,7 +196,10 @@ _FRAME = re.compile(r"以|由|在|向")
 
 def _after_frame(name: str, admin_led) -> str:
     """The name after a frame word that an administrative name follows: 东翼以某县经济
-    开发区(…为主) → 某县经济开发区; a word one character in (中以…创新园) is part of the name."""
+    开发区(…为主) → 某县经济开发区; a word one character in (中以…创新园) is part of the name.
+    A definition's 即 before an administrative name (“多园”：即某县农业科技园区) is cut."""
+    if name.startswith("即") and admin_led(name[1:]) and not admin_led(name):
+        return name[1:]
     for match in _FRAME.finditer(name):
         rest = name[match.end():]
         if match.start() >= 2 and len(rest) > 3 and admin_led(rest):
