@@ -1,6 +1,6 @@
 """Which curated entities the plan extraction misses on the seed plans, and why.
 
-    .venv/bin/python scripts/entity_misses.py [--rejected]
+    .venv/bin/python scripts/entity_misses.py [--rejected] [--held-out]
 
 For every entity of data/kb/entities.csv (name or alias) that no candidate of
 ``innomap plans extract`` names, the words of its curated quote are read again by the
@@ -18,10 +18,13 @@ place rules and the miss is put under the first cause that explains it:
   name the curator wrote out).
 
 With --rejected, the candidates no curated entity or partner names are listed too.
+With --held-out, the same for the held-out plans of tests/data/plans/ against their
+``*_expected.csv`` lists (the quote is the line of the text that names the entity).
 """
 
 from __future__ import annotations
 
+import csv
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -54,7 +57,47 @@ def cause(names: list[str], quote: str, ctx) -> str:
     return "cut elsewhere"
 
 
+def held_out(argv: list[str]) -> int:
+    """Misses and (with --rejected) rejected candidates of the held-out plans by cause."""
+    gaz = gazetteer(str(DATA))
+    by_cause: dict[str, list[str]] = defaultdict(list)
+    rejected: list[str] = []
+    total = 0
+    for listing in sorted((ROOT / "tests" / "data" / "plans").glob("*_expected.csv")):
+        name = listing.name.removesuffix("_expected.csv")
+        with listing.open(encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        reading = read_path(listing.with_name(f"{name}.txt"))
+        ctx = Context(read_meta(reading.text, gaz.region_of), gaz, indicator_index(str(DATA)))
+        found = {e["name"] for e in extract(reading, DATA)["entities"]}
+        accepted = {r["name"] for r in rows if r["group"] in ("entity", "partner")}
+        rejected += [f"{name} {n}" for n in sorted(found - accepted)]
+        for row in (r for r in rows if r["group"] == "entity"):
+            total += 1
+            if row["name"] in found:
+                continue
+            at = reading.text.find(row["name"])
+            line = reading.text[reading.text.rfind("\n", 0, at) + 1:reading.text.find("\n", at)] \
+                if at >= 0 else ""
+            by_cause[cause([row["name"]], line, ctx)].append(f"{name} {row['name']}")
+    _report(total, by_cause, rejected if "--rejected" in argv else None)
+    return 0
+
+
+def _report(total: int, by_cause: dict, rejected: list[str] | None) -> None:
+    missed = sum(len(v) for v in by_cause.values())
+    print(f"{total - missed} of {total} expected entities found, {missed} missed")
+    for name, rows in sorted(by_cause.items(), key=lambda item: -len(item[1])):
+        print(f"\n{name} ({len(rows)})")
+        print("\n".join(f"  {r}" for r in rows))
+    if rejected is not None:
+        print(f"\nnot expected ({len(rejected)})")
+        print("\n".join(f"  {r}" for r in rejected))
+
+
 def main(argv: list[str]) -> int:
+    if "--held-out" in argv:
+        return held_out(argv)
     gaz = gazetteer(str(DATA))
     entities = kb("entities.csv")
     known = {n for frame in (entities, kb("partners.csv")) for row in frame.itertuples()

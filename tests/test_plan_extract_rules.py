@@ -47,6 +47,9 @@ def test_plan_meta_of_a_cover():
     assert (meta.title, meta.issuer, meta.doc_number, meta.date) == (
         "某县“十五五”科技创新规划", "某县人民政府办公室", "某政办发〔2026〕12号", "2026-04-02")
     assert (meta.kind, meta.period_start, meta.period_end) == ("五年规划", 2026, 2030)
+    for signed, date in (("二〇二六年五月九日", "2026-05-09"), ("二○二六年十二月三十日", "2026-12-30"),
+                         ("二〇二六年十月", "2026-10")):
+        assert read_meta(text.replace("2026年4月2日", signed), lambda title: None).date == date
     annual = read_meta("某市2027年度科技创新工作要点\n正文。\n", lambda title: None)
     assert (annual.kind, annual.period_start, annual.period_end) == ("年度计划", 2027, 2027)
 
@@ -83,6 +86,9 @@ def test_names_sharing_one_ending_in_a_list():
     assert all(text[s:e] for s, e, _ in name_runs(text, leads))
     # not a list of places: the items are not led by an administrative name
     assert {n for _, _, n in name_runs("加强研发、设计等公共服务平台", leads)} == set()
+    # an item that names a park already does not take the shared ending
+    names = {n for _, _, n in name_runs("提升宿迁海创园、泗洪“青创汇”众创空间运营水平", leads)}
+    assert "宿迁海创园众创空间" not in names
 
 
 def _context(kind="五年规划", start=2026, end=2030):
@@ -96,6 +102,11 @@ def _context(kind="五年规划", start=2026, end=2030):
     ("“十四五”期间，全市高新技术企业达到500家。", (500, 2025, "baseline")),
     ("截至2025年底，全市技术合同成交额达到60亿元。", (60, 2025, "baseline")),
     ("专利授权量由3000件增加到8000件。", (3000, 2025, "baseline")),
+    ("2024年全市技术交易额31.6亿元。", (31.6, 2024, "baseline")),   # a year opening the clause
+    ("2024年，全市技术交易额31.6亿元。", (31.6, 2024, "baseline")),
+    ("2018年，实施转化工程，三年内累计转化成果702项。", (702, 2030, "target")),  # clauses away
+    ("2020年以来，全市技术交易额31.6亿元。", (31.6, 2030, "target")),  # since, not as of
+    ("2017年—2020年，立项169项。", (169, 2030, "target")),           # a range of years
 ])
 def test_year_and_kind_of_a_prose_figure(sentence, expected):
     reading = read_document(("一、发展目标\n" + sentence + "\n" * 3 + "。" * 60).encode())
@@ -171,6 +182,10 @@ def test_cli_extract_prints_one_json_object(capsys):
     ("海洋技术青山湖实验室", "lab", False),       # 青山湖 is no unit: no place stated
     ("智能制造太湖实验室", "lab", False),         # 太湖 is a lake here, not 太湖县
     ("太湖县农业科学研究所", "research_institute", True),  # the county by its full name
+    ("苏州市先进材料重点实验室", "lab", False),   # graded by the city holding the region
+    ("南京市先进材料重点实验室", "lab", True),    # another city's
+    ("北京东岭大学苏州创新学院", "university", False),  # a college named by the region
+    ("东岭大学南京创新学院", "university", True),
 ])
 def test_an_institution_is_outside_only_where_its_name_places_it(name, kind, outside):
     from ingest.plans.partners import is_outside
@@ -274,3 +289,174 @@ def test_a_joint_platform_named_by_two_parties_and_a_dash():
     assert not any("—" in n for _, _, n in name_runs("推进众创空间—孵化器—加速器"))
     assert not any("—" in n for _, _, n in name_runs("建设807研究所——东岭大学联合实验室"))
     assert not any("—" in n for _, _, n in name_runs("依托807研究所—东岭大学智能装备研究中心"))
+
+
+def test_chapters_and_sections_above_the_numbered_headings():
+    reading = read_document(("第一章 发展基础\n第一节 主要成就\n全市高新技术企业达到300家。\n"
+                             "第二章 总体要求\n（一）发展目标\n全市高新技术企业达到500家。\n"
+                             + "。" * 60).encode())
+    targets = prose_targets(reading, _context())
+    assert [(t["value"], t["year"], t["kind"]) for t in targets] == [
+        (300, 2025, "baseline"), (500, 2030, "target")]
+    assert targets[0]["section"] == "第一章 发展基础 > 第一节 主要成就"
+    assert targets[1]["section"] == "第二章 总体要求 > （一）发展目标"
+    # a line that only starts like a chapter is no heading
+    assert read_document(("第一次全体会议审议通过。" + "。" * 60).encode()).sections.at(0) == ""
+
+
+def test_a_heading_run_into_its_paragraph_is_read_as_a_paragraph():
+    reading = read_document(("一、发展基础\n（五）农业科技支撑有力。建成农业科技园区6个，"
+                             "农业科技进步贡献率达到61%。\n（六）发展目标\n" + "。" * 60).encode())
+    targets = prose_targets(reading, _context())
+    assert [(t["value"], t["year"], t["kind"]) for t in targets] == [
+        (6, 2025, "baseline"), (61, 2025, "baseline")]
+    assert targets[0]["section"] == "一、发展基础 > （五）农业科技支撑有力"
+    kinds = [b.kind for b in reading.blocks[:3]]
+    assert kinds == ["heading", "paragraph", "heading"]
+
+
+def test_an_indicator_table_written_with_bars():
+    text = ("（三）主要指标\n指标名称 | 单位 | 2025年 | 2030年 | 属性\n"
+            "---|---|---|---|---\n"
+            "PCT国际专利申请量 | 件 | 410 | 600 | 预期性\n"
+            "｜技术合同登记额｜亿元｜48｜100｜预期性｜\n"
+            "推进甲|乙两项工作。\n" + "。" * 60)
+    reading = read_document(text.encode())
+    targets = table_targets(reading, _context())
+    assert [(t["indicator"], t["value"], t["year"], t["unit"]) for t in targets] == [
+        ("PCT国际专利申请量", 410, 2025, "件"), ("PCT国际专利申请量", 600, 2030, "件"),
+        ("技术合同登记额", 48, 2025, "亿元"), ("技术合同登记额", 100, 2030, "亿元")]
+    assert reading.blocks[-2].kind == "paragraph"  # one bar makes no row
+
+
+def test_an_indicator_table_written_as_a_numbered_list():
+    from ingest.plans.target_lines import listed_targets
+
+    text = ("（三）主要指标\n"
+            "1．高新技术企业数（家）：由2025年的520增加到2030年的850以上。（预期性）\n"
+            "2．财政科技支出占一般公共预算支出比重（%）：2025年7.6，2030年不低于8。（约束性）\n"
+            "3．技术合同成交额（亿元）：2030年达到80亿元。\n"   # a unit after the number: prose
+            "4．建设科技园区（个）：2030年3月前完成。\n"        # a date, not a value
+            + "。" * 60)
+    reading = read_document(text.encode())
+    targets = listed_targets(reading, _context())
+    assert [(t["indicator"], t["value"], t["year"], t["kind"], t["unit"], t["qualifier"])
+            for t in targets] == [
+        ("高新技术企业数", 520, 2025, "baseline", "家", None),
+        ("高新技术企业数", 850, 2030, "target", "家", "以上"),
+        ("财政科技支出占一般公共预算支出比重", 7.6, 2025, "baseline", "%", None),
+        ("财政科技支出占一般公共预算支出比重", 8, 2030, "target", "%", "不低于")]
+    assert all(reading.text[t["start"]:t["end"]] == t["quote"] for t in targets)
+
+
+def test_a_year_column_with_a_note():
+    text = ("（三）主要指标\n\t指标\n\t单位\n\t2025年（基期）\n\t2027年\n\t2030年\n\n"
+            "\t高新技术企业数\n\t家\n\t298\n\t420\n\t600\n\n" + "。" * 60)
+    targets = table_targets(read_document(text.encode()), _context())
+    assert [(t["value"], t["year"], t["kind"]) for t in targets] == [
+        (298, 2025, "baseline"), (420, 2027, "target"), (600, 2030, "target")]
+    text = text.replace("\t600\n", "\t〔600〕\n").replace("\t420\n", "\t—\n")  # a 5-year sum
+    targets = table_targets(read_document(text.encode()), _context())
+    assert [(t["value"], t["year"]) for t in targets] == [(298, 2025), (600, 2030)]
+
+
+def test_a_figure_a_year_on_continues_the_indicator_of_its_sentence():
+    reading = read_document(("一、发展基础\n2024年全市技术交易额31.6亿元，2025年达到36亿元。"
+                             "全市有孵化器5家。2026年达到8家。" + "。" * 60).encode())
+    figures = [(t["indicator"], t["value"], t["year"]) for t in prose_targets(reading, _context())]
+    assert figures[:2] == [("全市技术交易额", 31.6, 2024), ("全市技术交易额", 36, 2025)]
+    assert ("全市有孵化器", 8, 2026) not in figures  # another sentence: no subject carried over
+
+
+@pytest.mark.parametrize("sentence", [
+    "对新认定的国家级科技企业孵化器给予最高500万元奖励。",   # a subsidy
+    "全面落实企业研发费用按100%加计扣除政策。",              # a rate a policy applies
+    "每个园区培育1家以上公共技术服务平台。",                 # a standard for each park
+    "自治区提出到2030年全区研发经费投入强度达到1.8%的目标。",  # a higher government's goal
+])
+def test_figures_that_are_no_goal_of_the_region(sentence):
+    reading = read_document(("一、发展目标\n" + sentence + "\n" + "。" * 60).encode())
+    assert prose_targets(reading, _context()) == []
+
+
+def test_a_province_plan_keeps_what_the_province_sets_out():
+    reading = read_document(("一、发展目标\n省委提出到2030年全省研发经费投入强度达到3%。\n"
+                             + "。" * 60).encode())
+    meta = PlanMeta(title="某省规划", region_adcode="320000", kind="五年规划",
+                    period_start=2026, period_end=2030)
+    ctx = Context(meta, gazetteer(str(DATA)), indicator_index(str(DATA)))
+    assert [t["value"] for t in prose_targets(reading, ctx)] == [3]
+    assert [t["value"] for t in prose_targets(reading, _context())] == []  # a city's plan
+
+
+@pytest.mark.parametrize("name, kind", [
+    ("东岭医学高等专科学校", "university"), ("滨湖大学城", "science_city"),
+    ("滨湖铜加工院士专家工作站", "platform"), ("东岭珍珠产业创新服务综合体", "platform"),
+    ("东岭市科技创业中心", "incubator"), ("东岭市科技成果转化中心", "platform"),
+    ("东岭空港物流园区", "industrial_park"), ("滨湖能源化工园区", "industrial_park"),
+    ("东岭高原特色农业科技示范园", "agri_sci_park"), ("滨湖机器人谷", "cluster"),
+])
+def test_kinds_of_place_plans_of_every_region_name(name, kind):
+    assert place_type(name) == kind
+    assert not is_generic(name)
+
+
+@pytest.mark.parametrize("name", ["院士工作站", "省级科技特派员工作站", "研究生工作站", "标杆研究院"])
+def test_classes_of_stations_are_no_place(name):
+    assert is_generic(name)
+
+
+def test_a_university_city_is_not_cut_to_a_university():
+    names = {n for _, _, n in name_runs("依托滨湖大学城和东岭区大学生创新创业园")}
+    assert "滨湖大学城" in names and "东岭区大学" not in names
+
+
+def test_a_lab_named_by_the_city_alone_is_one_lab():
+    places = _places("支持宿迁实验室建设，推动宿迁市重点实验室提档升级。")
+    assert "宿迁实验室" in places and "宿迁市重点实验室" not in places
+
+
+def test_the_host_named_right_before_its_branch_is_not_listed():
+    places = _places("支持东岭农业研究所宿迁分所、宿迁市农业科学研究所开展良种选育，"
+                     "争取青峰材料实验室在宿迁设立分中心。")
+    assert "东岭农业研究所宿迁分所" in places and "东岭农业研究所" not in places
+    assert "青峰材料实验室" in places
+
+
+def test_an_institution_named_by_the_regions_province_is_local_when_listed_with_local_ones():
+    from ingest.plans.partners import listed_with_local
+
+    ctx = _context()  # a plan of 宿迁, in 江苏
+    text = "宿迁学院、江苏能源职业技术学院等院校与企业联合攻关"
+    at = text.index("江苏能源职业技术学院")
+    assert listed_with_local(text, at, at + len("江苏能源职业技术学院"), ctx)
+
+
+def test_words_that_open_a_list_item_are_no_part_of_the_name():
+    places = _places("“两廊”：一是沿河先进材料创新走廊，串联宿迁经济技术开发区和泗洪经济开发区；"
+                     "建成全国首个宿城零碳产业园，支持宿迁医学高等专科学校建设。")
+    assert {"沿河先进材料创新走廊", "宿迁经济技术开发区", "宿城零碳产业园",
+            "宿迁医学高等专科学校"} <= set(places)
+    assert not any(n.startswith(("一是", "串联", "全国首个")) for n in places)
+    places = _places("“多园”：即泗洪经济开发区、沭阳经济技术开发区等。")
+    assert "泗洪经济开发区" in places and not any(n.startswith("即") for n in places)
+
+
+def test_a_structure_of_platforms():
+    assert _places("按照“一廊两区多平台”的总体布局推进。")["一廊两区多平台"]["type"] == "structure"
+    assert "一园一平台" not in _places("推动镇街“一镇一园一平台”建设。")  # a count of other things
+
+
+def test_a_zone_named_by_two_places_and_a_dash():
+    leads = gazetteer(str(DATA)).leads
+    names = {n for _, _, n in name_runs("打造宿城—泗洪新能源创新走廊，建设宿豫—沭阳科技创新核心区", leads)}
+    assert {"宿城—泗洪新能源创新走廊", "宿豫—沭阳科技创新核心区"} <= names
+    # a chain of kinds, or words that are no place, before the dash: no joined name
+    names = {n for _, _, n in name_runs("推进孵化—泗洪科技园和众创空间—孵化器", leads)}
+    assert not any("—" in n for n in names)
+
+
+def test_a_rank_a_named_zone_gets_is_no_place():
+    places = _places("宿迁高新技术产业开发区获批国家高新区，力争升格为国家高新技术产业开发区。")
+    assert set(places) == {"宿迁高新技术产业开发区"}
+    assert "综合保税区" in _places("加快建设综合保税区。")  # the region's own zone by its kind

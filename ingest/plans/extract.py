@@ -13,6 +13,7 @@ from pathlib import Path
 from ingest.plans.context import Context, gazetteer, indicator_index
 from ingest.plans.plan_meta import read_meta
 from ingest.plans.reading import Reading
+from ingest.plans.target_lines import listed_targets
 from ingest.plans.targets import prose_targets, table_targets
 
 
@@ -22,8 +23,8 @@ def extract(reading: Reading, data_dir: Path) -> dict:
     meta = read_meta(reading.text, gaz.region_of)
     ctx = Context(meta, gaz, indicator_index(str(data_dir)))
     tasks, task_spans = _tasks(reading, ctx)
-    targets = table_targets(reading, ctx) + prose_targets(reading, ctx) \
-        + prose_targets(reading, ctx, task_spans)
+    targets = table_targets(reading, ctx) + listed_targets(reading, ctx) \
+        + prose_targets(reading, ctx) + prose_targets(reading, ctx, task_spans)
     result = {"plan": meta.as_dict(), "targets": targets, "entities": _entities(reading, ctx),
               "tasks": tasks, "partnerships": _partnerships(reading, ctx)}
     _check_quotes(reading.text, result)

@@ -31,13 +31,16 @@ def is_outside(name: str, kind: str | None, ctx) -> bool:
         return False
     if kind != "university" and host_university(name):
         return False  # an institute a university built in the region (…大学…研究院)
+    college = name.find("大学") + 2
+    if 2 < college < len(name) and ctx.region_name[:2] in name[college:]:
+        return False  # a university's college named by the region (某大学顺德创新学院)
 
     region = ctx.region_adcode
     result = ctx.gazetteer.geocoder.geocode(name)
     if region and result.status == "matched" and result.best.kind == "admin" \
             and _places_it(name, result.best, ctx):
-        if kind == "lab" and result.best.level == "province" and within(region, result.best.adcode):
-            return False  # 某省重点实验室: the province that holds the region grades it
+        if kind == "lab" and within(region, result.best.adcode):
+            return False  # 某省（市）重点实验室: graded by the province or city holding the region
         return not within(result.best.adcode, region)  # 安徽大学 is outside 宿州市
     if result.status == "ambiguous":
         return False
@@ -55,8 +58,9 @@ def listed_with_local(text: str, start: int, end: int, ctx) -> bool:
     another item of which is the region's own by name (某市学院、某大学等市内高校): the
     list is of local institutions, unless the name itself names a province or city."""
     unit = ctx.gazetteer.geocoder.geocode(text[start:end])
-    if unit.status == "matched" and unit.best.kind == "admin" and unit.best.level != "county":
-        return False
+    if unit.status == "matched" and unit.best.kind == "admin" and unit.best.level != "county" \
+            and not within(ctx.region_adcode, unit.best.adcode):
+        return False  # named by another province or city; the one holding the region may be
     left = max([m.end() for m in _LIST_CLAUSE.finditer(text, max(start - 120, 0), start)]
                or [max(start - 120, 0)])
     right = next((m.start() for m in _LIST_CLAUSE.finditer(text, end, end + 120)), end + 120)

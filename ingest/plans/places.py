@@ -31,7 +31,8 @@ _LEAD_WORDS = re.compile(
     r"现有|运营|进入|一批|助力|"
     r"组织|依法|指导|辅导|调研|修订|根据|结合|放宽|升格为|填补|引建|实现|备案|努力|落实|制定|赋予|"
     r"对标|挂任|关于|抢占|一系列|吸引|运行|升级为|提升为|转型为|更名为|”即以|”即|"
-    r"向|从|把|等|了|在|对|的|或)")
+    r"串联|首个|首家|作为|[一二三四五六七八九十]是|"
+    r"向|从|把|(?<!高)等|了|在|对|的|或)")
 _LEAD_CHARS = "以在与和及对将把为到至的是等由家个同"
 # Words that open a clause but also occur inside names: cut only at the run's start.
 _PREFIX_WORDS = re.compile(r"^(\d{1,2}[.．、]|[（(][一二三四五六七八九十\d]{1,3}[）)]|建强|"
@@ -44,7 +45,7 @@ _BODY_END = re.compile(r"(政府|大学|学院|企业|高校|院所|(?<!城)市|
 # A spatial structure written as counts of parts: 一区多园, 一道两区多节点, 三园三基地.
 STRUCTURE = re.compile(
     r"(?:[一二两三四五六七八九十多](?:基地|中心|节点|区|园|廊|带|道|核|轴|片|城|港|心|点|谷|翼|环|圈|极|"
-    r"群|组团)){2,5}")
+    r"群|组团|平台)){2,5}")
 # Words that say what kind of place, not which one: a name needs more than these.
 _GENERIC = re.compile(
     r"国家级|省级|市级|县级|各级|国家|省|市|县|区|重点|一批|一流|新型|各类|各个|现代|高水平|特色|专业|综合|"
@@ -57,7 +58,8 @@ _GENERIC = re.compile(
     r"大数据|数据|管理|休闲|金融|资源|共享|交易|信息|咨询|社会|智慧|云|一站式|开放|协同|产学研|合作|"
     r"研究型|基础学科|龙头|网上|性|型|化|战略性|支柱|主导|领域|行业|专业|高科技|原始|自主|驱动|发展|"
     r"传统|特定|统筹|规划|重组|成立|首批|地标|大型|全面|跨界|国内|我国|公众|快速|先行|要素|仪器设备|"
-    r"设备|政务|数字化|临床|生产|加工|经济|引才引智|维权|检验检测|知识产权|评价|高效")
+    r"设备|政务|数字化|临床|生产|加工|经济|引才引智|维权|检验检测|知识产权|评价|高效|院士|专家|"
+    r"研究生|特派员|标杆|基层")
 
 
 @lru_cache(maxsize=1)
@@ -136,6 +138,8 @@ def name_runs(text: str, admin_led=None, keep_generic=False) -> list[tuple[int, 
     (``admin_led(item)``), the last item right before the shared ending."""
     out = []
     for match in _suffix_pattern().finditer(text):
+        if text[match.end():match.end() + 1] == "生":
+            continue  # 大学生创业园: students, not a university
         window_start = max(match.end() - NAME_MAX, 0)
         window = text[window_start:match.end()]
         breaks = [b.end() for b in _BREAK.finditer(window)]
@@ -144,6 +148,8 @@ def name_runs(text: str, admin_led=None, keep_generic=False) -> list[tuple[int, 
         if name and admin_led is not None:
             name = _after_frame(name, admin_led)
         name = _joint(text, match.end() - len(name), name) if name else name
+        if name and admin_led is not None:
+            name = _two_places(text, match.end() - len(name), name, admin_led)
         if name and place_type(name) and (keep_generic or not is_generic(name)):
             out.append((match.end() - len(name), match.end(), name))
         if name and admin_led is not None:
@@ -170,12 +176,30 @@ def _joint(text: str, start: int, name: str) -> str:
     return name
 
 
+def _two_places(text: str, start: int, name: str, admin_led) -> str:
+    """A zone or corridor named by two places joined by a dash (甲—乙科技创新核心区,
+    甲—乙新能源创新走廊): the whole name, when both parts open with an administrative name
+    and the part before the dash is a bare place name."""
+    if start < 2 or text[start - 1] not in "—－" or text[start - 2] in "—－" \
+            or not admin_led(name):
+        return name
+    before = text[max(start - 1 - 8, 0):start - 1]
+    breaks = [b.end() for b in _BREAK.finditer(before)]
+    place = clean_name(before[breaks[-1] if breaks else 0:])
+    if 2 <= len(place) and not place_type(place) and admin_led(place):
+        return place + text[start - 1] + name
+    return name
+
+
 _FRAME = re.compile(r"以|由|在|向")
 
 
 def _after_frame(name: str, admin_led) -> str:
     """The name after a frame word that an administrative name follows: 东翼以某县经济
-    开发区(…为主) → 某县经济开发区; a word one character in (中以…创新园) is part of the name."""
+    开发区(…为主) → 某县经济开发区; a word one character in (中以…创新园) is part of the name.
+    A definition's 即 before an administrative name (“多园”：即某县农业科技园区) is cut."""
+    if name.startswith("即") and admin_led(name[1:]) and not admin_led(name):
+        return name[1:]
     for match in _FRAME.finditer(name):
         rest = name[match.end():]
         if match.start() >= 2 and len(rest) > 3 and admin_led(rest):
@@ -205,12 +229,14 @@ def _shared_ending(text: str, start: int, end: int, name: str,
         head = clean_name(_LIST_END.sub("", item.replace(" ", "")))
         if index == len(items) - 1 and (tail != name or not head):
             break  # the last item is the name itself
-        if not 2 <= len(head) <= _LIST_PART_MAX or place_type(head) or not admin_led(head):
+        if not 2 <= len(head) <= _LIST_PART_MAX or place_type(head) \
+                or head.endswith(_PLACE_ENDS) or not admin_led(head):
             continue
         out.append((span_start, end, head + tail))  # a unit's own one: 泗县省级农业科技园区
     return out
 
 
+_PLACE_ENDS = ("园", "城", "谷", "港")  # an item that names a park already (某某海创园)
 _LIST_END = re.compile(r"(\d{1,3}\s?[家个所座项批条]?|等)+$")
 
 
@@ -239,21 +265,31 @@ def place_candidates(reading, ctx) -> list[dict]:
         block_text = text[block.start:block.end]
         for match in STRUCTURE.finditer(block_text):
             name = match.group(0)
+            if match.start() >= 2 and block_text[match.start() - 2] in _COUNTS:
+                continue  # the tail of a count of other things (一镇一园一平台)
             if name not in seen:
                 seen[name] = {**_candidate(name, block.start + match.start(),
                                            block.start + match.end(), block, ctx),
                               "type": "structure"}
         _add_structure_parts(seen, block, block_text, ctx)
         for start, end, name in name_runs(block_text, ctx.gazetteer.leads, keep_generic=True):
-            if name in seen or _in_title(block_text, start) \
+            if name in seen or _in_title(block_text, start) or _BRANCH.match(block_text, end) \
                     or (is_outside(name, place_type(name), ctx)
                         and not listed_with_local(block_text, start, end, ctx)) \
                     or _class_of_units(name, ctx) \
-                    or (is_generic(name) and not _one_by_kind(name, ctx)):
+                    or (is_generic(name) and (not _one_by_kind(name, ctx)
+                                              or _STATUS.search(block_text, 0, start))):
                 continue
             seen[name] = _candidate(name, block.start + start, block.start + end, block, ctx,
                                     block_text[start:end], sentence_host(block_text, start))
     return list(seen.values())
+
+
+_COUNTS = tuple("一二两三四五六七八九十多")
+# a rank a named zone gets or seeks (获批国家高新区, 争创国家级经济技术开发区): no place
+_STATUS = re.compile(r"(获批|升格为|晋升为|争创|创建|创成|申建|认定为)$")
+# the host named right before its branch (某研究所衡阳分所): the branch is the place
+_BRANCH = re.compile(r"[^\s，。；、在设建立的]{0,4}?分(所|院|中心|部|基地)")
 
 
 def _add_structure_parts(seen: dict, block, block_text: str, ctx) -> None:
@@ -321,6 +357,7 @@ def _corridor(name: str) -> bool:
 
 
 _LEVELS = re.compile(r"国家级|省级|市级|县级|区级|各类|各级|重点|新型")
+_UNIT_WORDS = ("省", "市", "县", "区", "旗", "州", "盟")
 
 
 def _class_of_units(name: str, ctx) -> bool:
@@ -334,6 +371,8 @@ def _class_of_units(name: str, ctx) -> bool:
     if row is None:
         return False
     suffix = next(s for s, _ in suffix_types() if name.endswith(s))
+    if kind == "lab" and name == row + suffix and not row.endswith(_UNIT_WORDS):
+        return False  # a lab named by the short name alone (某某实验室) is one lab
     words = _LEVELS.sub("", name[len(row):len(name) - len(suffix)]).lstrip("市县区省")
     return not words and not suffix.startswith("分")
 

@@ -20,6 +20,9 @@ _SPAN = re.compile(r"((?:19|20)\d\d)\s?[—–\-~～至到]\s?((?:19|20)\d\d)\s?
 _ANNUAL = re.compile(r"((?:19|20)\d\d)\s?年度")
 _DOC_NUMBER = re.compile(
     r"[\u4e00-\u9fff]{1,10}[〔\[［(（]\s?(?:19|20)\d\d\s?[〕\]］)）]\s?\d{1,4}\s?号")
+_HAN_DIGITS = "〇一二三四五六七八九"
+_HAN_DATE = re.compile(r"^([〇○零一二三四五六七八九]{4})\s?年\s?([一二三四五六七八九十]{1,3})\s?月"
+                       r"(?:\s?([一二三四五六七八九十]{1,3})\s?日)?$")
 _DATE = re.compile(r"^((?:19|20)\d\d)\s?年\s?(\d{1,2})\s?月(?:\s?(\d{1,2})\s?日)?$")
 _ISSUER = re.compile(r"^[\u4e00-\u9fff（）()]{2,40}(人民政府|办公室|办公厅|委员会|小组|局|厅|委)$")
 _TITLE_WORDS = re.compile(r"(规划|计划|方案|纲要|要点)(（[^）]{1,20}）)?$")
@@ -76,7 +79,7 @@ def read_meta(text: str, geocode_region) -> PlanMeta:
 
 def _signature(lines: list[str], meta: PlanMeta) -> None:
     for i, line in enumerate(lines):
-        date = _DATE.match(line)
+        date = _DATE.match(_arabic_date(line))
         if not date:
             continue
         year, month, day = date.groups()
@@ -85,6 +88,25 @@ def _signature(lines: list[str], meta: PlanMeta) -> None:
         if above and _ISSUER.match(above[-1]):
             meta.issuer = above[-1]
         return
+
+
+def _arabic_date(line: str) -> str:
+    """A date in Chinese numerals (二〇二六年五月九日) in digits (2026年5月9日)."""
+    found = _HAN_DATE.match(line)
+    if not found:
+        return line
+    year = "".join(str(_HAN_DIGITS.index("〇" if c in "○零" else c)) for c in found.group(1))
+    parts = [_han_number(found.group(i)) for i in (2, 3) if found.group(i)]
+    return f"{year}年{parts[0]}月" + (f"{parts[1]}日" if len(parts) > 1 else "")
+
+
+def _han_number(text: str) -> int:
+    """一 … 三十一: tens before 十 (none is one ten), units after it."""
+    if "十" not in text:
+        return _HAN_DIGITS.index(text)
+    tens, _, units = text.partition("十")
+    return ((_HAN_DIGITS.index(tens) if tens else 1) * 10
+            + (_HAN_DIGITS.index(units) if units else 0))
 
 
 def _title(text: str, head: str, lines: list[str], meta: PlanMeta) -> None:

@@ -2,10 +2,12 @@
 and the section path above every position.
 
 Section paths follow ``layers.plans.section_of`` line by line, so a candidate's
-``section`` is what the knowledge base would write for its quote. Three ways a
-table row is written are recognised: tab-cell lines ended by a blank line (the
-form ``tables.table_lines`` writes), one line of tab-separated cells, and a
-numbered line of a hard-wrapped indicator table ("3 高新技术企业数（家） 300").
+``section`` is what the knowledge base would write for its quote; chapters
+(第一章, 第一部分) sit above those headings. Four ways a table row is written are
+recognised: tab-cell lines ended by a blank line (the form ``tables.table_lines``
+writes), one line of tab-separated cells, one line of cells between bars (a table
+copied from a web page: "指标 | 单位 | 2025年 | 2030年"), and a numbered line of a
+hard-wrapped indicator table ("3 高新技术企业数（家） 300").
 """
 
 from __future__ import annotations
@@ -14,12 +16,30 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from layers.plans import heading_of
+from layers.plans import heading_of as numbered_heading
 
 KINDS = ("heading", "paragraph", "table_row")
 _NUMBERED_ROW = re.compile(
     r"^(\d{1,2}|序号) {1,4}(\S[^\t，。；]{0,80}?) {1,4}([≥≤>＞]?[\d.]{1,12} ?(左右|年)?)$")
-_LEVELS = 3
+_PIPE = re.compile(r"[|｜]")
+_LEVELS = 4  # 第一章 / 一、 or 第一节 / （一） / 1．
+_CHAPTER = re.compile(r"^第[一二三四五六七八九十]{1,3}(章|部分|篇|节)\s?\S")
+_TITLE_END = re.compile(r"[。；]")
+_RUN_ON = re.compile(r"[。；]\s?[^\s。；]")  # （五）标题。正文…: a paragraph under its own title
+
+
+def heading_of(line: str) -> tuple[int, str] | None:
+    """(level, title) of a heading line: a chapter (第一章, 第一部分, 第一篇) is level 0,
+    a 第一节 level 1 with the 一、 headings, the numbered headings of
+    ``layers.plans.heading_of`` one level below theirs. A text without chapters gets
+    the section paths of ``layers.plans.section_of`` (level 0 stays empty)."""
+    title = line.strip()
+    chapter = _CHAPTER.match(title)
+    if chapter:
+        level = 1 if chapter.group(1) == "节" else 0
+        return level, _TITLE_END.split(title, maxsplit=1)[0][:60].strip()
+    numbered = numbered_heading(line)
+    return (numbered[0] + 1, numbered[1]) if numbered else None
 
 
 @dataclass(frozen=True)
@@ -88,15 +108,29 @@ def _line_block(line: str, start: int, end: int, sections: Sections) -> Block:
     if "\t" in line.strip():
         return Block("table_row", start, end, sections.at(start),
                      tuple(c.strip() for c in line.split("\t")))
+    piped = _pipe_cells(line)
+    if piped:
+        return Block("table_row", start, end, sections.at(start), piped)
     numbered = _NUMBERED_ROW.match(line.strip())
     if numbered:
         cells = (numbered.group(1), numbered.group(2).replace(" ", ""),
                  numbered.group(3).replace(" ", ""))
         return Block("table_row", start, end, sections.at(start), cells)
     heading = heading_of(line)
-    if heading and len(line) <= 60:
+    if heading and len(line) <= 60 and not _RUN_ON.search(line):
         return Block("heading", start, end, sections.at(start), level=heading[0])
     return Block("paragraph", start, end, sections.at(start))
+
+
+def _pipe_cells(line: str) -> tuple[str, ...] | None:
+    """Cells of a row written with bars ("指标 | 单位 | 2025年 | 2030年", "｜a｜b｜"), when
+    the line has three cells or more (a rule line of dashes too: it keeps the table)."""
+    if line.count("|") + line.count("｜") < 2:
+        return None
+    cells = [c.strip() for c in _PIPE.split(line.strip())]
+    cells = cells[1:] if cells and not cells[0] else cells
+    cells = cells[:-1] if cells and not cells[-1] else cells
+    return tuple(cells) if len(cells) >= 3 else None
 
 
 def _tab_cells(lines: list[str]) -> list[str]:

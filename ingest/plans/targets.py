@@ -25,11 +25,19 @@ _YEAR = re.compile(r"(到|至|截至|截止到|截止)?\s?((?:19|20)\d\d)\s?年(
 _LEADING = re.compile(r"^(到|至|截至|力争|争取|其中|全年|年内|每年|共|累计|并|和|与|及)+")
 _TRAILING = re.compile(r"(达到|达|突破|超过|不少于|不低于|至少|实现|保持在|保持|为|增长到|增加到|"
                        r"提高到|提升到|提高至|增长至|增加至|由|从|至|到|有|超|共|累计|总数|约|的|\s)+$")
-_TABLE_YEAR = re.compile(r"^((?:19|20)\d\d)\s?年?(底|末)?$")
+# a year column: 2025年, 2025年底, 2025年（基期）
+_TABLE_YEAR = re.compile(r"^((?:19|20)\d\d)\s?年?(底|末)?([（(][^（）()]{1,6}[)）])?$")
 _TABLE_GOAL = re.compile(r"目标")
 _UNIT_IN_NAME = re.compile(r"[（(]([^（）()]{1,12})[)）]\s?$")
 _UNIT_HEADER = re.compile(r"^(计量)?单位$")
 _ATTRIBUTE = re.compile(r"^(预期性|约束性|属性|序号|\d{1,2})$")
+# a subsidy or a rate a policy applies (给予最高500万元奖励, 按100%加计扣除), a standard
+# for each unit (每个园区培育1家以上): no figure of the region
+_NOT_A_GOAL = re.compile(r"(给予|最高|奖励|补助|补贴|资助|按)$|^每[个家所座]")
+_HIGHER = re.compile(r"(国家|全国|中央|省|自治区)[^，。；]{0,8}(提出|要求|明确)")
+_CLAUSE_OPEN = "，,；;：:\n "
+_SINCE = ("以来", "起", "开始", "至今")
+_RANGE = ("—", "–", "-", "～", "~")
 _ACHIEVED_SECTION = re.compile(r"基础|成效|成就|回顾|现状|进展|完成情况|取得")
 _QUALIFIER_BEFORE = ("力争", "争取")
 _FROM = re.compile(r"(由|从)[^，。；由从]{0,10}$")
@@ -41,8 +49,9 @@ _CHANGE_VERB = re.compile(r"增加|增长|提高|提升|增至|升至|净增|新
 _BARE_YEAR = re.compile(r"(?:19|20)\d\d\s?年(?:底|末)?")
 _COMPARISON = re.compile(r"^[）)]?\s?(较|比|同比|净增|(增加|增长|提高|下降|减少)(?![到至了]))")
 _CHANGE = re.compile(r"(?<!年均)(增长|增幅|增速|同比|提高|下降|减按)(?![到至])")
-_TABLE_VALUE = re.compile(r"^(超过|不少于|不低于|突破|≥|>|＞)?\s?(\d{1,9}(?:\.\d{1,4})?)\s?(万|亿)?"
-                          r"\s?(左右|以上)?$")
+# a value cell: ≥2.5, 80左右, 1.2万, 〔300〕 (a five-year sum, as tables mark it in 〔〕)
+_TABLE_VALUE = re.compile(r"^(超过|不少于|不低于|突破|≥|>|＞)?\s?[〔［\[]?(\d{1,9}(?:\.\d{1,4})?)"
+                          r"[〕］\]]?\s?(万|亿)?\s?(左右|以上)?$")
 
 
 def table_targets(reading, ctx) -> list[dict]:
@@ -112,7 +121,7 @@ def _row_targets(reading, block, columns, ctx, unit_column=None) -> list[dict]:
         if not value:
             continue
         number = float(value.group(2)) * {"万": 1e4, "亿": 1e8, None: 1}[value.group(3)]
-        out.append(_candidate(
+        out.append(target_candidate(
             ctx, indicator=name, value=number, value_max=None, unit=unit, year=year, kind=kind,
             qualifier="|".join(q for q in (value.group(1), value.group(4)) if q),
             quote=reading.text[block.start:block.end], start=block.start, end=block.end,
@@ -148,9 +157,12 @@ def _prose_candidate(reading, block, text, q, last_end, ctx, previous) -> dict |
         return None  # a number inside a name or a slogan (“科技创新40条”)
     if _COMPARISON.match(before.strip()):
         return None  # a change against an earlier year (较…净增233家), not a level
+    if _NOT_A_GOAL.search(before.strip()) or _higher_level(text[sentence_start:q.start], ctx):
+        return None
     indicator = _TRAILING.sub("", _LEADING.sub("", _YEAR.sub("", before).strip()).strip())
     if len(re.findall(r"[\u4e00-\u9fff]", indicator)) < 2 or _CHANGE_VERB.fullmatch(indicator):
-        indicator = _subject(text, clause_start, sentence_start, before, previous)
+        same_sentence = previous is not None and previous["end"] - block.start >= sentence_start
+        indicator = _subject(text, clause_start, sentence_start, before, previous, same_sentence)
     quote_end = q.end
     if not indicator and _OPENER.fullmatch(_LEADING.sub("", _YEAR.sub("", before).strip())):
         indicator, quote_end = _object(text, q.end)  # "新增 20 家市级孵化器": what follows
@@ -165,17 +177,22 @@ def _prose_candidate(reading, block, text, q, last_end, ctx, previous) -> dict |
     qualifier = [w for w in _QUALIFIER_BEFORE if w in text[sentence_start:q.start]]
     qualifier += [w for w in (q.before, q.after) if w and w not in qualifier]
     start, end = block.start + clause_start, block.start + quote_end
-    return _candidate(ctx, indicator=indicator.strip(), value=q.value, value_max=q.value_max,
-                      unit=q.unit, year=year, kind=kind, qualifier="|".join(qualifier),
-                      quote=reading.text[start:end], start=start, end=end,
-                      section=block.section, source="text", clause=before)
+    return target_candidate(ctx, indicator=indicator.strip(), value=q.value,
+                            value_max=q.value_max, unit=q.unit, year=year, kind=kind,
+                            qualifier="|".join(qualifier), quote=reading.text[start:end],
+                            start=start, end=end, section=block.section, source="text",
+                            clause=before)
 
 
-def _subject(text, clause_start, sentence_start, before, previous) -> str | None:
+def _subject(text, clause_start, sentence_start, before, previous,
+             same_sentence=False) -> str | None:
     """What a bare clause counts: "…由A增加到B" continues the indicator of A; "…增长了
     2.8倍，达到4.46件" the subject of the clause before, within one sentence."""
     if previous and _TO.fullmatch(_BARE_YEAR.sub("", before).replace("的", "").replace(" ", "")):
         return previous["indicator"]
+    if same_sentence and _BARE_YEAR.match(before.strip()) \
+            and _VERB_ONLY.fullmatch(_BARE_YEAR.sub("", before).strip()):
+        return previous["indicator"]  # "…31.6亿元，2025年达到36亿元": the same figure a year on
     if not _VERB_ONLY.fullmatch(before.strip()) or clause_start <= sentence_start:
         return None
     prior = text[sentence_start:clause_start - 1]
@@ -204,13 +221,34 @@ def _year_kind(sentence: str, section: str, paragraph: str, ctx) -> tuple[int, s
         year = int(match.group(2))
         after = sentence[match.end():match.end() + 1]
         stated_as_of = match.group(3) in ("底", "末") or after == "的"
-        if match.group(1) or stated_as_of or year >= ctx.period_start:
+        if match.group(1) or stated_as_of or _opens(sentence, match) or year >= ctx.period_start:
             stated = year
     if stated is not None:
         return stated, ("baseline" if stated < ctx.period_start else "target")
     if _ACHIEVED_SECTION.search(section) or ctx.previous_period in sentence:
         return ctx.period_start - 1, "baseline"
     return ctx.period_end, "target"
+
+
+def _opens(sentence: str, match: re.Match) -> bool:
+    """A year that opens the figure's clause or the one before it states its date
+    ("2024年全市技术交易额31.6亿元", "2024年，全市…"); not the start of a range
+    (2017年—2020年), a year since when (2020年以来), nor one clauses away."""
+    before = sentence[match.start() - 1:match.start()]
+    after = sentence[match.end():].lstrip()
+    if before not in ("", *_CLAUSE_OPEN) or after.startswith((*_SINCE, *_RANGE)):
+        return False
+    return len(_CLAUSE_BREAK.findall(after)) <= 1
+
+
+def _higher_level(sentence: str, ctx) -> bool:
+    """A goal a higher government set (自治区提出到2030年全区…达到1.8%) in a city's or a
+    county's plan: context, not the plan's own target."""
+    found = _HIGHER.search(sentence)
+    if not found:
+        return False
+    province_plan = str(ctx.region_adcode or "").endswith("0000")
+    return not (province_plan and found.group(1) in ("省", "自治区"))
 
 
 def zone_of(indicator: str, section: str) -> str | None:
@@ -223,8 +261,9 @@ def zone_of(indicator: str, section: str) -> str | None:
     return heading_place(section)
 
 
-def _candidate(ctx, *, indicator, value, value_max, unit, year, kind, qualifier, quote, start,
-               end, section, source, clause) -> dict:
+def target_candidate(ctx, *, indicator, value, value_max, unit, year, kind, qualifier, quote,
+                     start, end, section, source, clause) -> dict:
+    """One target candidate, filed under a known indicator when its name and unit fit."""
     name = _UNIT_IN_NAME.sub("", indicator).strip()
     known = indicator_of(ctx.indicators, name, unit, clause)
     unit = known["unit"] if known else unit  # same name, same measure: the indicator's unit
@@ -235,4 +274,4 @@ def _candidate(ctx, *, indicator, value, value_max, unit, year, kind, qualifier,
             "quote": quote, "section": section, "start": start, "end": end, "source": source}
 
 
-__all__ = ["table_targets", "prose_targets", "AFTER_WORDS"]
+__all__ = ["table_targets", "prose_targets", "target_candidate", "AFTER_WORDS"]
