@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 from ingest.plans.context import Context, gazetteer, indicator_index  # noqa: E402
 from ingest.plans.extract import extract  # noqa: E402
+from ingest.plans.names import is_generic, name_runs, place_type  # noqa: E402
 from ingest.plans.partners import is_outside  # noqa: E402
-from ingest.plans.places import is_generic, name_runs, place_type  # noqa: E402
 from ingest.plans.plan_meta import read_meta  # noqa: E402
 from ingest.plans.reading import read_path  # noqa: E402
 from layers.plans import load_plans  # noqa: E402

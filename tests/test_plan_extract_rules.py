@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ingest.plans.context import Context, gazetteer, indicator_index
-from ingest.plans.places import clean_name, is_generic, name_runs, place_type
+from ingest.plans.names import clean_name, is_generic, name_runs, place_type
 from ingest.plans.plan_meta import PlanMeta, five_year_period, read_meta
 from ingest.plans.quantities import quantities
 from ingest.plans.reading import read_document
@@ -144,7 +144,7 @@ def test_place_types_and_grades_are_the_knowledge_base_vocabulary():
         return {row["id"] for row in csv.DictReader(lines)}
 
     types, grades = ids("entity_types.csv"), ids("precision_grades.csv")
-    from ingest.plans.places import suffix_types
+    from ingest.plans.names import suffix_types
     assert {kind for _, kind in suffix_types()} <= types
     from ingest.plans.extract import extract
     from ingest.plans.reading import read_path

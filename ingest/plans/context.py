@@ -106,3 +106,12 @@ class Context:
         if not 11 <= n <= 19:
             return "\x00"
         return "十" + (_CN[n - 11] if n > 10 else "") + "五"
+
+
+def within(adcode: str | None, region: str | None) -> bool:
+    """True when unit ``adcode`` lies in ``region`` (by the code's province/city digits)."""
+    if not adcode or not region:
+        return False
+    prefix = region.rstrip("0")
+    prefix = region[:2] if len(prefix) <= 2 else region[:4] if len(prefix) <= 4 else region
+    return adcode.startswith(prefix)

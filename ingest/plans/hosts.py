@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.plans.places import place_type
+from ingest.plans.names import place_type
 
 HOSTS = ("high_tech_zone", "development_zone", "agri_high_tech_zone", "agri_sci_park",
          "industrial_park", "science_city", "university", "ftz_area", "special_zone")

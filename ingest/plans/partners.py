@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from ingest.plans.places import is_generic, name_runs, place_type, within
+from ingest.plans.context import within
+from ingest.plans.names import is_generic, name_runs, place_type
 
 _INSTITUTION_TYPES = ("university", "research_institute", "lab")
 _COOPERATION = re.compile(r"合作|共建|联合|引进|对接|携手|战略|签约|校地|产学研|协同|依托|联建|"

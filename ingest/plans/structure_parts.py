@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.plans.places import place_type
+from ingest.plans.names import place_type
 
 # “两区”即 …… up to the end of the clause (bounded: no nested repetition).
 _DEFINITION = re.compile(r"“([一二两三四五六七八九十多])([\u4e00-\u9fff]{1,3})”(?:即|是指|指)")

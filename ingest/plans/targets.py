@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 
 from ingest.plans.indicators import indicator_of
-from ingest.plans.places import heading_place, name_runs, one_place
+from ingest.plans.names import name_runs
+from ingest.plans.places import heading_place, one_place
 from ingest.plans.quantities import AFTER_WORDS, UNITS, quantities
 
 REACH = 200  # characters before a figure that may hold its indicator, year and qualifier
