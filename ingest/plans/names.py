@@ -218,7 +218,7 @@ def _shared_ending(text: str, start: int, end: int, name: str,
     items = text[offset:start].split("、")
     last = _LIST_END.sub("", items[-1].replace(" ", ""))
     if len(items) < 2 or not tail or (last and not admin_led(clean_name(last))):
-        return []  # the list is not of this name: 推进南京、苏州、无锡建设…试验区
+        return []  # the list is not of this name: 推进甲市、乙市、丙市建设…试验区
     out, at = [], offset
     for index, item in enumerate(items):
         span_start, at = at, at + len(item) + 1

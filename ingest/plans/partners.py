@@ -34,7 +34,7 @@ def is_outside(name: str, kind: str | None, ctx) -> bool:
         return False  # an institute a university built in the region (…大学…研究院)
     college = name.find("大学") + 2
     if 2 < college < len(name) and ctx.region_name[:2] in name[college:]:
-        return False  # a university's college named by the region (某大学顺德创新学院)
+        return False  # a university's college named by the region (某大学某区创新学院)
 
     region = ctx.region_adcode
     result = ctx.gazetteer.geocoder.geocode(name)

@@ -53,7 +53,7 @@ def place_candidates(reading, ctx) -> list[dict]:
 _COUNTS = tuple("一二两三四五六七八九十多")
 # a rank a named zone gets or seeks (获批国家高新区, 争创国家级经济技术开发区): no place
 _STATUS = re.compile(r"(获批|升格为|晋升为|争创|创建|创成|申建|认定为)$")
-# the host named right before its branch (某研究所衡阳分所): the branch is the place
+# the host named right before its branch (某研究所某市分所): the branch is the place
 _BRANCH = re.compile(r"[^\s，。；、在设建立的]{0,4}?分(所|院|中心|部|基地)")
 
 
