@@ -29,8 +29,11 @@ MAX_ZOOM = 22
 EARTH_RADIUS = 6378137.0  # the Web Mercator sphere, metres
 EARTH_HALF = math.pi * EARTH_RADIUS  # half the Web Mercator world width, metres
 MAX_LAT = 85.0511287798066
-#: Share of a tile's width kept around it for lines and polygons (no seams at edges).
-BUFFER = 64 / EXTENT
+#: Share of a tile's width kept around it (no seams at edges): lines and polygons are
+#: clipped to the tile grown by it, and a point that close outside is drawn by this tile
+#: too, so that its symbol (a map draws points 4 px wide with an outline, on 256 px
+#: tiles: 8 px is this share) is whole on both sides of the edge.
+BUFFER = 128 / EXTENT
 
 
 class TileError(ValueError):
@@ -149,17 +152,18 @@ def buffered_bounds(z: int, y: int, x: int) -> tuple[float, float, float, float]
 def encode(layers: list[tuple[str, np.ndarray, list[dict]]], z: int, y: int, x: int) -> bytes:
     """One Mapbox Vector Tile of ``layers``: (name, WGS84 shapely geometries, properties).
 
-    Points outside the tile are left out; other geometries are clipped to the tile
-    grown by :data:`BUFFER`. Properties whose value is None are left out (MVT has no
-    null). An empty tile is ``b""``.
+    Points outside the tile grown by :data:`BUFFER` are left out (west and north edges
+    in, east and south out): one that close to an edge is in both tiles, so that its
+    symbol is whole. Other geometries are clipped to that grown tile. Properties whose
+    value is None are left out (MVT has no null). An empty tile is ``b""``.
     """
     bounds = tile_mercator_bounds(z, y, x)
     size = bounds[2] - bounds[0]
-    points = _point_layers(layers, bounds, size)
-    if points is not None:
-        return points
     grown = (bounds[0] - BUFFER * size, bounds[1] - BUFFER * size,
              bounds[2] + BUFFER * size, bounds[3] + BUFFER * size)
+    points = _point_layers(layers, bounds, grown, size)
+    if points is not None:
+        return points
     out = []
     for name, geoms, properties in layers:
         features = []
@@ -180,7 +184,13 @@ def encode(layers: list[tuple[str, np.ndarray, list[dict]]], z: int, y: int, x: 
                                                            "y_coord_down": True})
 
 
-def _point_layers(layers, bounds, size) -> bytes | None:
+def _kept(mx, my, grown):
+    """Which points (Web Mercator) a tile grown to ``grown`` draws: west and north edges
+    in, east and south out."""
+    return (mx >= grown[0]) & (mx < grown[2]) & (my > grown[1]) & (my <= grown[3])
+
+
+def _point_layers(layers, bounds, grown, size) -> bytes | None:
     """:func:`encode` of layers that hold only points, written by :mod:`geo.mvt` (the
     same bytes, several times faster); None when a layer holds another geometry or a
     property value that module does not write."""
@@ -192,8 +202,7 @@ def _point_layers(layers, bounds, size) -> bytes | None:
         if not (shapely.get_type_id(geoms) == 0).all():
             return None
         mx, my = mercator(shapely.get_x(geoms), shapely.get_y(geoms))
-        inside = (mx >= bounds[0]) & (mx < bounds[2]) & (my > bounds[1]) & (my <= bounds[3])
-        keep = np.flatnonzero(inside)
+        keep = np.flatnonzero(_kept(mx, my, grown))
         kept = [{k: v for k, v in properties[i].items()
                  if v is not None and not isinstance(v, list)} for i in keep.tolist()]
         if not len(keep):
@@ -224,8 +233,7 @@ def _projected(geoms: np.ndarray, bounds, grown, size) -> list:
     out = np.empty(len(projected), dtype=object)
     if points.any():
         px, py = shapely.get_x(projected[points]), shapely.get_y(projected[points])
-        inside = (px >= bounds[0]) & (px < bounds[2]) & (py > bounds[1]) & (py <= bounds[3])
-        out[np.flatnonzero(points)] = np.where(inside, projected[points], None)
+        out[np.flatnonzero(points)] = np.where(_kept(px, py, grown), projected[points], None)
     shapes = np.flatnonzero(~points)
     if len(shapes):
         simple = shapely.simplify(projected[shapes], size / EXTENT, preserve_topology=True)

@@ -37,11 +37,10 @@ def stored_tile(ctx, layer, collection_id: str, z: int, y: int, x: int) -> bytes
     """The Mapbox Vector Tile ``z/y/x`` of a store-backed point ``layer`` (b"": empty);
     raises ``geo.tiles.TileError`` like :func:`table_tile`."""
     tiles.check_tile(z, y, x)
-    bbox = tiles.tile_bounds(z, y, x)
     cells = layer.tile_grid(ctx, z, y, x, GRID_CELLS)
     if cells is None:
-        if layer.more_than(ctx, bbox, TILE_POINTS_MAX):
-            cells = layer.grid(ctx, bbox, GRID_CELLS)
+        if layer.more_than(ctx, tiles.buffered_bounds(z, y, x), TILE_POINTS_MAX):
+            cells = layer.grid(ctx, tiles.tile_bounds(z, y, x), GRID_CELLS)
         else:
             written = layer.tile_points(ctx, z, y, x, collection_id, TILE_POINTS_MAX)
             if written is not None:  # the store wrote it, one statement
@@ -54,7 +53,7 @@ def held_tile(collection_id: str, held, z: int, y: int, x: int) -> bytes | None:
     ``geo.point_index.PointIndex``), as :func:`stored_tile` writes it; None when more
     than :data:`TILE_POINTS_MAX` points lie in it (counted in cells by the store)."""
     tiles.check_tile(z, y, x)
-    found = held.box(tiles.tile_bounds(z, y, x))
+    found = held.box(tiles.buffered_bounds(z, y, x))
     if len(found) > TILE_POINTS_MAX:
         return None
     page = held.page(found)
@@ -72,7 +71,7 @@ def _from_table(table, z, y, x):
 
 
 def _stored(ctx, layer, z, y, x, cells):
-    bbox = tiles.tile_bounds(z, y, x)
+    bbox = tiles.buffered_bounds(z, y, x)  # the points near the edges too (geo.tiles.BUFFER)
     if cells is not None and int(cells["count"].sum()) > TILE_POINTS_MAX:
         geoms = shapely.points(cells["lon"].to_numpy(), cells["lat"].to_numpy())
         return geoms, [{"count": int(n), "cluster": 1} for n in cells["count"]]

@@ -51,17 +51,17 @@ CREATE TABLE IF NOT EXISTS staged_uploads (token TEXT PRIMARY KEY,
 #: One tile of points: the box read through the GiST index (a tile is small: the (lat,
 #: lon) B-tree would walk its whole band of latitude) in key order, projected
 #: to Web Mercator by the formula (``geo.tiles.mercator_sql``), the points inside the
-#: tile (west and north edges in) encoded by PostGIS; with how many the box held (up to
-#: the limit).
+#: tile grown by ``geo.tiles.BUFFER`` (west and north edges in) encoded by PostGIS; with
+#: how many the box held (up to the limit).
 TILE_SQL = f"""
 WITH box AS (SELECT pos, feature_id, name, type, {tiles.mercator_sql("lon", "lat")} AS m
   FROM carrier_current WHERE geom && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s,
   %(north)s, 4326) ORDER BY pos LIMIT %(limit)s)
 SELECT (SELECT count(*) FROM box), (SELECT ST_AsMVT(t, %(name)s, %(extent)s, 'geom') FROM (
   SELECT feature_id AS id, name, type, ST_AsMVTGeom(m, ST_MakeEnvelope(%(minx)s, %(miny)s,
-    %(maxx)s, %(maxy)s, 3857), %(extent)s, 0, false) AS geom FROM box
-  WHERE ST_X(m) >= %(minx)s AND ST_X(m) < %(maxx)s AND ST_Y(m) > %(miny)s
-    AND ST_Y(m) <= %(maxy)s ORDER BY pos) AS t)
+    %(maxx)s, %(maxy)s, 3857), %(extent)s, %(buffer)s, false) AS geom FROM box
+  WHERE ST_X(m) >= %(gminx)s AND ST_X(m) < %(gmaxx)s AND ST_Y(m) > %(gminy)s
+    AND ST_Y(m) <= %(gmaxy)s ORDER BY pos) AS t)
 """
 
 
@@ -140,15 +140,20 @@ class PostgresStore(SQLStore):
     def current_tile(self, z: int, y: int, x: int, name: str, most: int) -> bytes | None:
         """The Mapbox Vector Tile ``z/y/x`` of the current carriers written by PostGIS
         (``ST_AsMVT``, one statement): layer ``name``, each point with its ``id``,
-        ``name`` and ``type`` in key order, points on the tile's west and north edges
-        kept (as :func:`geo.tiles.encode` keeps them); b"" when none, None when more
-        than ``most`` lie in the tile (the caller counts them in cells instead)."""
-        west, south, east, north = tiles.tile_bounds(z, y, x)
+        ``name`` and ``type`` in key order, the points in the tile grown by
+        ``geo.tiles.BUFFER`` (west and north edges in, as :func:`geo.tiles.encode` keeps
+        them); b"" when none, None when more than ``most`` lie in the grown tile (the
+        caller counts them in cells instead)."""
+        west, south, east, north = tiles.buffered_bounds(z, y, x)
         minx, miny, maxx, maxy = tiles.tile_mercator_bounds(z, y, x)
+        grow = tiles.BUFFER * (maxx - minx)
         with self._read() as cur:
             cur.execute(TILE_SQL, {"south": south, "north": north, "west": west, "east": east,
                                    "limit": int(most) + 1, "name": name, "extent": tiles.EXTENT,
-                                   "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy})
+                                   "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy,
+                                   "buffer": round(tiles.BUFFER * tiles.EXTENT),
+                                   "gminx": minx - grow, "gminy": miny - grow,
+                                   "gmaxx": maxx + grow, "gmaxy": maxy + grow})
             found, body = cur.fetchone()
         return None if found > most else bytes(body or b"")
 

@@ -22,12 +22,25 @@ TO_MERCATOR = Transformer.from_crs(4326, 3857, always_xy=True)
 MVT = "application/vnd.mapbox-vector-tile"
 
 
-def tile_box(z, y, x):
+#: Share of a tile drawn around it: a map's point symbol (4 px and its outline) is 8 px
+#: of a 256 px tile, and a point that close to an edge is in both tiles.
+GROW = 8 / 256
+
+
+def tile_box(z, y, x, grow=0.0):
+    """WGS84 bounds of tile z/y/x, grown by ``grow`` of its width on every side."""
     size = 2 * HALF / 2 ** z
-    west, north = -HALF + x * size, HALF - y * size
-    (lon0, lon1), (lat0, lat1) = TO_LONLAT.transform([west, west + size],
-                                                     [north - size, north])
+    west, north = -HALF + (x - grow) * size, HALF - (y - grow) * size
+    width = size * (1 + 2 * grow)
+    (lon0, lon1), (lat0, lat1) = TO_LONLAT.transform([west, west + width],
+                                                     [north - width, north])
     return lon0, lat0, lon1, lat1
+
+
+def _in(frame, box):
+    west, south, east, north = box
+    return frame[(frame.lon >= west) & (frame.lon < east) & (frame.lat > south)
+                 & (frame.lat <= north)]
 
 
 def app_with(tmp_path_factory, rows):
@@ -52,13 +65,16 @@ def decode(response):
 
 
 def test_a_tile_over_suqian_holds_the_carriers_inside_it(client, few):
+    """Every carrier in the tile, and those close enough outside that their symbol
+    reaches into it."""
     west, south, east, north = tile_box(*SUQIAN_Z8)
     assert west < 118.3 < east and south < 33.96 < north
     layer = decode(client.get(TILE.format("imported-carriers", *SUQIAN_Z8)))[
         "imported-carriers"]
-    inside = few[(few.lon >= west) & (few.lon < east) & (few.lat > south) & (few.lat <= north)]
+    inside = _in(few, tile_box(*SUQIAN_Z8, grow=GROW))
     names = [f["properties"]["name"] for f in layer["features"]]
     assert 300 < len(names) < len(few) and sorted(names) == sorted(inside["name"])
+    assert len(inside) > len(_in(few, (west, south, east, north)))  # some near the edges
     extent = layer["extent"]
     for f in layer["features"][:50]:
         px, py = f["geometry"]["coordinates"]
@@ -80,8 +96,7 @@ def test_postgis_writes_the_same_point_tile(postgres_url, client, few):  # noqa:
     store.add_import("carriers", few, user="t", filename="t.csv", sha256="0")
     pg = create_app({"testing": True, "store_url": postgres_url}).test_client()
     z, y, x = 10, SUQIAN_Z8[1] * 4 + 1, SUQIAN_Z8[2] * 4 + 2
-    west, south, east, north = tile_box(z, y, x)
-    inside = few[(few.lon >= west) & (few.lon < east) & (few.lat > south) & (few.lat <= north)]
+    inside = _in(few, tile_box(z, y, x, grow=GROW))
     assert 5 < len(inside) < 2000
     written = decode(pg.get(TILE.format("imported-carriers", z, y, x)))["imported-carriers"]
     encoded = decode(client.get(TILE.format("imported-carriers", z, y, x)))["imported-carriers"]
@@ -127,6 +142,26 @@ def test_postgis_projects_points_as_the_tiles_here_do(postgres_url):  # noqa: F8
     assert set(got[:, 2]) == {3857}
     edge = mercator(0.0, 89.9)[1]
     assert poles == pytest.approx((edge, -edge)) and 2.0e7 < edge < 2.01e7
+
+
+def test_a_carrier_near_an_edge_is_drawn_by_both_tiles(client, few):
+    """A symbol is whole across a tile edge: a carrier just west of a tile is in that
+    tile too (and one just east of the west tile in that one), one farther west only in
+    its own."""
+    z, y, x = SUQIAN_Z8
+
+    def names(tile_x):
+        return {f["properties"]["name"] for f in decode(client.get(
+            TILE.format("imported-carriers", z, y, tile_x)))["imported-carriers"]["features"]}
+
+    here, west = names(x), names(x - 1)
+    own_west = set(_in(few, tile_box(z, y, x - 1))["name"])
+    near = own_west & set(_in(few, tile_box(z, y, x, grow=GROW))["name"])
+    near_here = set(_in(few, tile_box(z, y, x))["name"]) & set(
+        _in(few, tile_box(z, y, x - 1, grow=GROW))["name"])
+    assert near and near <= here and near <= west
+    assert near_here and near_here <= here and near_here <= west
+    assert own_west - near and not (own_west - near) & here
 
 
 def test_an_empty_tile_is_empty_not_an_error(client):
