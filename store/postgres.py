@@ -146,14 +146,14 @@ class PostgresStore(SQLStore):
         caller counts them in cells instead)."""
         west, south, east, north = tiles.buffered_bounds(z, y, x)
         minx, miny, maxx, maxy = tiles.tile_mercator_bounds(z, y, x)
-        grow = tiles.BUFFER * (maxx - minx)
+        gminx, gminy, gmaxx, gmaxy = tiles.grown_mercator_bounds(z, y, x)
         with self._read() as cur:
             cur.execute(TILE_SQL, {"south": south, "north": north, "west": west, "east": east,
                                    "limit": int(most) + 1, "name": name, "extent": tiles.EXTENT,
                                    "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy,
                                    "buffer": round(tiles.BUFFER * tiles.EXTENT),
-                                   "gminx": minx - grow, "gminy": miny - grow,
-                                   "gmaxx": maxx + grow, "gmaxy": maxy + grow})
+                                   "gminx": gminx, "gminy": gminy, "gmaxx": gmaxx,
+                                   "gmaxy": gmaxy})
             found, body = cur.fetchone()
         return None if found > most else bytes(body or b"")
 
